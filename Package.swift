@@ -1,0 +1,81 @@
+// swift-tools-version:6.1
+// lmds: the event-sourced daemon and CLI behind Leren met de Stad (Leiden).
+// Targets are split by what they may touch: only EventLog sees LMDB, only LMDSServer sees NIO's I/O,
+// and the CLI sees the protocol types, never the log.
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "lmds",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lmdsd", targets: ["lmdsd"]),
+        .executable(name: "lmds", targets: ["lmds"]),
+        .executable(name: "lmds-bench", targets: ["lmds-bench"]),
+        .executable(name: "lmds-crash-writer", targets: ["lmds-crash-writer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // The C library, from Debian's liblmdb-dev. Only EventLog imports it.
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        // A small JSON value type with a bounded parser and a canonical serialiser (no I/O).
+        .target(name: "LMDSJSON", swiftSettings: strictSettings),
+        // The append-only, hash-chained, group-committed event log on LMDB.
+        .target(
+            name: "EventLog",
+            dependencies: [
+                "CLMDB", "LMDSJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // JSON-RPC 2.0 envelope, error codes, method catalogue: shared by daemon and CLI.
+        .target(name: "LMDSProtocol", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
+        // The daemon: NIO server on a Unix socket, authorisation, config, systemd integration.
+        .target(
+            name: "LMDSServer",
+            dependencies: [
+                "EventLog", "LMDSProtocol", "LMDSJSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(name: "lmdsd", dependencies: ["LMDSServer"], swiftSettings: strictSettings),
+        // The CLI's commands and client; it never imports the log or the domain.
+        .target(
+            name: "LMDSCommandLine",
+            dependencies: [
+                "LMDSProtocol", "LMDSJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(name: "lmds", dependencies: ["LMDSCommandLine"], swiftSettings: strictSettings),
+        // Benchmarks and test helpers that must be real processes.
+        .executableTarget(name: "lmds-bench", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),
+        .executableTarget(name: "lmds-crash-writer", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),
+
+        .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDSJSON", "CLMDB"]),
+        .testTarget(name: "LMDSProtocolTests", dependencies: ["LMDSProtocol", "LMDSJSON"]),
+        .testTarget(
+            name: "LMDSServerTests",
+            dependencies: [
+                "LMDSServer", "LMDSProtocol", "LMDSJSON", "EventLog",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "IntegrationTests", dependencies: ["LMDSProtocol", "LMDSJSON"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

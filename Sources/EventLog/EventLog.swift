@@ -1,0 +1,684 @@
+import CLMDB
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How to open a log.
+public struct EventLogConfiguration: Sendable {
+    /// The data directory; created (mode 0700) when missing and the log is writable.
+    public var directory: String
+    /// Open for reading only: no lock on the directory, no writer thread. Offline replay and
+    /// verification use this while the daemon may be running.
+    public var readOnly: Bool
+    /// The map size a new log starts with. Small, so that a fresh data directory costs little address space.
+    public var mapBytesInitial: Int
+    /// The map never grows beyond this; appends past it fail with `storageFull`.
+    public var mapBytesMax: Int
+    /// Group-commit limits.
+    public var commitLimits: GroupCommitLimits
+    /// Events one append (one command) may carry at most; keeps a single transaction bounded.
+    public var appendEventsMax: Int
+    /// LMDB reader slots: concurrent read transactions at most (one per in-flight read).
+    public var readersMax: UInt32
+    /// Called on the writer thread with every committed batch, in position order, before the appenders
+    /// are completed. Must be quick: it delays the next commit.
+    public var commitObserver: (@Sendable ([EventRecord]) -> Void)?
+
+    public init(
+        directory: String, readOnly: Bool = false, mapBytesInitial: Int = 64 << 20, mapBytesMax: Int = 64 << 30,
+        commitLimits: GroupCommitLimits = GroupCommitLimits(), appendEventsMax: Int = 10_000, readersMax: UInt32 = 512,
+        commitObserver: (@Sendable ([EventRecord]) -> Void)? = nil
+    ) {
+        self.directory = directory
+        self.readOnly = readOnly
+        self.mapBytesInitial = mapBytesInitial
+        self.mapBytesMax = mapBytesMax
+        self.commitLimits = commitLimits
+        self.appendEventsMax = appendEventsMax
+        self.readersMax = readersMax
+        self.commitObserver = commitObserver
+    }
+}
+
+/// Group-commit limits; see `GroupCommitBatcher.Limits`.
+public typealias GroupCommitLimits = GroupCommitBatcher<Int>.Limits
+
+/// The last committed record's position and hash (position 0 and the genesis hash for an empty log).
+public struct LogHead: Sendable, Hashable {
+    public let position: UInt64
+    public let hash: [UInt8]
+
+    public init(position: UInt64, hash: [UInt8]) {
+        self.position = position
+        self.hash = hash
+    }
+}
+
+/// The result of walking the hash chain.
+public struct VerificationReport: Sendable, Hashable {
+    /// Records checked.
+    public let recordsChecked: UInt64
+    /// The head as recorded in the meta table.
+    public let head: LogHead
+    /// The first position whose record is missing, malformed or does not hash to its successor's link.
+    public let firstBadPosition: UInt64?
+    /// What is wrong at `firstBadPosition`.
+    public let problem: String?
+
+    /// Whether the chain is intact from position 1 to the head.
+    public var isIntact: Bool { firstBadPosition == nil && problem == nil }
+}
+
+/// What a hot backup produced.
+public struct BackupReport: Sendable, Hashable {
+    public let directory: String
+    /// The head of the copy: every record up to here is in it.
+    public let head: LogHead
+    /// The copy's size on disk.
+    public let bytes: Int
+    /// The copy's own chain verification.
+    public let verification: VerificationReport
+}
+
+/// The log's state and its writer thread. The writer thread holds it strongly, so it lives until the
+/// writer has stopped even when the `EventLog` handle is released first.
+final class LogCore: @unchecked Sendable {
+    typealias Completion = @Sendable (Result<[EventRecord], EventLogError>) -> Void
+
+    struct PendingAppend {
+        let events: [ProposedEvent]
+        let completion: Completion
+    }
+
+    let configuration: EventLogConfiguration
+    private let storage: LMDBEnvironment
+    private let gate = TransactionGate()
+    /// Holds the directory lock while the log is writable; guarded by `condition`.
+    private var lockFileDescriptor: Int32?
+
+    /// Guards `batcher`, `currentHead` and `writerStopped`.
+    private let condition = NSCondition()
+    private var batcher: GroupCommitBatcher<PendingAppend>
+    private var currentHead: LogHead
+    private var writerStopped = false
+    private var writerThread: Thread?
+
+    init(_ configuration: EventLogConfiguration) throws(EventLogError) {
+        precondition(configuration.mapBytesInitial > 0 && configuration.mapBytesMax >= configuration.mapBytesInitial,
+            "map sizes must be positive and the maximum at least the initial size")
+        precondition(configuration.appendEventsMax > 0, "appendEventsMax must be positive")
+        self.configuration = configuration
+        let directory = configuration.directory
+        if configuration.readOnly {
+            try DataDirectory.checkExisting(directory)
+            lockFileDescriptor = nil
+        } else {
+            try DataDirectory.prepare(directory)
+            lockFileDescriptor = try DataDirectory.lock(directory)
+        }
+        do {
+            storage = try LMDBEnvironment(
+                directory: directory, readOnly: configuration.readOnly, mapBytes: configuration.mapBytesInitial,
+                readersMax: configuration.readersMax)
+            batcher = GroupCommitBatcher(limits: GroupCommitBatcher<PendingAppend>.Limits(
+                queueRequestsMax: configuration.commitLimits.queueRequestsMax,
+                batchEventsMax: configuration.commitLimits.batchEventsMax,
+                batchBytesMax: configuration.commitLimits.batchBytesMax))
+            currentHead = LogHead(position: 0, hash: RecordCodec.genesisHash)
+            if !configuration.readOnly { try initialiseFormat() }
+            currentHead = try readAndCheckHead()
+        } catch {
+            if let lockFileDescriptor { Glibc.close(lockFileDescriptor) }
+            throw error
+        }
+        if !configuration.readOnly {
+            let thread = Thread { self.writerLoop() }
+            thread.name = "lmds-log-writer"
+            writerThread = thread
+            thread.start()
+        }
+    }
+
+    deinit {
+        storage.close()
+        if let lockFileDescriptor { Glibc.close(lockFileDescriptor) }
+    }
+
+    /// The last committed position and hash.
+    var head: LogHead {
+        condition.lock()
+        defer { condition.unlock() }
+        return currentHead
+    }
+
+    /// The current size of LMDB's map; grows on demand up to `mapBytesMax`.
+    var mapBytes: Int {
+        gate.withShared { storage.mapBytes }
+    }
+
+    /// Appends one command's events atomically and returns them as committed records.
+    ///
+    /// Returns only after the write transaction that holds them has committed durably.
+    /// - Throws: `EventLogError`: `.overloaded` when the queue is full, `.storageFull` when the disk or the
+    ///   maximum map size leaves no room (nothing is written), `.tooLarge` for oversized envelopes.
+    func append(_ events: [ProposedEvent]) async throws -> [EventRecord] {
+        try await withCheckedThrowingContinuation { continuation in
+            append(events) { result in continuation.resume(with: result) }
+        }
+    }
+
+    /// Appends one command's events atomically and calls `completion` on the writer thread after the commit.
+    /// The completion must be quick (hop to another executor for real work).
+    func append(_ events: [ProposedEvent], completion: @escaping @Sendable (Result<[EventRecord], EventLogError>) -> Void) {
+        guard !events.isEmpty else {
+            completion(.success([]))
+            return
+        }
+        guard events.count <= configuration.appendEventsMax else {
+            completion(.failure(EventLogError(.tooLarge, "an append of \(events.count) events exceeds the limit of \(configuration.appendEventsMax)")))
+            return
+        }
+        if configuration.readOnly {
+            completion(.failure(EventLogError(.notWritable, "the log was opened read-only")))
+            return
+        }
+        var byteCount = 0
+        for event in events {
+            do {
+                try RecordCodec.validate(event)
+            } catch {
+                completion(.failure(error))
+                return
+            }
+            byteCount += 128 + event.type.utf8.count + event.entityIDs.reduce(0) { $0 + $1.utf8.count + 2 }
+        }
+        condition.lock()
+        let action = batcher.enqueue(PendingAppend(events: events, completion: completion), eventCount: events.count, byteCount: byteCount)
+        if action == .wakeWriter { condition.signal() }
+        condition.unlock()
+        switch action {
+        case .wakeWriter, .nothing: return
+        case .rejectOverloaded:
+            completion(.failure(EventLogError(.overloaded, "the log's write queue is full (\(configuration.commitLimits.queueRequestsMax) appends waiting); retry shortly")))
+        case .rejectClosed:
+            completion(.failure(EventLogError(.notWritable, "the log is closing")))
+        }
+    }
+
+    /// Stops accepting appends, commits everything already accepted, and stops the writer thread.
+    /// Reads keep working until the log is released. Safe to call more than once.
+    func close() {
+        condition.lock()
+        if writerThread == nil || writerStopped {
+            if let lockFileDescriptor { Glibc.close(lockFileDescriptor) }
+            lockFileDescriptor = nil
+            condition.unlock()
+            return
+        }
+        if batcher.close() == .wakeWriter { condition.signal() }
+        while !writerStopped { condition.wait() }
+        if let lockFileDescriptor { Glibc.close(lockFileDescriptor) }
+        lockFileDescriptor = nil
+        condition.unlock()
+    }
+
+    /// Closes the log for good: stops the writer, releases the directory, closes LMDB.
+    func shutdown() {
+        close()
+        gate.withExclusive { storage.close() }
+    }
+
+    // MARK: Writer
+
+    private func writerLoop() {
+        while true {
+            condition.lock()
+            var batch = batcher.takeBatch()
+            while batch.isEmpty {
+                if batcher.isClosed {
+                    writerStopped = true
+                    condition.broadcast()
+                    condition.unlock()
+                    return
+                }
+                condition.wait()
+                batch = batcher.takeBatch()
+            }
+            let head = currentHead
+            condition.unlock()
+
+            let outcome = commit(batch, after: head)
+            switch outcome {
+            case .success(let (records, newHead)):
+                condition.lock()
+                currentHead = newHead
+                condition.unlock()
+                configuration.commitObserver?(records.flatMap { $0 })
+                for (pending, committed) in zip(batch, records) { pending.completion(.success(committed)) }
+            case .failure(let error):
+                for pending in batch { pending.completion(.failure(error)) }
+            }
+        }
+    }
+
+    /// A failed write transaction: LMDB's status and the error to report.
+    struct TransactionFailure: Error {
+        let status: Int32
+        let error: EventLogError
+    }
+
+    /// Writes a batch in one transaction, growing the map and retrying on MDB_MAP_FULL.
+    private func commit(_ batch: [PendingAppend], after head: LogHead) -> Result<([[EventRecord]], LogHead), EventLogError> {
+        while true {
+            switch writeTransaction(batch, after: head) {
+            case .success(let committed):
+                return .success(committed)
+            case .failure(let failure) where failure.status == MDB_MAP_FULL:
+                let current = gate.withShared { storage.mapBytes }
+                guard current < configuration.mapBytesMax else { return .failure(failure.error) }
+                let grown = min(configuration.mapBytesMax, max(current * 2, current + (64 << 20)))
+                do throws(EventLogError) {
+                    try gate.withExclusive { () throws(EventLogError) in try storage.setMapBytes(grown) }
+                } catch {
+                    return .failure(error)
+                }
+            case .failure(let failure) where failure.status == MDB_PANIC:
+                // LMDB marks the environment unusable after a failed meta write (a full disk can do this).
+                // What was committed is intact on disk: reopen, and report this batch as failed.
+                do throws(EventLogError) {
+                    try gate.withExclusive { () throws(EventLogError) in try storage.reopen(readersMax: configuration.readersMax) }
+                } catch {
+                    return .failure(error)
+                }
+                return .failure(EventLogError(.storageFull, "the write failed and the log was reopened: \(failure.error.message)"))
+            case .failure(let failure):
+                return .failure(failure.error)
+            }
+        }
+    }
+
+    private func writeTransaction(_ batch: [PendingAppend], after head: LogHead) -> Result<([[EventRecord]], LogHead), TransactionFailure> {
+        func failure(_ status: Int32, _ doing: String) -> Result<([[EventRecord]], LogHead), TransactionFailure> {
+            .failure(TransactionFailure(status: status, error: LMDBEnvironment.error(status, doing)))
+        }
+        var txn: OpaquePointer?
+        var status = mdb_txn_begin(storage.environment, nil, 0, &txn)
+        guard status == 0 else { return failure(status, "beginning a write transaction") }
+        var position = head.position
+        var hash = head.hash
+        var committed: [[EventRecord]] = []
+        committed.reserveCapacity(batch.count)
+        for pending in batch {
+            var records: [EventRecord] = []
+            records.reserveCapacity(pending.events.count)
+            for event in pending.events {
+                position += 1
+                let (encoded, record) = RecordCodec.encode(event, position: position, previousHash: hash)
+                status = withPositionKey(position) { key in
+                    encoded.withUnsafeBytes { raw in
+                        var value = MDB_val(mv_size: raw.count, mv_data: UnsafeMutableRawPointer(mutating: raw.baseAddress))
+                        return mdb_put(txn, storage.eventsTable, &key, &value, UInt32(MDB_APPEND))
+                    }
+                }
+                guard status == 0 else {
+                    mdb_txn_abort(txn)
+                    return failure(status, "appending position \(position)")
+                }
+                hash = record.hash
+                records.append(record)
+            }
+            committed.append(records)
+        }
+        let newHead = LogHead(position: position, hash: hash)
+        status = putHead(newHead, txn: txn)
+        guard status == 0 else {
+            mdb_txn_abort(txn)
+            return failure(status, "writing the log head")
+        }
+        status = mdb_txn_commit(txn)
+        guard status == 0 else { return failure(status, "committing") }
+        return .success((committed, newHead))
+    }
+
+    private func putHead(_ head: LogHead, txn: OpaquePointer?) -> Int32 {
+        var bytes: [UInt8] = []
+        RecordCodec.appendInteger(head.position, to: &bytes)
+        bytes.append(contentsOf: head.hash)
+        return putMeta("head", bytes, txn: txn)
+    }
+
+    private func putMeta(_ name: String, _ bytes: [UInt8], txn: OpaquePointer?) -> Int32 {
+        var keyBytes = Array(name.utf8)
+        var valueBytes = bytes
+        return keyBytes.withUnsafeMutableBytes { keyRaw in
+            valueBytes.withUnsafeMutableBytes { valueRaw in
+                var key = MDB_val(mv_size: keyRaw.count, mv_data: keyRaw.baseAddress)
+                var value = MDB_val(mv_size: valueRaw.count, mv_data: valueRaw.baseAddress)
+                return mdb_put(txn, storage.metaTable, &key, &value, 0)
+            }
+        }
+    }
+
+    private func getMeta(_ name: String, txn: OpaquePointer?) -> [UInt8]? {
+        var keyBytes = Array(name.utf8)
+        return keyBytes.withUnsafeMutableBytes { keyRaw -> [UInt8]? in
+            var key = MDB_val(mv_size: keyRaw.count, mv_data: keyRaw.baseAddress)
+            var value = MDB_val()
+            guard mdb_get(txn, storage.metaTable, &key, &value) == 0 else { return nil }
+            return Array(bytes(of: value))
+        }
+    }
+
+    /// Writes the format marker into a new log; refuses a log of a newer format.
+    private func initialiseFormat() throws(EventLogError) {
+        var txn: OpaquePointer?
+        try storage.check(mdb_txn_begin(storage.environment, nil, 0, &txn), "beginning a write transaction")
+        if let stored = getMeta("format", txn: txn) {
+            mdb_txn_abort(txn)
+            try Self.checkFormat(stored, directory: configuration.directory)
+            return
+        }
+        var formatBytes: [UInt8] = []
+        RecordCodec.appendInteger(LMDBEnvironment.logFormat, to: &formatBytes)
+        var status = putMeta("format", formatBytes, txn: txn)
+        if status != 0 {
+            mdb_txn_abort(txn)
+            try storage.check(status, "writing the log format")
+        }
+        status = mdb_txn_commit(txn)
+        try storage.check(status, "writing the log format")
+    }
+
+    static func checkFormat(_ stored: [UInt8], directory: String) throws(EventLogError) {
+        guard stored.count == 4 else { throw EventLogError(.damaged, "\(directory): the log's format marker is damaged") }
+        let format = stored.withUnsafeBytes { UInt32(bigEndian: $0.loadUnaligned(as: UInt32.self)) }
+        guard format <= LMDBEnvironment.logFormat else {
+            throw EventLogError(.formatTooNew, "\(directory) holds a log of format \(format); this lmds reads format \(LMDBEnvironment.logFormat) and older. Use a newer lmds.")
+        }
+    }
+
+    /// Reads the head from the meta table and checks it against the last record.
+    private func readAndCheckHead() throws(EventLogError) -> LogHead {
+        try withReadTransaction { txn throws(EventLogError) -> LogHead in
+            if let format = getMeta("format", txn: txn) {
+                try Self.checkFormat(format, directory: configuration.directory)
+            }
+            var lastPosition: UInt64 = 0
+            var cursor: OpaquePointer?
+            try storage.check(mdb_cursor_open(txn, storage.eventsTable, &cursor), "opening a cursor")
+            defer { mdb_cursor_close(cursor) }
+            var key = MDB_val()
+            var value = MDB_val()
+            let status = mdb_cursor_get(cursor, &key, &value, MDB_LAST)
+            if status == 0 {
+                guard let last = position(of: key) else { throw EventLogError(.damaged, "a record key is not a position") }
+                lastPosition = last
+            } else if status != MDB_NOTFOUND {
+                throw LMDBEnvironment.error(status, "reading the last record")
+            }
+            guard let stored = getMeta("head", txn: txn) else {
+                guard lastPosition == 0 else { throw EventLogError(.damaged, "the log has records but no head") }
+                return LogHead(position: 0, hash: RecordCodec.genesisHash)
+            }
+            guard stored.count == 8 + RecordCodec.hashBytes else { throw EventLogError(.damaged, "the log head is damaged") }
+            let headPosition = stored.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)) }
+            guard headPosition == lastPosition else {
+                throw EventLogError(.damaged, "the log head says position \(headPosition) but the last record is \(lastPosition)")
+            }
+            return LogHead(position: headPosition, hash: Array(stored[8...]))
+        }
+    }
+
+    // MARK: Reads
+
+    /// Runs `body` inside a read transaction; concurrent with appends.
+    private func withReadTransaction<T>(_ body: (OpaquePointer?) throws(EventLogError) -> T) throws(EventLogError) -> T {
+        while true {
+            let outcome: Result<T, EventLogError>? = gate.withShared {
+                var txn: OpaquePointer?
+                let status = mdb_txn_begin(storage.environment, nil, UInt32(MDB_RDONLY), &txn)
+                if status == MDB_MAP_RESIZED { return nil }
+                guard status == 0 else { return .failure(LMDBEnvironment.error(status, "beginning a read transaction")) }
+                defer { mdb_txn_abort(txn) }
+                return Result { () throws(EventLogError) -> T in try body(txn) }
+            }
+            if let outcome { return try outcome.get() }
+            gate.withExclusive { storage.adoptMapSizeOfFile() }
+        }
+    }
+
+    /// The record at `position`, or `nil` when there is none.
+    func record(at position: UInt64) throws(EventLogError) -> EventRecord? {
+        try withReadTransaction { txn throws(EventLogError) -> EventRecord? in
+            try withPositionKey(position) { key throws(EventLogError) -> EventRecord? in
+                var value = MDB_val()
+                let status = mdb_get(txn, storage.eventsTable, &key, &value)
+                if status == MDB_NOTFOUND { return nil }
+                try storage.check(status, "reading position \(position)")
+                return try RecordCodec.decode(bytes(of: value))
+            }
+        }
+    }
+
+    /// Up to `limit` records from `position` on, in order.
+    func records(from position: UInt64, limit: Int) throws(EventLogError) -> [EventRecord] {
+        precondition(limit >= 0, "limit must not be negative")
+        var records: [EventRecord] = []
+        try scan(from: position) { record in
+            records.append(record)
+            return records.count < limit
+        }
+        return records
+    }
+
+    /// Records scanned per read transaction; between chunks the map may grow and old pages may be reused.
+    static let scanChunkRecordsMax = 65_536
+
+    /// Calls `body` with each record from `position` on, in order, until it returns `false` or the
+    /// log ends. Records appended while scanning may or may not be seen.
+    func scan(from position: UInt64, _ body: (EventRecord) throws(EventLogError) -> Bool) throws(EventLogError) {
+        try scanRaw(from: position) { _, raw throws(EventLogError) -> Bool in
+            try body(try RecordCodec.decode(raw))
+        }
+    }
+
+    /// Like `scan`, with the stored bytes instead of a decoded record (for verification and benchmarks).
+    func scanRaw(from position: UInt64, _ body: (UInt64, UnsafeRawBufferPointer) throws(EventLogError) -> Bool) throws(EventLogError) {
+        var next = max(position, 1)
+        var finished = false
+        while !finished {
+            var seen = 0
+            try withReadTransaction { txn throws(EventLogError) in
+                var cursor: OpaquePointer?
+                try storage.check(mdb_cursor_open(txn, storage.eventsTable, &cursor), "opening a cursor")
+                defer { mdb_cursor_close(cursor) }
+                var key = MDB_val()
+                var value = MDB_val()
+                var status = withPositionKey(next) { start in
+                    key = start
+                    return mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
+                }
+                while status == 0 {
+                    guard let current = CLMDBPosition.of(key) else { throw EventLogError(.damaged, "a record key is not a position") }
+                    guard try body(current, bytes(of: value)) else {
+                        finished = true
+                        return
+                    }
+                    next = current + 1
+                    seen += 1
+                    if seen >= Self.scanChunkRecordsMax { return }
+                    status = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+                }
+                if status != MDB_NOTFOUND { throw LMDBEnvironment.error(status, "scanning") }
+                finished = true
+            }
+        }
+    }
+
+    /// Walks the whole chain: positions gapless from 1, each record well-formed, each hash linking to the
+    /// one before, and the head in the meta table matching the last record.
+    func verify() throws(EventLogError) -> VerificationReport {
+        let recordedHead = try readAndCheckHeadAllowingDamage()
+        var expected: UInt64 = 1
+        var previousHash = RecordCodec.genesisHash
+        var firstBad: UInt64?
+        var problem: String?
+        try scanRaw(from: 1) { position, raw throws(EventLogError) -> Bool in
+            if position != expected {
+                firstBad = expected
+                problem = "position \(expected) is missing (next record is \(position))"
+                return false
+            }
+            guard RecordCodec.verifyHash(raw, previousHash: previousHash) else {
+                firstBad = position
+                problem = "the hash of position \(position) does not match its contents or its predecessor"
+                return false
+            }
+            do throws(EventLogError) {
+                let record = try RecordCodec.decode(raw)
+                guard record.position == position else {
+                    firstBad = position
+                    problem = "record at key \(position) says it is position \(record.position)"
+                    return false
+                }
+                previousHash = record.hash
+            } catch {
+                firstBad = position
+                problem = "position \(position) is malformed: \(error.message)"
+                return false
+            }
+            expected += 1
+            return true
+        }
+        let checked = expected - 1
+        if firstBad == nil {
+            if recordedHead.position != checked || recordedHead.hash != previousHash {
+                firstBad = checked + 1
+                problem = "the recorded head (position \(recordedHead.position)) does not match the last record (\(checked))"
+            }
+        }
+        return VerificationReport(recordsChecked: checked, head: recordedHead, firstBadPosition: firstBad, problem: problem)
+    }
+
+    private func readAndCheckHeadAllowingDamage() throws(EventLogError) -> LogHead {
+        try withReadTransaction { txn throws(EventLogError) -> LogHead in
+            guard let stored = getMeta("head", txn: txn), stored.count == 8 + RecordCodec.hashBytes else {
+                return LogHead(position: 0, hash: RecordCodec.genesisHash)
+            }
+            let headPosition = stored.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)) }
+            return LogHead(position: headPosition, hash: Array(stored[8...]))
+        }
+    }
+
+    // MARK: Backup
+
+    /// Copies the log, compacted, into `directory` (which must not exist or be empty) while appends go on,
+    /// then opens the copy and verifies its chain. Blocking: call it off any event loop.
+    func backup(to directory: String) throws(EventLogError) -> BackupReport {
+        do throws(EventLogError) {
+            try DataDirectory.prepareEmpty(directory)
+        } catch {
+            throw EventLogError(.backupFailed, error.message)
+        }
+        let status = gate.withShared { mdb_env_copy2(storage.environment, directory, UInt32(MDB_CP_COMPACT)) }
+        if status != 0 {
+            throw EventLogError(.backupFailed, "copying the log to \(directory): \(LMDBEnvironment.describe(status))")
+        }
+        let copy = try LogCore(EventLogConfiguration(directory: directory, readOnly: true))
+        let verification = try copy.verify()
+        var info = stat()
+        let size = stat(directory + "/data.mdb", &info) == 0 ? Int(info.st_size) : 0
+        return BackupReport(directory: directory, head: copy.head, bytes: size, verification: verification)
+    }
+}
+
+/// Key decoding, named apart from the `position` properties it would otherwise shadow.
+enum CLMDBPosition {
+    static func of(_ key: MDB_val) -> UInt64? { position(of: key) }
+}
+
+/// The append-only event log: durable, group-committed, hash-chained, on LMDB.
+///
+/// One writer thread owns every write transaction. `append` returns only after the transaction holding
+/// its events has committed with LMDB's synchronous durability, so an acknowledged event survives a crash.
+/// Reads run concurrently on the caller's thread, each in its own short read transaction.
+public final class EventLog: Sendable {
+    private let core: LogCore
+
+    /// Opens (or creates) the log in `configuration.directory`.
+    /// - Throws: `EventLogError` with `.dataDirectoryLocked` when another process writes there,
+    ///   `.formatTooNew` or `.damaged` when the files cannot be trusted; nothing is ever repaired silently.
+    public static func open(_ configuration: EventLogConfiguration) throws(EventLogError) -> EventLog {
+        EventLog(core: try LogCore(configuration))
+    }
+
+    private init(core: LogCore) {
+        self.core = core
+    }
+
+    deinit { core.shutdown() }
+
+    /// How the log was opened.
+    public var configuration: EventLogConfiguration { core.configuration }
+
+    /// The last committed position and hash.
+    public var head: LogHead { core.head }
+
+    /// The current size of LMDB's map; grows on demand up to `mapBytesMax`.
+    public var mapBytes: Int { core.mapBytes }
+
+    /// Appends one command's events atomically and returns them as committed records.
+    ///
+    /// Returns only after the write transaction that holds them has committed durably.
+    /// - Throws: `EventLogError`: `.overloaded` when the queue is full, `.storageFull` when the disk or the
+    ///   maximum map size leaves no room (nothing is written), `.tooLarge` for oversized envelopes.
+    public func append(_ events: [ProposedEvent]) async throws -> [EventRecord] {
+        try await core.append(events)
+    }
+
+    /// Appends one command's events atomically and calls `completion` on the writer thread after the commit.
+    /// The completion must be quick (hop to another executor for real work).
+    public func append(_ events: [ProposedEvent], completion: @escaping @Sendable (Result<[EventRecord], EventLogError>) -> Void) {
+        core.append(events, completion: completion)
+    }
+
+    /// Stops accepting appends, commits everything already accepted, and stops the writer thread.
+    /// Reads keep working until the log is released. Safe to call more than once.
+    public func close() { core.close() }
+
+    /// The record at `position`, or `nil` when there is none.
+    public func record(at position: UInt64) throws(EventLogError) -> EventRecord? {
+        try core.record(at: position)
+    }
+
+    /// Up to `limit` records from `position` on, in order.
+    public func records(from position: UInt64, limit: Int) throws(EventLogError) -> [EventRecord] {
+        try core.records(from: position, limit: limit)
+    }
+
+    /// Records scanned per read transaction; between chunks the map may grow.
+    public static var scanChunkRecordsMax: Int { LogCore.scanChunkRecordsMax }
+
+    /// Calls `body` with each record from `position` on, in order, until it returns `false` or the
+    /// log ends. Records appended while scanning may or may not be seen.
+    public func scan(from position: UInt64, _ body: (EventRecord) throws(EventLogError) -> Bool) throws(EventLogError) {
+        try core.scan(from: position, body)
+    }
+
+    /// Like `scan`, with the stored bytes instead of a decoded record (for verification and benchmarks).
+    public func scanRaw(from position: UInt64, _ body: (UInt64, UnsafeRawBufferPointer) throws(EventLogError) -> Bool) throws(EventLogError) {
+        try core.scanRaw(from: position, body)
+    }
+
+    /// Walks the whole chain: positions gapless from 1, each record well-formed, each hash linking to the
+    /// one before, and the head in the meta table matching the last record.
+    public func verify() throws(EventLogError) -> VerificationReport { try core.verify() }
+
+    /// Copies the log, compacted, into `directory` (which must not exist or be empty) while appends go on,
+    /// then opens the copy and verifies its chain. Blocking: call it off any event loop.
+    public func backup(to directory: String) throws(EventLogError) -> BackupReport { try core.backup(to: directory) }
+}

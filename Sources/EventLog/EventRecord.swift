@@ -1,0 +1,200 @@
+import LMDSJSON
+
+/// A 128-bit event identifier (a UUID), chosen by the caller so that the log itself stays deterministic.
+public struct EventID: Sendable, Hashable, CustomStringConvertible {
+    /// The 16 bytes, in UUID byte order.
+    public let bytes: [UInt8]
+
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 16, "an event id is 16 bytes")
+        self.bytes = bytes
+    }
+
+    /// Parses the canonical 8-4-4-4-12 hexadecimal form; `nil` when malformed.
+    public init?(string: String) {
+        let hex = String(string.filter { $0 != "-" })
+        guard hex.utf8.count == 32 else { return nil }
+        var bytes: [UInt8] = []
+        var iterator = hex.utf8.makeIterator()
+        while let high = iterator.next(), let low = iterator.next() {
+            guard let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(value)
+        }
+        self.bytes = bytes
+    }
+
+    /// The canonical lower-case 8-4-4-4-12 form.
+    public var description: String {
+        var text = ""
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text += "-" }
+            text += String(byte >> 4, radix: 16) + String(byte & 0x0F, radix: 16)
+        }
+        return text
+    }
+}
+
+/// Who caused an event: the peer's uid, its user name and the role it acted in.
+public struct EventActor: Sendable, Hashable {
+    public let uid: UInt32
+    public let userName: String
+    public let role: String
+
+    public init(uid: UInt32, userName: String, role: String) {
+        self.uid = uid
+        self.userName = userName
+        self.role = role
+    }
+}
+
+/// An event as a caller hands it to the log: everything but its position and hashes.
+public struct ProposedEvent: Sendable, Hashable {
+    public let eventID: EventID
+    /// Past-tense event type, such as `QuestionSubmitted`.
+    public let type: String
+    /// The version of this type's data schema, for upcasting old events when read.
+    public let schemaVersion: UInt16
+    /// UTC milliseconds since 1970, from the injected clock.
+    public let timeMs: Int64
+    public let actor: EventActor
+    /// The client's idempotency key, when it sent one.
+    public let requestID: String?
+    /// The ids of the entities the event concerns (`Q-0001`, ...), for history queries.
+    public let entityIDs: [String]
+    /// The event's data: a JSON object, stored in canonical form.
+    public let data: JSONValue
+
+    public init(
+        eventID: EventID, type: String, schemaVersion: UInt16 = 1, timeMs: Int64, actor: EventActor,
+        requestID: String? = nil, entityIDs: [String] = [], data: JSONValue
+    ) {
+        self.eventID = eventID
+        self.type = type
+        self.schemaVersion = schemaVersion
+        self.timeMs = timeMs
+        self.actor = actor
+        self.requestID = requestID
+        self.entityIDs = entityIDs
+        self.data = data
+    }
+}
+
+/// A committed record: the event, its position in the log, and its place in the hash chain.
+public struct EventRecord: Sendable, Hashable {
+    /// Gapless position, starting at 1.
+    public let position: UInt64
+    public let eventID: EventID
+    public let type: String
+    public let schemaVersion: UInt16
+    public let timeMs: Int64
+    public let actor: EventActor
+    public let requestID: String?
+    public let entityIDs: [String]
+    /// The event data in canonical JSON bytes, exactly as hashed. Parse with `data`.
+    public let dataBytes: [UInt8]
+    /// The hash of the record before this one (32 zero bytes for position 1).
+    public let previousHash: [UInt8]
+    /// SHA-256 over `previousHash` and this record's canonical bytes.
+    public let hash: [UInt8]
+
+    public init(
+        position: UInt64, eventID: EventID, type: String, schemaVersion: UInt16, timeMs: Int64, actor: EventActor,
+        requestID: String?, entityIDs: [String], dataBytes: [UInt8], previousHash: [UInt8], hash: [UInt8]
+    ) {
+        self.position = position
+        self.eventID = eventID
+        self.type = type
+        self.schemaVersion = schemaVersion
+        self.timeMs = timeMs
+        self.actor = actor
+        self.requestID = requestID
+        self.entityIDs = entityIDs
+        self.dataBytes = dataBytes
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
+    /// The event data as a JSON value.
+    /// - Throws: `EventLogError.damaged` when the stored bytes are not JSON (a damaged record).
+    public func data() throws(EventLogError) -> JSONValue {
+        do {
+            return try JSONParser.parse(dataBytes, depthMax: 256)
+        } catch {
+            throw EventLogError(.damaged, "event data at position \(position) is not valid JSON: \(error)")
+        }
+    }
+
+    /// The whole envelope as JSON, as `events.read` and exports show it.
+    public func envelopeJSON() throws(EventLogError) -> JSONValue {
+        var actorObject: [String: JSONValue] = [
+            "uid": .integer(Int64(actor.uid)), "user": .string(actor.userName), "role": .string(actor.role),
+        ]
+        if actor.userName.isEmpty { actorObject["user"] = .null }
+        return .object([
+            "position": .integer(Int64(position)),
+            "id": .string(eventID.description),
+            "type": .string(type),
+            "schemaVersion": .integer(Int64(schemaVersion)),
+            "timeMs": .integer(timeMs),
+            "time": .string(UTCTime.iso8601(milliseconds: timeMs)),
+            "actor": .object(actorObject),
+            "requestId": requestID.map { .string($0) } ?? .null,
+            "entities": .array(entityIDs.map { .string($0) }),
+            "data": try data(),
+            "previousHash": .string(Hex.encode(previousHash)),
+            "hash": .string(Hex.encode(hash)),
+        ])
+    }
+}
+
+/// Lower-case hexadecimal, for hashes in replies and exports.
+public enum Hex {
+    /// `bytes` as lower-case hexadecimal.
+    public static func encode(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            output.append(digits[Int(byte >> 4)])
+            output.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+/// Formats UTC milliseconds as ISO 8601 without Foundation's formatters (pure and fast).
+public enum UTCTime {
+    /// `2026-11-29T11:38:17.123Z` for the given milliseconds since 1970.
+    public static func iso8601(milliseconds: Int64) -> String {
+        let (days, msOfDay) = floorDivide(milliseconds, 86_400_000)
+        let (year, month, day) = civilFromDays(days)
+        let hour = msOfDay / 3_600_000
+        let minute = msOfDay / 60_000 % 60
+        let second = msOfDay / 1000 % 60
+        let millisecond = msOfDay % 1000
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(millisecond, 3))Z"
+    }
+
+    static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+        let quotient = value >= 0 ? value / divisor : (value - divisor + 1) / divisor
+        return (quotient, value - quotient * divisor)
+    }
+
+    /// Howard Hinnant's days-to-civil algorithm.
+    static func civilFromDays(_ daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthPrime = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
+        let month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return (year, month, day)
+    }
+}

@@ -1,0 +1,105 @@
+/// The group-commit batcher as a pure state machine: callers enqueue appends, the writer takes
+/// batches. It decides; the `EventLog` performs (wakes the writer, runs the transaction, completes).
+///
+/// Each request is one command's events and is never split across transactions, so a command is
+/// appended atomically. A batch is closed at `batchEventsMax` events or `batchBytesMax` bytes, except
+/// that a single request larger than either still goes alone.
+public struct GroupCommitBatcher<Request> {
+    /// Limits that bound memory and commit latency.
+    public struct Limits: Sendable, Hashable {
+        /// Requests waiting at most; more are refused with `overloaded` rather than queued without bound.
+        public var queueRequestsMax: Int
+        /// Events per write transaction at most; bounds LMDB's dirty pages (MDB_TXN_FULL) and latency.
+        public var batchEventsMax: Int
+        /// Encoded bytes per write transaction at most.
+        public var batchBytesMax: Int
+
+        public init(queueRequestsMax: Int = 4096, batchEventsMax: Int = 1024, batchBytesMax: Int = 16 << 20) {
+            precondition(queueRequestsMax > 0 && batchEventsMax > 0 && batchBytesMax > 0, "limits must be positive")
+            self.queueRequestsMax = queueRequestsMax
+            self.batchEventsMax = batchEventsMax
+            self.batchBytesMax = batchBytesMax
+        }
+    }
+
+    /// What the caller must do after an enqueue.
+    public enum EnqueueAction: Equatable {
+        /// The writer was idle: wake it.
+        case wakeWriter
+        /// The writer is busy and will find the request when it looks again.
+        case nothing
+        /// The queue is full: refuse the request.
+        case rejectOverloaded
+        /// The batcher is closed: refuse the request.
+        case rejectClosed
+    }
+
+    struct Entry {
+        let request: Request
+        let eventCount: Int
+        let byteCount: Int
+    }
+
+    public let limits: Limits
+    private var queue: [Entry] = []
+    private var queueHead = 0
+    private var writerBusy = false
+    private var closed = false
+
+    public init(limits: Limits) {
+        self.limits = limits
+    }
+
+    /// Requests waiting for the writer.
+    public var waitingCount: Int { queue.count - queueHead }
+
+    /// Whether `close()` was called.
+    public var isClosed: Bool { closed }
+
+    /// Adds a request of `eventCount` events and `byteCount` bytes.
+    public mutating func enqueue(_ request: Request, eventCount: Int, byteCount: Int) -> EnqueueAction {
+        precondition(eventCount > 0, "an append has at least one event")
+        if closed { return .rejectClosed }
+        if waitingCount >= limits.queueRequestsMax { return .rejectOverloaded }
+        queue.append(Entry(request: request, eventCount: eventCount, byteCount: byteCount))
+        if writerBusy { return .nothing }
+        writerBusy = true
+        return .wakeWriter
+    }
+
+    /// Takes the next batch for the writer, or an empty array when there is nothing left; in that case
+    /// the writer is considered idle until the next `wakeWriter`.
+    public mutating func takeBatch() -> [Request] {
+        var batch: [Request] = []
+        var events = 0
+        var bytes = 0
+        while queueHead < queue.count {
+            let entry = queue[queueHead]
+            let fits = events + entry.eventCount <= limits.batchEventsMax && bytes + entry.byteCount <= limits.batchBytesMax
+            if !batch.isEmpty && !fits { break }
+            batch.append(entry.request)
+            events += entry.eventCount
+            bytes += entry.byteCount
+            queueHead += 1
+        }
+        if queueHead == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            queueHead = 0
+        } else if queueHead > 1024 {
+            queue.removeFirst(queueHead)
+            queueHead = 0
+        }
+        if batch.isEmpty { writerBusy = false }
+        assert(batch.isEmpty || writerBusy, "a batch is only taken by the busy writer")
+        return batch
+    }
+
+    /// Refuses further requests; those already queued are still committed (a clean shutdown loses
+    /// nothing it accepted). Returns `.wakeWriter` when the writer is idle and must be woken to stop.
+    public mutating func close() -> EnqueueAction {
+        closed = true
+        if writerBusy { return .nothing }
+        writerBusy = true
+        return .wakeWriter
+    }
+}

@@ -1,0 +1,23 @@
+/// Where the daemon keeps its data and its socket when not told otherwise. The daemon and the CLI
+/// resolve these the same way, from the same environment variables.
+public enum DefaultPaths {
+    /// `$LMDS_DATA_DIR`, else `$STATE_DIRECTORY` (set by systemd's StateDirectory=), else
+    /// `$XDG_STATE_HOME/lmds`, else `$HOME/.local/state/lmds`.
+    public static func dataDirectory(environment: [String: String]) -> String {
+        if let value = environment["LMDS_DATA_DIR"], !value.isEmpty { return value }
+        if let value = environment["STATE_DIRECTORY"], !value.isEmpty {
+            // systemd may list several directories separated by ':'; the first is ours.
+            return String(value.split(separator: ":").first ?? Substring(value))
+        }
+        if let value = environment["XDG_STATE_HOME"], !value.isEmpty { return value + "/lmds" }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "/var/lib"
+        return home + "/.local/state/lmds"
+    }
+
+    /// `$LMDS_SOCKET`, else `$XDG_RUNTIME_DIR/lmds/lmds.sock`, else `/run/lmds/lmds.sock`.
+    public static func socketPath(environment: [String: String]) -> String {
+        if let value = environment["LMDS_SOCKET"], !value.isEmpty { return value }
+        if let value = environment["XDG_RUNTIME_DIR"], !value.isEmpty { return value + "/lmds/lmds.sock" }
+        return "/run/lmds/lmds.sock"
+    }
+}

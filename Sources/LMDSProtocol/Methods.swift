@@ -1,0 +1,73 @@
+import LMDSJSON
+
+/// What a caller may do, granted per user or group in the daemon's config.
+public enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
+    /// Reads everything; writes nothing. Auditors and the curious.
+    case viewer
+    /// Publishes and changes offers of their own institution; consents for the education side.
+    case educator
+    /// Runs intake, matching and follow-up: every domain write.
+    case coordinator
+    /// Runs the service: backups, erasure, everything a coordinator can.
+    case admin
+
+    var rank: Int {
+        switch self {
+        case .viewer: return 0
+        case .educator: return 1
+        case .coordinator: return 2
+        case .admin: return 3
+        }
+    }
+
+    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// One entry of the method catalogue: its name, a one-line description, and who may call it.
+public struct MethodDescriptor: Sendable, Hashable {
+    public let name: String
+    public let summary: String
+    /// Roles allowed to call it.
+    public let roles: Set<Role>
+    /// Whether it appends to the log (and so takes `requestId`).
+    public let isWrite: Bool
+
+    public init(name: String, summary: String, roles: Set<Role>, isWrite: Bool = false) {
+        self.name = name
+        self.summary = summary
+        self.roles = roles
+        self.isWrite = isWrite
+    }
+
+    public var json: JSONValue {
+        [
+            "name": .string(name), "summary": .string(summary),
+            "roles": .array(Role.allCases.filter { roles.contains($0) }.map { .string($0.rawValue) }),
+            "write": .bool(isWrite),
+        ]
+    }
+}
+
+/// The methods the daemon serves. `Protocol/methods/*.md` documents each; a test checks both agree.
+public enum MethodCatalogue {
+    static let everyone: Set<Role> = Set(Role.allCases)
+
+    public static let system: [MethodDescriptor] = [
+        MethodDescriptor(name: "system.ping", summary: "Answers pong with the daemon's time; checks that it is up.", roles: everyone),
+        MethodDescriptor(name: "system.status", summary: "Version, log head (position and hash), event count, data directory, uptime, connections.", roles: everyone),
+        MethodDescriptor(name: "system.methods", summary: "This catalogue: every method, what it does, and the roles that may call it.", roles: everyone),
+        MethodDescriptor(name: "events.read", summary: "Reads up to `limit` events from log position `from`, with their envelopes.", roles: everyone),
+        MethodDescriptor(name: "events.subscribe", summary: "Streams events from `from` (catching up from the log) and then live, as events.event notifications.", roles: everyone),
+        MethodDescriptor(name: "events.unsubscribe", summary: "Ends a subscription of this connection.", roles: everyone),
+        MethodDescriptor(name: "audit.verify", summary: "Walks the whole hash chain and names the first bad position, if any.", roles: everyone),
+        MethodDescriptor(name: "admin.backup", summary: "Hot, compacted copy of the log into a new directory `path`, then verifies the copy.", roles: [.admin]),
+    ]
+
+    /// Every method the daemon serves.
+    public static var all: [MethodDescriptor] { system }
+
+    /// The descriptor for `name`, or `nil`.
+    public static func descriptor(_ name: String) -> MethodDescriptor? {
+        all.first { $0.name == name }
+    }
+}

@@ -1,0 +1,54 @@
+import LMDSJSON
+import Testing
+
+@Suite struct JSONParserTests {
+    /// Dutch text with diacritics survives parse and canonical write byte for byte.
+    @Test func dutchTextRoundTripsExactly() throws {
+        let text = #"{"a":"Bos- en Gasthuisdistrict","b":"Café ë ü ĳ 😀","c":[1,-2,3.5,true,false,null]}"#
+        let value = try JSONParser.parse(text)
+        #expect(JSONWriter.canonicalString(value) == text)
+    }
+
+    /// Canonical output sorts keys and drops white space, so equal values give equal bytes.
+    @Test func canonicalFormSortsKeys() throws {
+        let value = try JSONParser.parse(#" { "z" : 1 , "a" : { "y": 2, "b": 3 } } "#)
+        #expect(JSONWriter.canonicalString(value) == #"{"a":{"b":3,"y":2},"z":1}"#)
+    }
+
+    /// Escapes decode, including surrogate pairs, and control characters are re-escaped.
+    @Test func escapesDecodeAndReencode() throws {
+        let value = try JSONParser.parse(#""a\"b\\c\n\u00eb\ud83d\ude00\u0001""#)
+        #expect(value == .string("a\"b\\c\në😀\u{01}"))
+        #expect(JSONWriter.canonicalString(value) == #""a\"b\\c\në😀\u0001""#)
+    }
+
+    /// Malformed input is refused with a reason, never a crash.
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\" 1}", "tru", "01", "1.", "-", "\"abc", "\"\u{01}\"", "{\"a\":1}x",
+        "\"\\ud800\"", "\"\\x\"", "1e999", "{\"a\":1,\"a\":2}", "[1 2]",
+    ])
+    func malformedInputIsRefused(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+    }
+
+    /// Invalid UTF-8 inside a string is refused.
+    @Test func invalidUTF8IsRefused() {
+        let bytes: [UInt8] = [0x22, 0xC3, 0x28, 0x22]
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(bytes) }
+    }
+
+    /// Nesting beyond the limit is refused, even 100,000 levels deep.
+    @Test func deepNestingIsRefused() throws {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(deep) }
+        let fine = String(repeating: "[", count: 10) + String(repeating: "]", count: 10)
+        _ = try JSONParser.parse(fine, depthMax: 10)
+    }
+
+    /// Integers stay exact up to 64 bits; larger numbers become doubles.
+    @Test func numbersKeepTheirKind() throws {
+        #expect(try JSONParser.parse("9223372036854775807") == .integer(Int64.max))
+        #expect(try JSONParser.parse("9223372036854775808") == .double(9223372036854775808))
+        #expect(try JSONParser.parse("-0.5e1") == .double(-5))
+    }
+}

@@ -1,0 +1,41 @@
+# Shared helpers for scripts/: installing what is missing, finding the repo.
+# Sourced, not run.
+LMDS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export LMDS_ROOT
+
+# ensure_packages PKG... : installs the Debian packages that are missing, saying so.
+ensure_packages() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  echo "==> installing missing Debian packages: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  if [ -z "${LMDS_APT_UPDATED:-}" ]; then
+    $sudo apt-get update -qq
+    export LMDS_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  echo "==> installed: ${missing[*]}"
+}
+
+# The packages every build and test needs.
+LMDS_BUILD_PACKAGES=(liblmdb-dev lmdb-utils pkg-config)
+# What the integration tests use besides: systemd-socket-activate and systemd-analyze (systemd),
+# setpriv (util-linux), python3 for the datagram listener.
+LMDS_TEST_PACKAGES=(systemd util-linux)
+
+ensure_swift() {
+  if ! command -v swift >/dev/null 2>&1; then
+    if [ -x /opt/swift/usr/bin/swift ]; then
+      export PATH="/opt/swift/usr/bin:$PATH"
+    else
+      echo "error: swift is not installed (Swift 6.3 toolchain expected at /opt/swift or on PATH)" >&2
+      exit 1
+    fi
+  fi
+}
