@@ -46,10 +46,15 @@ let package = Package(
                 "EventLog", "LMDSProtocol", "LMDSJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
-        .executableTarget(name: "lmdsd", dependencies: ["LMDSServer"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "lmdsd",
+            dependencies: ["LMDSServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
         // The CLI's commands and client; it never imports the log or the domain.
         .target(
             name: "LMDSCommandLine",
@@ -59,7 +64,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .executableTarget(name: "lmds", dependencies: ["LMDSCommandLine"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "lmds",
+            dependencies: ["LMDSCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
         // Benchmarks and test helpers that must be real processes.
         .executableTarget(name: "lmds-bench", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),
         .executableTarget(name: "lmds-crash-writer", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),

@@ -1,0 +1,109 @@
+import LMDSJSON
+import LMDSProtocol
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Limits on the daemon as a whole; each bounds memory or file descriptors one peer can take.
+public enum ServerLimits {
+    /// Open client connections at most; one more is answered with `unavailable` and closed.
+    /// Each costs a file descriptor and up to `lineBytesMax` of buffer.
+    public static let connectionsMaxDefault = 1024
+    /// Requests waiting per connection before the daemon stops reading from it (back-pressure).
+    public static let pendingLinesPerConnectionMax = 64
+    /// A subscriber whose socket stays full this long is cut off; its buffer is bounded by NIO's
+    /// write-buffer high-water mark meanwhile.
+    public static let subscriberStallMsMax: Int64 = 10_000
+    /// Events sent per pump of a subscription before yielding the event loop.
+    public static let subscriptionChunkEventsMax = 256
+    /// Subscriptions per connection at most.
+    public static let subscriptionsPerConnectionMax = 16
+    /// `events.read` returns at most this many events per call.
+    public static let readEventsMax: Int64 = 1000
+}
+
+/// What the config file may set. Everything is optional; the daemon runs without a file.
+///
+/// ```json
+/// {"roles": {"users": {"alice": "coordinator"}, "groups": {"lmds-viewers": "viewer"}},
+///  "lineBytesMax": 1048576, "connectionsMax": 1024}
+/// ```
+public struct DaemonConfig: Sendable, Hashable {
+    /// Role per user name.
+    public var userRoles: [String: Role] = [:]
+    /// Role per group name; a user in several groups gets the highest.
+    public var groupRoles: [String: Role] = [:]
+    public var lineBytesMax: Int = ProtocolLimits.lineBytesMaxDefault
+    public var connectionsMax: Int = ServerLimits.connectionsMaxDefault
+
+    public init() {}
+
+    /// Parses a config file's JSON text.
+    /// - Throws: `ConfigError` naming the key and what is wrong.
+    public init(json text: [UInt8]) throws(ConfigError) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(text)
+        } catch {
+            throw ConfigError("the config is not valid JSON: \(error)")
+        }
+        guard case .object(let members) = value else { throw ConfigError("the config must be a JSON object") }
+        for (key, member) in members {
+            switch key {
+            case "roles":
+                guard case .object(let roles) = member else { throw ConfigError("roles must be an object with users and groups") }
+                for (kind, entries) in roles {
+                    guard kind == "users" || kind == "groups" else { throw ConfigError("roles.\(kind): unknown key (users, groups)") }
+                    guard case .object(let table) = entries else { throw ConfigError("roles.\(kind) must map names to roles") }
+                    for (name, roleValue) in table {
+                        guard let text = roleValue.stringValue, let role = Role(rawValue: text) else {
+                            throw ConfigError("roles.\(kind).\(name): role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+                        }
+                        if kind == "users" { userRoles[name] = role } else { groupRoles[name] = role }
+                    }
+                }
+            case "lineBytesMax":
+                guard let bytes = member.integerValue, bytes >= 1024, bytes <= 64 << 20 else {
+                    throw ConfigError("lineBytesMax must be an integer from 1024 to 67108864")
+                }
+                lineBytesMax = Int(bytes)
+            case "connectionsMax":
+                guard let count = member.integerValue, count >= 1, count <= 65_536 else {
+                    throw ConfigError("connectionsMax must be an integer from 1 to 65536")
+                }
+                connectionsMax = Int(count)
+            default:
+                throw ConfigError("\(key): unknown key (roles, lineBytesMax, connectionsMax)")
+            }
+        }
+    }
+
+    /// Reads and parses the file at `path`.
+    public static func load(path: String) throws(ConfigError) -> DaemonConfig {
+        guard let file = fopen(path, "r") else {
+            throw ConfigError("cannot read config file \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > 4 << 20 { throw ConfigError("config file \(path) is larger than 4 MiB") }
+        }
+        do {
+            return try DaemonConfig(json: bytes)
+        } catch {
+            throw ConfigError("\(path): \(error.message)")
+        }
+    }
+}
+
+/// A config file the daemon refuses to start with.
+public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

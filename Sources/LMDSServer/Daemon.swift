@@ -1,0 +1,270 @@
+import Dispatch
+import EventLog
+import LMDSJSON
+import LMDSProtocol
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where and how the daemon serves, resolved from flags and the environment.
+public struct DaemonOptions: Sendable {
+    public var dataDirectory: String
+    public var socketPath: String
+    public var config: DaemonConfig
+    public var logLevel: DaemonLog.Level
+
+    public init(dataDirectory: String, socketPath: String, config: DaemonConfig, logLevel: DaemonLog.Level) {
+        self.dataDirectory = dataDirectory
+        self.socketPath = socketPath
+        self.config = config
+        self.logLevel = logLevel
+    }
+}
+
+/// The real clock.
+public struct SystemClock: Clock {
+    public init() {}
+
+    public func nowMs() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}
+
+/// Why the daemon would not start; the message is for the operator.
+public struct StartupError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Tracks open connections for the `connectionsMax` limit, `system.status`, and shutdown.
+final class ConnectionRegistry: Sendable {
+    private let channels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+
+    /// Adds `channel` unless `limit` connections are open already.
+    func add(_ channel: any Channel, limit: Int) -> Bool {
+        channels.withLockedValue { table in
+            guard table.count < limit else { return false }
+            table[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    func remove(_ channel: any Channel) {
+        channels.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    var count: Int { channels.withLockedValue { $0.count } }
+
+    var all: [any Channel] { channels.withLockedValue { Array($0.values) } }
+}
+
+/// The daemon: opens the log, replays it, serves the socket until SIGTERM/SIGINT, then shuts down
+/// cleanly (stop accepting, finish what is in flight, commit, close the log).
+public enum Daemon {
+    /// Runs the daemon; returns the process exit code.
+    public static func run(options: DaemonOptions, environment: [String: String], clock: any Clock) async -> Int32 {
+        let daemonLog = DaemonLog(threshold: options.logLevel)
+        let systemd = SystemdIntegration(environment: environment, processID: getpid())
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let stopSignal = StopSignal()
+        let sources = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stopSignal.fire(number == SIGTERM ? "SIGTERM" : "SIGINT") }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+
+        let hub = SubscriptionHub()
+        let startMs = clock.nowMs()
+        let log: EventLog
+        do {
+            log = try EventLog.open(EventLogConfiguration(
+                directory: options.dataDirectory, commitObserver: { _ in hub.committed() }))
+        } catch {
+            daemonLog.error("cannot open the log: \(error)")
+            return 1
+        }
+        // Replay: read every record once (the read models of the domain are built here).
+        let replayed: UInt64
+        do {
+            var count: UInt64 = 0
+            try log.scan(from: 1) { _ in
+                count += 1
+                return true
+            }
+            replayed = count
+        } catch {
+            daemonLog.error("cannot replay the log: \(error)")
+            return 1
+        }
+        let replayMs = clock.nowMs() - startMs
+        daemonLog.info("opened \(options.dataDirectory): \(replayed) events replayed in \(replayMs) ms, head \(log.head.position)")
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
+        let threadPool = NIOThreadPool(numberOfThreads: 2)
+        threadPool.start()
+        let registry = ConnectionRegistry()
+        let dispatcher = Dispatcher(
+            log: log, clock: clock, threadPool: threadPool, dataDirectory: options.dataDirectory,
+            connectionCount: { registry.count }, daemonLog: daemonLog)
+        let authorizer = Authorizer(config: options.config, daemonUID: getuid())
+
+        let serverChannel: any Channel
+        do {
+            serverChannel = try await bind(
+                options: options, systemd: systemd, group: group, registry: registry, dispatcher: dispatcher,
+                authorizer: authorizer, hub: hub, log: log, daemonLog: daemonLog)
+        } catch {
+            daemonLog.error("\(error)")
+            log.close()
+            try? await threadPool.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            return 1
+        }
+
+        let status = "serving \(options.socketPath), \(log.head.position) events"
+        daemonLog.info("lmdsd \(Dispatcher.version) ready: \(status)")
+        systemd.notify("READY=1\nSTATUS=\(status)\nMAINPID=\(getpid())")
+        var watchdog: RepeatedTask?
+        if let intervalUs = systemd.watchdogIntervalUs {
+            watchdog = group.next().scheduleRepeatedTask(initialDelay: .microseconds(intervalUs), delay: .microseconds(intervalUs)) { _ in
+                systemd.notify("WATCHDOG=1")
+            }
+        }
+
+        let reason = await stopSignal.wait()
+        daemonLog.info("\(reason) received: stopping")
+        systemd.notify("STOPPING=1\nSTATUS=stopping")
+        watchdog?.cancel()
+        try? await serverChannel.close()
+        // Every append accepted so far is committed and answered before the log closes.
+        log.close()
+        // Give replies in flight a moment to reach their sockets, then close the connections.
+        try? await Task.sleep(nanoseconds: 200_000_000)
+        for channel in registry.all { try? await channel.close() }
+        try? await threadPool.shutdownGracefully()
+        try? await group.shutdownGracefully()
+        if systemd.activatedSocket == nil { unlink(options.socketPath) }
+        daemonLog.info("stopped cleanly at position \(log.head.position)")
+        return 0
+    }
+
+    static func bind(
+        options: DaemonOptions, systemd: SystemdIntegration, group: MultiThreadedEventLoopGroup, registry: ConnectionRegistry,
+        dispatcher: Dispatcher, authorizer: Authorizer, hub: SubscriptionHub, log: EventLog, daemonLog: DaemonLog
+    ) async throws -> any Channel {
+        let config = options.config
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 512)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 << 10, high: 1 << 20))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard registry.add(channel, limit: config.connectionsMax) else {
+                        let error = RPCError.unavailable("the daemon serves at most \(config.connectionsMax) connections; retry later")
+                        var buffer = channel.allocator.buffer(capacity: 256)
+                        buffer.writeBytes(RPCCodec.line(RPCCodec.failure(id: .null, error: error)))
+                        channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+                        return
+                    }
+                    channel.closeFuture.whenComplete { _ in registry.remove(channel) }
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(LineFrameDecoder(lineBytesMax: config.lineBytesMax)))
+                    try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(
+                        dispatcher: dispatcher, authorizer: authorizer, hub: hub, log: log,
+                        lineBytesMax: config.lineBytesMax, daemonLog: daemonLog))
+                }
+            }
+        if let descriptor = systemd.activatedSocket {
+            daemonLog.info("socket activation: serving the socket systemd passed (fd \(descriptor))")
+            return try await bootstrap.withBoundSocket(descriptor).get()
+        }
+        let path = options.socketPath
+        try SocketFile.prepare(path)
+        let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+        chmod(path, 0o660)
+        return channel
+    }
+}
+
+/// Resumes the waiting daemon once, on the first stop signal.
+final class StopSignal: Sendable {
+    private let state = NIOLockedValueBox<(reason: String?, continuation: CheckedContinuation<String, Never>?)>((nil, nil))
+
+    func fire(_ reason: String) {
+        let continuation = state.withLockedValue { state -> CheckedContinuation<String, Never>? in
+            guard state.reason == nil else { return nil }
+            state.reason = reason
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(returning: reason)
+    }
+
+    func wait() async -> String {
+        await withCheckedContinuation { continuation in
+            let early = state.withLockedValue { state -> String? in
+                if let reason = state.reason { return reason }
+                state.continuation = continuation
+                return nil
+            }
+            if let early { continuation.resume(returning: early) }
+        }
+    }
+}
+
+/// The socket file's rules: its directory exists; a live daemon on it means refuse to start; a stale file
+/// from a crash is removed.
+enum SocketFile {
+    static func prepare(_ path: String) throws {
+        guard path.utf8.count < 100 else { throw StartupError("socket path \(path) is too long (at most 99 bytes)") }
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        if !directory.isEmpty {
+            var prefix = path.hasPrefix("/") ? "/" : ""
+            for component in directory.split(separator: "/") {
+                prefix += component
+                if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                    throw StartupError("cannot create the socket directory \(prefix): \(String(cString: strerror(errno)))")
+                }
+                prefix += "/"
+            }
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
+            throw StartupError("\(path) exists and is not a socket; refusing to replace it")
+        }
+        if isServed(path) {
+            throw StartupError("another lmdsd is already serving \(path); stop it first (or pass another --socket)")
+        }
+        unlink(path)
+    }
+
+    /// Whether something accepts connections on the socket at `path`.
+    static func isServed(_ path: String) -> Bool {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import LMDSProtocol
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `lmdsd`: the Leren met de Stad daemon. Serving is the default subcommand, so `lmdsd --data-dir D`
+/// serves; later subcommands (replay, import) work on a data directory offline.
+public struct DaemonCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "lmdsd",
+        abstract: "The Leren met de Stad daemon: an event log on LMDB behind a JSON-RPC Unix socket.",
+        version: Dispatcher.version,
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+
+    public init() {}
+}
+
+extension DaemonCommand {
+    /// Serves the socket until SIGTERM or SIGINT.
+    public struct Serve: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Open the log, replay it, and serve JSON-RPC on the Unix socket (the default).")
+
+        @Option(help: "Data directory (default: $LMDS_DATA_DIR, $STATE_DIRECTORY, $XDG_STATE_HOME/lmds, ~/.local/state/lmds).")
+        var dataDir: String?
+
+        @Option(help: "Socket path (default: $LMDS_SOCKET, $XDG_RUNTIME_DIR/lmds/lmds.sock, /run/lmds/lmds.sock).")
+        var socket: String?
+
+        @Option(help: "Config file (JSON): roles for users and groups, limits. Optional.")
+        var config: String?
+
+        @Option(help: "Lowest level logged: debug, info, warning, error.")
+        var logLevel: String = "info"
+
+        public init() {}
+
+        public func validate() throws {
+            guard DaemonLog.Level(rawValue: logLevel) != nil else {
+                throw ValidationError("--log-level must be one of debug, info, warning, error")
+            }
+        }
+
+        public func run() async throws {
+            let environment = currentEnvironment()
+            var daemonConfig = DaemonConfig()
+            if let config {
+                do {
+                    daemonConfig = try DaemonConfig.load(path: config)
+                } catch {
+                    DaemonLog(threshold: .info).error("\(error.message)")
+                    throw ExitCode(1)
+                }
+            }
+            let options = DaemonOptions(
+                dataDirectory: dataDir ?? DefaultPaths.dataDirectory(environment: environment),
+                socketPath: socket ?? DefaultPaths.socketPath(environment: environment),
+                config: daemonConfig,
+                logLevel: DaemonLog.Level(rawValue: logLevel) ?? .info)
+            let code = await Daemon.run(options: options, environment: environment, clock: SystemClock())
+            if code != 0 { throw ExitCode(code) }
+        }
+    }
+}
+
+/// The process environment as a dictionary (read once, in the executable's entry, then passed down).
+public func currentEnvironment() -> [String: String] {
+    var result: [String: String] = [:]
+    var pointer = environ
+    while let entry = pointer.pointee {
+        let text = String(cString: entry)
+        if let equals = text.firstIndex(of: "=") {
+            result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        pointer += 1
+    }
+    return result
+}

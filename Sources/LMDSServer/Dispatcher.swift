@@ -1,0 +1,167 @@
+import EventLog
+import LMDSJSON
+import LMDSProtocol
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The daemon's time source, injected so that tests and replays control it.
+public protocol Clock: Sendable {
+    /// UTC milliseconds since 1970.
+    func nowMs() -> Int64
+}
+
+/// Answers requests: authorises the caller, checks params, runs the method. Methods that wait on disk
+/// (verify, backup) run on the blocking thread pool, never on an event loop.
+public final class Dispatcher: Sendable {
+    /// The daemon's version, reported by `system.status`.
+    public static let version = "0.1.0"
+
+    let log: EventLog
+    let clock: any Clock
+    let threadPool: NIOThreadPool
+    let dataDirectory: String
+    let startedMs: Int64
+    let connectionCount: @Sendable () -> Int
+    let daemonLog: DaemonLog
+
+    public init(
+        log: EventLog, clock: any Clock, threadPool: NIOThreadPool, dataDirectory: String,
+        connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog
+    ) {
+        self.log = log
+        self.clock = clock
+        self.threadPool = threadPool
+        self.dataDirectory = dataDirectory
+        self.startedMs = clock.nowMs()
+        self.connectionCount = connectionCount
+        self.daemonLog = daemonLog
+    }
+
+    /// Checks that `caller` may call `method`.
+    /// - Returns: the method's descriptor.
+    /// - Throws: forbidden for a caller without a role (whatever the method), method not found, or
+    ///   forbidden for a role the method does not allow.
+    public static func authorise(method: String, caller: Caller) throws(RPCError) -> MethodDescriptor {
+        guard let role = caller.role else { throw RPCError.forbidden(method: method, role: nil) }
+        guard let descriptor = MethodCatalogue.descriptor(method) else { throw RPCError.methodNotFound(method) }
+        guard descriptor.roles.contains(role) else { throw RPCError.forbidden(method: method, role: role.rawValue) }
+        return descriptor
+    }
+
+    /// Runs an authorised request (except the subscription methods, which the connection handles).
+    public func handle(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue> {
+        do throws(RPCError) {
+            var params = try Params(request.params)
+            switch request.method {
+            case "system.ping":
+                try params.rejectUnknown()
+                let now = clock.nowMs()
+                return eventLoop.makeSucceededFuture(["pong": true, "time": .string(UTCTime.iso8601(milliseconds: now))])
+            case "system.status":
+                try params.rejectUnknown()
+                return eventLoop.makeSucceededFuture(status())
+            case "system.methods":
+                try params.rejectUnknown()
+                return eventLoop.makeSucceededFuture(["methods": .array(MethodCatalogue.all.map(\.json))])
+            case "events.read":
+                let from = try params.integer("from", in: 1...Int64.max) ?? 1
+                let limit = try params.integer("limit", in: 1...ServerLimits.readEventsMax) ?? 100
+                try params.rejectUnknown()
+                return eventLoop.makeSucceededFuture(try readEvents(from: UInt64(from), limit: Int(limit)))
+            case "audit.verify":
+                try params.rejectUnknown()
+                let log = self.log
+                return threadPool.runIfActive(eventLoop: eventLoop) { () throws -> JSONValue in
+                    let report = try log.verify()
+                    return Self.json(report)
+                }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+            case "admin.backup":
+                guard let path = try params.string("path", bytesMax: 4096) else {
+                    throw RPCError.invalidParams(field: "path", "required: an absolute directory path for the copy")
+                }
+                guard path.hasPrefix("/") else { throw RPCError.validation(field: "path", "must be an absolute path") }
+                try params.rejectUnknown()
+                let log = self.log
+                let daemonLog = self.daemonLog
+                return threadPool.runIfActive(eventLoop: eventLoop) { () throws -> JSONValue in
+                    let report = try log.backup(to: path)
+                    daemonLog.info("backup to \(path) by \(caller.userName): position \(report.head.position), \(report.bytes) bytes")
+                    return [
+                        "path": .string(report.directory), "position": .integer(Int64(report.head.position)),
+                        "hash": .string(Hex.encode(report.head.hash)), "bytes": .integer(Int64(report.bytes)),
+                        "verification": Self.json(report.verification),
+                    ]
+                }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+            default:
+                throw RPCError.methodNotFound(request.method)
+            }
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    func status() -> JSONValue {
+        let head = log.head
+        let now = clock.nowMs()
+        return [
+            "version": .string(Self.version),
+            "position": .integer(Int64(head.position)),
+            "headHash": .string(Hex.encode(head.hash)),
+            "eventCount": .integer(Int64(head.position)),
+            "dataDirectory": .string(dataDirectory),
+            "mapBytes": .integer(Int64(log.mapBytes)),
+            "uptimeSeconds": .integer((now - startedMs) / 1000),
+            "startedAt": .string(UTCTime.iso8601(milliseconds: startedMs)),
+            "connections": .integer(Int64(connectionCount())),
+        ]
+    }
+
+    func readEvents(from: UInt64, limit: Int) throws(RPCError) -> JSONValue {
+        do throws(EventLogError) {
+            let records = try log.records(from: from, limit: limit)
+            let next = records.last.map { $0.position + 1 } ?? from
+            return [
+                "events": .array(try records.map { record throws(EventLogError) in try record.envelopeJSON() }),
+                "next": .integer(Int64(next)),
+                "head": .integer(Int64(log.head.position)),
+            ]
+        } catch {
+            throw Self.rpcError(error)
+        }
+    }
+
+    static func json(_ report: VerificationReport) -> JSONValue {
+        [
+            "intact": .bool(report.isIntact),
+            "recordsChecked": .integer(Int64(report.recordsChecked)),
+            "headPosition": .integer(Int64(report.head.position)),
+            "headHash": .string(Hex.encode(report.head.hash)),
+            "firstBadPosition": report.firstBadPosition.map { .integer(Int64($0)) } ?? .null,
+            "problem": report.problem.map { .string($0) } ?? .null,
+        ]
+    }
+
+    /// The one place where errors of other modules become JSON-RPC errors.
+    public static func rpcError(_ error: any Error) -> RPCError {
+        if let error = error as? RPCError { return error }
+        if let error = error as? EventLogError {
+            switch error.code {
+            case .storageFull, .overloaded, .notWritable, .dataDirectoryLocked:
+                return RPCError(code: RPCErrorCode.unavailable, message: "Unavailable: \(error.message)",
+                    data: ["cause": .string(error.code.rawValue), "reason": .string(error.message)])
+            case .notFound:
+                return RPCError.notFound(error.message)
+            case .backupFailed, .dataDirectoryUnusable:
+                return RPCError(code: RPCErrorCode.validation, message: "Validation failed: path: \(error.message)",
+                    data: ["field": "path", "reason": .string(error.message)])
+            case .tooLarge:
+                return RPCError(code: RPCErrorCode.validation, message: "Validation failed: \(error.message)",
+                    data: ["reason": .string(error.message)])
+            case .damaged, .formatTooNew, .storageError:
+                return RPCError.internalError(error.message)
+            }
+        }
+        return RPCError.internalError("\(error)")
+    }
+}
