@@ -75,3 +75,41 @@ public enum JSONWriter {
         output.append(UInt8(ascii: "\""))
     }
 }
+
+extension JSONWriter {
+    /// Indented text for people (keys sorted, two spaces per level, non-ASCII as is).
+    public static func prettyString(_ value: JSONValue) -> String {
+        var output: [UInt8] = []
+        writePretty(value, indent: 0, into: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    static func writePretty(_ value: JSONValue, indent: Int, into output: inout [UInt8]) {
+        let pad = { (level: Int) -> [UInt8] in [UInt8](repeating: UInt8(ascii: " "), count: level * 2) }
+        switch value {
+        case .array(let elements) where !elements.isEmpty:
+            output.append(contentsOf: "[\n".utf8)
+            for (offset, element) in elements.enumerated() {
+                output.append(contentsOf: pad(indent + 1))
+                writePretty(element, indent: indent + 1, into: &output)
+                output.append(contentsOf: (offset + 1 < elements.count ? ",\n" : "\n").utf8)
+            }
+            output.append(contentsOf: pad(indent))
+            output.append(UInt8(ascii: "]"))
+        case .object(let members) where !members.isEmpty:
+            output.append(contentsOf: "{\n".utf8)
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for (offset, key) in keys.enumerated() {
+                output.append(contentsOf: pad(indent + 1))
+                writeString(key, into: &output)
+                output.append(contentsOf: ": ".utf8)
+                writePretty(members[key]!, indent: indent + 1, into: &output)
+                output.append(contentsOf: (offset + 1 < keys.count ? ",\n" : "\n").utf8)
+            }
+            output.append(contentsOf: pad(indent))
+            output.append(UInt8(ascii: "}"))
+        default:
+            write(value, into: &output)
+        }
+    }
+}

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Where the daemon keeps its data and its socket when not told otherwise. The daemon and the CLI
 /// resolve these the same way, from the same environment variables.
 public enum DefaultPaths {
@@ -19,5 +23,19 @@ public enum DefaultPaths {
         if let value = environment["LMDS_SOCKET"], !value.isEmpty { return value }
         if let value = environment["XDG_RUNTIME_DIR"], !value.isEmpty { return value + "/lmds/lmds.sock" }
         return "/run/lmds/lmds.sock"
+    }
+
+    /// The process environment as a dictionary; executables read it once and pass it down.
+    public static func processEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
     }
 }

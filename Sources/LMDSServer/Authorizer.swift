@@ -1,3 +1,4 @@
+import EventLog
 import LMDSProtocol
 import NIOConcurrencyHelpers
 
@@ -28,6 +29,11 @@ public struct Caller: Sendable, Hashable {
         self.credentials = credentials
         self.userName = userName
         self.role = role
+    }
+
+    /// The caller as recorded in every event it causes.
+    public var actor: EventActor {
+        EventActor(uid: credentials.uid, userName: userName, role: role?.rawValue ?? "none")
     }
 }
 

@@ -27,7 +27,7 @@ public enum ServerLimits {
 ///
 /// ```json
 /// {"roles": {"users": {"alice": "coordinator"}, "groups": {"lmds-viewers": "viewer"}},
-///  "lineBytesMax": 1048576, "connectionsMax": 1024}
+///  "lineBytesMax": 1048576, "connectionsMax": 1024, "subscriberStallMsMax": 10000}
 /// ```
 public struct DaemonConfig: Sendable, Hashable {
     /// Role per user name.
@@ -36,6 +36,8 @@ public struct DaemonConfig: Sendable, Hashable {
     public var groupRoles: [String: Role] = [:]
     public var lineBytesMax: Int = ProtocolLimits.lineBytesMaxDefault
     public var connectionsMax: Int = ServerLimits.connectionsMaxDefault
+    /// How long a subscriber's socket may stay full before it is cut off.
+    public var subscriberStallMsMax: Int64 = ServerLimits.subscriberStallMsMax
 
     public init() {}
 
@@ -73,8 +75,13 @@ public struct DaemonConfig: Sendable, Hashable {
                     throw ConfigError("connectionsMax must be an integer from 1 to 65536")
                 }
                 connectionsMax = Int(count)
+            case "subscriberStallMsMax":
+                guard let milliseconds = member.integerValue, milliseconds >= 100, milliseconds <= 3_600_000 else {
+                    throw ConfigError("subscriberStallMsMax must be an integer from 100 to 3600000")
+                }
+                subscriberStallMsMax = milliseconds
             default:
-                throw ConfigError("\(key): unknown key (roles, lineBytesMax, connectionsMax)")
+                throw ConfigError("\(key): unknown key (roles, lineBytesMax, connectionsMax, subscriberStallMsMax)")
             }
         }
     }

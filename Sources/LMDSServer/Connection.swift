@@ -115,6 +115,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private let hub: SubscriptionHub
     private let log: EventLog
     private let lineBytesMax: Int
+    private let subscriberStallMsMax: Int64
     private let daemonLog: DaemonLog
 
     private var context: ChannelHandlerContext?
@@ -128,7 +129,11 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private var pumpScheduled = NIOLockedValueBox(false)
     private var stallTimer: Scheduled<Void>?
 
-    init(dispatcher: Dispatcher, authorizer: Authorizer, hub: SubscriptionHub, log: EventLog, lineBytesMax: Int, daemonLog: DaemonLog) {
+    init(
+        dispatcher: Dispatcher, authorizer: Authorizer, hub: SubscriptionHub, log: EventLog, lineBytesMax: Int,
+        subscriberStallMsMax: Int64, daemonLog: DaemonLog
+    ) {
+        self.subscriberStallMsMax = subscriberStallMsMax
         self.dispatcher = dispatcher
         self.authorizer = authorizer
         self.hub = hub
@@ -196,7 +201,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             processNext()
             schedulePump()
         } else if !subscriptions.isEmpty && stallTimer == nil {
-            let stallMs = ServerLimits.subscriberStallMsMax
+            let stallMs = subscriberStallMsMax
             stallTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(stallMs)) {
                 guard let context = self.context, !context.channel.isWritable else { return }
                 self.daemonLog.warning("cutting off subscriber \(self.caller?.userName ?? "?"): it has not read for \(stallMs) ms")

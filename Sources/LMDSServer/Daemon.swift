@@ -69,7 +69,7 @@ final class ConnectionRegistry: Sendable {
 /// cleanly (stop accepting, finish what is in flight, commit, close the log).
 public enum Daemon {
     /// Runs the daemon; returns the process exit code.
-    public static func run(options: DaemonOptions, environment: [String: String], clock: any Clock) async -> Int32 {
+    public static func run(options: DaemonOptions, environment: [String: String], clock: any Clock, eventIDs: any EventIDSource) async -> Int32 {
         let daemonLog = DaemonLog(threshold: options.logLevel)
         let systemd = SystemdIntegration(environment: environment, processID: getpid())
         signal(SIGPIPE, SIG_IGN)
@@ -115,7 +115,7 @@ public enum Daemon {
         threadPool.start()
         let registry = ConnectionRegistry()
         let dispatcher = Dispatcher(
-            log: log, clock: clock, threadPool: threadPool, dataDirectory: options.dataDirectory,
+            log: log, clock: clock, eventIDs: eventIDs, threadPool: threadPool, dataDirectory: options.dataDirectory,
             connectionCount: { registry.count }, daemonLog: daemonLog)
         let authorizer = Authorizer(config: options.config, daemonUID: getuid())
 
@@ -181,7 +181,7 @@ public enum Daemon {
                         ByteToMessageHandler(LineFrameDecoder(lineBytesMax: config.lineBytesMax)))
                     try channel.pipeline.syncOperations.addHandler(RPCConnectionHandler(
                         dispatcher: dispatcher, authorizer: authorizer, hub: hub, log: log,
-                        lineBytesMax: config.lineBytesMax, daemonLog: daemonLog))
+                        lineBytesMax: config.lineBytesMax, subscriberStallMsMax: config.subscriberStallMsMax, daemonLog: daemonLog))
                 }
             }
         if let descriptor = systemd.activatedSocket {

@@ -45,7 +45,7 @@ extension DaemonCommand {
         }
 
         public func run() async throws {
-            let environment = currentEnvironment()
+            let environment = DefaultPaths.processEnvironment()
             var daemonConfig = DaemonConfig()
             if let config {
                 do {
@@ -60,22 +60,8 @@ extension DaemonCommand {
                 socketPath: socket ?? DefaultPaths.socketPath(environment: environment),
                 config: daemonConfig,
                 logLevel: DaemonLog.Level(rawValue: logLevel) ?? .info)
-            let code = await Daemon.run(options: options, environment: environment, clock: SystemClock())
+            let code = await Daemon.run(options: options, environment: environment, clock: SystemClock(), eventIDs: RandomEventIDSource())
             if code != 0 { throw ExitCode(code) }
         }
     }
-}
-
-/// The process environment as a dictionary (read once, in the executable's entry, then passed down).
-public func currentEnvironment() -> [String: String] {
-    var result: [String: String] = [:]
-    var pointer = environ
-    while let entry = pointer.pointee {
-        let text = String(cString: entry)
-        if let equals = text.firstIndex(of: "=") {
-            result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-        }
-        pointer += 1
-    }
-    return result
 }

@@ -11,6 +11,24 @@ public protocol Clock: Sendable {
     func nowMs() -> Int64
 }
 
+/// Where event ids come from, injected so that tests and simulations are deterministic.
+public protocol EventIDSource: Sendable {
+    func nextEventID() -> EventID
+}
+
+/// Random version-4 UUIDs from the system's generator.
+public struct RandomEventIDSource: EventIDSource {
+    public init() {}
+
+    public func nextEventID() -> EventID {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return EventID(bytes: bytes)
+    }
+}
+
 /// Answers requests: authorises the caller, checks params, runs the method. Methods that wait on disk
 /// (verify, backup) run on the blocking thread pool, never on an event loop.
 public final class Dispatcher: Sendable {
@@ -19,6 +37,7 @@ public final class Dispatcher: Sendable {
 
     let log: EventLog
     let clock: any Clock
+    let eventIDs: any EventIDSource
     let threadPool: NIOThreadPool
     let dataDirectory: String
     let startedMs: Int64
@@ -26,11 +45,12 @@ public final class Dispatcher: Sendable {
     let daemonLog: DaemonLog
 
     public init(
-        log: EventLog, clock: any Clock, threadPool: NIOThreadPool, dataDirectory: String,
+        log: EventLog, clock: any Clock, eventIDs: any EventIDSource, threadPool: NIOThreadPool, dataDirectory: String,
         connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog
     ) {
         self.log = log
         self.clock = clock
+        self.eventIDs = eventIDs
         self.threadPool = threadPool
         self.dataDirectory = dataDirectory
         self.startedMs = clock.nowMs()
@@ -82,23 +102,47 @@ public final class Dispatcher: Sendable {
                 }
                 guard path.hasPrefix("/") else { throw RPCError.validation(field: "path", "must be an absolute path") }
                 try params.rejectUnknown()
-                let log = self.log
-                let daemonLog = self.daemonLog
-                return threadPool.runIfActive(eventLoop: eventLoop) { () throws -> JSONValue in
-                    let report = try log.backup(to: path)
-                    daemonLog.info("backup to \(path) by \(caller.userName): position \(report.head.position), \(report.bytes) bytes")
-                    return [
-                        "path": .string(report.directory), "position": .integer(Int64(report.head.position)),
-                        "hash": .string(Hex.encode(report.head.hash)), "bytes": .integer(Int64(report.bytes)),
-                        "verification": Self.json(report.verification),
-                    ]
-                }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+                return backup(to: path, caller: caller, on: eventLoop)
             default:
                 throw RPCError.methodNotFound(request.method)
             }
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
+    }
+
+    /// Copies the log on the blocking pool, then records the backup in the log itself (`BackupTaken`),
+    /// so that auditors see when copies were made, by whom, and up to which position.
+    func backup(to path: String, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue> {
+        let log = self.log
+        let daemonLog = self.daemonLog
+        let copied = threadPool.runIfActive(eventLoop: eventLoop) { () throws -> BackupReport in
+            try log.backup(to: path)
+        }
+        return copied.flatMap { report -> EventLoopFuture<JSONValue> in
+            let result: JSONValue = [
+                "path": .string(report.directory), "position": .integer(Int64(report.head.position)),
+                "hash": .string(Hex.encode(report.head.hash)), "bytes": .integer(Int64(report.bytes)),
+                "verification": Self.json(report.verification),
+            ]
+            let event = ProposedEvent(
+                eventID: self.eventIDs.nextEventID(), type: "BackupTaken", timeMs: self.clock.nowMs(),
+                actor: caller.actor, entityIDs: [],
+                data: ["path": .string(report.directory), "position": .integer(Int64(report.head.position)),
+                       "hash": .string(Hex.encode(report.head.hash)), "bytes": .integer(Int64(report.bytes)),
+                       "verified": .bool(report.verification.isIntact)])
+            let promise = eventLoop.makePromise(of: JSONValue.self)
+            log.append([event]) { outcome in
+                switch outcome {
+                case .success(let records):
+                    daemonLog.info("backup to \(path) by \(caller.userName): position \(report.head.position), \(report.bytes) bytes, recorded at \(records[0].position)")
+                    promise.succeed(result)
+                case .failure(let error):
+                    promise.fail(error)
+                }
+            }
+            return promise.futureResult
+        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 
     func status() -> JSONValue {

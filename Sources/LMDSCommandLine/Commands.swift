@@ -1,0 +1,300 @@
+import ArgumentParser
+import LMDSJSON
+import LMDSProtocol
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The CLI's exit codes; scripts rely on them.
+public enum CLIExitCode {
+    public static let success: Int32 = 0
+    /// The daemon answered with an error (its message is printed).
+    public static let daemonError: Int32 = 1
+    /// The command line was wrong.
+    public static let usage: Int32 = 2
+    /// The daemon cannot be reached.
+    public static let unreachable: Int32 = 3
+}
+
+/// Thrown by commands to end with a given code after printing.
+struct CLIExit: Error {
+    let code: Int32
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "The daemon's socket (default: $LMDS_SOCKET, $XDG_RUNTIME_DIR/lmds/lmds.sock, /run/lmds/lmds.sock).")
+    var socket: String?
+
+    @Flag(help: "Print the raw JSON result for scripts instead of tables.")
+    var json = false
+
+    var socketPath: String { socket ?? DefaultPaths.socketPath(environment: DefaultPaths.processEnvironment()) }
+
+    /// Connects, calls, and returns the result; prints the daemon's error and exits 1 on failure,
+    /// or explains and exits 3 when the daemon cannot be reached.
+    func call(_ method: String, _ params: JSONValue? = nil) throws -> JSONValue {
+        let client = try connect()
+        return try Self.unwrap(try invoke(client, method, params))
+    }
+
+    func connect() throws -> RPCClient {
+        do {
+            return try RPCClient(socketPath: socketPath)
+        } catch {
+            printError("lmds: \(error)")
+            throw CLIExit(code: CLIExitCode.unreachable)
+        }
+    }
+
+    func invoke(_ client: RPCClient, _ method: String, _ params: JSONValue?) throws -> Result<JSONValue, RPCError> {
+        do {
+            return try client.call(method, params)
+        } catch {
+            printError("lmds: \(error)")
+            throw CLIExit(code: CLIExitCode.unreachable)
+        }
+    }
+
+    static func unwrap(_ result: Result<JSONValue, RPCError>) throws -> JSONValue {
+        switch result {
+        case .success(let value): return value
+        case .failure(let error):
+            var text = "lmds: \(error.message) (code \(error.code))"
+            if let field = error.data?["field"]?.stringValue { text += "\n  field: \(field)" }
+            printError(text)
+            throw CLIExit(code: CLIExitCode.daemonError)
+        }
+    }
+
+    /// Prints `value` as one canonical JSON line (for `--json`).
+    func printJSON(_ value: JSONValue) {
+        print(JSONWriter.canonicalString(value))
+    }
+}
+
+/// `lmds`: the command-line client of lmdsd.
+public struct LMDSCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "lmds",
+        abstract: "Talk to lmdsd, the Leren met de Stad daemon.",
+        discussion: "Exit codes: 0 ok, 1 the daemon answered with an error, 2 usage, 3 the daemon cannot be reached.",
+        version: "0.1.0",
+        subcommands: [Status.self, Ping.self, Call.self, Events.self, Audit.self, Backup.self])
+
+    public init() {}
+
+    /// Runs the CLI with `arguments` (without the program name) and returns the exit code.
+    public static func run(_ arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return CLIExitCode.success
+        } catch let exit as CLIExit {
+            return exit.code
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                return CLIExitCode.success
+            }
+            printError(fullMessage(for: error))
+            if let exitCode = error as? ExitCode { return exitCode.rawValue }
+            return CLIExitCode.usage
+        }
+    }
+}
+
+extension LMDSCommand {
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the daemon's version, log head, event count and connections.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let status = try global.call("system.status")
+            if global.json { return global.printJSON(status) }
+            let rows: [(String, String)] = [
+                ("version", status["version"]?.stringValue ?? "?"),
+                ("socket", global.socketPath),
+                ("data directory", status["dataDirectory"]?.stringValue ?? "?"),
+                ("events", describe(status["eventCount"])),
+                ("head position", describe(status["position"])),
+                ("head hash", status["headHash"]?.stringValue ?? "?"),
+                ("uptime", "\(describe(status["uptimeSeconds"])) s"),
+                ("connections", describe(status["connections"])),
+            ]
+            print(TextTable.keyValue(rows))
+        }
+    }
+
+    struct Ping: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check that the daemon answers, and how fast.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let client = try global.connect()
+            let start = monotonicNs()
+            let result = try GlobalOptions.unwrap(try global.invoke(client, "system.ping", nil))
+            let elapsedUs = (monotonicNs() - start) / 1000
+            if global.json { return global.printJSON(result) }
+            print("pong from lmdsd at \(global.socketPath) in \(elapsedUs) µs")
+        }
+    }
+
+    struct Call: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Call any method with raw JSON params and print the raw JSON result (for scripts).",
+            discussion: "Example: lmds call events.read '{\"from\": 1, \"limit\": 5}'")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The method, such as system.status.") var method: String
+        @Argument(help: "The params as a JSON object (default: none).") var params: String?
+
+        func run() throws {
+            var parsed: JSONValue?
+            if let params {
+                do {
+                    parsed = try JSONParser.parse(params)
+                } catch {
+                    throw ValidationError("PARAMS is not valid JSON: \(error)")
+                }
+            }
+            let result = try global.call(method, parsed)
+            print(global.json ? JSONWriter.canonicalString(result) : JSONWriter.prettyString(result))
+        }
+    }
+
+    struct Events: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List events from the log; with --follow, keep printing new ones as they are committed.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "First position (default: 1; with --follow and no --from: only new events).") var from: UInt64?
+        @Option(help: "Events to list at most (without --follow).") var limit: Int = 100
+        @Flag(help: "Stream events as they are committed, until interrupted.") var follow = false
+
+        func validate() throws {
+            guard limit >= 1 && limit <= 1000 else { throw ValidationError("--limit must be from 1 to 1000") }
+            if let from, from < 1 { throw ValidationError("--from must be 1 or more") }
+        }
+
+        func run() throws {
+            if follow { return try runFollow() }
+            let result = try global.call("events.read", ["from": .integer(Int64(from ?? 1)), "limit": .integer(Int64(limit))])
+            if global.json { return global.printJSON(result) }
+            let events = result["events"]?.arrayValue ?? []
+            if events.isEmpty {
+                print("no events from position \(from ?? 1) (head is \(describe(result["head"])))")
+                return
+            }
+            print(TextTable.render(headers: EventRow.headers, rows: events.map(EventRow.cells)))
+            if let next = result["next"]?.integerValue, let head = result["head"]?.integerValue, next <= head {
+                print("… more from position \(next) (lmds events --from \(next))")
+            }
+        }
+
+        func runFollow() throws {
+            let client = try global.connect()
+            var params: [String: JSONValue] = [:]
+            if let from { params["from"] = .integer(Int64(from)) }
+            let subscription = try GlobalOptions.unwrap(try global.invoke(client, "events.subscribe", .object(params)))
+            if !global.json {
+                printError("following events from position \(describe(subscription["from"])) (Ctrl-C to stop)")
+                print(TextTable.line(EventRow.headers, widths: EventRow.widths))
+            }
+            while true {
+                let message: JSONValue
+                do {
+                    message = try client.nextNotification()
+                } catch {
+                    printError("lmds: \(error)")
+                    throw CLIExit(code: CLIExitCode.unreachable)
+                }
+                guard message["method"] == "events.event", let event = message["params"]?["event"] else { continue }
+                if global.json {
+                    global.printJSON(event)
+                } else {
+                    print(TextTable.line(EventRow.cells(event), widths: EventRow.widths))
+                }
+                fflush(nil)
+            }
+        }
+    }
+
+    struct Audit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Audit the log.", subcommands: [Verify.self])
+
+        struct Verify: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Walk the whole hash chain and report the first bad position, if any.")
+            @OptionGroup var global: GlobalOptions
+
+            func run() throws {
+                let report = try global.call("audit.verify")
+                if global.json { global.printJSON(report) } else if report["intact"] == true {
+                    print("the log is intact: \(describe(report["recordsChecked"])) records checked, head \(describe(report["headPosition"])) \(report["headHash"]?.stringValue ?? "")")
+                } else {
+                    print("THE LOG IS DAMAGED at position \(describe(report["firstBadPosition"])): \(report["problem"]?.stringValue ?? "?")")
+                }
+                if report["intact"] != true { throw CLIExit(code: CLIExitCode.daemonError) }
+            }
+        }
+    }
+
+    struct Backup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a hot, compacted copy of the log in a new directory (on the daemon's machine) and verify it.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The directory for the copy; must not exist or be empty. Relative paths are taken from here.") var directory: String
+
+        func run() throws {
+            var path = directory
+            if !path.hasPrefix("/") {
+                var buffer = [CChar](repeating: 0, count: 4096)
+                if getcwd(&buffer, buffer.count) != nil {
+                    path = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
+                }
+            }
+            let report = try global.call("admin.backup", ["path": .string(path)])
+            if global.json { return global.printJSON(report) }
+            let intact = report["verification"]?["intact"] == true
+            print("backup written to \(report["path"]?.stringValue ?? path): position \(describe(report["position"])), \(describe(report["bytes"])) bytes, \(intact ? "verified" : "VERIFICATION FAILED")")
+        }
+    }
+}
+
+/// How an event is shown in a table.
+enum EventRow {
+    static let headers = ["POSITION", "TIME", "TYPE", "ACTOR", "ENTITIES"]
+    static let widths = [8, 24, 24, 20, 20]
+
+    static func cells(_ event: JSONValue) -> [String] {
+        let actor = event["actor"]
+        let who = "\(actor?["user"]?.stringValue ?? "?") (\(actor?["role"]?.stringValue ?? "?"))"
+        let entities = (event["entities"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
+        return [describe(event["position"]), event["time"]?.stringValue ?? "", event["type"]?.stringValue ?? "", who, entities]
+    }
+}
+
+/// A JSON scalar as plain text.
+func describe(_ value: JSONValue?) -> String {
+    switch value {
+    case nil, .null?: return "-"
+    case .string(let text)?: return text
+    case .integer(let integer)?: return String(integer)
+    case .double(let double)?: return String(double)
+    case .bool(let flag)?: return flag ? "yes" : "no"
+    case let other?: return JSONWriter.canonicalString(other)
+    }
+}
+
+func printError(_ text: String) {
+    let bytes = Array((text + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+func monotonicNs() -> UInt64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+}

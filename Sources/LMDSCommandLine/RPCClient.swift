@@ -1,0 +1,127 @@
+import LMDSJSON
+import LMDSProtocol
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why the CLI could not get an answer.
+public enum ClientError: Error, CustomStringConvertible {
+    /// No daemon at the socket: exit code 3.
+    case unreachable(path: String, reason: String)
+    /// The connection broke or the daemon sent something that is not JSON-RPC.
+    case protocolViolation(String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let path, let reason):
+            return "cannot reach lmdsd at \(path): \(reason).\nStart it with `lmdsd --socket \(path)` (or `systemctl start lmdsd.socket`), or point --socket / $LMDS_SOCKET at the right path."
+        case .protocolViolation(let reason):
+            return "the daemon's answer could not be read: \(reason)"
+        }
+    }
+}
+
+/// A blocking JSON-RPC client over a Unix socket: one request per line, one reply per line. Good for a
+/// short-lived CLI process; the daemon side is the one that must never block.
+public final class RPCClient {
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var nextID: Int64 = 1
+    /// Notifications that arrived while waiting for a reply, oldest first.
+    private var notifications: [JSONValue] = []
+    /// Replies longer than this are refused (a broken daemon must not exhaust the CLI's memory).
+    public static let replyBytesMax = 64 << 20
+
+    /// Connects to the daemon.
+    /// - Throws: `ClientError.unreachable` naming the path.
+    public init(socketPath: String) throws(ClientError) {
+        let bytes = Array(socketPath.utf8)
+        var address = sockaddr_un()
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw .unreachable(path: socketPath, reason: "the path is too long for a Unix socket")
+        }
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw .unreachable(path: socketPath, reason: String(cString: strerror(errno))) }
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw .unreachable(path: socketPath, reason: reason)
+        }
+        self.descriptor = descriptor
+    }
+
+    deinit { close(descriptor) }
+
+    /// Sends a request and waits for its reply.
+    /// - Returns: the result, or the daemon's error.
+    public func call(_ method: String, _ params: JSONValue? = nil) throws(ClientError) -> Result<JSONValue, RPCError> {
+        let id = nextID
+        nextID += 1
+        try send(RPCRequest(id: .integer(id), method: method, params: params).json)
+        while true {
+            let message = try readMessage()
+            if message["method"] != nil && message["id"] == nil {
+                notifications.append(message)
+                continue
+            }
+            guard message["id"] == .integer(id) || message["id"] == .null else { continue }
+            if let error = message["error"] {
+                guard let rpcError = RPCError(json: error) else { throw .protocolViolation("malformed error object") }
+                return .failure(rpcError)
+            }
+            guard let result = message["result"] else { throw .protocolViolation("a reply with neither result nor error") }
+            return .success(result)
+        }
+    }
+
+    /// Sends one JSON value as a line.
+    public func send(_ value: JSONValue) throws(ClientError) {
+        let line = RPCCodec.line(value)
+        var offset = 0
+        while offset < line.count {
+            let written = line[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .protocolViolation("write failed: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+
+    /// The next notification: one that arrived earlier, or the next message read.
+    public func nextNotification() throws(ClientError) -> JSONValue {
+        if !notifications.isEmpty { return notifications.removeFirst() }
+        return try readMessage()
+    }
+
+    /// Reads one line and parses it.
+    public func readMessage() throws(ClientError) -> JSONValue {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                do {
+                    return try JSONParser.parse(line, depthMax: 256)
+                } catch {
+                    throw .protocolViolation("invalid JSON from the daemon: \(error)")
+                }
+            }
+            guard buffer.count < Self.replyBytesMax else { throw .protocolViolation("reply longer than \(Self.replyBytesMax) bytes") }
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw .protocolViolation("the daemon closed the connection") }
+            buffer.append(contentsOf: chunk[0..<count])
+        }
+    }
+}
