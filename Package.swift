@@ -84,7 +84,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "IntegrationTests", dependencies: ["LMDSProtocol", "LMDSJSON"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["LMDSProtocol", "LMDSJSON", "LMDSCommandLine"]),
     ],
     swiftLanguageModes: [.v6]
 )

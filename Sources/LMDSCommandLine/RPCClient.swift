@@ -33,9 +33,9 @@ public final class RPCClient {
     /// Replies longer than this are refused (a broken daemon must not exhaust the CLI's memory).
     public static let replyBytesMax = 64 << 20
 
-    /// Connects to the daemon.
+    /// Connects to the daemon. With `receiveTimeoutMs`, a read that waits longer fails instead of hanging.
     /// - Throws: `ClientError.unreachable` naming the path.
-    public init(socketPath: String) throws(ClientError) {
+    public init(socketPath: String, receiveTimeoutMs: Int? = nil) throws(ClientError) {
         let bytes = Array(socketPath.utf8)
         var address = sockaddr_un()
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
@@ -56,6 +56,10 @@ public final class RPCClient {
             let reason = String(cString: strerror(errno))
             close(descriptor)
             throw .unreachable(path: socketPath, reason: reason)
+        }
+        if let receiveTimeoutMs {
+            var timeout = timeval(tv_sec: receiveTimeoutMs / 1000, tv_usec: (receiveTimeoutMs % 1000) * 1000)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
         self.descriptor = descriptor
     }
@@ -86,7 +90,11 @@ public final class RPCClient {
 
     /// Sends one JSON value as a line.
     public func send(_ value: JSONValue) throws(ClientError) {
-        let line = RPCCodec.line(value)
+        try sendRaw(RPCCodec.line(value))
+    }
+
+    /// Sends bytes exactly as given (tests and tools that speak the wire format directly).
+    public func sendRaw(_ line: [UInt8]) throws(ClientError) {
         var offset = 0
         while offset < line.count {
             let written = line[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
@@ -120,6 +128,7 @@ public final class RPCClient {
             var chunk = [UInt8](repeating: 0, count: 65_536)
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { throw .protocolViolation("no answer within the receive timeout") }
             guard count > 0 else { throw .protocolViolation("the daemon closed the connection") }
             buffer.append(contentsOf: chunk[0..<count])
         }

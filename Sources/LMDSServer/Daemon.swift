@@ -72,6 +72,13 @@ public enum Daemon {
     public static func run(options: DaemonOptions, environment: [String: String], clock: any Clock, eventIDs: any EventIDSource) async -> Int32 {
         let daemonLog = DaemonLog(threshold: options.logLevel)
         let systemd = SystemdIntegration(environment: environment, processID: getpid())
+        // A parent may have started us with signals blocked (they are inherited across exec): unblock the
+        // ones that stop the daemon, or SIGTERM would never reach its handler.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         signal(SIGPIPE, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)

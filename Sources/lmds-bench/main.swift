@@ -121,8 +121,6 @@ struct EventFactory: Sendable {
         return .object([
             "title": .string(titles[templateIndex % titles.count]),
             "wijk": .string(wijken[(templateIndex / 2 + templateIndex) % wijken.count]),
-            "submittedBy": .string("Buurtvereniging \(wijken[templateIndex % wijken.count])"),
-            "priority": .integer(Int64(templateIndex % 3 + 1)),
             "padding": .string(String(decoding: padding, as: UTF8.self)),
         ])
     }
@@ -190,10 +188,26 @@ func emit(_ fields: KeyValuePairs<String, JSONValue>) {
     }
     line += "}"
     print(line)
-    fflush(stdout)
+    fflush(nil)  // stdout is block-buffered when piped
 }
 
 // MARK: Workloads
+
+/// Counts the log's write transactions and their events, through `commitObserver`.
+///
+/// Only the writer thread calls `observe`; the counts are read after `EventLog.close()`, which waits for
+/// the writer to stop under the log's lock, so the reads happen after every write.
+final class CommitCounter: @unchecked Sendable {
+    private(set) var transactions = 0
+    private(set) var events = 0
+    private(set) var largest = 0
+
+    func observe(_ records: [EventRecord]) {
+        transactions += 1
+        events += records.count
+        largest = max(largest, records.count)
+    }
+}
 
 /// N tasks, one event per append, E events in all.
 func runAppend(_ options: Options) async throws {
@@ -201,7 +215,8 @@ func runAppend(_ options: Options) async throws {
     let appenders = try options.positiveInteger("appenders")
     let events = try options.positiveInteger("events")
     let factory = try EventFactory(eventBytes: try options.positiveInteger("event-bytes", default: 300))
-    let log = try EventLog.open(EventLogConfiguration(directory: directory))
+    let counter = CommitCounter()
+    let log = try EventLog.open(EventLogConfiguration(directory: directory, commitObserver: { counter.observe($0) }))
     let firstIndex = Int(log.head.position)
 
     let started = nowNanoseconds()
@@ -236,6 +251,9 @@ func runAppend(_ options: Options) async throws {
         "seconds": .double(rounded(seconds, 4)), "eventsPerSecond": .double(rounded(Double(events) / seconds, 1)),
         "p50Us": .double(rounded(Double(quantile(sorted, 0.50)) / 1000, 1)),
         "p99Us": .double(rounded(Double(quantile(sorted, 0.99)) / 1000, 1)),
+        "transactions": .integer(Int64(counter.transactions)),
+        "meanEventsPerTransaction": .double(rounded(Double(counter.events) / Double(max(counter.transactions, 1)), 1)),
+        "largestTransaction": .integer(Int64(counter.largest)),
     ])
 }
 
@@ -292,7 +310,7 @@ func runScan(_ options: Options) throws {
     var count = 0
     var checksum: UInt64 = 0  // consumes what was decoded, so the work cannot be optimised away
     let started = nowNanoseconds()
-    try log.scan(from: 1) { record in
+    try log.scan(from: 1) { record throws(EventLogError) -> Bool in
         count += 1
         checksum &+= record.position &+ UInt64(record.dataBytes.count) &+ UInt64(record.entityIDs.count)
         if parseData {
@@ -332,6 +350,7 @@ do {
         throw BenchFailure("unknown subcommand '\(command)'\n\(usage)")
     }
 } catch {
-    fputs("lmds-bench: \(error)\n", stderr)
+    let message = Array("lmds-bench: \(error)\n".utf8)
+    _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     exit(1)
 }

@@ -2,6 +2,7 @@
 //
 //   lmds-crash-writer append DIR [--appenders N]   append as fast as possible; print "ack POSITION WRITER SEQ"
 //                                                  for every acknowledged event, unbuffered, until killed
+//   lmds-crash-writer seed DIR N                   append N deterministic events (for tests that need history)
 //   lmds-crash-writer check DIR ACKFILE            reopen the log after the kill and check every acknowledged
 //                                                  event is there with its data, positions gapless, chain intact
 //
@@ -140,6 +141,26 @@ case "append":
         appenders = value
     }
     await runAppend(directory: arguments[2], appenders: appenders)
+case "seed":
+    // Deterministic filler for tests that need a log with history: N events in commands of 100.
+    guard arguments.count == 4, let count = Int(arguments[3]) else { fail("usage: lmds-crash-writer seed DIR N") }
+    do {
+        let log = try EventLog.open(EventLogConfiguration(directory: arguments[2]))
+        var sequence = 0
+        while sequence < count {
+            let batch = (0..<min(100, count - sequence)).map { offset in
+                ProposedEvent(
+                    eventID: eventID(writer: 0, sequence: sequence + offset, part: 0), type: "SeedAppended",
+                    timeMs: Int64(1_790_000_000_000 + sequence + offset), actor: EventActor(uid: 0, userName: "seed", role: "admin"),
+                    entityIDs: ["W-0"], data: ["sequence": .integer(Int64(sequence + offset)), "wijk": "Stevenshof"])
+            }
+            _ = try await log.append(batch)
+            sequence += batch.count
+        }
+        print("seeded \(count) events, head \(log.head.position)")
+    } catch {
+        fail("seed: \(error)")
+    }
 case "check":
     guard arguments.count == 4 else { fail("usage: lmds-crash-writer check DIR ACKFILE") }
     runCheck(directory: arguments[2], acknowledgements: arguments[3])

@@ -8,6 +8,13 @@ import Glibc
 @main
 enum Entry {
     static func main() {
+        // Signals blocked by a parent are inherited across exec; `lmds events --follow` must stop on SIGTERM.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGHUP)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         exit(LMDSCommand.run(Array(CommandLine.arguments.dropFirst())))
     }
 }

@@ -1,0 +1,109 @@
+import Foundation
+import LMDSCommandLine
+import LMDSJSON
+import LMDSProtocol
+import Testing
+
+/// Start-up, shutdown and the file-system rules of the real daemon.
+@Suite struct DaemonLifecycleTests {
+    /// A fresh daemon creates its data directory 0700 and its socket 0660, serves status, logs with journald
+    /// prefixes, and exits 0 on SIGTERM, removing its socket.
+    @Test func startsServesAndStopsCleanly() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        let status = try daemon.call("system.status")
+        #expect(status["position"] == 0)
+        #expect(status["dataDirectory"]?.stringValue == workspace.dataDirectory)
+        #expect(status["version"]?.stringValue == "0.1.0")
+        let dataMode = try FileManager.default.attributesOfItem(atPath: workspace.dataDirectory)[.posixPermissions] as? NSNumber
+        #expect(dataMode?.intValue == 0o700)
+        let socketMode = try FileManager.default.attributesOfItem(atPath: workspace.socketPath)[.posixPermissions] as? NSNumber
+        #expect(socketMode?.intValue == 0o660)
+        #expect(daemon.stop() == 0)
+        #expect(!FileManager.default.fileExists(atPath: workspace.socketPath))
+        let lines = daemon.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            #expect(line.hasPrefix("<6>") || line.hasPrefix("<4>") || line.hasPrefix("<3>") || line.hasPrefix("<7>"), "not a journald line: \(line)")
+        }
+        #expect(daemon.stderr.contains("<6>SIGTERM received"))
+    }
+
+    /// SIGINT stops the daemon cleanly too.
+    @Test func stopsOnSIGINT() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        #expect(daemon.stop(signal: SIGINT) == 0)
+    }
+
+    /// A second daemon on the same socket refuses to start and names the socket; the first keeps serving.
+    @Test func refusesSecondDaemonOnSameSocket() throws {
+        let workspace = Workspace()
+        let first = try DaemonProcess(workspace: workspace)
+        let other = Workspace()
+        let second = try run(Binaries.daemon, ["--data-dir", other.dataDirectory, "--socket", workspace.socketPath])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another lmdsd is already serving \(workspace.socketPath)"))
+        #expect(try first.call("system.ping")["pong"] == true)
+    }
+
+    /// A second daemon on the same data directory refuses to start and names the holder's pid.
+    @Test func refusesSecondDaemonOnSameDataDirectory() throws {
+        let workspace = Workspace()
+        let first = try DaemonProcess(workspace: workspace)
+        let second = try run(Binaries.daemon, ["--data-dir", workspace.dataDirectory, "--socket", workspace.path + "/other.sock"])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("in use by another lmds process (pid \(first.process.processIdentifier))"))
+    }
+
+    /// A socket file left by a crashed daemon (SIGKILL) is replaced on the next start.
+    @Test func replacesStaleSocketAfterCrash() throws {
+        let workspace = Workspace()
+        let first = try DaemonProcess(workspace: workspace)
+        first.stop(signal: SIGKILL)
+        #expect(FileManager.default.fileExists(atPath: workspace.socketPath))
+        let second = try DaemonProcess(workspace: workspace)
+        #expect(try second.call("system.ping")["pong"] == true)
+    }
+
+    /// A data directory writable by others is refused at start-up.
+    @Test func refusesWorldWritableDataDirectory() throws {
+        let workspace = Workspace()
+        try FileManager.default.createDirectory(atPath: workspace.dataDirectory, withIntermediateDirectories: true)
+        chmod(workspace.dataDirectory, 0o777)
+        let result = try run(Binaries.daemon, ["--data-dir", workspace.dataDirectory, "--socket", workspace.socketPath])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("writable by others"))
+    }
+
+    /// A damaged log file stops the daemon with a clear error, never a crash or a repair.
+    @Test func refusesDamagedLog() throws {
+        let workspace = Workspace()
+        try FileManager.default.createDirectory(atPath: workspace.dataDirectory, withIntermediateDirectories: true)
+        chmod(workspace.dataDirectory, 0o700)
+        _ = FileManager.default.createFile(atPath: workspace.dataDirectory + "/data.mdb", contents: Data(repeating: 0x42, count: 65_536))
+        let result = try run(Binaries.daemon, ["--data-dir", workspace.dataDirectory, "--socket", workspace.socketPath])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("<3>cannot open the log"))
+    }
+
+    /// A config file with an unknown key or role is refused with the key named.
+    @Test func refusesBadConfig() throws {
+        let workspace = Workspace()
+        let config = workspace.write("bad.json", #"{"roles": {"users": {"alice": "superuser"}}}"#)
+        let result = try run(Binaries.daemon, ["--data-dir", workspace.dataDirectory, "--socket", workspace.socketPath, "--config", config])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("roles.users.alice"))
+    }
+
+    /// The daemon replays an existing log at start-up and reports its head.
+    @Test func replaysExistingLogAtStartUp() throws {
+        let workspace = Workspace()
+        try seedLog(workspace, count: 250)
+        let daemon = try DaemonProcess(workspace: workspace)
+        let status = try daemon.call("system.status")
+        #expect(status["position"] == 250)
+        #expect(status["eventCount"] == 250)
+        #expect(daemon.stderr.contains("250 events replayed"))
+    }
+}
