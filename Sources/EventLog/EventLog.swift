@@ -90,7 +90,7 @@ final class LogCore: @unchecked Sendable {
     typealias Completion = @Sendable (Result<[EventRecord], EventLogError>) -> Void
 
     struct PendingAppend {
-        let events: [ProposedEvent]
+        let events: [RecordCodec.PreparedRecord]
         let completion: Completion
     }
 
@@ -187,6 +187,8 @@ final class LogCore: @unchecked Sendable {
             return
         }
         var byteCount = 0
+        var prepared: [RecordCodec.PreparedRecord] = []
+        prepared.reserveCapacity(events.count)
         for event in events {
             do {
                 try RecordCodec.validate(event)
@@ -194,10 +196,13 @@ final class LogCore: @unchecked Sendable {
                 completion(.failure(error))
                 return
             }
-            byteCount += 128 + event.type.utf8.count + event.entityIDs.reduce(0) { $0 + $1.utf8.count + 2 }
+            // Encoding happens here, on the caller's thread, in parallel with other callers and with the commit.
+            let record = RecordCodec.prepare(event)
+            byteCount += record.storedByteCount
+            prepared.append(record)
         }
         condition.lock()
-        let action = batcher.enqueue(PendingAppend(events: events, completion: completion), eventCount: events.count, byteCount: byteCount)
+        let action = batcher.enqueue(PendingAppend(events: prepared, completion: completion), eventCount: events.count, byteCount: byteCount)
         if action == .wakeWriter { condition.signal() }
         condition.unlock()
         switch action {
@@ -317,7 +322,7 @@ final class LogCore: @unchecked Sendable {
             records.reserveCapacity(pending.events.count)
             for event in pending.events {
                 position += 1
-                let (encoded, record) = RecordCodec.encode(event, position: position, previousHash: hash)
+                let (encoded, record) = RecordCodec.seal(event, position: position, previousHash: hash)
                 status = withPositionKey(position) { key in
                     encoded.withUnsafeBytes { raw in
                         var value = MDB_val(mv_size: raw.count, mv_data: UnsafeMutableRawPointer(mutating: raw.baseAddress))
@@ -519,15 +524,17 @@ final class LogCore: @unchecked Sendable {
         }
     }
 
-    /// Walks the whole chain: positions gapless from 1, each record well-formed, each hash linking to the
-    /// one before, and the head in the meta table matching the last record.
+    /// Walks the whole chain up to the head as it was when called: positions gapless from 1, each record
+    /// well-formed, each hash linking to the one before, and the recorded head matching its record.
     func verify() throws(EventLogError) -> VerificationReport {
         let recordedHead = try readAndCheckHeadAllowingDamage()
         var expected: UInt64 = 1
         var previousHash = RecordCodec.genesisHash
         var firstBad: UInt64?
         var problem: String?
+        // Appends go on while verifying: check exactly the records up to the head read first.
         try scanRaw(from: 1) { position, raw throws(EventLogError) -> Bool in
+            if position > recordedHead.position { return false }
             if position != expected {
                 firstBad = expected
                 problem = "position \(expected) is missing (next record is \(position))"

@@ -47,12 +47,31 @@ public enum RecordCodec {
         guard case .object = event.data else { throw EventLogError(.tooLarge, "event data must be a JSON object") }
     }
 
+    /// An event encoded up to its position and hashes: the expensive part (JSON serialisation, layout),
+    /// done by the appending caller so that the single writer thread only seals.
+    public struct PreparedRecord: Sendable {
+        let event: ProposedEvent
+        /// Canonical bytes with a zero position at `positionOffset`.
+        let canonical: [UInt8]
+        let dataBytes: [UInt8]
+
+        /// Bytes this record will take in the log.
+        public var storedByteCount: Int { canonical.count + 2 * RecordCodec.hashBytes }
+    }
+
+    /// Where the position sits in the canonical bytes (after the format byte).
+    static let positionOffset = 1
+
     /// Encodes `event` at `position` after `previousHash`, returning the stored bytes and the record.
     public static func encode(
         _ event: ProposedEvent, position: UInt64, previousHash: [UInt8]
     ) -> (bytes: [UInt8], record: EventRecord) {
-        precondition(position >= 1, "positions start at 1")
-        precondition(previousHash.count == hashBytes, "previous hash must be 32 bytes")
+        seal(prepare(event), position: position, previousHash: previousHash)
+    }
+
+    /// Lays out everything but the position and the hashes.
+    public static func prepare(_ event: ProposedEvent) -> PreparedRecord {
+        let position: UInt64 = 0
         let dataBytes = JSONWriter.canonicalBytes(event.data)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(96 + dataBytes.count + event.type.utf8.count + event.actor.userName.utf8.count)
@@ -77,13 +96,28 @@ public enum RecordCodec {
         appendString16(event.type, to: &bytes)
         appendInteger(UInt32(dataBytes.count), to: &bytes)
         bytes.append(contentsOf: dataBytes)
+        return PreparedRecord(event: event, canonical: bytes, dataBytes: dataBytes)
+    }
+
+    /// Places a prepared record at `position` after `previousHash`: the writer thread's share of the work.
+    public static func seal(
+        _ prepared: PreparedRecord, position: UInt64, previousHash: [UInt8]
+    ) -> (bytes: [UInt8], record: EventRecord) {
+        precondition(position >= 1, "positions start at 1")
+        precondition(previousHash.count == hashBytes, "previous hash must be 32 bytes")
+        let event = prepared.event
+        var bytes = prepared.canonical
+        bytes.reserveCapacity(bytes.count + 2 * hashBytes)
+        withUnsafeBytes(of: position.bigEndian) { raw in
+            for index in 0..<8 { bytes[positionOffset + index] = raw[index] }
+        }
         let hash = chainHash(previousHash: previousHash, canonical: bytes[...])
         bytes.append(contentsOf: previousHash)
         bytes.append(contentsOf: hash)
         let record = EventRecord(
             position: position, eventID: event.eventID, type: event.type, schemaVersion: event.schemaVersion,
             timeMs: event.timeMs, actor: event.actor, requestID: event.requestID, entityIDs: event.entityIDs,
-            dataBytes: dataBytes, previousHash: previousHash, hash: hash)
+            dataBytes: prepared.dataBytes, previousHash: previousHash, hash: hash)
         return (bytes, record)
     }
 

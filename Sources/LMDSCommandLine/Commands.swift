@@ -256,9 +256,14 @@ extension LMDSCommand {
                 }
             }
             let report = try global.call("admin.backup", ["path": .string(path)])
-            if global.json { return global.printJSON(report) }
+            if global.json {
+                global.printJSON(report)
+                if report["verification"]?["intact"] != true { throw CLIExit(code: CLIExitCode.daemonError) }
+                return
+            }
             let intact = report["verification"]?["intact"] == true
             print("backup written to \(report["path"]?.stringValue ?? path): position \(describe(report["position"])), \(describe(report["bytes"])) bytes, \(intact ? "verified" : "VERIFICATION FAILED")")
+            if !intact { throw CLIExit(code: CLIExitCode.daemonError) }
         }
     }
 }

@@ -106,6 +106,11 @@ public final class RPCClient {
         }
     }
 
+    /// Shuts the sending side: the daemon answers what it received, then closes.
+    public func finishSending() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
     /// The next notification: one that arrived earlier, or the next message read.
     public func nextNotification() throws(ClientError) -> JSONValue {
         if !notifications.isEmpty { return notifications.removeFirst() }

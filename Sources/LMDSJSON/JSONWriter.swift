@@ -57,6 +57,16 @@ public enum JSONWriter {
 
     static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        var text = text
+        let needsEscaping = text.withUTF8 { utf8 in
+            utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+        }
+        if !needsEscaping {
+            // Most strings need no escaping: copy them in one go.
+            text.withUTF8 { output.append(contentsOf: $0) }
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [0x5C, 0x22])

@@ -14,8 +14,15 @@ public enum DefaultPaths {
             return String(value.split(separator: ":").first ?? Substring(value))
         }
         if let value = environment["XDG_STATE_HOME"], !value.isEmpty { return value + "/lmds" }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "/var/lib"
+        guard let home = environment["HOME"], !home.isEmpty else { return "/var/lib/lmds" }
         return home + "/.local/state/lmds"
+    }
+
+    /// `$LMDS_CONFIG`, else `/etc/lmds/config.json`. The daemon reads the default only when it exists;
+    /// a file named explicitly must exist.
+    public static func configFile(environment: [String: String]) -> (path: String, explicit: Bool) {
+        if let value = environment["LMDS_CONFIG"], !value.isEmpty { return (value, true) }
+        return ("/etc/lmds/config.json", false)
     }
 
     /// `$LMDS_SOCKET`, else `$XDG_RUNTIME_DIR/lmds/lmds.sock`, else `/run/lmds/lmds.sock`.

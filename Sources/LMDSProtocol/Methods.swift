@@ -29,7 +29,8 @@ public struct MethodDescriptor: Sendable, Hashable {
     public let summary: String
     /// Roles allowed to call it.
     public let roles: Set<Role>
-    /// Whether it appends to the log (and so takes `requestId`).
+    /// Whether it is a domain write (appends on the caller's behalf and takes `requestId`). `admin.backup`
+    /// records `BackupTaken` for auditors but is not a domain write: a retry makes a new copy.
     public let isWrite: Bool
 
     public init(name: String, summary: String, roles: Set<Role>, isWrite: Bool = false) {
@@ -60,7 +61,7 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "events.subscribe", summary: "Streams events from `from` (catching up from the log) and then live, as events.event notifications.", roles: everyone),
         MethodDescriptor(name: "events.unsubscribe", summary: "Ends a subscription of this connection.", roles: everyone),
         MethodDescriptor(name: "audit.verify", summary: "Walks the whole hash chain and names the first bad position, if any.", roles: everyone),
-        MethodDescriptor(name: "admin.backup", summary: "Hot, compacted copy of the log into a new directory `path`; verifies the copy and records BackupTaken.", roles: [.admin], isWrite: true),
+        MethodDescriptor(name: "admin.backup", summary: "Hot, compacted copy of the log into a new directory `path`; verifies the copy and records BackupTaken.", roles: [.admin]),
     ]
 
     /// Every method the daemon serves.

@@ -91,8 +91,10 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
             data: ["method": .string(method), "role": role.map { .string($0) } ?? .null])
     }
 
-    public static func unavailable(_ cause: String) -> RPCError {
-        RPCError(code: RPCErrorCode.unavailable, message: "Unavailable: \(cause)", data: ["cause": .string(cause)])
+    /// `cause` is a short stable word (`storageFull`, `overloaded`, `connectionLimit`, ...); `reason` a sentence.
+    public static func unavailable(cause: String, _ reason: String) -> RPCError {
+        RPCError(code: RPCErrorCode.unavailable, message: "Unavailable: \(reason)",
+            data: ["cause": .string(cause), "reason": .string(reason)])
     }
 
     public static func internalError(_ reason: String) -> RPCError {

@@ -98,7 +98,7 @@ public enum RPCCodec {
             default: return .invalid(id: replyID, error: .invalidRequest("params must be an object or an array"))
             }
         }
-        for key in members.keys where !["jsonrpc", "id", "method", "params"].contains(key) {
+        for key in members.keys.sorted() where !["jsonrpc", "id", "method", "params"].contains(key) {
             return .invalid(id: replyID, error: .invalidRequest("unknown member \"\(key)\""))
         }
         return .request(RPCRequest(id: id, method: method, params: params))

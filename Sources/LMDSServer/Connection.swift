@@ -123,6 +123,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private var pending = CircularBuffer<InboundLine>()
     private var busy = false
     private var readDeferred = false
+    private var inputClosed = false
     private var subscriptions: [String: UInt64] = [:]
     private var subscriptionCounter = 0
     private var hubToken: Int?
@@ -211,6 +212,22 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         context.fireChannelWritabilityChanged()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed {
+            inputClosed = true
+            closeIfDrained()
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// After the client shut its write side: close once every request it sent is answered (subscriptions
+    /// keep the connection open; the client still reads).
+    private func closeIfDrained() {
+        guard inputClosed, !busy, pending.isEmpty, subscriptions.isEmpty, let context else { return }
+        context.close(mode: .all, promise: nil)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         daemonLog.debug("connection error: \(error)")
         context.close(promise: nil)
@@ -233,6 +250,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
                 self.context?.read()
             }
             self.processNext()
+            self.closeIfDrained()
         }
     }
 
@@ -294,7 +312,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         let from = try params.integer("from", in: 1...Int64.max).map(UInt64.init) ?? head + 1
         try params.rejectUnknown()
         guard subscriptions.count < ServerLimits.subscriptionsPerConnectionMax else {
-            throw RPCError.validation(field: "from", "at most \(ServerLimits.subscriptionsPerConnectionMax) subscriptions per connection")
+            throw RPCError.unavailable(cause: "subscriptionLimit", "at most \(ServerLimits.subscriptionsPerConnectionMax) subscriptions per connection")
         }
         subscriptionCounter += 1
         let id = "S-\(subscriptionCounter)"

@@ -174,10 +174,12 @@ public enum Daemon {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 << 10, high: 1 << 20))
+            // A client may send its requests and shut its write side: its replies still go out.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard registry.add(channel, limit: config.connectionsMax) else {
-                        let error = RPCError.unavailable("the daemon serves at most \(config.connectionsMax) connections; retry later")
+                        let error = RPCError.unavailable(cause: "connectionLimit", "the daemon serves at most \(config.connectionsMax) connections; retry later")
                         var buffer = channel.allocator.buffer(capacity: 256)
                         buffer.writeBytes(RPCCodec.line(RPCCodec.failure(id: .null, error: error)))
                         channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }

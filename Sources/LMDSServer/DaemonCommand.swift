@@ -30,7 +30,7 @@ extension DaemonCommand {
         @Option(help: "Socket path (default: $LMDS_SOCKET, $XDG_RUNTIME_DIR/lmds/lmds.sock, /run/lmds/lmds.sock).")
         var socket: String?
 
-        @Option(help: "Config file (JSON): roles for users and groups, limits. Optional.")
+        @Option(help: "Config file (JSON): roles for users and groups, limits (default: $LMDS_CONFIG, else /etc/lmds/config.json when it exists).")
         var config: String?
 
         @Option(help: "Lowest level logged: debug, info, warning, error.")
@@ -47,9 +47,12 @@ extension DaemonCommand {
         public func run() async throws {
             let environment = DefaultPaths.processEnvironment()
             var daemonConfig = DaemonConfig()
-            if let config {
+            let fallback = DefaultPaths.configFile(environment: environment)
+            let configPath = config ?? fallback.path
+            let mustExist = config != nil || fallback.explicit
+            if mustExist || access(configPath, F_OK) == 0 {
                 do {
-                    daemonConfig = try DaemonConfig.load(path: config)
+                    daemonConfig = try DaemonConfig.load(path: configPath)
                 } catch {
                     DaemonLog(threshold: .info).error("\(error.message)")
                     throw ExitCode(1)

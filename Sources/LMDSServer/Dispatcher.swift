@@ -191,20 +191,21 @@ public final class Dispatcher: Sendable {
         if let error = error as? RPCError { return error }
         if let error = error as? EventLogError {
             switch error.code {
-            case .storageFull, .overloaded, .notWritable, .dataDirectoryLocked:
-                return RPCError(code: RPCErrorCode.unavailable, message: "Unavailable: \(error.message)",
-                    data: ["cause": .string(error.code.rawValue), "reason": .string(error.message)])
+            case .storageFull, .overloaded, .notWritable, .dataDirectoryLocked, .damaged, .formatTooNew, .storageError:
+                // The daemon cannot do it now; an operator may have to act (free disk, restore a backup).
+                return RPCError.unavailable(cause: error.code.rawValue, error.message)
             case .notFound:
-                return RPCError.notFound(error.message)
+                return RPCError(code: RPCErrorCode.notFound, message: "Not found: \(error.message)", data: ["reason": .string(error.message)])
             case .backupFailed, .dataDirectoryUnusable:
                 return RPCError(code: RPCErrorCode.validation, message: "Validation failed: path: \(error.message)",
                     data: ["field": "path", "reason": .string(error.message)])
             case .tooLarge:
-                return RPCError(code: RPCErrorCode.validation, message: "Validation failed: \(error.message)",
-                    data: ["reason": .string(error.message)])
-            case .damaged, .formatTooNew, .storageError:
-                return RPCError.internalError(error.message)
+                return RPCError(code: RPCErrorCode.validation, message: "Validation failed: params: \(error.message)",
+                    data: ["field": "params", "reason": .string(error.message)])
             }
+        }
+        if error is NIOThreadPoolError.ThreadPoolInactive {
+            return RPCError.unavailable(cause: "shuttingDown", "the daemon is shutting down")
         }
         return RPCError.internalError("\(error)")
     }

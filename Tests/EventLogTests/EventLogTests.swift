@@ -154,6 +154,28 @@ import Testing
         #expect(report.recordsChecked == UInt64(appended))
     }
 
+    /// Verification while appends go on checks the chain up to the head it started from and reports it intact.
+    @Test func verifyDuringAppendsIsIntact() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try EventLog.open(EventLogConfiguration(directory: directory.path))
+        let writers = (0..<8).map { writer in
+            Task {
+                var factory = EventFactory(counter: UInt64(writer) * 100_000)
+                for _ in 0..<300 { _ = try await log.append([factory.make()]) }
+            }
+        }
+        var reports: [VerificationReport] = []
+        while log.head.position < 2400 {
+            reports.append(try log.verify())
+        }
+        for writer in writers { try await writer.value }
+        reports.append(try log.verify())
+        #expect(reports.count > 1)
+        for report in reports { #expect(report.isIntact, "\(report)") }
+        #expect(reports.last?.recordsChecked == 2400)
+    }
+
     /// A record changed behind the log's back is named by verify.
     @Test func verifyNamesTamperedPosition() async throws {
         let directory = TemporaryDirectory()

@@ -127,6 +127,22 @@ import Testing
         #expect(try daemon.call("system.status")["position"] == 0)
     }
 
+    /// A client that sends its requests and shuts its write side still gets every reply, then EOF.
+    @Test func halfClosedClientGetsAllReplies() throws {
+        let workspace = Workspace()
+        try seedLog(workspace, count: 2000)
+        let daemon = try DaemonProcess(workspace: workspace)
+        let client = try daemon.client()
+        try client.send(RPCRequest(id: 1, method: "audit.verify").json)
+        try client.send(RPCRequest(id: 2, method: "system.ping").json)
+        try client.send(RPCRequest(id: 3, method: "events.read", params: ["from": 1990]).json)
+        client.finishSending()
+        #expect(try client.readMessage()["result"]?["intact"] == true)
+        #expect(try client.readMessage()["id"] == 2)
+        #expect(try client.readMessage()["result"]?["events"]?.arrayValue?.count == 11)
+        #expect(throws: ClientError.self) { try client.readMessage() }
+    }
+
     /// 300 connections at once are all answered.
     @Test func servesHundredsOfConcurrentConnections() throws {
         let workspace = Workspace()
