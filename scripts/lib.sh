@@ -26,8 +26,8 @@ ensure_packages() {
 # The packages every build and test needs.
 LMDS_BUILD_PACKAGES=(liblmdb-dev lmdb-utils pkg-config)
 # What the integration tests use besides: systemd-socket-activate and systemd-analyze (systemd),
-# setpriv (util-linux), python3 for the datagram listener.
-LMDS_TEST_PACKAGES=(systemd util-linux)
+# setpriv (util-linux), python3 and gcc for scripts/bench (its smoke run is part of the tests).
+LMDS_TEST_PACKAGES=(systemd util-linux python3 gcc)
 
 ensure_swift() {
   if ! command -v swift >/dev/null 2>&1; then

@@ -105,6 +105,8 @@ final class LogCore: @unchecked Sendable {
     private var batcher: GroupCommitBatcher<PendingAppend>
     private var currentHead: LogHead
     private var writerStopped = false
+    /// While the writer gathers a batch: how many waiting appends end the wait early (0: not gathering).
+    private var gatherTarget = 0
     private var writerThread: Thread?
 
     init(_ configuration: EventLogConfiguration) throws(EventLogError) {
@@ -127,7 +129,7 @@ final class LogCore: @unchecked Sendable {
             batcher = GroupCommitBatcher(limits: GroupCommitBatcher<PendingAppend>.Limits(
                 queueRequestsMax: configuration.commitLimits.queueRequestsMax,
                 batchEventsMax: configuration.commitLimits.batchEventsMax,
-                batchBytesMax: configuration.commitLimits.batchBytesMax))
+                batchBytesMax: configuration.commitLimits.batchBytesMax, gatherDelayUsMax: configuration.commitLimits.gatherDelayUsMax))
             currentHead = LogHead(position: 0, hash: RecordCodec.genesisHash)
             if !configuration.readOnly { try initialiseFormat() }
             currentHead = try readAndCheckHead()
@@ -203,7 +205,7 @@ final class LogCore: @unchecked Sendable {
         }
         condition.lock()
         let action = batcher.enqueue(PendingAppend(events: prepared, completion: completion), eventCount: events.count, byteCount: byteCount)
-        if action == .wakeWriter { condition.signal() }
+        if action == .wakeWriter || (gatherTarget > 0 && batcher.waitingCount >= gatherTarget) { condition.signal() }
         condition.unlock()
         switch action {
         case .wakeWriter, .nothing: return
@@ -240,8 +242,10 @@ final class LogCore: @unchecked Sendable {
     // MARK: Writer
 
     private func writerLoop() {
+        var lastBatchCount = 0
         while true {
             condition.lock()
+            gatherForNextBatch(expected: lastBatchCount)
             var batch = batcher.takeBatch()
             while batch.isEmpty {
                 if batcher.isClosed {
@@ -255,6 +259,7 @@ final class LogCore: @unchecked Sendable {
             }
             let head = currentHead
             condition.unlock()
+            lastBatchCount = batch.count
 
             let outcome = commit(batch, after: head)
             switch outcome {
@@ -268,6 +273,26 @@ final class LogCore: @unchecked Sendable {
                 for pending in batch { pending.completion(.failure(error)) }
             }
         }
+    }
+
+    /// Group commit's gathering step (in the spirit of PostgreSQL's commit_delay): the callers just completed
+    /// usually append again within microseconds, so when some appends wait but fewer than the last batch
+    /// held, wait up to `gatherDelayUsMax` for the rest. One sync then serves them all. Never waits when
+    /// nothing is queued (an idle writer sleeps until woken) or after a batch of one (a single caller).
+    /// Called with `condition` locked.
+    private func gatherForNextBatch(expected: Int) {
+        let delayUs = configuration.commitLimits.gatherDelayUsMax
+        guard delayUs > 0, expected > 1, !batcher.isClosed else { return }
+        // Wait for three quarters of the last batch: the stragglers would cost the others a longer wait.
+        let target = max(2, expected * 3 / 4)
+        let waiting = batcher.waitingCount
+        guard waiting > 0, waiting < target else { return }
+        gatherTarget = target
+        let deadline = Date(timeIntervalSinceNow: Double(delayUs) / 1_000_000)
+        while batcher.waitingCount < target && !batcher.isClosed {
+            if !condition.wait(until: deadline) { break }
+        }
+        gatherTarget = 0
     }
 
     /// A failed write transaction: LMDB's status and the error to report.
@@ -527,7 +552,11 @@ final class LogCore: @unchecked Sendable {
     /// Walks the whole chain up to the head as it was when called: positions gapless from 1, each record
     /// well-formed, each hash linking to the one before, and the recorded head matching its record.
     func verify() throws(EventLogError) -> VerificationReport {
-        let recordedHead = try readAndCheckHeadAllowingDamage()
+        guard let recordedHead = try readAndCheckHeadAllowingDamage() else {
+            return VerificationReport(
+                recordsChecked: 0, head: LogHead(position: 0, hash: RecordCodec.genesisHash), firstBadPosition: 1,
+                problem: "the log head in the meta table is missing or damaged")
+        }
         var expected: UInt64 = 1
         var previousHash = RecordCodec.genesisHash
         var firstBad: UInt64?
@@ -571,10 +600,16 @@ final class LogCore: @unchecked Sendable {
         return VerificationReport(recordsChecked: checked, head: recordedHead, firstBadPosition: firstBad, problem: problem)
     }
 
-    private func readAndCheckHeadAllowingDamage() throws(EventLogError) -> LogHead {
-        try withReadTransaction { txn throws(EventLogError) -> LogHead in
+    /// The recorded head: the genesis head for a log with no records and no head yet, `nil` when the
+    /// head is missing or malformed although records exist. Read in one transaction.
+    private func readAndCheckHeadAllowingDamage() throws(EventLogError) -> LogHead? {
+        try withReadTransaction { txn throws(EventLogError) -> LogHead? in
             guard let stored = getMeta("head", txn: txn), stored.count == 8 + RecordCodec.hashBytes else {
-                return LogHead(position: 0, hash: RecordCodec.genesisHash)
+                let hasRecords = withPositionKey(1) { key -> Bool in
+                    var value = MDB_val()
+                    return mdb_get(txn, storage.eventsTable, &key, &value) == 0
+                }
+                return hasRecords ? nil : LogHead(position: 0, hash: RecordCodec.genesisHash)
             }
             let headPosition = stored.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)) }
             return LogHead(position: headPosition, hash: Array(stored[8...]))

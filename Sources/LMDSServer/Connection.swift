@@ -243,14 +243,18 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             if case .success(let reply?) = result, let context = self.context {
                 var buffer = context.channel.allocator.buffer(capacity: 256)
                 buffer.writeBytes(RPCCodec.line(reply))
-                context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
+                // Close (after a half-close) only once the last reply has left, never with it still buffered.
+                context.writeAndFlush(self.wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
+                    self.closeIfDrained()
+                }
+            } else {
+                self.closeIfDrained()
             }
             if self.readDeferred && self.pending.count < ServerLimits.pendingLinesPerConnectionMax {
                 self.readDeferred = false
                 self.context?.read()
             }
             self.processNext()
-            self.closeIfDrained()
         }
     }
 

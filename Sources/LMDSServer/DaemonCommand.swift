@@ -24,7 +24,7 @@ extension DaemonCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Open the log, replay it, and serve JSON-RPC on the Unix socket (the default).")
 
-        @Option(help: "Data directory (default: $LMDS_DATA_DIR, $STATE_DIRECTORY, $XDG_STATE_HOME/lmds, ~/.local/state/lmds).")
+        @Option(help: "Data directory (default: $LMDS_DATA_DIR, $STATE_DIRECTORY, $XDG_STATE_HOME/lmds, ~/.local/state/lmds, /var/lib/lmds).")
         var dataDir: String?
 
         @Option(help: "Socket path (default: $LMDS_SOCKET, $XDG_RUNTIME_DIR/lmds/lmds.sock, /run/lmds/lmds.sock).")

@@ -197,6 +197,21 @@ import Testing
         #expect(report.firstBadPosition == 7)
     }
 
+    /// A log whose head entry is damaged is refused as damaged, never reported intact.
+    @Test func verifyReportsMissingHead() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var factory = EventFactory()
+        do {
+            let log = try EventLog.open(EventLogConfiguration(directory: directory.path))
+            for _ in 0..<3 { _ = try await log.append([factory.make()]) }
+        }
+        try RawLMDB.putMeta(directory: directory.path, key: "head", value: [1, 2, 3])
+        #expect { try EventLog.open(EventLogConfiguration(directory: directory.path, readOnly: true)) } throws: { error in
+            (error as? EventLogError)?.code == .damaged
+        }
+    }
+
     /// A log written by a newer format is refused; a file that is not LMDB is reported damaged.
     @Test func refusesNewerFormatAndDamagedFiles() async throws {
         let newer = TemporaryDirectory()
