@@ -82,6 +82,13 @@ enum DataDirectory {
         return descriptor
     }
 
+    /// Bytes available to this process on the file system holding `path`, or `nil` when unknown.
+    static func freeBytes(_ path: String) -> Int? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return Int(info.f_bavail) * Int(info.f_frsize)
+    }
+
     static func errnoText() -> String {
         String(cString: strerror(errno))
     }

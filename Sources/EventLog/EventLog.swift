@@ -105,8 +105,8 @@ final class LogCore: @unchecked Sendable {
     private var batcher: GroupCommitBatcher<PendingAppend>
     private var currentHead: LogHead
     private var writerStopped = false
-    /// While the writer gathers a batch: how many waiting appends end the wait early (0: not gathering).
-    private var gatherTarget = 0
+    /// Completes appenders after their commit, off the writer thread, in commit order.
+    private let completionQueue = DispatchQueue(label: "lmds-log-completions")
     private var writerThread: Thread?
 
     init(_ configuration: EventLogConfiguration) throws(EventLogError) {
@@ -129,7 +129,7 @@ final class LogCore: @unchecked Sendable {
             batcher = GroupCommitBatcher(limits: GroupCommitBatcher<PendingAppend>.Limits(
                 queueRequestsMax: configuration.commitLimits.queueRequestsMax,
                 batchEventsMax: configuration.commitLimits.batchEventsMax,
-                batchBytesMax: configuration.commitLimits.batchBytesMax, gatherDelayUsMax: configuration.commitLimits.gatherDelayUsMax))
+                batchBytesMax: configuration.commitLimits.batchBytesMax))
             currentHead = LogHead(position: 0, hash: RecordCodec.genesisHash)
             if !configuration.readOnly { try initialiseFormat() }
             currentHead = try readAndCheckHead()
@@ -205,7 +205,7 @@ final class LogCore: @unchecked Sendable {
         }
         condition.lock()
         let action = batcher.enqueue(PendingAppend(events: prepared, completion: completion), eventCount: events.count, byteCount: byteCount)
-        if action == .wakeWriter || (gatherTarget > 0 && batcher.waitingCount >= gatherTarget) { condition.signal() }
+        if action == .wakeWriter { condition.signal() }
         condition.unlock()
         switch action {
         case .wakeWriter, .nothing: return
@@ -228,6 +228,7 @@ final class LogCore: @unchecked Sendable {
         }
         if batcher.close() == .wakeWriter { condition.signal() }
         while !writerStopped { condition.wait() }
+        completionQueue.sync {}
         if let lockFileDescriptor { Glibc.close(lockFileDescriptor) }
         lockFileDescriptor = nil
         condition.unlock()
@@ -242,10 +243,8 @@ final class LogCore: @unchecked Sendable {
     // MARK: Writer
 
     private func writerLoop() {
-        var lastBatchCount = 0
         while true {
             condition.lock()
-            gatherForNextBatch(expected: lastBatchCount)
             var batch = batcher.takeBatch()
             while batch.isEmpty {
                 if batcher.isClosed {
@@ -259,40 +258,27 @@ final class LogCore: @unchecked Sendable {
             }
             let head = currentHead
             condition.unlock()
-            lastBatchCount = batch.count
+            let taken = batch
 
-            let outcome = commit(batch, after: head)
+            let outcome = commit(taken, after: head)
             switch outcome {
             case .success(let (records, newHead)):
                 condition.lock()
                 currentHead = newHead
                 condition.unlock()
-                configuration.commitObserver?(records.flatMap { $0 })
-                for (pending, committed) in zip(batch, records) { pending.completion(.success(committed)) }
+                // Completing the callers overlaps with the next transaction: the writer goes straight on.
+                // The serial queue keeps batches (and the observer's view) in position order.
+                let observer = configuration.commitObserver
+                completionQueue.async {
+                    observer?(records.flatMap { $0 })
+                    for (pending, committed) in zip(taken, records) { pending.completion(.success(committed)) }
+                }
             case .failure(let error):
-                for pending in batch { pending.completion(.failure(error)) }
+                completionQueue.async {
+                    for pending in taken { pending.completion(.failure(error)) }
+                }
             }
         }
-    }
-
-    /// Group commit's gathering step (in the spirit of PostgreSQL's commit_delay): the callers just completed
-    /// usually append again within microseconds, so when some appends wait but fewer than the last batch
-    /// held, wait up to `gatherDelayUsMax` for the rest. One sync then serves them all. Never waits when
-    /// nothing is queued (an idle writer sleeps until woken) or after a batch of one (a single caller).
-    /// Called with `condition` locked.
-    private func gatherForNextBatch(expected: Int) {
-        let delayUs = configuration.commitLimits.gatherDelayUsMax
-        guard delayUs > 0, expected > 1, !batcher.isClosed else { return }
-        // Wait for three quarters of the last batch: the stragglers would cost the others a longer wait.
-        let target = max(2, expected * 3 / 4)
-        let waiting = batcher.waitingCount
-        guard waiting > 0, waiting < target else { return }
-        gatherTarget = target
-        let deadline = Date(timeIntervalSinceNow: Double(delayUs) / 1_000_000)
-        while batcher.waitingCount < target && !batcher.isClosed {
-            if !condition.wait(until: deadline) { break }
-        }
-        gatherTarget = 0
     }
 
     /// A failed write transaction: LMDB's status and the error to report.
@@ -325,6 +311,15 @@ final class LogCore: @unchecked Sendable {
                     return .failure(error)
                 }
                 return .failure(EventLogError(.storageFull, "the write failed and the log was reopened: \(failure.error.message)"))
+            case .failure(let failure) where failure.status == EIO:
+                // LMDB reports a short write (what a full disk gives) as EIO: tell the two apart by the space left.
+                let free = DataDirectory.freeBytes(configuration.directory)
+                let needed = batch.reduce(0) { $0 + $1.events.reduce(0) { $0 + $1.storedByteCount } }
+                if let free, free < max(1 << 20, 4 * needed) {
+                    return .failure(EventLogError(.storageFull,
+                        "the disk holding \(configuration.directory) is full (\(free) bytes free); nothing was written"))
+                }
+                return .failure(failure.error)
             case .failure(let failure):
                 return .failure(failure.error)
             }

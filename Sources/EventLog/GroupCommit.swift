@@ -13,17 +13,12 @@ public struct GroupCommitBatcher<Request> {
         public var batchEventsMax: Int
         /// Encoded bytes per write transaction at most.
         public var batchBytesMax: Int
-        /// How long the writer may wait for callers to come back before a commit, in microseconds: adds at
-        /// most this much latency under load, and lets one sync serve twice as many appends. 0 turns it off.
-        public var gatherDelayUsMax: Int
 
-        public init(queueRequestsMax: Int = 4096, batchEventsMax: Int = 1024, batchBytesMax: Int = 16 << 20, gatherDelayUsMax: Int = 100) {
+        public init(queueRequestsMax: Int = 4096, batchEventsMax: Int = 1024, batchBytesMax: Int = 16 << 20) {
             precondition(queueRequestsMax > 0 && batchEventsMax > 0 && batchBytesMax > 0, "limits must be positive")
-            precondition(gatherDelayUsMax >= 0 && gatherDelayUsMax <= 10_000, "gatherDelayUsMax must be 0...10000")
             self.queueRequestsMax = queueRequestsMax
             self.batchEventsMax = batchEventsMax
             self.batchBytesMax = batchBytesMax
-            self.gatherDelayUsMax = gatherDelayUsMax
         }
     }
 

@@ -176,6 +176,55 @@ import Testing
         #expect(reports.last?.recordsChecked == 2400)
     }
 
+    /// On a full disk (a 4 MiB tmpfs mounted for the test) appends fail with `storageFull`, nothing is
+    /// half-written, reads go on, and appends work again once space is freed, without reopening.
+    @Test(.enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
+    func diskFullFailsCleanlyAndRecovers() async throws {
+        let mountPoint = TemporaryDirectory("lmds-diskfull")
+        try FileManager.default.createDirectory(atPath: mountPoint.path, withIntermediateDirectories: true)
+        defer { mountPoint.remove() }
+        guard Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint.path]) == 0 else {
+            print("skipped: cannot mount a tmpfs here")
+            return
+        }
+        defer { _ = Self.run("/bin/umount", ["-l", mountPoint.path]) }
+        let filler = mountPoint.path + "/filler"
+        try Data(repeating: 1, count: 1 << 20).write(to: URL(fileURLWithPath: filler))
+        let directory = mountPoint.path + "/data"
+        let log = try EventLog.open(EventLogConfiguration(directory: directory, mapBytesInitial: 16 << 20))
+        var factory = EventFactory()
+        let big: JSONValue = ["text": .string(String(repeating: "Bos- en Gasthuisdistrict ", count: 400))]
+        var failure: EventLogError?
+        var appended: UInt64 = 0
+        while failure == nil && appended < 5000 {
+            do {
+                _ = try await log.append([factory.make(data: big)])
+                appended += 1
+            } catch let error as EventLogError {
+                failure = error
+            }
+        }
+        #expect(failure?.code == .storageFull, "\(failure?.message ?? "no failure")")
+        #expect(failure?.message.contains("full") == true)
+        #expect(log.head.position == appended)
+        #expect(try log.record(at: appended) != nil)
+        #expect(try log.verify().isIntact)
+        try FileManager.default.removeItem(atPath: filler)
+        let after = try await log.append([factory.make()])
+        #expect(after[0].position == appended + 1)
+        #expect(try log.verify().isIntact)
+        log.close()
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        do { try process.run() } catch { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     /// A record changed behind the log's back is named by verify.
     @Test func verifyNamesTamperedPosition() async throws {
         let directory = TemporaryDirectory()

@@ -107,3 +107,28 @@ import Testing
         #expect(daemon.stderr.contains("250 events replayed"))
     }
 }
+
+/// `scripts/install` as packagers use it: staged into a destination directory, nothing on the live system.
+@Suite struct InstallScriptTests {
+    /// A staged install lays out the binaries, units, sysusers, tmpfiles and sample config with their modes,
+    /// and rewrites the units' binary path for another prefix.
+    @Test func stagedInstallLaysOutFiles() throws {
+        let workspace = Workspace()
+        let stage = workspace.path + "/stage"
+        let result = try run(Binaries.repositoryRoot + "/scripts/install", [
+            "--no-build", "--bin-dir", Binaries.directory, "--destdir", stage, "--prefix", "/usr/local",
+        ])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let expected: [(String, Int)] = [
+            ("/usr/local/bin/lmdsd", 0o755), ("/usr/local/bin/lmds", 0o755),
+            ("/usr/local/lib/systemd/system/lmdsd.service", 0o644), ("/usr/local/lib/systemd/system/lmdsd.socket", 0o644),
+            ("/usr/local/lib/sysusers.d/lmds.conf", 0o644), ("/etc/lmds/config.json", 0o640),
+        ]
+        for (path, mode) in expected {
+            let attributes = try FileManager.default.attributesOfItem(atPath: stage + path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == mode, "\(path)")
+        }
+        let service = try String(contentsOfFile: stage + "/usr/local/lib/systemd/system/lmdsd.service", encoding: .utf8)
+        #expect(service.contains("ExecStart=/usr/local/bin/lmdsd"))
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import LMDSCommandLine
 import LMDSJSON
+import LMDSProtocol
 import Testing
 
 /// Replays the example transcripts in Protocol/examples against a fresh daemon: the contract's examples
@@ -10,6 +11,19 @@ import Testing
 
     static var files: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
+    }
+
+    /// Every method the daemon serves has its page in Protocol/methods and its params and result schemas.
+    @Test func everyMethodIsDocumented() throws {
+        let root = Binaries.repositoryRoot + "/Protocol"
+        let daemonMethods = MethodCatalogue.all.map(\.name)
+        for method in daemonMethods {
+            #expect(FileManager.default.fileExists(atPath: "\(root)/methods/\(method).md"), "no Protocol/methods/\(method).md")
+            #expect(FileManager.default.fileExists(atPath: "\(root)/schemas/\(method).params.schema.json"), "no params schema for \(method)")
+            #expect(FileManager.default.fileExists(atPath: "\(root)/schemas/\(method).result.schema.json"), "no result schema for \(method)")
+        }
+        let pages = try FileManager.default.contentsOfDirectory(atPath: root + "/methods").filter { $0.hasSuffix(".md") }
+        #expect(Set(pages.map { String($0.dropLast(3)) }) == Set(daemonMethods), "pages for methods the daemon does not serve")
     }
 
     /// Every transcript file: each sent line gets exactly the expected reply.
