@@ -19,6 +19,8 @@ public enum ServerLimits {
     public static let subscriptionChunkEventsMax = 256
     /// Subscriptions per connection at most.
     public static let subscriptionsPerConnectionMax = 16
+    /// On SIGTERM, how long requests in flight may take to finish before the log closes regardless.
+    public static let shutdownDrainMsMax: Int64 = 10_000
     /// `events.read` returns at most this many events per call.
     public static let readEventsMax: Int64 = 1000
 }

@@ -287,16 +287,22 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         case .invalid(let id, let error):
             return eventLoop.makeSucceededFuture(RPCCodec.failure(id: id, error: error))
         case .request(let request):
-            let outcome: EventLoopFuture<JSONValue>
-            do throws(RPCError) {
-                _ = try Dispatcher.authorise(method: request.method, caller: caller!)
-                switch request.method {
-                case "events.subscribe": outcome = eventLoop.makeSucceededFuture(try subscribe(request.params))
-                case "events.unsubscribe": outcome = eventLoop.makeSucceededFuture(try unsubscribe(request.params))
-                default: outcome = dispatcher.handle(request, caller: caller!, on: eventLoop)
+            var outcome: EventLoopFuture<JSONValue>
+            if dispatcher.admit() {
+                do throws(RPCError) {
+                    _ = try Dispatcher.authorise(method: request.method, caller: caller!)
+                    switch request.method {
+                    case "events.subscribe": outcome = eventLoop.makeSucceededFuture(try subscribe(request.params))
+                    case "events.unsubscribe": outcome = eventLoop.makeSucceededFuture(try unsubscribe(request.params))
+                    default: outcome = dispatcher.handle(request, caller: caller!, on: eventLoop)
+                    }
+                } catch {
+                    outcome = eventLoop.makeFailedFuture(error)
                 }
-            } catch {
-                outcome = eventLoop.makeFailedFuture(error)
+                let dispatcher = self.dispatcher
+                outcome = outcome.always { _ in dispatcher.finish() }
+            } else {
+                outcome = eventLoop.makeFailedFuture(RPCError.unavailable(cause: "shuttingDown", "the daemon is shutting down"))
             }
             return outcome.map { result -> JSONValue? in
                 guard let id = request.id else { return nil }

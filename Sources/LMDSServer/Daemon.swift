@@ -154,6 +154,9 @@ public enum Daemon {
         systemd.notify("STOPPING=1\nSTATUS=stopping")
         watchdog?.cancel()
         try? await serverChannel.close()
+        // Requests in flight finish (their appends commit and are answered); new ones are refused.
+        let unfinished = await dispatcher.drain(timeoutMs: ServerLimits.shutdownDrainMsMax)
+        if unfinished > 0 { daemonLog.warning("\(unfinished) requests still running after \(ServerLimits.shutdownDrainMsMax) ms; closing anyway") }
         // Every append accepted so far is committed and answered before the log closes.
         log.close()
         // Give replies in flight a moment to reach their sockets, then close the connections.

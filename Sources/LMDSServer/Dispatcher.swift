@@ -44,6 +44,38 @@ public final class Dispatcher: Sendable {
     let connectionCount: @Sendable () -> Int
     let daemonLog: DaemonLog
 
+    /// Requests being answered, and whether new ones are still admitted (not after shutdown began).
+    private let admission = NIOLockedValueBox<(inFlight: Int, stopping: Bool)>((0, false))
+
+    /// Admits a request unless shutdown has begun; every admitted request must be `finish`ed.
+    public func admit() -> Bool {
+        admission.withLockedValue { state in
+            guard !state.stopping else { return false }
+            state.inFlight += 1
+            return true
+        }
+    }
+
+    /// Marks an admitted request answered.
+    public func finish() {
+        admission.withLockedValue { state in
+            precondition(state.inFlight > 0, "finish without admit")
+            state.inFlight -= 1
+        }
+    }
+
+    /// Stops admitting requests and waits, at most `timeoutMs`, until those in flight are answered.
+    /// - Returns: how many were still in flight when the wait ended.
+    public func drain(timeoutMs: Int64) async -> Int {
+        admission.withLockedValue { $0.stopping = true }
+        let deadline = clock.nowMs() + timeoutMs
+        while true {
+            let inFlight = admission.withLockedValue { $0.inFlight }
+            if inFlight == 0 || clock.nowMs() >= deadline { return inFlight }
+            try? await Task.sleep(nanoseconds: 5_000_000)
+        }
+    }
+
     public init(
         log: EventLog, clock: any Clock, eventIDs: any EventIDSource, threadPool: NIOThreadPool, dataDirectory: String,
         connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog

@@ -132,3 +132,67 @@ import Testing
         #expect(service.contains("ExecStart=/usr/local/bin/lmdsd"))
     }
 }
+
+/// SIGTERM while clients are writing: every acknowledged write is in the log after a restart.
+@Suite struct ShutdownUnderLoadTests {
+    /// Six clients take backups (each appends `BackupTaken`) in a loop; SIGTERM arrives in the middle.
+    /// The daemon exits 0, and after a restart each acknowledged backup is recorded exactly once.
+    @Test func sigtermDuringWritesLosesNothingAcknowledged() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        let acknowledged = LockedPaths()
+        let socketPath = workspace.socketPath
+        let base = workspace.path
+        let group = DispatchGroup()
+        for writer in 0..<6 {
+            group.enter()
+            DispatchQueue.global().async {
+                defer { group.leave() }
+                guard let client = try? RPCClient(socketPath: socketPath, receiveTimeoutMs: 20_000) else { return }
+                for round in 0..<10_000 {
+                    let path = "\(base)/backup-\(writer)-\(round)"
+                    guard case .success? = try? client.call("admin.backup", ["path": .string(path)]) else { return }
+                    acknowledged.append(path)
+                }
+            }
+        }
+        usleep(400_000)
+        #expect(daemon.stop(signal: SIGTERM) == 0)
+        group.wait()
+        let paths = acknowledged.all
+        #expect(!paths.isEmpty)
+        print("acknowledged \(paths.count) backups before and during SIGTERM")
+        let restarted = try DaemonProcess(workspace: workspace)
+        var recorded: [String: Int] = [:]
+        var from: Int64 = 1
+        while true {
+            let page = try restarted.call("events.read", ["from": .integer(from), "limit": 1000])
+            let events = page["events"]?.arrayValue ?? []
+            if events.isEmpty { break }
+            for event in events where event["type"] == "BackupTaken" {
+                recorded[event["data"]?["path"]?.stringValue ?? "", default: 0] += 1
+            }
+            from = page["next"]?.integerValue ?? from
+        }
+        for path in paths { #expect(recorded[path] == 1, "acknowledged backup \(path) recorded \(recorded[path] ?? 0) times") }
+        #expect(try restarted.call("audit.verify")["intact"] == true)
+    }
+}
+
+/// Paths acknowledged by concurrent clients.
+final class LockedPaths: @unchecked Sendable {
+    private let lock = NSLock()
+    private var paths: [String] = []
+
+    func append(_ path: String) {
+        lock.lock()
+        paths.append(path)
+        lock.unlock()
+    }
+
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return paths
+    }
+}
