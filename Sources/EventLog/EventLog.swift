@@ -49,7 +49,9 @@ public typealias GroupCommitLimits = GroupCommitBatcher<Int>.Limits
 
 /// The last committed record's position and hash (position 0 and the genesis hash for an empty log).
 public struct LogHead: Sendable, Hashable {
+    /// The last committed position (0: no records yet).
     public let position: UInt64
+    /// That record's hash, which the next record chains to.
     public let hash: [UInt8]
 
     public init(position: UInt64, hash: [UInt8]) {
@@ -75,6 +77,7 @@ public struct VerificationReport: Sendable, Hashable {
 
 /// What a hot backup produced.
 public struct BackupReport: Sendable, Hashable {
+    /// Where the copy was written.
     public let directory: String
     /// The head of the copy: every record up to here is in it.
     public let head: LogHead

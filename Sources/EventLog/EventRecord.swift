@@ -5,6 +5,7 @@ public struct EventID: Sendable, Hashable, CustomStringConvertible {
     /// The 16 bytes, in UUID byte order.
     public let bytes: [UInt8]
 
+    /// Wraps 16 bytes in UUID byte order; any other count is a programming error and traps.
     public init(bytes: [UInt8]) {
         precondition(bytes.count == 16, "an event id is 16 bytes")
         self.bytes = bytes
@@ -36,8 +37,11 @@ public struct EventID: Sendable, Hashable, CustomStringConvertible {
 
 /// Who caused an event: the peer's uid, its user name and the role it acted in.
 public struct EventActor: Sendable, Hashable {
+    /// The caller's user id, from SO_PEERCRED.
     public let uid: UInt32
+    /// The caller's user name when the event was recorded.
     public let userName: String
+    /// The role the caller acted in, such as `coordinator`.
     public let role: String
 
     public init(uid: UInt32, userName: String, role: String) {
@@ -49,6 +53,7 @@ public struct EventActor: Sendable, Hashable {
 
 /// An event as a caller hands it to the log: everything but its position and hashes.
 public struct ProposedEvent: Sendable, Hashable {
+    /// The unique id the caller chose for this event.
     public let eventID: EventID
     /// Past-tense event type, such as `QuestionSubmitted`.
     public let type: String
@@ -56,6 +61,7 @@ public struct ProposedEvent: Sendable, Hashable {
     public let schemaVersion: UInt16
     /// UTC milliseconds since 1970, from the injected clock.
     public let timeMs: Int64
+    /// Who caused the event.
     public let actor: EventActor
     /// The client's idempotency key, when it sent one.
     public let requestID: String?
@@ -83,12 +89,19 @@ public struct ProposedEvent: Sendable, Hashable {
 public struct EventRecord: Sendable, Hashable {
     /// Gapless position, starting at 1.
     public let position: UInt64
+    /// The event's unique id.
     public let eventID: EventID
+    /// Past-tense event type, such as `QuestionSubmitted`.
     public let type: String
+    /// The version of this type's data schema.
     public let schemaVersion: UInt16
+    /// UTC milliseconds since 1970 when the event was proposed.
     public let timeMs: Int64
+    /// Who caused the event.
     public let actor: EventActor
+    /// The client's idempotency key, when it sent one.
     public let requestID: String?
+    /// The ids of the entities the event concerns, for history queries.
     public let entityIDs: [String]
     /// The event data in canonical JSON bytes, exactly as hashed. Parse with `data`.
     public let dataBytes: [UInt8]

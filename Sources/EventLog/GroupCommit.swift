@@ -14,6 +14,7 @@ public struct GroupCommitBatcher<Request> {
         /// Encoded bytes per write transaction at most.
         public var batchBytesMax: Int
 
+        /// Defaults to 4096 queued requests and 1024 events or 16 MiB per batch; every limit must be positive.
         public init(queueRequestsMax: Int = 4096, batchEventsMax: Int = 1024, batchBytesMax: Int = 16 << 20) {
             precondition(queueRequestsMax > 0 && batchEventsMax > 0 && batchBytesMax > 0, "limits must be positive")
             self.queueRequestsMax = queueRequestsMax
@@ -40,6 +41,7 @@ public struct GroupCommitBatcher<Request> {
         let byteCount: Int
     }
 
+    /// The limits this batcher enforces.
     public let limits: Limits
     private var queue: [Entry] = []
     private var queueHead = 0

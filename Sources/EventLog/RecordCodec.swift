@@ -20,12 +20,18 @@ public enum RecordCodec {
     /// The hash that stands before position 1.
     public static let genesisHash = [UInt8](repeating: 0, count: 32)
 
-    /// Limits on envelope fields; each costs bytes in every record and in every replay.
+    // Limits on envelope fields; each costs bytes in every record and in every replay.
+    /// Bytes in an event type name at most (`QuestionSubmitted` is 17).
     public static let typeBytesMax = 128
+    /// Bytes in the actor's user name at most (POSIX names are far shorter).
     public static let userNameBytesMax = 255
+    /// Bytes in the actor's role at most.
     public static let roleBytesMax = 64
+    /// Bytes in a client's idempotency key at most.
     public static let requestIDBytesMax = 200
+    /// Bytes in one entity id at most (`Q-0001` is 6).
     public static let entityIDBytesMax = 200
+    /// Entity ids per event at most; history queries index each one.
     public static let entityCountMax = 256
 
     /// Checks that an event fits the envelope's limits before it is queued.

@@ -8,6 +8,7 @@ import Glibc
 
 /// The CLI's exit codes; scripts rely on them.
 public enum CLIExitCode {
+    /// The command did what was asked.
     public static let success: Int32 = 0
     /// The daemon answered with an error (its message is printed).
     public static let daemonError: Int32 = 1
@@ -76,6 +77,7 @@ struct GlobalOptions: ParsableArguments {
 
 /// `lmds`: the command-line client of lmdsd.
 public struct LMDSCommand: ParsableCommand {
+    /// The command name, help text, version and subcommands of `lmds`.
     public static let configuration = CommandConfiguration(
         commandName: "lmds",
         abstract: "Talk to lmdsd, the Leren met de Stad daemon.",

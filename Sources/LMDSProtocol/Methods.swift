@@ -20,12 +20,15 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
         }
     }
 
+    /// Orders roles by privilege, from viewer (lowest) to admin (highest).
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// One entry of the method catalogue: its name, a one-line description, and who may call it.
 public struct MethodDescriptor: Sendable, Hashable {
+    /// The method name a client calls, such as `system.ping`.
     public let name: String
+    /// A one-line description, as `system.methods` lists it.
     public let summary: String
     /// Roles allowed to call it.
     public let roles: Set<Role>
@@ -40,6 +43,7 @@ public struct MethodDescriptor: Sendable, Hashable {
         self.isWrite = isWrite
     }
 
+    /// The descriptor as a JSON object, as `system.methods` lists it.
     public var json: JSONValue {
         [
             "name": .string(name), "summary": .string(summary),
@@ -53,6 +57,7 @@ public struct MethodDescriptor: Sendable, Hashable {
 public enum MethodCatalogue {
     static let everyone: Set<Role> = Set(Role.allCases)
 
+    /// The system methods: health and status, the catalogue, reading and following events, audit and backup.
     public static let system: [MethodDescriptor] = [
         MethodDescriptor(name: "system.ping", summary: "Answers pong with the daemon's time; checks that it is up.", roles: everyone),
         MethodDescriptor(name: "system.status", summary: "Version, log head (position and hash), event count, data directory, uptime, connections.", roles: everyone),

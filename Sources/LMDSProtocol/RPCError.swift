@@ -27,7 +27,9 @@ public enum RPCErrorCode {
 
 /// A JSON-RPC error object, as sent in a reply.
 public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The JSON-RPC error code; `RPCErrorCode` lists them.
     public let code: Int64
+    /// A sentence saying what went wrong, for people.
     public let message: String
     /// Structured detail: `field`, `reason`, `state`, `cause`, ... (see Protocol/README.md).
     public let data: JSONValue?
@@ -53,50 +55,60 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
         self.init(code: code, message: message, data: json["data"])
     }
 
+    /// For a line that is not valid JSON or UTF-8: parse error, code -32700.
     public static func parse(_ reason: String) -> RPCError {
         RPCError(code: RPCErrorCode.parseError, message: "Parse error: \(reason)", data: ["reason": .string(reason)])
     }
 
+    /// For JSON that is not a valid JSON-RPC request, or a batch that is empty or too large: invalid request, code -32600.
     public static func invalidRequest(_ reason: String) -> RPCError {
         RPCError(code: RPCErrorCode.invalidRequest, message: "Invalid request: \(reason)", data: ["reason": .string(reason)])
     }
 
+    /// For a method the daemon does not serve: method not found, code -32601; `data.method` names it.
     public static func methodNotFound(_ method: String) -> RPCError {
         RPCError(code: RPCErrorCode.methodNotFound, message: "Method not found: \(method)", data: ["method": .string(method)])
     }
 
+    /// For a param that is missing, of the wrong type or unknown: invalid params, code -32602; `data.field` names it.
     public static func invalidParams(field: String, _ reason: String) -> RPCError {
         RPCError(code: RPCErrorCode.invalidParams, message: "Invalid params: \(field): \(reason)",
             data: ["field": .string(field), "reason": .string(reason)])
     }
 
+    /// For a well-typed value that is not acceptable (too long, not allowed): validation, code -32004; `data.field` names it.
     public static func validation(field: String, _ reason: String) -> RPCError {
         RPCError(code: RPCErrorCode.validation, message: "Validation failed: \(field): \(reason)",
             data: ["field": .string(field), "reason": .string(reason)])
     }
 
+    /// For an id or position that does not exist: not found, code -32001; `data.id` repeats it.
     public static func notFound(_ what: String) -> RPCError {
         RPCError(code: RPCErrorCode.notFound, message: "Not found: \(what)", data: ["id": .string(what)])
     }
 
+    /// For a request the entity's current state does not allow: conflict, code -32002; `data.state` names the state when given.
     public static func conflict(_ reason: String, state: String? = nil) -> RPCError {
         var data: [String: JSONValue] = ["reason": .string(reason)]
         if let state { data["state"] = .string(state) }
         return RPCError(code: RPCErrorCode.conflict, message: "Conflict: \(reason)", data: .object(data))
     }
 
+    /// For a caller whose role, or lack of one, may not call `method`: forbidden, code -32003.
     public static func forbidden(method: String, role: String?) -> RPCError {
         let who = role.map { "role \($0)" } ?? "a caller without a role"
         return RPCError(code: RPCErrorCode.forbidden, message: "Forbidden: \(who) may not call \(method)",
             data: ["method": .string(method), "role": role.map { .string($0) } ?? .null])
     }
 
+    /// For work the daemon cannot do now (disk full, overloaded, shutting down): unavailable, code -32005.
     /// `cause` is a short stable word (`storageFull`, `overloaded`, `connectionLimit`, ...); `reason` a sentence.
     public static func unavailable(cause: String, _ reason: String) -> RPCError {
         RPCError(code: RPCErrorCode.unavailable, message: "Unavailable: \(reason)",
             data: ["cause": .string(cause), "reason": .string(reason)])
     }
 
+    /// For an unexpected failure, that is a bug in the daemon: internal error, code -32603.
     public static func internalError(_ reason: String) -> RPCError {
         RPCError(code: RPCErrorCode.internalError, message: "Internal error: \(reason)", data: ["reason": .string(reason)])
     }

@@ -15,6 +15,7 @@ public enum ProtocolLimits {
 public struct RPCRequest: Sendable, Hashable {
     /// The id to echo back: a string, a number or null. `nil` means a notification (no reply).
     public let id: JSONValue?
+    /// The name of the method to call, such as `events.read`.
     public let method: String
     /// The params: an object (lmds methods take named params), an array, or absent (`nil`).
     public let params: JSONValue?
@@ -47,7 +48,9 @@ public enum RPCIncoming: Sendable, Hashable {
 
 /// One element of a line: a valid request, or a refusal with the id to use in its error reply.
 public enum RPCEntry: Sendable, Hashable {
+    /// A valid request, to be run.
     case request(RPCRequest)
+    /// A refused request: the error to reply with, and the id to reply to (null when unreadable).
     case invalid(id: JSONValue, error: RPCError)
 }
 

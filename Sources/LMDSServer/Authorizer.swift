@@ -8,8 +8,11 @@ import Glibc
 
 /// The peer of a connection as the kernel reports it (`SO_PEERCRED`), laid out like `struct ucred`.
 public struct PeerCredentials: Sendable, Hashable {
+    /// The peer's process id, from SO_PEERCRED.
     public var pid: Int32
+    /// The peer's user id, from SO_PEERCRED.
     public var uid: UInt32
+    /// The peer's primary group id, from SO_PEERCRED.
     public var gid: UInt32
 
     public init(pid: Int32, uid: UInt32, gid: UInt32) {
@@ -21,8 +24,11 @@ public struct PeerCredentials: Sendable, Hashable {
 
 /// Who is calling: the peer's identity, its user name and the role the config grants (nil: none).
 public struct Caller: Sendable, Hashable {
+    /// The peer's process, user and group ids, as the kernel reports them.
     public let credentials: PeerCredentials
+    /// The peer's user name from the system's user database, or `uid:N` when it has none.
     public let userName: String
+    /// The role the config grants; `nil` means none, so every call is forbidden.
     public let role: Role?
 
     public init(credentials: PeerCredentials, userName: String, role: Role?) {
@@ -45,6 +51,7 @@ public final class Authorizer: Sendable {
     /// Name lookups go through NSS; cache them per uid for the daemon's life (config changes need a restart).
     private let cache = NIOLockedValueBox<[UInt32: (String, Role?)]>([:])
 
+    /// `daemonUID` is the daemon's own user id, which is admin like root.
     public init(config: DaemonConfig, daemonUID: UInt32) {
         self.config = config
         self.daemonUID = daemonUID

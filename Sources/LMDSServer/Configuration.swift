@@ -36,11 +36,14 @@ public struct DaemonConfig: Sendable, Hashable {
     public var userRoles: [String: Role] = [:]
     /// Role per group name; a user in several groups gets the highest.
     public var groupRoles: [String: Role] = [:]
+    /// Bytes in one request line at most (1 KiB to 64 MiB); a longer line is refused.
     public var lineBytesMax: Int = ProtocolLimits.lineBytesMaxDefault
+    /// Open client connections at most (1 to 65536); one more is refused with `unavailable`.
     public var connectionsMax: Int = ServerLimits.connectionsMaxDefault
     /// How long a subscriber's socket may stay full before it is cut off.
     public var subscriberStallMsMax: Int64 = ServerLimits.subscriberStallMsMax
 
+    /// The defaults, used when there is no config file: no roles granted, default limits.
     public init() {}
 
     /// Parses a config file's JSON text.
@@ -112,6 +115,7 @@ public struct DaemonConfig: Sendable, Hashable {
 
 /// A config file the daemon refuses to start with.
 public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong, naming the file or key.
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }

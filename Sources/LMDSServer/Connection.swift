@@ -10,7 +10,9 @@ import Glibc
 
 /// A framed line, or the news that one was too long (its bytes were dropped as they arrived).
 public enum InboundLine: Sendable {
+    /// A complete line, without its newline.
     case line(ByteBuffer)
+    /// A line longer than `lineBytesMax`, reported once; its bytes were dropped.
     case tooLong
 }
 
@@ -18,17 +20,20 @@ public enum InboundLine: Sendable {
 /// and its bytes discarded up to its newline, so a connection never buffers more than the limit.
 /// A partial line at hang-up is dropped.
 public struct LineFrameDecoder: ByteToMessageDecoder {
+    /// Each frame is a line or the news that one was too long.
     public typealias InboundOut = InboundLine
 
     let lineBytesMax: Int
     private var discarding = false
     private var scannedBytes = 0
 
+    /// A decoder that refuses lines longer than `lineBytesMax` bytes, which must be positive.
     public init(lineBytesMax: Int) {
         precondition(lineBytesMax > 0, "lineBytesMax must be positive")
         self.lineBytesMax = lineBytesMax
     }
 
+    /// Passes on every complete line in `buffer`, or `.tooLong` once for a line over the limit.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         let view = buffer.readableBytesView
         let searchStart = view.startIndex + scannedBytes
@@ -66,6 +71,7 @@ public struct LineFrameDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
+    /// At hang-up, passes on the remaining complete lines and drops a partial one.
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
         buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
@@ -89,6 +95,7 @@ public final class SubscriptionHub: Sendable {
         }
     }
 
+    /// Removes the poke registered under `token`, when its connection closes or stops subscribing.
     public func unregister(_ token: Int) {
         pokes.withLockedValue { _ = $0.table.removeValue(forKey: token) }
     }

@@ -12,9 +12,13 @@ import Glibc
 
 /// Where and how the daemon serves, resolved from flags and the environment.
 public struct DaemonOptions: Sendable {
+    /// The directory that holds the event log.
     public var dataDirectory: String
+    /// The Unix socket to listen on; unused when systemd passes a socket.
     public var socketPath: String
+    /// Roles and limits from the config file, or the defaults.
     public var config: DaemonConfig
+    /// The lowest level written to the daemon's log.
     public var logLevel: DaemonLog.Level
 
     public init(dataDirectory: String, socketPath: String, config: DaemonConfig, logLevel: DaemonLog.Level) {
@@ -29,6 +33,7 @@ public struct DaemonOptions: Sendable {
 public struct SystemClock: Clock {
     public init() {}
 
+    /// The wall-clock time (CLOCK_REALTIME) in UTC milliseconds since 1970.
     public func nowMs() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
@@ -38,6 +43,7 @@ public struct SystemClock: Clock {
 
 /// Why the daemon would not start; the message is for the operator.
 public struct StartupError: Error, CustomStringConvertible {
+    /// What went wrong, for the operator.
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }

@@ -8,6 +8,7 @@ import Glibc
 /// `lmdsd`: the Leren met de Stad daemon. Serving is the default subcommand, so `lmdsd --data-dir D`
 /// serves; later subcommands (replay, import) work on a data directory offline.
 public struct DaemonCommand: AsyncParsableCommand {
+    /// The command name, help text, version and subcommands of `lmdsd`.
     public static let configuration = CommandConfiguration(
         commandName: "lmdsd",
         abstract: "The Leren met de Stad daemon: an event log on LMDB behind a JSON-RPC Unix socket.",
@@ -21,6 +22,7 @@ public struct DaemonCommand: AsyncParsableCommand {
 extension DaemonCommand {
     /// Serves the socket until SIGTERM or SIGINT.
     public struct Serve: AsyncParsableCommand {
+        /// The help text of `lmdsd serve`.
         public static let configuration = CommandConfiguration(
             abstract: "Open the log, replay it, and serve JSON-RPC on the Unix socket (the default).")
 
@@ -38,12 +40,14 @@ extension DaemonCommand {
 
         public init() {}
 
+        /// Refuses an unknown `--log-level` before anything is opened.
         public func validate() throws {
             guard DaemonLog.Level(rawValue: logLevel) != nil else {
                 throw ValidationError("--log-level must be one of debug, info, warning, error")
             }
         }
 
+        /// Resolves the paths and the config, then serves until stopped; a failure ends with a non-zero exit code.
         public func run() async throws {
             let environment = DefaultPaths.processEnvironment()
             var daemonConfig = DaemonConfig()

@@ -8,6 +8,7 @@ import Glibc
 public struct DaemonLog: Sendable {
     /// Severity, ordered.
     public enum Level: String, Sendable, Comparable, CaseIterable {
+        /// From least to most severe: journald priorities 7, 6, 4 and 3.
         case debug, info, warning, error
 
         var prefix: String {
@@ -21,6 +22,7 @@ public struct DaemonLog: Sendable {
 
         var rank: Int { Level.allCases.firstIndex(of: self)! }
 
+        /// Orders levels by severity, from debug (lowest) to error (highest).
         public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rank < rhs.rank }
     }
 
@@ -37,14 +39,19 @@ public struct DaemonLog: Sendable {
         }
     }
 
+    /// Writes `message` as one line at `level`, unless below the threshold; newlines become spaces.
     public func log(_ level: Level, _ message: String) {
         guard level >= threshold else { return }
         sink(level.prefix + message.replacingNewlines + "\n")
     }
 
+    /// Logs `message` at debug level.
     public func debug(_ message: String) { log(.debug, message) }
+    /// Logs `message` at info level.
     public func info(_ message: String) { log(.info, message) }
+    /// Logs `message` at warning level.
     public func warning(_ message: String) { log(.warning, message) }
+    /// Logs `message` at error level.
     public func error(_ message: String) { log(.error, message) }
 }
 

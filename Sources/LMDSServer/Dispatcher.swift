@@ -13,6 +13,7 @@ public protocol Clock: Sendable {
 
 /// Where event ids come from, injected so that tests and simulations are deterministic.
 public protocol EventIDSource: Sendable {
+    /// A new id, different from every id returned before.
     func nextEventID() -> EventID
 }
 
@@ -20,6 +21,7 @@ public protocol EventIDSource: Sendable {
 public struct RandomEventIDSource: EventIDSource {
     public init() {}
 
+    /// A fresh random version-4 UUID.
     public func nextEventID() -> EventID {
         var generator = SystemRandomNumberGenerator()
         var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -76,6 +78,7 @@ public final class Dispatcher: Sendable {
         }
     }
 
+    /// `connectionCount` reports open connections for `system.status`; uptime counts from now on `clock`.
     public init(
         log: EventLog, clock: any Clock, eventIDs: any EventIDSource, threadPool: NIOThreadPool, dataDirectory: String,
         connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog

@@ -195,8 +195,9 @@ func emit(_ fields: KeyValuePairs<String, JSONValue>) {
 
 /// Counts the log's write transactions and their events, through `commitObserver`.
 ///
-/// Only the writer thread calls `observe`; the counts are read after `EventLog.close()`, which waits for
-/// the writer to stop under the log's lock, so the reads happen after every write.
+/// The log calls `observe` from its serial completion queue, one batch at a time; the counts are read
+/// after `EventLog.close()`, which waits for the writer to stop and the completion queue to drain, so the
+/// reads happen after every write.
 final class CommitCounter: @unchecked Sendable {
     private(set) var transactions = 0
     private(set) var events = 0
