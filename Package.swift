@@ -37,13 +37,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The Leren met de Stad domain: pure (no I/O, no clock, no randomness). Taxonomy so far.
+        .target(name: "Domain", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
         // JSON-RPC 2.0 envelope, error codes, method catalogue: shared by daemon and CLI.
         .target(name: "LMDSProtocol", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
         // The daemon: NIO server on a Unix socket, authorisation, config, systemd integration.
         .target(
             name: "LMDSServer",
             dependencies: [
-                "EventLog", "LMDSProtocol", "LMDSJSON",
+                "EventLog", "LMDSProtocol", "LMDSJSON", "Domain",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -74,6 +76,7 @@ let package = Package(
         .executableTarget(name: "lmds-crash-writer", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),
 
         .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDSJSON", "CLMDB"]),
         .testTarget(name: "LMDSProtocolTests", dependencies: ["LMDSProtocol", "LMDSJSON"]),
         .testTarget(
