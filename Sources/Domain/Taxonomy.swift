@@ -45,6 +45,12 @@ public struct Taxonomy: Sendable, Hashable {
         /// The wijk's id, when the reference named a wijk rather than a whole district.
         public let wijk: String?
 
+        /// A district, or a wijk in it.
+        public init(district: String, wijk: String?) {
+            self.district = district
+            self.wijk = wijk
+        }
+
         /// The most precise id: the wijk's, else the district's.
         public var id: String { wijk ?? district }
     }

@@ -83,7 +83,7 @@ public struct LMDSCommand: ParsableCommand {
         abstract: "Talk to lmdsd, the Leren met de Stad daemon.",
         discussion: "Exit codes: 0 ok, 1 the daemon answered with an error, 2 usage, 3 the daemon cannot be reached.",
         version: "0.1.0",
-        subcommands: [Status.self, Ping.self, Call.self, Events.self, Audit.self, Backup.self])
+        subcommands: [Status.self, Ping.self, Call.self, Events.self, Audit.self, Backup.self, Taxonomy.self])
 
     public init() {}
 
@@ -266,6 +266,38 @@ extension LMDSCommand {
             let intact = report["verification"]?["intact"] == true
             print("backup written to \(report["path"]?.stringValue ?? path): position \(describe(report["position"])), \(describe(report["bytes"])) bytes, \(intact ? "verified" : "VERIFICATION FAILED")")
             if !intact { throw CLIExit(code: CLIExitCode.daemonError) }
+        }
+    }
+}
+
+extension LMDSCommand {
+    struct Taxonomy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the city's configuration: districts and their wijken, institutions, levels, themes, disciplines.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let taxonomy = try global.call("taxonomy.get")
+            if global.json { return global.printJSON(taxonomy) }
+            let districts = taxonomy["neighbourhoods"]?.arrayValue ?? []
+            print("\(taxonomy["city"]?["label"]?.stringValue ?? "?"): \(districts.count) districts")
+            print()
+            print(TextTable.render(headers: ["DISTRICT", "ID", "WIJKEN"], rows: districts.map { district in
+                let wijken = (district["wijken"]?.arrayValue ?? []).compactMap { $0["label"]?.stringValue }
+                return [district["label"]?.stringValue ?? "?", district["id"]?.stringValue ?? "?", wijken.joined(separator: ", ")]
+            }))
+            print()
+            print(TextTable.render(headers: ["INSTITUTION", "ID", "LEVELS"], rows: (taxonomy["institutions"]?.arrayValue ?? []).map { institution in
+                let levels = (institution["levels"]?.arrayValue ?? []).compactMap(\.stringValue)
+                return [institution["label"]?.stringValue ?? "?", institution["id"]?.stringValue ?? "?", levels.joined(separator: ", ")]
+            }))
+            for (title, key) in [("THEME", "themes"), ("DISCIPLINE", "disciplines")] {
+                print()
+                print(TextTable.render(headers: [title, "ID", "KEYWORDS"], rows: (taxonomy[key]?.arrayValue ?? []).map { entry in
+                    let keywords = (entry["keywords"]?.arrayValue ?? []).compactMap(\.stringValue)
+                    return [entry["label"]?.stringValue ?? "?", entry["id"]?.stringValue ?? "?", keywords.joined(separator: ", ")]
+                }))
+            }
         }
     }
 }

@@ -66,6 +66,7 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "events.subscribe", summary: "Streams events from `from` (catching up from the log) and then live, as events.event notifications.", roles: everyone),
         MethodDescriptor(name: "events.unsubscribe", summary: "Ends a subscription of this connection.", roles: everyone),
         MethodDescriptor(name: "audit.verify", summary: "Walks the whole hash chain and names the first bad position, if any.", roles: everyone),
+        MethodDescriptor(name: "taxonomy.get", summary: "The city's configuration: districts and wijken, institutions, levels, themes and disciplines with Dutch labels and keywords.", roles: everyone),
         MethodDescriptor(name: "admin.backup", summary: "Hot, compacted copy of the log into a new directory `path`; verifies the copy and records BackupTaken.", roles: [.admin]),
     ]
 

@@ -1,3 +1,4 @@
+import Domain
 import LMDSJSON
 import LMDSProtocol
 
@@ -40,6 +41,8 @@ public struct DaemonConfig: Sendable, Hashable {
     public var lineBytesMax: Int = ProtocolLimits.lineBytesMaxDefault
     /// Open client connections at most (1 to 65536); one more is refused with `unavailable`.
     public var connectionsMax: Int = ServerLimits.connectionsMaxDefault
+    /// The taxonomy file (a city's neighbourhoods, institutions, themes...); nil: the built-in Leiden one.
+    public var taxonomyPath: String?
     /// How long a subscriber's socket may stay full before it is cut off.
     public var subscriberStallMsMax: Int64 = ServerLimits.subscriberStallMsMax
 
@@ -80,36 +83,73 @@ public struct DaemonConfig: Sendable, Hashable {
                     throw ConfigError("connectionsMax must be an integer from 1 to 65536")
                 }
                 connectionsMax = Int(count)
+            case "taxonomy":
+                guard let path = member.stringValue, !path.isEmpty else { throw ConfigError("taxonomy must be a file path") }
+                taxonomyPath = path
             case "subscriberStallMsMax":
                 guard let milliseconds = member.integerValue, milliseconds >= 100, milliseconds <= 3_600_000 else {
                     throw ConfigError("subscriberStallMsMax must be an integer from 100 to 3600000")
                 }
                 subscriberStallMsMax = milliseconds
             default:
-                throw ConfigError("\(key): unknown key (roles, lineBytesMax, connectionsMax, subscriberStallMsMax)")
+                throw ConfigError("\(key): unknown key (roles, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy)")
             }
         }
     }
 
     /// Reads and parses the file at `path`.
     public static func load(path: String) throws(ConfigError) -> DaemonConfig {
-        guard let file = fopen(path, "r") else {
-            throw ConfigError("cannot read config file \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-            if bytes.count > 4 << 20 { throw ConfigError("config file \(path) is larger than 4 MiB") }
-        }
+        let bytes = try readSmallFile(path, what: "config file")
         do {
             return try DaemonConfig(json: bytes)
         } catch {
             throw ConfigError("\(path): \(error.message)")
         }
+    }
+}
+
+/// Config and taxonomy files are small; this bounds what a wrong path can make the daemon read.
+let configFileBytesMax = 4 << 20
+
+/// The bytes of a small file, refusing one larger than `configFileBytesMax`.
+func readSmallFile(_ path: String, what: String) throws(ConfigError) -> [UInt8] {
+    guard let file = fopen(path, "r") else {
+        throw ConfigError("cannot read \(what) \(path): \(String(cString: strerror(errno)))")
+    }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = fread(&chunk, 1, chunk.count, file)
+        if count <= 0 { break }
+        bytes.append(contentsOf: chunk[0..<count])
+        if bytes.count > configFileBytesMax { throw ConfigError("\(what) \(path) is larger than 4 MiB") }
+    }
+    return bytes
+}
+
+/// Loads the city taxonomy: the file at `path`, or the shipped Leiden taxonomy when `path` is nil.
+/// - Throws: `ConfigError` naming the file and the JSON path of the problem.
+public func loadTaxonomy(path: String?) throws(ConfigError) -> Taxonomy {
+    let bytes: [UInt8]
+    let source: String
+    if let path {
+        bytes = try readSmallFile(path, what: "taxonomy file")
+        source = path
+    } else {
+        guard let text = Taxonomy.embedded["leiden"] else { throw ConfigError("no taxonomy is built in; pass --taxonomy FILE") }
+        bytes = Array(text.utf8)
+        source = "the built-in Leiden taxonomy"
+    }
+    do {
+        let json = try JSONParser.parse(bytes, depthMax: 16)
+        return try Taxonomy(json: json)
+    } catch let error as JSONParseError {
+        throw ConfigError("\(source) is not valid JSON: \(error)")
+    } catch let error as TaxonomyError {
+        throw ConfigError("\(source): \(error)")
+    } catch {
+        throw ConfigError("\(source): \(error)")
     }
 }
 

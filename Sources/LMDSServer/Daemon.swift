@@ -1,4 +1,5 @@
 import Dispatch
+import Domain
 import EventLog
 import LMDSJSON
 import LMDSProtocol
@@ -18,13 +19,16 @@ public struct DaemonOptions: Sendable {
     public var socketPath: String
     /// Roles and limits from the config file, or the defaults.
     public var config: DaemonConfig
+    /// The city's taxonomy, validated at start-up.
+    public var taxonomy: Taxonomy
     /// The lowest level written to the daemon's log.
     public var logLevel: DaemonLog.Level
 
-    public init(dataDirectory: String, socketPath: String, config: DaemonConfig, logLevel: DaemonLog.Level) {
+    public init(dataDirectory: String, socketPath: String, config: DaemonConfig, taxonomy: Taxonomy, logLevel: DaemonLog.Level) {
         self.dataDirectory = dataDirectory
         self.socketPath = socketPath
         self.config = config
+        self.taxonomy = taxonomy
         self.logLevel = logLevel
     }
 }
@@ -122,13 +126,15 @@ public enum Daemon {
         }
         let replayMs = clock.nowMs() - startMs
         daemonLog.info("opened \(options.dataDirectory): \(replayed) events replayed in \(replayMs) ms, head \(log.head.position)")
+        let taxonomy = options.taxonomy
+        daemonLog.info("city \(taxonomy.cityLabel): \(taxonomy.districts.count) districts, \(taxonomy.wijkCount) wijken, \(taxonomy.institutions.count) institutions, \(taxonomy.themes.count) themes, \(taxonomy.disciplines.count) disciplines")
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
         let registry = ConnectionRegistry()
         let dispatcher = Dispatcher(
-            log: log, clock: clock, eventIDs: eventIDs, threadPool: threadPool, dataDirectory: options.dataDirectory,
+            log: log, clock: clock, eventIDs: eventIDs, threadPool: threadPool, dataDirectory: options.dataDirectory, taxonomy: options.taxonomy,
             connectionCount: { registry.count }, daemonLog: daemonLog)
         let authorizer = Authorizer(config: options.config, daemonUID: getuid())
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Domain
 import LMDSProtocol
 
 #if canImport(Glibc)
@@ -35,6 +36,9 @@ extension DaemonCommand {
         @Option(help: "Config file (JSON): roles for users and groups, limits (default: $LMDS_CONFIG, else /etc/lmds/config.json when it exists).")
         var config: String?
 
+        @Option(help: "Taxonomy file of the city (default: the config's `taxonomy`, else the built-in Leiden taxonomy).")
+        var taxonomy: String?
+
         @Option(help: "Lowest level logged: debug, info, warning, error.")
         var logLevel: String = "info"
 
@@ -62,10 +66,18 @@ extension DaemonCommand {
                     throw ExitCode(1)
                 }
             }
+            let cityTaxonomy: Taxonomy
+            do {
+                cityTaxonomy = try loadTaxonomy(path: taxonomy ?? daemonConfig.taxonomyPath)
+            } catch {
+                DaemonLog(threshold: .info).error("\(error.message)")
+                throw ExitCode(1)
+            }
             let options = DaemonOptions(
                 dataDirectory: dataDir ?? DefaultPaths.dataDirectory(environment: environment),
                 socketPath: socket ?? DefaultPaths.socketPath(environment: environment),
                 config: daemonConfig,
+                taxonomy: cityTaxonomy,
                 logLevel: DaemonLog.Level(rawValue: logLevel) ?? .info)
             let code = await Daemon.run(options: options, environment: environment, clock: SystemClock(), eventIDs: RandomEventIDSource())
             if code != 0 { throw ExitCode(code) }

@@ -1,3 +1,4 @@
+import Domain
 import EventLog
 import LMDSJSON
 import LMDSProtocol
@@ -42,6 +43,7 @@ public final class Dispatcher: Sendable {
     let eventIDs: any EventIDSource
     let threadPool: NIOThreadPool
     let dataDirectory: String
+    let taxonomy: Taxonomy
     let startedMs: Int64
     let connectionCount: @Sendable () -> Int
     let daemonLog: DaemonLog
@@ -80,7 +82,7 @@ public final class Dispatcher: Sendable {
 
     /// `connectionCount` reports open connections for `system.status`; uptime counts from now on `clock`.
     public init(
-        log: EventLog, clock: any Clock, eventIDs: any EventIDSource, threadPool: NIOThreadPool, dataDirectory: String,
+        log: EventLog, clock: any Clock, eventIDs: any EventIDSource, threadPool: NIOThreadPool, dataDirectory: String, taxonomy: Taxonomy,
         connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog
     ) {
         self.log = log
@@ -88,6 +90,7 @@ public final class Dispatcher: Sendable {
         self.eventIDs = eventIDs
         self.threadPool = threadPool
         self.dataDirectory = dataDirectory
+        self.taxonomy = taxonomy
         self.startedMs = clock.nowMs()
         self.connectionCount = connectionCount
         self.daemonLog = daemonLog
@@ -116,6 +119,9 @@ public final class Dispatcher: Sendable {
             case "system.status":
                 try params.rejectUnknown()
                 return eventLoop.makeSucceededFuture(status())
+            case "taxonomy.get":
+                try params.rejectUnknown()
+                return eventLoop.makeSucceededFuture(taxonomy.json)
             case "system.methods":
                 try params.rejectUnknown()
                 return eventLoop.makeSucceededFuture(["methods": .array(MethodCatalogue.all.map(\.json))])

@@ -1,1 +1,71 @@
+import Domain
+import Foundation
+import LMDSJSON
 import Testing
+
+@Suite struct TaxonomyTests {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static func shippedLeiden() throws -> Taxonomy {
+        let text = try String(contentsOfFile: repositoryRoot + "/Protocol/taxonomies/leiden.json", encoding: .utf8)
+        return try Taxonomy(json: try JSONParser.parse(text))
+    }
+
+    /// The shipped Leiden taxonomy parses: 10 districts with their wijken, the four kinds of institution, four levels.
+    @Test func shippedLeidenTaxonomyIsValid() throws {
+        let leiden = try Self.shippedLeiden()
+        #expect(leiden.cityID == "leiden")
+        #expect(leiden.districts.count == 10)
+        #expect(leiden.districts.allSatisfy { !$0.wijken.isEmpty })
+        #expect(leiden.wijkCount >= 40)
+        #expect(Set(leiden.districts.map(\.label)).isSuperset(of: ["Stevenshof", "Merenwijk", "Bos- en Gasthuisdistrict", "Binnenstad-Noord"]))
+        for institution in ["universiteit-leiden", "hogeschool-leiden", "lumc", "mborijnland"] {
+            #expect(leiden.institution(institution) != nil, "\(institution)")
+        }
+        #expect(leiden.levels.map(\.id) == ["mbo", "hbo", "wo-bachelor", "wo-master"])
+        #expect(leiden.themes.count >= 10 && leiden.disciplines.count >= 10)
+        #expect(leiden.theme("loneliness")?.keywords.contains("eenzaamheid") == true)
+    }
+
+    /// The taxonomy compiled into the daemon is exactly the file in Protocol/taxonomies (run scripts/embed-taxonomies).
+    @Test func embeddedTaxonomyMatchesTheFile() throws {
+        let file = try String(contentsOfFile: Self.repositoryRoot + "/Protocol/taxonomies/leiden.json", encoding: .utf8)
+        let embedded = try #require(Taxonomy.embedded["leiden"], "run scripts/embed-taxonomies")
+        #expect(embedded.trimmingCharacters(in: .whitespacesAndNewlines) == file.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// A neighbourhood may be named by district or wijk, by id or label, ignoring case and diacritics.
+    @Test func resolvesDistrictsAndWijkenByIdOrLabel() throws {
+        let leiden = try Self.shippedLeiden()
+        #expect(leiden.place("stevenshof") == Taxonomy.Place(district: "stevenshof", wijk: nil))
+        #expect(leiden.place("BOS- EN GASTHUISDISTRICT")?.district == "bos-en-gasthuisdistrict")
+        let wijk = try #require(leiden.districts.first { $0.id == "boerhaavedistrict" }?.wijken.first)
+        #expect(leiden.place(wijk.label) == Taxonomy.Place(district: "boerhaavedistrict", wijk: wijk.id))
+        #expect(leiden.place(wijk.id)?.district == "boerhaavedistrict")
+        #expect(leiden.place("Atlantis") == nil)
+    }
+
+    /// Problems are named by their JSON path.
+    @Test(arguments: [
+        (#"{"schemaVersion":2}"#, "schemaVersion"),
+        (#"{"schemaVersion":1,"city":{"id":"Delft!","label":"Delft"}}"#, "city.id"),
+        (#"{"schemaVersion":1,"city":{"id":"delft","label":"Delft"},"neighbourhoods":[]}"#, "neighbourhoods"),
+        (#"{"schemaVersion":1,"city":{"id":"delft","label":"Delft"},"neighbourhoods":[{"id":"a","label":"A","wijken":[{"id":"a","label":"A"}]}]}"#, "neighbourhoods[0].wijken[0].id"),
+    ])
+    func namesTheProblemPath(text: String, path: String) {
+        #expect { try Taxonomy(json: try JSONParser.parse(text)) } throws: { ($0 as? TaxonomyError)?.path == path }
+    }
+
+    /// An institution's level must be one of the levels.
+    @Test func refusesUnknownInstitutionLevel() throws {
+        var object = try Self.shippedLeiden().json.objectValue ?? [:]
+        object["institutions"] = [["id": "x", "label": "X", "levels": ["phd"]]]
+        #expect { try Taxonomy(json: .object(object)) } throws: { ($0 as? TaxonomyError)?.path == "institutions[0].levels[0]" }
+    }
+
+    /// Folding makes Dutch text comparable: case and diacritics are ignored.
+    @Test func foldsCaseAndDiacritics() {
+        #expect(TextFolding.fold("Café Ëlandsgracht") == "cafe elandsgracht")
+        #expect(TextFolding.fold("Bos- en Gasthuisdistrict") == "bos- en gasthuisdistrict")
+    }
+}

@@ -105,3 +105,47 @@ import Testing
         #expect(events.last?["type"] == "BackupTaken")
     }
 }
+
+/// The city taxonomy through the daemon: the built-in Leiden one, another city's file, and a bad file.
+@Suite struct TaxonomyIntegrationTests {
+    /// `taxonomy.get` returns the built-in Leiden taxonomy; `lmds taxonomy` prints districts with their wijken.
+    @Test func servesBuiltInLeidenTaxonomy() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        let taxonomy = try daemon.call("taxonomy.get")
+        #expect(taxonomy["city"]?["label"] == "Leiden")
+        #expect(taxonomy["neighbourhoods"]?.arrayValue?.count == 10)
+        let table = try run(Binaries.cli, ["taxonomy", "--socket", workspace.socketPath])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("Leiden: 10 districts"))
+        #expect(table.stdout.contains("Bos- en Gasthuisdistrict"))
+        #expect(table.stdout.contains("mboRijnland"))
+        #expect(daemon.stderr.contains("city Leiden: 10 districts"))
+    }
+
+    /// Another city is another file: `--taxonomy` (or the config's `taxonomy`) replaces Leiden, no code change.
+    @Test func servesAnotherCitysFile() throws {
+        let workspace = Workspace()
+        let delft = workspace.write("delft.json", """
+            {"schemaVersion": 1, "city": {"id": "delft", "label": "Delft"},
+             "neighbourhoods": [{"id": "binnenstad", "label": "Binnenstad", "wijken": [{"id": "centrum", "label": "Centrum"}, {"id": "zuidpoort", "label": "Zuidpoort"}]}],
+             "institutions": [{"id": "tu-delft", "label": "TU Delft", "levels": ["wo-master"]}],
+             "levels": [{"id": "wo-master", "label": "wo-master"}],
+             "themes": [{"id": "water", "label": "Water", "keywords": ["water", "gracht"]}],
+             "disciplines": [{"id": "civil-engineering", "label": "Civiele techniek", "keywords": ["civiel"]}]}
+            """)
+        let daemon = try DaemonProcess(workspace: workspace, config: #"{"taxonomy": "\#(delft)"}"#)
+        let taxonomy = try daemon.call("taxonomy.get")
+        #expect(taxonomy["city"]?["label"] == "Delft")
+        #expect(taxonomy["institutions"]?.arrayValue?.first?["label"] == "TU Delft")
+    }
+
+    /// A taxonomy with a mistake stops the daemon at start-up, naming the file and the JSON path.
+    @Test func refusesBadTaxonomy() throws {
+        let workspace = Workspace()
+        let bad = workspace.write("bad.json", #"{"schemaVersion": 1, "city": {"id": "x", "label": "X"}, "neighbourhoods": []}"#)
+        let result = try run(Binaries.daemon, ["--data-dir", workspace.dataDirectory, "--socket", workspace.socketPath, "--taxonomy", bad])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(bad): neighbourhoods: must not be empty"))
+    }
+}

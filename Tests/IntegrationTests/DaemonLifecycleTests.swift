@@ -156,7 +156,9 @@ import Testing
                 }
             }
         }
-        usleep(400_000)
+        // SIGTERM once writes are flowing (a busy machine may take a while to get there).
+        let flowing = Date().addingTimeInterval(20)
+        while acknowledged.all.count < 6 && Date() < flowing { usleep(10_000) }
         #expect(daemon.stop(signal: SIGTERM) == 0)
         group.wait()
         let paths = acknowledged.all
