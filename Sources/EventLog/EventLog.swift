@@ -44,6 +44,47 @@ public struct EventLogConfiguration: Sendable {
     }
 }
 
+/// A write to the personal table, made in the same transaction as the events it goes with.
+public struct SideWrite: Sendable, Hashable {
+    /// Put bytes under the key, or delete the key.
+    public enum Operation: Sendable, Hashable {
+        case put([UInt8])
+        case delete
+    }
+
+    /// The key (at most 511 bytes, LMDB's limit).
+    public let key: String
+    public let operation: Operation
+
+    public init(key: String, operation: Operation) {
+        precondition(!key.isEmpty && key.utf8.count <= 511, "personal keys are 1 to 511 bytes")
+        self.key = key
+        self.operation = operation
+    }
+
+    var isDelete: Bool { operation == .delete }
+
+    var byteCount: Int {
+        if case .put(let bytes) = operation { return key.utf8.count + bytes.count }
+        return key.utf8.count
+    }
+}
+
+/// What an append needs besides its events.
+public struct AppendOptions: Sendable, Hashable {
+    /// The head position the events must follow; when the log has moved on (an earlier append failed or
+    /// another writer came first), the append is refused with `conflict` and nothing is written. Lets a
+    /// caller pipeline decisions made on state that includes appends not yet committed.
+    public var expectedPosition: UInt64?
+    /// Writes to the personal table committed atomically with the events.
+    public var sideWrites: [SideWrite]
+
+    public init(expectedPosition: UInt64? = nil, sideWrites: [SideWrite] = []) {
+        self.expectedPosition = expectedPosition
+        self.sideWrites = sideWrites
+    }
+}
+
 /// Group-commit limits; see `GroupCommitBatcher.Limits`.
 public typealias GroupCommitLimits = GroupCommitBatcher<Int>.Limits
 
@@ -94,6 +135,7 @@ final class LogCore: @unchecked Sendable {
 
     struct PendingAppend {
         let events: [RecordCodec.PreparedRecord]
+        let options: AppendOptions
         let completion: Completion
     }
 
@@ -170,15 +212,15 @@ final class LogCore: @unchecked Sendable {
     /// Returns only after the write transaction that holds them has committed durably.
     /// - Throws: `EventLogError`: `.overloaded` when the queue is full, `.storageFull` when the disk or the
     ///   maximum map size leaves no room (nothing is written), `.tooLarge` for oversized envelopes.
-    func append(_ events: [ProposedEvent]) async throws -> [EventRecord] {
+    func append(_ events: [ProposedEvent], options: AppendOptions = AppendOptions()) async throws -> [EventRecord] {
         try await withCheckedThrowingContinuation { continuation in
-            append(events) { result in continuation.resume(with: result) }
+            append(events, options: options) { result in continuation.resume(with: result) }
         }
     }
 
     /// Appends one command's events atomically and calls `completion` on the writer thread after the commit.
     /// The completion must be quick (hop to another executor for real work).
-    func append(_ events: [ProposedEvent], completion: @escaping @Sendable (Result<[EventRecord], EventLogError>) -> Void) {
+    func append(_ events: [ProposedEvent], options: AppendOptions = AppendOptions(), completion: @escaping @Sendable (Result<[EventRecord], EventLogError>) -> Void) {
         guard !events.isEmpty else {
             completion(.success([]))
             return
@@ -207,7 +249,8 @@ final class LogCore: @unchecked Sendable {
             prepared.append(record)
         }
         condition.lock()
-        let action = batcher.enqueue(PendingAppend(events: prepared, completion: completion), eventCount: events.count, byteCount: byteCount)
+        byteCount += options.sideWrites.reduce(0) { $0 + $1.byteCount }
+        let action = batcher.enqueue(PendingAppend(events: prepared, options: options, completion: completion), eventCount: events.count, byteCount: byteCount)
         if action == .wakeWriter { condition.signal() }
         condition.unlock()
         switch action {
@@ -265,7 +308,7 @@ final class LogCore: @unchecked Sendable {
 
             let outcome = commit(taken, after: head)
             switch outcome {
-            case .success(let (records, newHead)):
+            case .success(let (results, newHead)):
                 condition.lock()
                 currentHead = newHead
                 condition.unlock()
@@ -273,8 +316,12 @@ final class LogCore: @unchecked Sendable {
                 // The serial queue keeps batches (and the observer's view) in position order.
                 let observer = configuration.commitObserver
                 completionQueue.async {
-                    observer?(records.flatMap { $0 })
-                    for (pending, committed) in zip(taken, records) { pending.completion(.success(committed)) }
+                    let committed = results.flatMap { result -> [EventRecord] in
+                        if case .success(let records) = result { return records }
+                        return []
+                    }
+                    if !committed.isEmpty { observer?(committed) }
+                    for (pending, result) in zip(taken, results) { pending.completion(result) }
                 }
             case .failure(let error):
                 completionQueue.async {
@@ -291,7 +338,7 @@ final class LogCore: @unchecked Sendable {
     }
 
     /// Writes a batch in one transaction, growing the map and retrying on MDB_MAP_FULL.
-    private func commit(_ batch: [PendingAppend], after head: LogHead) -> Result<([[EventRecord]], LogHead), EventLogError> {
+    private func commit(_ batch: [PendingAppend], after head: LogHead) -> Result<([Result<[EventRecord], EventLogError>], LogHead), EventLogError> {
         while true {
             switch writeTransaction(batch, after: head) {
             case .success(let committed):
@@ -329,8 +376,11 @@ final class LogCore: @unchecked Sendable {
         }
     }
 
-    private func writeTransaction(_ batch: [PendingAppend], after head: LogHead) -> Result<([[EventRecord]], LogHead), TransactionFailure> {
-        func failure(_ status: Int32, _ doing: String) -> Result<([[EventRecord]], LogHead), TransactionFailure> {
+    /// One transaction for the batch. A request whose `expectedPosition` does not match is skipped and
+    /// refused with `conflict`; the others are written. Side writes go to the personal table in the same
+    /// transaction as their events.
+    private func writeTransaction(_ batch: [PendingAppend], after head: LogHead) -> Result<([Result<[EventRecord], EventLogError>], LogHead), TransactionFailure> {
+        func failure(_ status: Int32, _ doing: String) -> Result<([Result<[EventRecord], EventLogError>], LogHead), TransactionFailure> {
             .failure(TransactionFailure(status: status, error: LMDBEnvironment.error(status, doing)))
         }
         var txn: OpaquePointer?
@@ -338,9 +388,14 @@ final class LogCore: @unchecked Sendable {
         guard status == 0 else { return failure(status, "beginning a write transaction") }
         var position = head.position
         var hash = head.hash
-        var committed: [[EventRecord]] = []
+        var committed: [Result<[EventRecord], EventLogError>] = []
         committed.reserveCapacity(batch.count)
         for pending in batch {
+            if let expected = pending.options.expectedPosition, expected != position {
+                committed.append(.failure(EventLogError(.conflict,
+                    "the log moved on: this append expected to follow position \(expected), the head is \(position)")))
+                continue
+            }
             var records: [EventRecord] = []
             records.reserveCapacity(pending.events.count)
             for event in pending.events {
@@ -359,7 +414,14 @@ final class LogCore: @unchecked Sendable {
                 hash = record.hash
                 records.append(record)
             }
-            committed.append(records)
+            for write in pending.options.sideWrites {
+                status = applySideWrite(write, txn: txn)
+                guard status == 0 || (status == MDB_NOTFOUND && write.isDelete) else {
+                    mdb_txn_abort(txn)
+                    return failure(status, "writing the personal table")
+                }
+            }
+            committed.append(.success(records))
         }
         let newHead = LogHead(position: position, hash: hash)
         status = putHead(newHead, txn: txn)
@@ -370,6 +432,36 @@ final class LogCore: @unchecked Sendable {
         status = mdb_txn_commit(txn)
         guard status == 0 else { return failure(status, "committing") }
         return .success((committed, newHead))
+    }
+
+    private func applySideWrite(_ write: SideWrite, txn: OpaquePointer?) -> Int32 {
+        var keyBytes = Array(write.key.utf8)
+        return keyBytes.withUnsafeMutableBytes { keyRaw in
+            var key = MDB_val(mv_size: keyRaw.count, mv_data: keyRaw.baseAddress)
+            switch write.operation {
+            case .put(var bytes):
+                return bytes.withUnsafeMutableBytes { valueRaw in
+                    var value = MDB_val(mv_size: valueRaw.count, mv_data: valueRaw.baseAddress)
+                    return mdb_put(txn, storage.personalTable, &key, &value, 0)
+                }
+            case .delete:
+                return mdb_del(txn, storage.personalTable, &key, nil)
+            }
+        }
+    }
+
+    /// The value stored under `key` in the personal table, or `nil`.
+    func personalValue(_ key: String) throws(EventLogError) -> [UInt8]? {
+        guard storage.personalTable != 0 else { return nil }
+        return try withReadTransaction { txn throws(EventLogError) -> [UInt8]? in
+            var keyBytes = Array(key.utf8)
+            return keyBytes.withUnsafeMutableBytes { keyRaw -> [UInt8]? in
+                var mdbKey = MDB_val(mv_size: keyRaw.count, mv_data: keyRaw.baseAddress)
+                var value = MDB_val()
+                guard mdb_get(txn, storage.personalTable, &mdbKey, &value) == 0 else { return nil }
+                return Array(bytes(of: value))
+            }
+        }
     }
 
     private func putHead(_ head: LogHead, txn: OpaquePointer?) -> Int32 {
@@ -676,14 +768,23 @@ public final class EventLog: Sendable {
     /// Returns only after the write transaction that holds them has committed durably.
     /// - Throws: `EventLogError`: `.overloaded` when the queue is full, `.storageFull` when the disk or the
     ///   maximum map size leaves no room (nothing is written), `.tooLarge` for oversized envelopes.
-    public func append(_ events: [ProposedEvent]) async throws -> [EventRecord] {
-        try await core.append(events)
+    public func append(_ events: [ProposedEvent], options: AppendOptions = AppendOptions()) async throws -> [EventRecord] {
+        try await core.append(events, options: options)
     }
 
     /// Appends one command's events atomically and calls `completion` on the writer thread after the commit.
     /// The completion must be quick (hop to another executor for real work).
-    public func append(_ events: [ProposedEvent], completion: @escaping @Sendable (Result<[EventRecord], EventLogError>) -> Void) {
-        core.append(events, completion: completion)
+    public func append(
+        _ events: [ProposedEvent], options: AppendOptions = AppendOptions(),
+        completion: @escaping @Sendable (Result<[EventRecord], EventLogError>) -> Void
+    ) {
+        core.append(events, options: options, completion: completion)
+    }
+
+    /// The value stored under `key` in the personal table (mutable data kept out of the immutable log,
+    /// such as names and contact details), or `nil` when there is none or it was erased.
+    public func personalValue(_ key: String) throws(EventLogError) -> [UInt8]? {
+        try core.personalValue(key)
     }
 
     /// Stops accepting appends, commits everything already accepted, and stops the writer thread.

@@ -23,6 +23,8 @@ public struct EventLogError: Error, Sendable, Hashable, CustomStringConvertible 
         case notWritable
         /// A position or record that does not exist.
         case notFound
+        /// The append expected to follow another head position than the log's: nothing was written.
+        case conflict
         /// The target of a backup is unusable.
         case backupFailed
         /// LMDB reported an error not covered above.

@@ -41,6 +41,9 @@ final class LMDBEnvironment: @unchecked Sendable {
     private(set) var eventsTable: MDB_dbi = 0
     /// Table `meta`: `format` and `head`.
     private(set) var metaTable: MDB_dbi = 0
+    /// Table `personal`: mutable data kept out of the immutable log (names, contact details); 0 when a
+    /// read-only opener finds a log written before the table existed.
+    private(set) var personalTable: MDB_dbi = 0
     let directory: String
     let readOnly: Bool
     private(set) var mapBytes: Int
@@ -98,8 +101,17 @@ final class LMDBEnvironment: @unchecked Sendable {
         let createFlag: UInt32 = readOnly ? 0 : UInt32(MDB_CREATE)
         var events: MDB_dbi = 0
         var meta: MDB_dbi = 0
+        var personal: MDB_dbi = 0
         var status = mdb_dbi_open(txn, "events", createFlag, &events)
         if status == 0 { status = mdb_dbi_open(txn, "meta", createFlag, &meta) }
+        if status == 0 {
+            let personalStatus = mdb_dbi_open(txn, "personal", createFlag, &personal)
+            if personalStatus == MDB_NOTFOUND && readOnly {
+                personal = 0
+            } else {
+                status = personalStatus
+            }
+        }
         if status != 0 {
             mdb_txn_abort(txn)
             if status == MDB_NOTFOUND {
@@ -114,6 +126,7 @@ final class LMDBEnvironment: @unchecked Sendable {
         try check(status, "opening the log's tables")
         eventsTable = events
         metaTable = meta
+        personalTable = personal
     }
 
     /// Closes and reopens the environment: the way back after LMDB reports a fatal error (MDB_PANIC),

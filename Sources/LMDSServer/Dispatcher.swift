@@ -235,6 +235,8 @@ public final class Dispatcher: Sendable {
             case .storageFull, .overloaded, .notWritable, .dataDirectoryLocked, .damaged, .formatTooNew, .storageError:
                 // The daemon cannot do it now; an operator may have to act (free disk, restore a backup).
                 return RPCError.unavailable(cause: error.code.rawValue, error.message)
+            case .conflict:
+                return RPCError.conflict("\(error.message); nothing was written, retry")
             case .notFound:
                 return RPCError(code: RPCErrorCode.notFound, message: "Not found: \(error.message)", data: ["reason": .string(error.message)])
             case .backupFailed, .dataDirectoryUnusable:

@@ -225,6 +225,62 @@ import Testing
         return process.terminationStatus
     }
 
+    /// An append that expects another head is refused with `conflict` and writes nothing; one that matches is written.
+    @Test func expectedPositionGuardsAppends() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try EventLog.open(EventLogConfiguration(directory: directory.path))
+        var factory = EventFactory()
+        _ = try await log.append([factory.make()], options: AppendOptions(expectedPosition: 0))
+        await #expect { try await log.append([factory.make()], options: AppendOptions(expectedPosition: 0)) } throws: { error in
+            (error as? EventLogError)?.code == .conflict
+        }
+        #expect(log.head.position == 1)
+        let next = try await log.append([factory.make(), factory.make()], options: AppendOptions(expectedPosition: 1))
+        #expect(next.map(\.position) == [2, 3])
+    }
+
+    /// Concurrent appends that each expect the head they saw: exactly the ones in order are written, the
+    /// rest refused, and nothing is written twice.
+    @Test func pipelinedAppendsWithStaleExpectationsAreRefused() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try EventLog.open(EventLogConfiguration(directory: directory.path))
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    var factory = EventFactory(counter: UInt64(index) * 10)
+                    return (try? await log.append([factory.make()], options: AppendOptions(expectedPosition: 0))) != nil
+                }
+            }
+            var successes = 0
+            for await success in group where success { successes += 1 }
+            return successes
+        }
+        #expect(outcomes == 1)
+        #expect(log.head.position == 1)
+    }
+
+    /// Personal data goes into its own mutable table in the same transaction as its event, and can be erased;
+    /// the hash chain does not cover it, so erasing leaves the chain intact.
+    @Test func personalTableIsWrittenWithEventsAndErasable() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try EventLog.open(EventLogConfiguration(directory: directory.path))
+        var factory = EventFactory()
+        let person = Array(#"{"name":"Anouk de Vrieë","email":"anouk@example.nl"}"#.utf8)
+        _ = try await log.append([factory.make("ContactRegistered")], options: AppendOptions(sideWrites: [SideWrite(key: "C-0001", operation: .put(person))]))
+        #expect(try log.personalValue("C-0001") == person)
+        _ = try await log.append([factory.make("PersonalDataErased")], options: AppendOptions(sideWrites: [SideWrite(key: "C-0001", operation: .delete)]))
+        #expect(try log.personalValue("C-0001") == nil)
+        #expect(try log.verify().isIntact)
+        // A refused append's side writes are not applied either.
+        await #expect(throws: EventLogError.self) {
+            try await log.append([factory.make()], options: AppendOptions(expectedPosition: 99, sideWrites: [SideWrite(key: "C-0002", operation: .put([1]))]))
+        }
+        #expect(try log.personalValue("C-0002") == nil)
+    }
+
     /// A record changed behind the log's back is named by verify.
     @Test func verifyNamesTamperedPosition() async throws {
         let directory = TemporaryDirectory()
