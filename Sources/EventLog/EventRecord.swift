@@ -192,6 +192,48 @@ public enum UTCTime {
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(millisecond, 3))Z"
     }
 
+    /// Milliseconds since 1970 for `2026-11-29`, `2026-11-29T11:38:17Z` or `2026-11-29T11:38:17.123Z`
+    /// (UTC; a date alone means its end, 23:59:59.999, so "as of that day" includes the day); `nil` otherwise.
+    public static func milliseconds(from text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int64? {
+            guard range.upperBound <= bytes.count else { return nil }
+            var value: Int64 = 0
+            for byte in bytes[range] {
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                value = value * 10 + Int64(byte - 0x30)
+            }
+            return value
+        }
+        guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D, let year = number(0..<4), let month = number(5..<7),
+            let day = number(8..<10), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        let days = daysFromCivil(year, month, day)
+        if bytes.count == 10 { return days * 86_400_000 + 86_399_999 }
+        guard bytes.count >= 20, bytes[10] == 0x54, bytes[13] == 0x3A, bytes[16] == 0x3A, bytes.last == 0x5A,
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19), hour < 24, minute < 60, second < 60
+        else { return nil }
+        var milliseconds: Int64 = 0
+        if bytes.count == 24 {
+            guard bytes[19] == 0x2E, let fraction = number(20..<23) else { return nil }
+            milliseconds = fraction
+        } else if bytes.count != 20 {
+            return nil
+        }
+        return days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + milliseconds
+    }
+
+    /// Howard Hinnant's civil-to-days algorithm (the inverse of `civilFromDays`).
+    static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let monthPrime = month > 2 ? month - 3 : month + 9
+        let dayOfYear = (153 * monthPrime + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
     static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
         let quotient = value >= 0 ? value / divisor : (value - divisor + 1) / divisor
         return (quotient, value - quotient * divisor)

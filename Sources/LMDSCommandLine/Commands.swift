@@ -83,7 +83,10 @@ public struct LMDSCommand: ParsableCommand {
         abstract: "Talk to lmdsd, the Leren met de Stad daemon.",
         discussion: "Exit codes: 0 ok, 1 the daemon answered with an error, 2 usage, 3 the daemon cannot be reached.",
         version: "0.1.0",
-        subcommands: [Status.self, Ping.self, Call.self, Events.self, Audit.self, Backup.self, Taxonomy.self])
+        subcommands: [
+            Status.self, Ping.self, Call.self, Events.self, Audit.self, Backup.self, Taxonomy.self,
+            Question.self, Questions.self, Show.self, Erase.self,
+        ])
 
     public init() {}
 

@@ -70,8 +70,24 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "admin.backup", summary: "Hot, compacted copy of the log into a new directory `path`; verifies the copy and records BackupTaken.", roles: [.admin]),
     ]
 
+    static let staff: Set<Role> = [.coordinator, .admin]
+
+    /// The Leren met de Stad domain's methods (questions so far; offers, proposals, matches and outcomes follow).
+    public static let domain: [MethodDescriptor] = [
+        MethodDescriptor(name: "question.submit", summary: "Takes in a question from the city; its requester's contact details go to the personal table, not the log.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "question.accept", summary: "Intake done: a submitted question becomes open, optionally re-articulated (title, description).", roles: staff, isWrite: true),
+        MethodDescriptor(name: "question.reject", summary: "Rejects a submitted question, with the reason.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "question.revise", summary: "Changes the given fields of a submitted or open question.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "question.refer", summary: "Refers a submitted or open question to another programme or city (`to`), with the reason.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "question.withdraw", summary: "Withdraws a question that is not finished, with the reason.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "question.get", summary: "One question as it is (or was, with `asOf`); staff also see the requester's contact details.", roles: everyone),
+        MethodDescriptor(name: "question.list", summary: "Questions filtered by status, neighbourhood, theme, discipline, level and free text, a page at a time.", roles: everyone),
+        MethodDescriptor(name: "person.get", summary: "A contact's personal details, or \"erased\".", roles: staff),
+        MethodDescriptor(name: "person.erase", summary: "Erases a contact's personal details (right to be forgotten) and records PersonalDataErased.", roles: staff, isWrite: true),
+    ]
+
     /// Every method the daemon serves.
-    public static var all: [MethodDescriptor] { system }
+    public static var all: [MethodDescriptor] { system + domain }
 
     /// The descriptor for `name`, or `nil`.
     public static func descriptor(_ name: String) -> MethodDescriptor? {

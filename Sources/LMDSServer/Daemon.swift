@@ -111,24 +111,6 @@ public enum Daemon {
             daemonLog.error("cannot open the log: \(error)")
             return 1
         }
-        // Replay: read every record once (the read models of the domain are built here).
-        let replayed: UInt64
-        do {
-            var count: UInt64 = 0
-            try log.scan(from: 1) { _ in
-                count += 1
-                return true
-            }
-            replayed = count
-        } catch {
-            daemonLog.error("cannot replay the log: \(error)")
-            return 1
-        }
-        let replayMs = clock.nowMs() - startMs
-        daemonLog.info("opened \(options.dataDirectory): \(replayed) events replayed in \(replayMs) ms, head \(log.head.position)")
-        let taxonomy = options.taxonomy
-        daemonLog.info("city \(taxonomy.cityLabel): \(taxonomy.districts.count) districts, \(taxonomy.wijkCount) wijken, \(taxonomy.institutions.count) institutions, \(taxonomy.themes.count) themes, \(taxonomy.disciplines.count) disciplines")
-
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
@@ -136,6 +118,21 @@ public enum Daemon {
         let dispatcher = Dispatcher(
             log: log, clock: clock, eventIDs: eventIDs, threadPool: threadPool, dataDirectory: options.dataDirectory, taxonomy: options.taxonomy,
             connectionCount: { registry.count }, daemonLog: daemonLog)
+        // Replay: fold the whole log into the read models before serving.
+        let replayed: UInt64
+        do {
+            replayed = try await dispatcher.processor.rebuild()
+        } catch {
+            daemonLog.error("cannot replay the log: \(error)")
+            try? await threadPool.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            return 1
+        }
+        let replayMs = clock.nowMs() - startMs
+        daemonLog.info("opened \(options.dataDirectory): \(replayed) events replayed in \(replayMs) ms, head \(log.head.position)")
+        let taxonomy = options.taxonomy
+        daemonLog.info("city \(taxonomy.cityLabel): \(taxonomy.districts.count) districts, \(taxonomy.wijkCount) wijken, \(taxonomy.institutions.count) institutions, \(taxonomy.themes.count) themes, \(taxonomy.disciplines.count) disciplines")
+
         let authorizer = Authorizer(config: options.config, daemonUID: getuid())
 
         let serverChannel: any Channel

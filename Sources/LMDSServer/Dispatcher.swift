@@ -44,6 +44,8 @@ public final class Dispatcher: Sendable {
     let threadPool: NIOThreadPool
     let dataDirectory: String
     let taxonomy: Taxonomy
+    /// Decides and appends domain commands, and holds the state the domain reads answer from.
+    let processor: DomainProcessor
     let startedMs: Int64
     let connectionCount: @Sendable () -> Int
     let daemonLog: DaemonLog
@@ -91,6 +93,7 @@ public final class Dispatcher: Sendable {
         self.threadPool = threadPool
         self.dataDirectory = dataDirectory
         self.taxonomy = taxonomy
+        self.processor = DomainProcessor(log: log, taxonomy: taxonomy, clock: clock, eventIDs: eventIDs)
         self.startedMs = clock.nowMs()
         self.connectionCount = connectionCount
         self.daemonLog = daemonLog
@@ -109,6 +112,7 @@ public final class Dispatcher: Sendable {
 
     /// Runs an authorised request (except the subscription methods, which the connection handles).
     public func handle(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue> {
+        if let answer = handleDomain(request, caller: caller, on: eventLoop) { return answer }
         do throws(RPCError) {
             var params = try Params(request.params)
             switch request.method {
@@ -172,17 +176,12 @@ public final class Dispatcher: Sendable {
                 data: ["path": .string(report.directory), "position": .integer(Int64(report.head.position)),
                        "hash": .string(Hex.encode(report.head.hash)), "bytes": .integer(Int64(report.bytes)),
                        "verified": .bool(report.verification.isIntact)])
-            let promise = eventLoop.makePromise(of: JSONValue.self)
-            log.append([event]) { outcome in
-                switch outcome {
-                case .success(let records):
-                    daemonLog.info("backup to \(path) by \(caller.userName): position \(report.head.position), \(report.bytes) bytes, recorded at \(records[0].position)")
-                    promise.succeed(result)
-                case .failure(let error):
-                    promise.fail(error)
-                }
+            let processor = self.processor
+            return eventLoop.makeFutureWithTask {
+                let records = try await processor.appendSystemEvent(event)
+                daemonLog.info("backup to \(path) by \(caller.userName): position \(report.head.position), \(report.bytes) bytes, recorded at \(records[0].position)")
+                return result
             }
-            return promise.futureResult
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 

@@ -42,6 +42,18 @@ import Testing
         #expect(throws: EventLogError.self) { try RecordCodec.validate(event) }
     }
 
+    /// ISO times and dates parse back to the milliseconds they were written from; a date means its last millisecond.
+    @Test func parsesUTCTimes() {
+        for milliseconds: Int64 in [0, 951_782_400_123, 1_796_000_000_000, -86_400_000] {
+            #expect(UTCTime.milliseconds(from: UTCTime.iso8601(milliseconds: milliseconds)) == milliseconds)
+        }
+        #expect(UTCTime.milliseconds(from: "1970-01-01") == 86_399_999)
+        #expect(UTCTime.milliseconds(from: "2026-11-29T11:38:17Z") == UTCTime.milliseconds(from: "2026-11-29T11:38:17.000Z"))
+        for bad in ["", "2026-13-01", "2026-11-29T25:00:00Z", "yesterday", "2026-11-29T11:38:17"] {
+            #expect(UTCTime.milliseconds(from: bad) == nil, "\(bad)")
+        }
+    }
+
     /// ISO times come out right around the epoch and in leap years.
     @Test func formatsUTCTimes() {
         #expect(UTCTime.iso8601(milliseconds: 0) == "1970-01-01T00:00:00.000Z")

@@ -1,0 +1,388 @@
+import LMDSJSON
+
+/// What the caller asked for, already read from its params. Commands are imperative.
+public enum Command: Sendable, Hashable {
+    case submitQuestion(SubmitQuestion)
+    case acceptQuestion(id: String, title: String?, description: String?, expectedVersion: Int?)
+    case rejectQuestion(id: String, reason: String, expectedVersion: Int?)
+    case reviseQuestion(ReviseQuestion)
+    case referQuestion(id: String, to: String, reason: String, expectedVersion: Int?)
+    case withdrawQuestion(id: String, reason: String, expectedVersion: Int?)
+    case erasePerson(contact: String)
+}
+
+/// `question.submit`'s content.
+public struct SubmitQuestion: Sendable, Hashable {
+    public var title: String
+    public var description: String
+    public var requesterKind: String
+    public var organisation: String?
+    public var contact: ContactDetails
+    public var neighbourhood: String
+    public var themes: [String]
+    public var disciplines: [String]
+    public var levels: [String]
+    public var window: DateWindow?
+    public var size: String?
+
+    public init(
+        title: String, description: String, requesterKind: String, organisation: String?, contact: ContactDetails,
+        neighbourhood: String, themes: [String], disciplines: [String], levels: [String], window: DateWindow?, size: String?
+    ) {
+        self.title = title
+        self.description = description
+        self.requesterKind = requesterKind
+        self.organisation = organisation
+        self.contact = contact
+        self.neighbourhood = neighbourhood
+        self.themes = themes
+        self.disciplines = disciplines
+        self.levels = levels
+        self.window = window
+        self.size = size
+    }
+}
+
+/// `question.revise`'s content: only the fields given change.
+public struct ReviseQuestion: Sendable, Hashable {
+    public var id: String
+    public var title: String?
+    public var description: String?
+    public var neighbourhood: String?
+    public var themes: [String]?
+    public var disciplines: [String]?
+    public var levels: [String]?
+    public var window: DateWindow?
+    public var size: String?
+    public var expectedVersion: Int?
+
+    public init(id: String) {
+        self.id = id
+    }
+}
+
+/// Facts, past tense: what the log stores and every view is rebuilt from.
+public enum DomainEvent: Sendable, Hashable {
+    case questionSubmitted(Question)
+    case questionAccepted(id: String, title: String?, description: String?)
+    case questionRejected(id: String, reason: String)
+    case questionRevised(id: String, changes: JSONValue)
+    case questionReferred(id: String, to: String, reason: String)
+    case questionWithdrawn(id: String, reason: String)
+    case personalDataErased(contact: String)
+
+    /// The event type as stored.
+    public var type: String {
+        switch self {
+        case .questionSubmitted: return "QuestionSubmitted"
+        case .questionAccepted: return "QuestionAccepted"
+        case .questionRejected: return "QuestionRejected"
+        case .questionRevised: return "QuestionRevised"
+        case .questionReferred: return "QuestionReferred"
+        case .questionWithdrawn: return "QuestionWithdrawn"
+        case .personalDataErased: return "PersonalDataErased"
+        }
+    }
+
+    /// The ids it concerns, for history queries.
+    public var entityIDs: [String] {
+        switch self {
+        case .questionSubmitted(let question): return [question.id] + (question.requester.contact.map { [$0] } ?? [])
+        case .questionAccepted(let id, _, _), .questionRejected(let id, _), .questionRevised(let id, _),
+            .questionReferred(let id, _, _), .questionWithdrawn(let id, _):
+            return [id]
+        case .personalDataErased(let contact): return [contact]
+        }
+    }
+
+    /// The event's data as stored (schema version 1). Never holds names, e-mail addresses or phone numbers.
+    public var data: JSONValue {
+        switch self {
+        case .questionSubmitted(let question):
+            var json = question.json.objectValue ?? [:]
+            json.removeValue(forKey: "status")
+            json.removeValue(forKey: "version")
+            json.removeValue(forKey: "closingReason")
+            json.removeValue(forKey: "referredTo")
+            return .object(json)
+        case .questionAccepted(let id, let title, let description):
+            return ["id": .string(id), "title": title.map { .string($0) } ?? .null, "description": description.map { .string($0) } ?? .null]
+        case .questionRejected(let id, let reason): return ["id": .string(id), "reason": .string(reason)]
+        case .questionRevised(let id, let changes): return ["id": .string(id), "changes": changes]
+        case .questionReferred(let id, let to, let reason): return ["id": .string(id), "to": .string(to), "reason": .string(reason)]
+        case .questionWithdrawn(let id, let reason): return ["id": .string(id), "reason": .string(reason)]
+        case .personalDataErased(let contact): return ["contact": .string(contact)]
+        }
+    }
+
+    /// Reads a stored event back; `nil` for types this module does not project (system events such as
+    /// `BackupTaken`) or data that does not fit.
+    public init?(type: String, data: JSONValue) {
+        func string(_ key: String) -> String? { data[key]?.stringValue }
+        switch type {
+        case "QuestionSubmitted":
+            guard let id = string("id"), let title = string("title"), let description = string("description"),
+                let requester = data["requester"], let kind = requester["kind"]?.stringValue,
+                let district = data["neighbourhood"]?["district"]?.stringValue, let submitted = data["submittedAt"]?.integerValue
+            else { return nil }
+            func list(_ key: String) -> [String] { (data[key]?.arrayValue ?? []).compactMap(\.stringValue) }
+            var window: DateWindow?
+            if let from = data["window"]?["from"]?.stringValue, let to = data["window"]?["to"]?.stringValue {
+                window = DateWindow(from: from, to: to)
+            }
+            self = .questionSubmitted(Question(
+                id: id, status: .submitted, title: title, description: description,
+                requester: Requester(kind: kind, organisation: requester["organisation"]?.stringValue, contact: requester["contact"]?.stringValue),
+                neighbourhood: Taxonomy.Place(district: district, wijk: data["neighbourhood"]?["wijk"]?.stringValue),
+                themes: list("themes"), disciplines: list("disciplines"), levels: list("levels"), window: window,
+                size: string("size") ?? "medium", submittedMs: submitted, closingReason: nil, referredTo: nil, version: 1))
+        case "QuestionAccepted":
+            guard let id = string("id") else { return nil }
+            self = .questionAccepted(id: id, title: string("title"), description: string("description"))
+        case "QuestionRejected":
+            guard let id = string("id"), let reason = string("reason") else { return nil }
+            self = .questionRejected(id: id, reason: reason)
+        case "QuestionRevised":
+            guard let id = string("id"), let changes = data["changes"] else { return nil }
+            self = .questionRevised(id: id, changes: changes)
+        case "QuestionReferred":
+            guard let id = string("id"), let to = string("to"), let reason = string("reason") else { return nil }
+            self = .questionReferred(id: id, to: to, reason: reason)
+        case "QuestionWithdrawn":
+            guard let id = string("id"), let reason = string("reason") else { return nil }
+            self = .questionWithdrawn(id: id, reason: reason)
+        case "PersonalDataErased":
+            guard let contact = string("contact") else { return nil }
+            self = .personalDataErased(contact: contact)
+        default:
+            return nil
+        }
+    }
+}
+
+/// The domain's state: what `decide` judges against and the read models answer from.
+public struct DomainState: Sendable, Hashable {
+    public private(set) var questions: [String: Question] = [:]
+    /// Numbers handed out so far: ids are assigned deterministically from these.
+    public private(set) var questionCount = 0
+    public private(set) var contactCount = 0
+    /// Contacts whose personal data was erased.
+    public private(set) var erasedContacts: Set<String> = []
+
+    public init() {}
+
+    /// Applies one event: little more than setting fields; all judgement is in `Decider`.
+    public mutating func apply(_ event: DomainEvent) {
+        switch event {
+        case .questionSubmitted(let question):
+            questions[question.id] = question
+            questionCount += 1
+            if question.requester.contact != nil { contactCount += 1 }
+        case .questionAccepted(let id, let title, let description):
+            update(id) { question in
+                question.status = .open
+                if let title { question.title = title }
+                if let description { question.description = description }
+            }
+        case .questionRejected(let id, let reason):
+            update(id) { $0.status = .rejected; $0.closingReason = reason }
+        case .questionRevised(let id, let changes):
+            update(id) { question in
+                if let title = changes["title"]?.stringValue { question.title = title }
+                if let description = changes["description"]?.stringValue { question.description = description }
+                if let district = changes["neighbourhood"]?["district"]?.stringValue {
+                    question.neighbourhood = Taxonomy.Place(district: district, wijk: changes["neighbourhood"]?["wijk"]?.stringValue)
+                }
+                if let themes = changes["themes"]?.arrayValue { question.themes = themes.compactMap(\.stringValue) }
+                if let disciplines = changes["disciplines"]?.arrayValue { question.disciplines = disciplines.compactMap(\.stringValue) }
+                if let levels = changes["levels"]?.arrayValue { question.levels = levels.compactMap(\.stringValue) }
+                if let from = changes["window"]?["from"]?.stringValue, let to = changes["window"]?["to"]?.stringValue {
+                    question.window = DateWindow(from: from, to: to)
+                }
+                if let size = changes["size"]?.stringValue { question.size = size }
+            }
+        case .questionReferred(let id, let to, let reason):
+            update(id) { $0.status = .referred; $0.referredTo = to; $0.closingReason = reason }
+        case .questionWithdrawn(let id, let reason):
+            update(id) { $0.status = .withdrawn; $0.closingReason = reason }
+        case .personalDataErased(let contact):
+            erasedContacts.insert(contact)
+        }
+    }
+
+    private mutating func update(_ id: String, _ change: (inout Question) -> Void) {
+        guard var question = questions[id] else { return }
+        change(&question)
+        question.version += 1
+        questions[id] = question
+    }
+
+    /// The id the next question gets: `Q-0001`, `Q-0002`, ... (more digits past 9999).
+    public var nextQuestionID: String { Self.format("Q", questionCount + 1) }
+    /// The id the next contact gets.
+    public var nextContactID: String { Self.format("C", contactCount + 1) }
+
+    static func format(_ prefix: String, _ number: Int) -> String {
+        let digits = String(number)
+        return prefix + "-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// Whether `contact` was handed out by some question.
+    public func knowsContact(_ contact: String) -> Bool {
+        questions.values.contains { $0.requester.contact == contact }
+    }
+}
+
+/// What a command decided: the events to append (atomically), personal data to store alongside them, and
+/// the id of the entity the reply is about.
+public struct Decision: Sendable, Hashable {
+    public let events: [DomainEvent]
+    /// Contact details to put (`details`) or erase (`nil`) in the personal table, keyed by contact id.
+    public let personalData: [String: ContactDetails?]
+    public let entityID: String
+}
+
+/// The pure decider: `decide(command, state) -> events` or a typed error. No clock, no I/O: the time
+/// comes in with the command, ids are derived from the state.
+public enum Decider {
+    /// Decides a command against the state and the city's taxonomy.
+    /// - Throws: `DomainError`: not found, conflict (wrong state or version), validation (with the field).
+    public static func decide(_ command: Command, state: DomainState, taxonomy: Taxonomy, nowMs: Int64) throws(DomainError) -> Decision {
+        switch command {
+        case .submitQuestion(let submit):
+            let id = state.nextQuestionID
+            let place = try validate(submit, taxonomy: taxonomy)
+            let contact = submit.contact.isEmpty ? nil : state.nextContactID
+            let question = Question(
+                id: id, status: .submitted, title: submit.title, description: submit.description,
+                requester: Requester(kind: submit.requesterKind, organisation: submit.organisation, contact: contact),
+                neighbourhood: place, themes: submit.themes, disciplines: submit.disciplines, levels: submit.levels,
+                window: submit.window, size: submit.size ?? "medium", submittedMs: nowMs, closingReason: nil, referredTo: nil,
+                version: 1)
+            var personal: [String: ContactDetails?] = [:]
+            if let contact { personal[contact] = submit.contact }
+            return Decision(events: [.questionSubmitted(question)], personalData: personal, entityID: id)
+
+        case .acceptQuestion(let id, let title, let description, let expectedVersion):
+            let question = try existing(id, state: state, expectedVersion: expectedVersion)
+            guard question.status == .submitted else { throw .wrongState(id, "accepted", state: question.status.rawValue) }
+            if let title { try checkText("title", title, bytesMax: QuestionLimits.titleBytesMax) }
+            if let description { try checkText("description", description, bytesMax: QuestionLimits.descriptionBytesMax) }
+            return Decision(events: [.questionAccepted(id: id, title: title, description: description)], personalData: [:], entityID: id)
+
+        case .rejectQuestion(let id, let reason, let expectedVersion):
+            let question = try existing(id, state: state, expectedVersion: expectedVersion)
+            guard question.status == .submitted else { throw .wrongState(id, "rejected", state: question.status.rawValue) }
+            try checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
+            return Decision(events: [.questionRejected(id: id, reason: reason)], personalData: [:], entityID: id)
+
+        case .reviseQuestion(let revise):
+            let question = try existing(revise.id, state: state, expectedVersion: revise.expectedVersion)
+            guard question.status == .submitted || question.status == .open else {
+                throw .wrongState(revise.id, "revised", state: question.status.rawValue)
+            }
+            var changes: [String: JSONValue] = [:]
+            if let title = revise.title {
+                try checkText("title", title, bytesMax: QuestionLimits.titleBytesMax)
+                changes["title"] = .string(title)
+            }
+            if let description = revise.description {
+                try checkText("description", description, bytesMax: QuestionLimits.descriptionBytesMax)
+                changes["description"] = .string(description)
+            }
+            if let neighbourhood = revise.neighbourhood {
+                guard let place = taxonomy.place(neighbourhood) else {
+                    throw .validation("neighbourhood", "\"\(neighbourhood)\" is not a district or wijk of \(taxonomy.cityLabel)")
+                }
+                changes["neighbourhood"] = ["district": .string(place.district), "wijk": place.wijk.map { .string($0) } ?? .null]
+            }
+            if let themes = revise.themes { changes["themes"] = .array(try checkList("themes", themes, known: taxonomy.themes.map(\.id)).map { .string($0) }) }
+            if let disciplines = revise.disciplines {
+                changes["disciplines"] = .array(try checkList("disciplines", disciplines, known: taxonomy.disciplines.map(\.id)).map { .string($0) })
+            }
+            if let levels = revise.levels { changes["levels"] = .array(try checkList("levels", levels, known: taxonomy.levels.map(\.id)).map { .string($0) }) }
+            if let window = revise.window {
+                try checkWindow(window)
+                changes["window"] = ["from": .string(window.from), "to": .string(window.to)]
+            }
+            if let size = revise.size {
+                guard QuestionLimits.sizes.contains(size) else { throw .validation("size", "must be small, medium or large") }
+                changes["size"] = .string(size)
+            }
+            guard !changes.isEmpty else { throw .validation("params", "nothing to revise: give at least one field") }
+            return Decision(events: [.questionRevised(id: revise.id, changes: .object(changes))], personalData: [:], entityID: revise.id)
+
+        case .referQuestion(let id, let to, let reason, let expectedVersion):
+            let question = try existing(id, state: state, expectedVersion: expectedVersion)
+            guard question.status == .submitted || question.status == .open else {
+                throw .wrongState(id, "referred", state: question.status.rawValue)
+            }
+            try checkText("to", to, bytesMax: QuestionLimits.titleBytesMax)
+            try checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
+            return Decision(events: [.questionReferred(id: id, to: to, reason: reason)], personalData: [:], entityID: id)
+
+        case .withdrawQuestion(let id, let reason, let expectedVersion):
+            let question = try existing(id, state: state, expectedVersion: expectedVersion)
+            guard !question.status.isFinal else { throw .wrongState(id, "withdrawn", state: question.status.rawValue) }
+            try checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
+            return Decision(events: [.questionWithdrawn(id: id, reason: reason)], personalData: [:], entityID: id)
+
+        case .erasePerson(let contact):
+            guard state.knowsContact(contact) else { throw .notFound(contact) }
+            guard !state.erasedContacts.contains(contact) else {
+                throw DomainError(.conflict, "\(contact) is already erased", state: "erased")
+            }
+            return Decision(events: [.personalDataErased(contact: contact)], personalData: [contact: nil], entityID: contact)
+        }
+    }
+
+    static func existing(_ id: String, state: DomainState, expectedVersion: Int?) throws(DomainError) -> Question {
+        guard let question = state.questions[id] else { throw .notFound(id) }
+        if let expectedVersion, expectedVersion != question.version {
+            throw DomainError(.conflict, "\(id) is at version \(question.version), not \(expectedVersion)", state: question.status.rawValue)
+        }
+        return question
+    }
+
+    static func validate(_ submit: SubmitQuestion, taxonomy: Taxonomy) throws(DomainError) -> Taxonomy.Place {
+        try checkText("title", submit.title, bytesMax: QuestionLimits.titleBytesMax)
+        try checkText("description", submit.description, bytesMax: QuestionLimits.descriptionBytesMax)
+        guard Requester.kinds.contains(submit.requesterKind) else {
+            throw .validation("requester.kind", "must be one of \(Requester.kinds.joined(separator: ", "))")
+        }
+        if let organisation = submit.organisation { try checkText("requester.organisation", organisation, bytesMax: QuestionLimits.titleBytesMax) }
+        if ["organisation", "municipality", "company"].contains(submit.requesterKind) && submit.organisation == nil {
+            throw .validation("requester.organisation", "required for a requester of kind \(submit.requesterKind)")
+        }
+        if let email = submit.contact.email, !email.contains("@") { throw .validation("requester.email", "not an e-mail address") }
+        guard let place = taxonomy.place(submit.neighbourhood) else {
+            throw .validation("neighbourhood", "\"\(submit.neighbourhood)\" is not a district or wijk of \(taxonomy.cityLabel)")
+        }
+        _ = try checkList("themes", submit.themes, known: taxonomy.themes.map(\.id))
+        _ = try checkList("disciplines", submit.disciplines, known: taxonomy.disciplines.map(\.id))
+        _ = try checkList("levels", submit.levels, known: taxonomy.levels.map(\.id))
+        if let window = submit.window { try checkWindow(window) }
+        if let size = submit.size, !QuestionLimits.sizes.contains(size) { throw .validation("size", "must be small, medium or large") }
+        return place
+    }
+
+    static func checkText(_ field: String, _ text: String, bytesMax: Int) throws(DomainError) {
+        guard !text.allSatisfy(\.isWhitespace) else { throw .validation(field, "must not be empty") }
+        guard text.utf8.count <= bytesMax else { throw .validation(field, "longer than \(bytesMax) bytes") }
+    }
+
+    static func checkList(_ field: String, _ values: [String], known: [String]) throws(DomainError) -> [String] {
+        guard values.count <= QuestionLimits.listEntriesMax else { throw .validation(field, "at most \(QuestionLimits.listEntriesMax) entries") }
+        for value in values where !known.contains(value) {
+            throw .validation(field, "\"\(value)\" is not in the taxonomy (see taxonomy.get)")
+        }
+        guard Set(values).count == values.count else { throw .validation(field, "lists an entry twice") }
+        return values
+    }
+
+    static func checkWindow(_ window: DateWindow) throws(DomainError) {
+        guard DateWindow.isDate(window.from) else { throw .validation("window.from", "expected a date like 2026-09-01") }
+        guard DateWindow.isDate(window.to) else { throw .validation("window.to", "expected a date like 2027-01-31") }
+        guard window.from <= window.to else { throw .validation("window", "from is after to") }
+    }
+}

@@ -1,0 +1,46 @@
+/// Why the domain refused a command. Nothing is appended for a refused command.
+public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of refusal; the daemon maps each to one JSON-RPC code.
+    public enum Code: String, Sendable, Hashable {
+        /// The id names nothing.
+        case notFound
+        /// Not allowed in the entity's current state, or `expectedVersion` differs.
+        case conflict
+        /// A field is missing, too long, not in the taxonomy or inconsistent.
+        case validation
+        /// The caller's role may not do this to this entity.
+        case forbidden
+    }
+
+    public let code: Code
+    /// A sentence for the person who sent the command.
+    public let message: String
+    /// The param at fault, for `validation`.
+    public let field: String?
+    /// The entity's current state, for `conflict`.
+    public let state: String?
+
+    public init(_ code: Code, _ message: String, field: String? = nil, state: String? = nil) {
+        self.code = code
+        self.message = message
+        self.field = field
+        self.state = state
+    }
+
+    /// A missing or unacceptable field.
+    public static func validation(_ field: String, _ reason: String) -> DomainError {
+        DomainError(.validation, "\(field): \(reason)", field: field)
+    }
+
+    /// An id that names nothing.
+    public static func notFound(_ id: String) -> DomainError {
+        DomainError(.notFound, "no \(id)")
+    }
+
+    /// A transition the current state does not allow.
+    public static func wrongState(_ id: String, _ action: String, state: String) -> DomainError {
+        DomainError(.conflict, "\(id) is \(state): it cannot be \(action)", state: state)
+    }
+
+    public var description: String { message }
+}

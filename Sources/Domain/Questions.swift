@@ -1,0 +1,119 @@
+import LMDSJSON
+
+/// Where a question is in its life: `submitted → open` (intake accepted) `| rejected | referred`;
+/// `open → matched → completed`; `withdrawn` from any state before completed.
+public enum QuestionStatus: String, Sendable, Hashable, CaseIterable {
+    case submitted, open, matched, completed, rejected, referred, withdrawn
+
+    /// Whether nothing can happen to the question any more.
+    public var isFinal: Bool { [.completed, .rejected, .referred, .withdrawn].contains(self) }
+}
+
+/// Who asks: the kind of requester, their organisation, and a reference to their contact details, which
+/// live in the personal table, never in the log (DESIGN.md section 4).
+public struct Requester: Sendable, Hashable {
+    /// resident, group, organisation, municipality or company.
+    public let kind: String
+    public let organisation: String?
+    /// `C-0001`: the key of the person's details in the personal table, when any were given.
+    public let contact: String?
+
+    public static let kinds = ["resident", "group", "organisation", "municipality", "company"]
+
+    public init(kind: String, organisation: String?, contact: String?) {
+        self.kind = kind
+        self.organisation = organisation
+        self.contact = contact
+    }
+}
+
+/// A period as ISO dates (`2026-09-01`), inclusive.
+public struct DateWindow: Sendable, Hashable {
+    public let from: String
+    public let to: String
+
+    public init(from: String, to: String) {
+        self.from = from
+        self.to = to
+    }
+
+    /// Whether `text` is a plausible ISO date (YYYY-MM-DD with month 01-12 and day 01-31).
+    public static func isDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        else { return false }
+        return year >= 1900 && year <= 2999 && (1...12).contains(month) && (1...31).contains(day)
+    }
+}
+
+/// A societal question (vraagstuk) as the read models hold it.
+public struct Question: Sendable, Hashable {
+    public let id: String
+    public var status: QuestionStatus
+    public var title: String
+    public var description: String
+    public var requester: Requester
+    public var neighbourhood: Taxonomy.Place
+    public var themes: [String]
+    public var disciplines: [String]
+    public var levels: [String]
+    public var window: DateWindow?
+    public var size: String
+    public var submittedMs: Int64
+    /// The reason given when it was rejected, referred or withdrawn.
+    public var closingReason: String?
+    /// Where it was referred to.
+    public var referredTo: String?
+    /// Events applied to it so far; `expectedVersion` compares against this.
+    public var version: Int
+
+    /// The question as JSON for replies (contact details are added by the daemon for staff roles).
+    public var json: JSONValue {
+        var requesterJSON: [String: JSONValue] = ["kind": .string(requester.kind)]
+        requesterJSON["organisation"] = requester.organisation.map { .string($0) } ?? .null
+        requesterJSON["contact"] = requester.contact.map { .string($0) } ?? .null
+        var members: [String: JSONValue] = [
+            "id": .string(id), "status": .string(status.rawValue), "title": .string(title),
+            "description": .string(description), "requester": .object(requesterJSON),
+            "neighbourhood": ["district": .string(neighbourhood.district), "wijk": neighbourhood.wijk.map { .string($0) } ?? .null],
+            "themes": .array(themes.map { .string($0) }), "disciplines": .array(disciplines.map { .string($0) }),
+            "levels": .array(levels.map { .string($0) }), "size": .string(size),
+            "submittedAt": .integer(submittedMs), "version": .integer(Int64(version)),
+        ]
+        members["window"] = window.map { ["from": .string($0.from), "to": .string($0.to)] } ?? .null
+        members["closingReason"] = closingReason.map { .string($0) } ?? .null
+        members["referredTo"] = referredTo.map { .string($0) } ?? .null
+        return .object(members)
+    }
+}
+
+/// Personal details of a contact, kept in the personal table under the contact id.
+public struct ContactDetails: Sendable, Hashable {
+    public let name: String?
+    public let email: String?
+    public let phone: String?
+
+    public init(name: String?, email: String?, phone: String?) {
+        self.name = name
+        self.email = email
+        self.phone = phone
+    }
+
+    /// Whether any detail was given (no contact id is made for none).
+    public var isEmpty: Bool { name == nil && email == nil && phone == nil }
+
+    /// The details as JSON, stored in the personal table.
+    public var json: JSONValue {
+        ["name": name.map { .string($0) } ?? .null, "email": email.map { .string($0) } ?? .null, "phone": phone.map { .string($0) } ?? .null]
+    }
+}
+
+/// Limits on question fields; each bounds what every replay and every list must carry.
+public enum QuestionLimits {
+    public static let titleBytesMax = 200
+    public static let descriptionBytesMax = 10_000
+    public static let reasonBytesMax = 2_000
+    public static let listEntriesMax = 20
+    public static let sizes = ["small", "medium", "large"]
+}

@@ -1,0 +1,267 @@
+import Domain
+import EventLog
+import LMDSJSON
+import LMDSProtocol
+import NIOCore
+
+/// The domain's methods: params read into commands and queries, answered by the `DomainProcessor`.
+extension Dispatcher {
+    /// Answers a domain method, or returns `nil` when `request.method` is not one.
+    func handleDomain(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
+        let processor = self.processor
+        let log = self.log
+        do throws(RPCError) {
+            var params = try Params(request.params)
+            switch request.method {
+            case "question.submit":
+                let command = try Self.submitQuestion(&params)
+                return write(command, &params, caller: caller, on: eventLoop)
+            case "question.accept":
+                let id = try Self.requiredString(&params, "id", bytesMax: 32)
+                let title = try params.string("title", bytesMax: QuestionLimits.titleBytesMax)
+                let description = try params.string("description", bytesMax: QuestionLimits.descriptionBytesMax)
+                let version = try Self.expectedVersion(&params)
+                return write(.acceptQuestion(id: id, title: title, description: description, expectedVersion: version), &params, caller: caller, on: eventLoop)
+            case "question.reject":
+                let id = try Self.requiredString(&params, "id", bytesMax: 32)
+                let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
+                let version = try Self.expectedVersion(&params)
+                return write(.rejectQuestion(id: id, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+            case "question.revise":
+                var revise = ReviseQuestion(id: try Self.requiredString(&params, "id", bytesMax: 32))
+                revise.title = try params.string("title", bytesMax: QuestionLimits.titleBytesMax)
+                revise.description = try params.string("description", bytesMax: QuestionLimits.descriptionBytesMax)
+                revise.neighbourhood = try params.string("neighbourhood", bytesMax: 200)
+                revise.themes = try Self.stringList(&params, "themes")
+                revise.disciplines = try Self.stringList(&params, "disciplines")
+                revise.levels = try Self.stringList(&params, "levels")
+                revise.window = try Self.window(&params)
+                revise.size = try params.string("size", bytesMax: 16)
+                revise.expectedVersion = try Self.expectedVersion(&params)
+                return write(.reviseQuestion(revise), &params, caller: caller, on: eventLoop)
+            case "question.refer":
+                let id = try Self.requiredString(&params, "id", bytesMax: 32)
+                let to = try Self.requiredString(&params, "to", bytesMax: QuestionLimits.titleBytesMax)
+                let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
+                let version = try Self.expectedVersion(&params)
+                return write(.referQuestion(id: id, to: to, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+            case "question.withdraw":
+                let id = try Self.requiredString(&params, "id", bytesMax: 32)
+                let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
+                let version = try Self.expectedVersion(&params)
+                return write(.withdrawQuestion(id: id, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+            case "person.erase":
+                let id = try Self.requiredString(&params, "id", bytesMax: 32)
+                return write(.erasePerson(contact: id), &params, caller: caller, on: eventLoop)
+            case "question.get":
+                let id = try Self.requiredString(&params, "id", bytesMax: 32)
+                let asOf = try Self.asOf(&params)
+                try params.rejectUnknown()
+                let staff = caller.role.map { $0 >= .coordinator } ?? false
+                return eventLoop.makeFutureWithTask {
+                    let state = try await processor.state(asOf: asOf)
+                    guard let question = state.questions[id] else { throw RPCError.notFound(id) }
+                    return try Self.questionJSON(question, state: state, log: log, withContact: staff)
+                }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+            case "question.list":
+                let filter = try QuestionFilter(&params, taxonomy: taxonomy)
+                let asOf = try Self.asOf(&params)
+                try params.rejectUnknown()
+                return eventLoop.makeFutureWithTask {
+                    let state = try await processor.state(asOf: asOf)
+                    return filter.page(state)
+                }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+            case "person.get":
+                let id = try Self.requiredString(&params, "id", bytesMax: 32)
+                try params.rejectUnknown()
+                return eventLoop.makeFutureWithTask {
+                    let state = await processor.state
+                    guard state.knowsContact(id) else { throw RPCError.notFound(id) }
+                    return try Self.personJSON(id, state: state, log: log)
+                }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+            default:
+                return nil
+            }
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    private func write(_ command: Command, _ params: inout Params, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue> {
+        let requestID: String?
+        do throws(RPCError) {
+            requestID = try params.string("requestId", bytesMax: RecordCodec.requestIDBytesMax)
+            try params.rejectUnknown()
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+        let processor = self.processor
+        let actor = caller.actor
+        return eventLoop.makeFutureWithTask {
+            try await processor.execute(command, actor: actor, requestID: requestID)
+        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+    }
+
+    // MARK: Reading params
+
+    static func requiredString(_ params: inout Params, _ field: String, bytesMax: Int) throws(RPCError) -> String {
+        guard let value = try params.string(field, bytesMax: bytesMax) else {
+            throw RPCError.invalidParams(field: field, "required")
+        }
+        return value
+    }
+
+    static func stringList(_ params: inout Params, _ field: String) throws(RPCError) -> [String]? {
+        guard let value = params.raw(field), !value.isNull else { return nil }
+        guard let elements = value.arrayValue else { throw RPCError.invalidParams(field: field, "expected an array of strings, got \(value.typeName)") }
+        guard elements.count <= QuestionLimits.listEntriesMax else { throw RPCError.validation(field: field, "at most \(QuestionLimits.listEntriesMax) entries") }
+        var strings: [String] = []
+        for element in elements {
+            guard let text = element.stringValue, text.utf8.count <= 64 else {
+                throw RPCError.invalidParams(field: field, "expected an array of ids (strings of at most 64 bytes)")
+            }
+            strings.append(text)
+        }
+        return strings
+    }
+
+    static func window(_ params: inout Params) throws(RPCError) -> DateWindow? {
+        guard let value = params.raw("window"), !value.isNull else { return nil }
+        guard let from = value["from"]?.stringValue, let to = value["to"]?.stringValue, value.objectValue?.count == 2 else {
+            throw RPCError.invalidParams(field: "window", "expected {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\"}")
+        }
+        return DateWindow(from: from, to: to)
+    }
+
+    static func expectedVersion(_ params: inout Params) throws(RPCError) -> Int? {
+        try params.integer("expectedVersion", in: 1...Int64(Int32.max)).map { Int($0) }
+    }
+
+    /// `asOf`: a log position (integer) or a UTC time or date (`2026-11-29`, `2026-11-29T12:00:00Z`).
+    static func asOf(_ params: inout Params) throws(RPCError) -> DomainProcessor.AsOf? {
+        guard let value = params.raw("asOf"), !value.isNull else { return nil }
+        if let position = value.integerValue, position >= 0 { return .position(UInt64(position)) }
+        if let text = value.stringValue, let milliseconds = UTCTime.milliseconds(from: text) { return .timeMs(milliseconds) }
+        throw RPCError.invalidParams(field: "asOf", "expected a log position or a UTC time such as 2026-11-29 or 2026-11-29T12:00:00Z")
+    }
+
+    static func submitQuestion(_ params: inout Params) throws(RPCError) -> Command {
+        let title = try requiredString(&params, "title", bytesMax: QuestionLimits.titleBytesMax)
+        let description = try requiredString(&params, "description", bytesMax: QuestionLimits.descriptionBytesMax)
+        guard let requester = params.raw("requester"), case .object(let members) = requester else {
+            throw RPCError.invalidParams(field: "requester", "required: {kind, organisation, name, email, phone}")
+        }
+        for key in members.keys.sorted() where !["kind", "organisation", "name", "email", "phone"].contains(key) {
+            throw RPCError.invalidParams(field: "requester.\(key)", "unknown param")
+        }
+        func text(_ key: String, _ bytesMax: Int) throws(RPCError) -> String? {
+            guard let value = members[key], !value.isNull else { return nil }
+            guard let string = value.stringValue else { throw RPCError.invalidParams(field: "requester.\(key)", "expected a string") }
+            guard string.utf8.count <= bytesMax else { throw RPCError.validation(field: "requester.\(key)", "longer than \(bytesMax) bytes") }
+            return string
+        }
+        guard let kind = try text("kind", 32) else { throw RPCError.invalidParams(field: "requester.kind", "required") }
+        let contact = ContactDetails(name: try text("name", 200), email: try text("email", 254), phone: try text("phone", 32))
+        let neighbourhood = try requiredString(&params, "neighbourhood", bytesMax: 200)
+        return .submitQuestion(SubmitQuestion(
+            title: title, description: description, requesterKind: kind, organisation: try text("organisation", 200), contact: contact,
+            neighbourhood: neighbourhood, themes: try stringList(&params, "themes") ?? [], disciplines: try stringList(&params, "disciplines") ?? [],
+            levels: try stringList(&params, "levels") ?? [], window: try window(&params), size: try params.string("size", bytesMax: 16)))
+    }
+
+    // MARK: Views
+
+    static func personJSON(_ contact: String, state: DomainState, log: EventLog) throws -> JSONValue {
+        if state.erasedContacts.contains(contact) {
+            return ["id": .string(contact), "erased": true, "name": "erased", "email": "erased", "phone": "erased"]
+        }
+        guard let bytes = try log.personalValue(contact) else {
+            return ["id": .string(contact), "erased": true, "name": "erased", "email": "erased", "phone": "erased"]
+        }
+        var details = (try? JSONParser.parse(bytes))?.objectValue ?? [:]
+        details["id"] = .string(contact)
+        details["erased"] = false
+        return .object(details)
+    }
+
+    static func questionJSON(_ question: Question, state: DomainState, log: EventLog, withContact: Bool) throws -> JSONValue {
+        var json = question.json.objectValue ?? [:]
+        json["submittedAt"] = .string(UTCTime.iso8601(milliseconds: question.submittedMs))
+        if withContact, let contact = question.requester.contact, var requester = json["requester"]?.objectValue {
+            let person = try personJSON(contact, state: state, log: log)
+            for key in ["name", "email", "phone", "erased"] { requester[key] = person[key] ?? .null }
+            json["requester"] = .object(requester)
+        }
+        return .object(json)
+    }
+}
+
+/// The filters of `question.list`, read from params and applied to the state.
+struct QuestionFilter {
+    static let limitMax: Int64 = 500
+
+    var status: QuestionStatus?
+    var place: Taxonomy.Place?
+    var theme: String?
+    var discipline: String?
+    var level: String?
+    var words: [String] = []
+    var limit = 50
+    var cursor: String?
+
+    init(_ params: inout Params, taxonomy: Taxonomy) throws(RPCError) {
+        if let text = try params.string("status", bytesMax: 32) {
+            guard let value = QuestionStatus(rawValue: text) else {
+                throw RPCError.validation(field: "status", "one of \(QuestionStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = value
+        }
+        if let text = try params.string("neighbourhood", bytesMax: 200) {
+            guard let value = taxonomy.place(text) else { throw RPCError.validation(field: "neighbourhood", "\"\(text)\" is not a district or wijk") }
+            place = value
+        }
+        theme = try params.string("theme", bytesMax: 64)
+        discipline = try params.string("discipline", bytesMax: 64)
+        level = try params.string("level", bytesMax: 64)
+        if let text = try params.string("text", bytesMax: 500) {
+            words = TextFolding.fold(text).split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        }
+        limit = Int(try params.integer("limit", in: 1...Self.limitMax) ?? 50)
+        cursor = try params.string("cursor", bytesMax: 32)
+    }
+
+    func matches(_ question: Question) -> Bool {
+        if let status, question.status != status { return false }
+        if let place {
+            if place.wijk != nil { if question.neighbourhood.wijk != place.wijk { return false } }
+            else if question.neighbourhood.district != place.district { return false }
+        }
+        if let theme, !question.themes.contains(theme) { return false }
+        if let discipline, !question.disciplines.contains(discipline) { return false }
+        if let level, !question.levels.contains(level) { return false }
+        if !words.isEmpty {
+            let haystack = TextFolding.fold(question.title + " " + question.description)
+            for word in words where !haystack.contains(word) { return false }
+        }
+        return true
+    }
+
+    /// Matching questions in id order after the cursor, at most `limit`, with the cursor for the next page.
+    func page(_ state: DomainState) -> JSONValue {
+        let ordered = state.questions.values.filter(matches).sorted { $0.id.count == $1.id.count ? $0.id < $1.id : $0.id.count < $1.id.count }
+        let start = cursor.flatMap { after in ordered.firstIndex { $0.id == after }.map { $0 + 1 } } ?? 0
+        let slice = ordered.dropFirst(start).prefix(limit)
+        let next: JSONValue = start + slice.count < ordered.count ? (slice.last.map { .string($0.id) } ?? .null) : .null
+        return [
+            "questions": .array(slice.map { question in
+                [
+                    "id": .string(question.id), "status": .string(question.status.rawValue), "title": .string(question.title),
+                    "district": .string(question.neighbourhood.district), "wijk": question.neighbourhood.wijk.map { .string($0) } ?? .null,
+                    "themes": .array(question.themes.map { .string($0) }), "version": .integer(Int64(question.version)),
+                ]
+            }),
+            "total": .integer(Int64(ordered.count)),
+            "next": next,
+        ]
+    }
+}

@@ -1,0 +1,173 @@
+import Domain
+import EventLog
+import LMDSJSON
+import LMDSProtocol
+
+/// Runs domain commands: decide on the current state, append the events (with their personal data) and
+/// reply once they are durable. Commands are decided one at a time on a state that already holds the
+/// events of commands still committing, so appends from many clients share group commits; each append
+/// carries the head position it was decided on, so if one fails, those decided after it fail too, and
+/// the state is rebuilt from the log before the next command (the log is the truth).
+actor DomainProcessor {
+    /// How many request ids are remembered for idempotent retries (the most recent ones). Each costs
+    /// roughly 200 bytes; a retry of an older request would be executed again.
+    static let requestIDsRememberedMax = 100_000
+
+    let log: EventLog
+    let taxonomy: Taxonomy
+    let clock: any Clock
+    let eventIDs: any EventIDSource
+
+    private(set) var state = DomainState()
+    /// The position the next append follows: the log's head plus everything decided but not yet committed.
+    private var expectedHead: UInt64 = 0
+    private var results: [String: JSONValue] = [:]
+    private var resultOrder: [String] = []
+    private var resultOrderStart = 0
+    private var needsRebuild = false
+
+    init(log: EventLog, taxonomy: Taxonomy, clock: any Clock, eventIDs: any EventIDSource) {
+        self.log = log
+        self.taxonomy = taxonomy
+        self.clock = clock
+        self.eventIDs = eventIDs
+    }
+
+    /// Rebuilds the state from the whole log; returns the events replayed.
+    @discardableResult
+    func rebuild() throws(EventLogError) -> UInt64 {
+        let replay = try Self.replay(log: log, upTo: nil)
+        state = replay.state
+        results = [:]
+        resultOrder = []
+        resultOrderStart = 0
+        for (requestID, result) in replay.results { remember(requestID, result) }
+        expectedHead = replay.head
+        needsRebuild = false
+        return replay.head
+    }
+
+    /// The state as it was at a position or a time (`asOf`), from the log alone.
+    func state(asOf: AsOf?) throws(EventLogError) -> DomainState {
+        guard let asOf else { return state }
+        return try Self.replay(log: log, upTo: asOf).state
+    }
+
+    /// Where a replay stops.
+    enum AsOf: Sendable, Hashable {
+        case position(UInt64)
+        case timeMs(Int64)
+    }
+
+    struct Replay {
+        var state = DomainState()
+        var results: [(String, JSONValue)] = []
+        var head: UInt64 = 0
+    }
+
+    /// Folds the log through `evolve` up to `upTo`: what start-up, rebuilds and `asOf` reads share.
+    static func replay(log: EventLog, upTo: AsOf?) throws(EventLogError) -> Replay {
+        var replay = Replay()
+        try log.scan(from: 1) { record throws(EventLogError) -> Bool in
+            switch upTo {
+            case .position(let last)? where record.position > last: return false
+            case .timeMs(let last)? where record.timeMs > last: return false
+            default: break
+            }
+            if let event = DomainEvent(type: record.type, data: try record.data()) {
+                replay.state.apply(event)
+                if let requestID = record.requestID, let entity = event.entityIDs.first {
+                    replay.results.append((requestID, result(state: replay.state, entityID: entity, position: record.position)))
+                }
+            }
+            replay.head = record.position
+            return true
+        }
+        return replay
+    }
+
+    /// The reply to a write: the entity, its status and version after the command, and the log position.
+    static func result(state: DomainState, entityID: String, position: UInt64) -> JSONValue {
+        if let question = state.questions[entityID] {
+            return ["id": .string(entityID), "status": .string(question.status.rawValue), "version": .integer(Int64(question.version)),
+                    "position": .integer(Int64(position))]
+        }
+        let status = state.erasedContacts.contains(entityID) ? "erased" : "stored"
+        return ["id": .string(entityID), "status": .string(status), "position": .integer(Int64(position))]
+    }
+
+    /// Executes a write. A retry with a `requestID` already seen returns the first result and appends nothing.
+    func execute(_ command: Command, actor: EventActor, requestID: String?) async throws -> JSONValue {
+        if let requestID, let earlier = results[requestID] { return earlier }
+        if needsRebuild { try rebuild() }
+        let nowMs = clock.nowMs()
+        let decision: Decision
+        do {
+            decision = try Decider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs)
+        } catch {
+            throw Self.rpcError(error)
+        }
+        let proposed = decision.events.map { event in
+            ProposedEvent(
+                eventID: eventIDs.nextEventID(), type: event.type, timeMs: nowMs, actor: actor, requestID: requestID,
+                entityIDs: event.entityIDs, data: event.data)
+        }
+        let sideWrites = decision.personalData.sorted { $0.key < $1.key }.map { contact, details in
+            SideWrite(key: contact, operation: details.map { .put(JSONWriter.canonicalBytes($0.json)) } ?? .delete)
+        }
+        let expected = expectedHead
+        for event in decision.events { state.apply(event) }
+        expectedHead += UInt64(proposed.count)
+        let records: [EventRecord]
+        do {
+            records = try await log.append(proposed, options: AppendOptions(expectedPosition: expected, sideWrites: sideWrites))
+        } catch {
+            // The state holds events that are not in the log: rebuild before the next command.
+            needsRebuild = true
+            throw error
+        }
+        let result = Self.result(state: state, entityID: decision.entityID, position: records.last?.position ?? expected)
+        if let requestID { remember(requestID, result) }
+        return result
+    }
+
+    /// Appends an event that is not a domain command (such as `BackupTaken`) in the same order as commands.
+    func appendSystemEvent(_ event: ProposedEvent) async throws -> [EventRecord] {
+        if needsRebuild { try rebuild() }
+        let expected = expectedHead
+        expectedHead += 1
+        do {
+            return try await log.append([event], options: AppendOptions(expectedPosition: expected))
+        } catch {
+            needsRebuild = true
+            throw error
+        }
+    }
+
+    private func remember(_ requestID: String, _ result: JSONValue) {
+        if results.updateValue(result, forKey: requestID) == nil { resultOrder.append(requestID) }
+        if resultOrder.count - resultOrderStart > Self.requestIDsRememberedMax {
+            results.removeValue(forKey: resultOrder[resultOrderStart])
+            resultOrderStart += 1
+            if resultOrderStart > 4096 {
+                resultOrder.removeFirst(resultOrderStart)
+                resultOrderStart = 0
+            }
+        }
+    }
+
+    /// The one place where domain refusals become JSON-RPC errors.
+    static func rpcError(_ error: DomainError) -> RPCError {
+        switch error.code {
+        case .notFound:
+            return RPCError(code: RPCErrorCode.notFound, message: "Not found: \(error.message)", data: ["reason": .string(error.message)])
+        case .conflict:
+            return RPCError.conflict(error.message, state: error.state)
+        case .validation:
+            return RPCError(code: RPCErrorCode.validation, message: "Validation failed: \(error.message)",
+                data: ["field": .string(error.field ?? "params"), "reason": .string(error.message)])
+        case .forbidden:
+            return RPCError(code: RPCErrorCode.forbidden, message: "Forbidden: \(error.message)", data: ["reason": .string(error.message)])
+        }
+    }
+}
