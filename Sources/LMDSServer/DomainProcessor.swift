@@ -120,7 +120,7 @@ actor DomainProcessor {
         expectedHead += UInt64(proposed.count)
         let records: [EventRecord]
         do {
-            records = try await log.append(proposed, options: AppendOptions(expectedPosition: expected, sideWrites: sideWrites))
+            records = try await enqueue(proposed, AppendOptions(expectedPosition: expected, sideWrites: sideWrites))
         } catch {
             // The state holds events that are not in the log: rebuild before the next command.
             needsRebuild = true
@@ -137,10 +137,19 @@ actor DomainProcessor {
         let expected = expectedHead
         expectedHead += 1
         do {
-            return try await log.append([event], options: AppendOptions(expectedPosition: expected))
+            return try await enqueue([event], AppendOptions(expectedPosition: expected))
         } catch {
             needsRebuild = true
             throw error
+        }
+    }
+
+    /// Hands the events to the log while still on this actor, so that appends reach the log's queue in the
+    /// order they were decided (an `await` on the log's async API would hop executors first and could
+    /// reorder them), then waits for the commit.
+    private func enqueue(_ events: [ProposedEvent], _ options: AppendOptions) async throws -> [EventRecord] {
+        try await withCheckedThrowingContinuation { continuation in
+            log.append(events, options: options) { result in continuation.resume(with: result) }
         }
     }
 

@@ -198,3 +198,44 @@ final class LockedPaths: @unchecked Sendable {
         return paths
     }
 }
+
+extension ShutdownUnderLoadTests {
+    /// SIGTERM while 8 clients submit questions: the daemon exits 0, and after a restart every acknowledged
+    /// question is there exactly once (found by its requestId, which a retry would reuse).
+    @Test func sigtermDuringQuestionSubmitsLosesNothingAcknowledged() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        let acknowledged = LockedPaths()
+        let socketPath = workspace.socketPath
+        let group = DispatchGroup()
+        for writer in 0..<8 {
+            group.enter()
+            DispatchQueue.global().async {
+                defer { group.leave() }
+                guard let client = try? RPCClient(socketPath: socketPath, receiveTimeoutMs: 20_000) else { return }
+                for round in 0..<100_000 {
+                    let requestID = "w\(writer)-r\(round)"
+                    guard case .success(let result)? = try? client.call("question.submit", QuestionTests.submitParams(round, requestID: requestID)) else { return }
+                    acknowledged.append("\(requestID) \(result["id"]?.stringValue ?? "?")")
+                }
+            }
+        }
+        let flowing = Date().addingTimeInterval(20)
+        while acknowledged.all.count < 50 && Date() < flowing { usleep(5_000) }
+        #expect(daemon.stop(signal: SIGTERM) == 0)
+        group.wait()
+        let entries = acknowledged.all
+        #expect(entries.count >= 50)
+        print("acknowledged \(entries.count) question submits before and during SIGTERM")
+        let restarted = try DaemonProcess(workspace: workspace)
+        for entry in entries {
+            let parts = entry.split(separator: " ").map(String.init)
+            // A retry with the same requestId returns the same question: it was recorded, once.
+            let retry = try restarted.call("question.submit", QuestionTests.submitParams(0, requestID: parts[0]))
+            #expect(retry["id"]?.stringValue == parts[1], "\(entry)")
+        }
+        let status = try restarted.call("system.status")
+        #expect(try restarted.call("question.list", ["limit": 1])["total"] == status["position"])
+        #expect(try restarted.call("audit.verify")["intact"] == true)
+    }
+}

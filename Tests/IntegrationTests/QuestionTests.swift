@@ -1,0 +1,136 @@
+import Foundation
+import LMDSCommandLine
+import LMDSJSON
+import LMDSProtocol
+import Testing
+
+/// Questions through the real daemon, the real CLI and a real LMDB file.
+@Suite struct QuestionTests {
+    static func submitParams(_ index: Int, requestID: String? = nil, neighbourhood: String = "Stevenshof") -> JSONValue {
+        var params: [String: JSONValue] = [
+            "title": .string("Vraag \(index): eenzaamheid en ontmoeting in de \(neighbourhood)"),
+            "description": "Ouderen voelen zich alleen. Kan een café-achtige ontmoetingsplek helpen?",
+            "requester": ["kind": "group", "organisation": "Bewonersvereniging", "name": .string("Anouk de Vrieë \(index)"),
+                          "email": .string("anouk\(index)@example.nl"), "phone": "0612345678"],
+            "neighbourhood": .string(neighbourhood), "themes": ["loneliness"], "levels": ["hbo"],
+        ]
+        if let requestID { params["requestId"] = .string(requestID) }
+        return .object(params)
+    }
+
+    /// The lifecycle through the socket: submit, retry with the same requestId, version conflict, accept,
+    /// list, get with contact details, erase, and a restart that replays to the same answers.
+    @Test func lifecycleSurvivesRestart() throws {
+        let workspace = Workspace()
+        var daemon = try DaemonProcess(workspace: workspace)
+        let first = try daemon.call("question.submit", Self.submitParams(1, requestID: "intake-1"))
+        #expect(first == ["id": "Q-0001", "position": 1, "status": "submitted", "version": 1])
+        #expect(try daemon.call("question.submit", Self.submitParams(1, requestID: "intake-1")) == first)
+        #expect(try daemon.call("system.status")["position"] == 1)
+        let stale = try daemon.client().call("question.accept", ["id": "Q-0001", "expectedVersion": 2])
+        guard case .failure(let error) = stale else { Issue.record("expected a conflict"); return }
+        #expect(error.code == RPCErrorCode.conflict)
+        #expect(try daemon.call("question.accept", ["id": "Q-0001", "expectedVersion": 1])["status"] == "open")
+        let listed = try daemon.call("question.list", ["text": "CAFE stevenshof"])
+        #expect(listed["total"] == 1)
+        let full = try daemon.call("question.get", ["id": "Q-0001"])
+        #expect(full["requester"]?["name"] == "Anouk de Vrieë 1")
+        #expect(full["description"]?.stringValue?.contains("café") == true)
+        #expect(daemon.stop() == 0)
+
+        daemon = try DaemonProcess(workspace: workspace)
+        #expect(try daemon.call("question.get", ["id": "Q-0001"]) == full)
+        #expect(try daemon.call("question.submit", Self.submitParams(1, requestID: "intake-1")) == first)
+        #expect(try daemon.call("person.erase", ["id": "C-0001"])["status"] == "erased")
+        #expect(try daemon.call("question.get", ["id": "Q-0001"])["requester"]?["name"] == "erased")
+        #expect(try daemon.call("question.get", ["id": "Q-0001", "asOf": 1])["status"] == "submitted")
+        #expect(try daemon.call("audit.verify")["intact"] == true)
+    }
+
+    /// Names, e-mail addresses and phone numbers never appear in the log's events.
+    @Test func personalDataNeverEntersTheLog() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        for index in 1...3 { _ = try daemon.call("question.submit", Self.submitParams(index)) }
+        _ = try daemon.call("person.erase", ["id": "C-0002"])
+        let events = try daemon.call("events.read", ["from": 1, "limit": 100])["events"]?.arrayValue ?? []
+        #expect(events.count == 4)
+        let text = events.map { JSONWriter.canonicalString($0) }.joined()
+        #expect(!text.contains("Anouk") && !text.contains("example.nl") && !text.contains("0612345678"))
+        #expect(text.contains("C-0001") && text.contains("PersonalDataErased"))
+    }
+
+    /// 16 clients submitting at once get distinct, gapless ids; the log holds each command exactly once.
+    @Test func concurrentSubmitsGetGaplessIds() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        let ids = LockedPaths()
+        let socketPath = workspace.socketPath
+        let group = DispatchGroup()
+        for client in 0..<16 {
+            group.enter()
+            DispatchQueue.global().async {
+                defer { group.leave() }
+                guard let connection = try? RPCClient(socketPath: socketPath, receiveTimeoutMs: 20_000) else { return }
+                for index in 0..<10 {
+                    switch Result(catching: { try connection.call("question.submit", Self.submitParams(client * 100 + index)) }) {
+                    case .success(.success(let result)): ids.append(result["id"]?.stringValue ?? "?")
+                    case .success(.failure(let error)): ids.append("error: \(error)")
+                    case .failure(let error): ids.append("failure: \(error)")
+                    }
+                }
+            }
+        }
+        group.wait()
+        let expected = (1...160).map { String(format: "Q-%04d", $0) }
+        #expect(ids.all.sorted() == expected)
+        #expect(try daemon.call("system.status")["position"] == 160)
+        #expect(try daemon.call("question.list", ["limit": 500])["total"] == 160)
+    }
+
+    /// Refusals append nothing: unknown neighbourhood, unknown param, wrong type, unknown id, forbidden role.
+    @Test func refusalsAppendNothing() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        let client = try daemon.client()
+        let cases: [(String, JSONValue, Int64, String?)] = [
+            ("question.submit", Self.submitParams(1, neighbourhood: "Atlantis"), RPCErrorCode.validation, "neighbourhood"),
+            ("question.submit", ["title": 5], RPCErrorCode.invalidParams, "title"),
+            ("question.accept", ["id": "Q-0001", "colour": "blue"], RPCErrorCode.invalidParams, "colour"),
+            ("question.accept", ["id": "Q-0404"], RPCErrorCode.notFound, nil),
+            ("person.erase", ["id": "C-0001"], RPCErrorCode.notFound, nil),
+            ("question.list", ["status": "pending"], RPCErrorCode.validation, "status"),
+            ("question.get", ["id": "Q-0001", "asOf": "last tuesday"], RPCErrorCode.invalidParams, "asOf"),
+        ]
+        for (method, params, code, field) in cases {
+            guard case .failure(let error) = try client.call(method, params) else {
+                Issue.record("\(method) \(params) was accepted")
+                continue
+            }
+            #expect(error.code == code, "\(method): \(error)")
+            if let field { #expect(error.data?["field"]?.stringValue == field, "\(method): \(error)") }
+        }
+        #expect(try daemon.call("system.status")["position"] == 0)
+    }
+
+    /// The CLI: submit with flags, list as a table, show, erase; exit 1 with the daemon's message on a conflict.
+    @Test func cliDrivesTheLifecycle() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        func lmds(_ arguments: [String]) throws -> ProcessResult { try run(Binaries.cli, arguments + ["--socket", workspace.socketPath]) }
+        let submitted = try lmds(["question", "submit", "--title", "Hittestress in de Merenwijk", "--description", "Welke straten worden te heet?",
+                                  "--neighbourhood", "merenwijk", "--requester-kind", "municipality", "--organisation", "Gemeente Leiden",
+                                  "--theme", "climate-adaptation", "--level", "wo-master", "--from", "2027-02-01", "--to", "2027-06-30"])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        #expect(submitted.stdout == "Q-0001 submitted (version 1, log position 1)\n")
+        #expect(try lmds(["question", "accept", "Q-0001"]).stdout.contains("Q-0001 open"))
+        let again = try lmds(["question", "accept", "Q-0001"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("Q-0001 is open: it cannot be accepted"))
+        let list = try lmds(["questions", "--neighbourhood", "Merenwijk"])
+        #expect(list.stdout.contains("Hittestress in de Merenwijk"))
+        let show = try lmds(["show", "Q-0001"])
+        #expect(show.stdout.contains("window:        2027-02-01 to 2027-06-30"))
+        _ = daemon
+    }
+}
