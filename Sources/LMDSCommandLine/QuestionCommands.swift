@@ -21,6 +21,15 @@ struct WriteOptions: ParsableArguments {
     }
 }
 
+extension GlobalOptions {
+    /// Calls a domain write with `params` plus the write options, and prints its result.
+    func write(_ method: String, _ params: [String: JSONValue], _ options: WriteOptions, versioned: Bool = true) throws {
+        var params = params
+        options.apply(to: &params, versioned: versioned)
+        printWrite(try call(method, .object(params)), global: self)
+    }
+}
+
 /// Prints a write's result: one sentence for people, the raw result with `--json`.
 func printWrite(_ result: JSONValue, global: GlobalOptions) {
     if global.json { return global.printJSON(result) }
@@ -98,8 +107,7 @@ extension LMDSCommand {
                     guard let from, let to else { throw ValidationError("give both --from and --to") }
                     params["window"] = ["from": .string(from), "to": .string(to)]
                 }
-                write.apply(to: &params, versioned: false)
-                printWrite(try global.call("question.submit", .object(params)), global: global)
+                try global.write("question.submit", params, write, versioned: false)
             }
         }
 
@@ -115,8 +123,7 @@ extension LMDSCommand {
                 var params: [String: JSONValue] = ["id": .string(id)]
                 if let title { params["title"] = .string(title) }
                 if let description { params["description"] = .string(description) }
-                write.apply(to: &params)
-                printWrite(try global.call("question.accept", .object(params)), global: global)
+                try global.write("question.accept", params, write)
             }
         }
 
@@ -128,9 +135,7 @@ extension LMDSCommand {
             @Option var reason: String
 
             func run() throws {
-                var params: [String: JSONValue] = ["id": .string(id), "reason": .string(reason)]
-                write.apply(to: &params)
-                printWrite(try global.call("question.reject", .object(params)), global: global)
+                try global.write("question.reject", ["id": .string(id), "reason": .string(reason)], write)
             }
         }
 
@@ -155,8 +160,7 @@ extension LMDSCommand {
                 for (key, values) in [("themes", themes), ("disciplines", disciplines), ("levels", levels)] where !values.isEmpty {
                     params[key] = .array(values.map { .string($0) })
                 }
-                write.apply(to: &params)
-                printWrite(try global.call("question.revise", .object(params)), global: global)
+                try global.write("question.revise", params, write)
             }
         }
 
@@ -169,9 +173,7 @@ extension LMDSCommand {
             @Option var reason: String
 
             func run() throws {
-                var params: [String: JSONValue] = ["id": .string(id), "to": .string(to), "reason": .string(reason)]
-                write.apply(to: &params)
-                printWrite(try global.call("question.refer", .object(params)), global: global)
+                try global.write("question.refer", ["id": .string(id), "to": .string(to), "reason": .string(reason)], write)
             }
         }
 
@@ -183,9 +185,7 @@ extension LMDSCommand {
             @Option var reason: String
 
             func run() throws {
-                var params: [String: JSONValue] = ["id": .string(id), "reason": .string(reason)]
-                write.apply(to: &params)
-                printWrite(try global.call("question.withdraw", .object(params)), global: global)
+                try global.write("question.withdraw", ["id": .string(id), "reason": .string(reason)], write)
             }
         }
     }
@@ -279,9 +279,7 @@ extension LMDSCommand {
         @Argument(help: "The contact, such as C-0001.") var id: String
 
         func run() throws {
-            var params: [String: JSONValue] = ["id": .string(id)]
-            write.apply(to: &params, versioned: false)
-            printWrite(try global.call("person.erase", .object(params)), global: global)
+            try global.write("person.erase", ["id": .string(id)], write, versioned: false)
         }
     }
 }
