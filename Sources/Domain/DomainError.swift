@@ -19,12 +19,15 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     public let field: String?
     /// The entity's current state, for `conflict`.
     public let state: String?
+    /// The id that names nothing, for `notFound`.
+    public let entityID: String?
 
-    public init(_ code: Code, _ message: String, field: String? = nil, state: String? = nil) {
+    public init(_ code: Code, _ message: String, field: String? = nil, state: String? = nil, entityID: String? = nil) {
         self.code = code
         self.message = message
         self.field = field
         self.state = state
+        self.entityID = entityID
     }
 
     /// A missing or unacceptable field.
@@ -34,7 +37,7 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// An id that names nothing.
     public static func notFound(_ id: String) -> DomainError {
-        DomainError(.notFound, "no \(id)")
+        DomainError(.notFound, "no \(id)", entityID: id)
     }
 
     /// A transition the current state does not allow.

@@ -246,10 +246,16 @@ struct QuestionFilter {
         return true
     }
 
+    /// Ids in the order they were handed out (`Q-9999` before `Q-10000`).
+    static func precedes(_ left: String, _ right: String) -> Bool {
+        left.count == right.count ? left < right : left.count < right.count
+    }
+
     /// Matching questions in id order after the cursor, at most `limit`, with the cursor for the next page.
+    /// The cursor is an id: paging goes on after it even when that question no longer matches.
     func page(_ state: DomainState) -> JSONValue {
-        let ordered = state.questions.values.filter(matches).sorted { $0.id.count == $1.id.count ? $0.id < $1.id : $0.id.count < $1.id.count }
-        let start = cursor.flatMap { after in ordered.firstIndex { $0.id == after }.map { $0 + 1 } } ?? 0
+        let ordered = state.questions.values.filter(matches).sorted { Self.precedes($0.id, $1.id) }
+        let start = cursor.map { after in ordered.firstIndex { Self.precedes(after, $0.id) } ?? ordered.count } ?? 0
         let slice = ordered.dropFirst(start).prefix(limit)
         let next: JSONValue = start + slice.count < ordered.count ? (slice.last.map { .string($0.id) } ?? .null) : .null
         return [

@@ -25,6 +25,9 @@ actor DomainProcessor {
     private var resultOrder: [String] = []
     private var resultOrderStart = 0
     private var needsRebuild = false
+    /// Callers waiting for a request id that is being executed right now: a retry that arrives while the
+    /// first attempt commits gets the first attempt's outcome instead of being executed twice.
+    private var inFlight: [String: [CheckedContinuation<JSONValue, any Error>]] = [:]
 
     init(log: EventLog, taxonomy: Taxonomy, clock: any Clock, eventIDs: any EventIDSource) {
         self.log = log
@@ -98,7 +101,23 @@ actor DomainProcessor {
 
     /// Executes a write. A retry with a `requestID` already seen returns the first result and appends nothing.
     func execute(_ command: Command, actor: EventActor, requestID: String?) async throws -> JSONValue {
-        if let requestID, let earlier = results[requestID] { return earlier }
+        guard let requestID else { return try await decideAndAppend(command, actor: actor, requestID: nil) }
+        if let earlier = results[requestID] { return earlier }
+        if inFlight[requestID] != nil {
+            return try await withCheckedThrowingContinuation { continuation in inFlight[requestID, default: []].append(continuation) }
+        }
+        inFlight[requestID] = []
+        let outcome: Result<JSONValue, any Error>
+        do {
+            outcome = .success(try await decideAndAppend(command, actor: actor, requestID: requestID))
+        } catch {
+            outcome = .failure(error)
+        }
+        for waiter in inFlight.removeValue(forKey: requestID) ?? [] { waiter.resume(with: outcome) }
+        return try outcome.get()
+    }
+
+    private func decideAndAppend(_ command: Command, actor: EventActor, requestID: String?) async throws -> JSONValue {
         if needsRebuild { try rebuild() }
         let nowMs = clock.nowMs()
         let decision: Decision
@@ -169,12 +188,13 @@ actor DomainProcessor {
     static func rpcError(_ error: DomainError) -> RPCError {
         switch error.code {
         case .notFound:
-            return RPCError(code: RPCErrorCode.notFound, message: "Not found: \(error.message)", data: ["reason": .string(error.message)])
+            return RPCError.notFound(error.entityID ?? error.message)
         case .conflict:
             return RPCError.conflict(error.message, state: error.state)
         case .validation:
-            return RPCError(code: RPCErrorCode.validation, message: "Validation failed: \(error.message)",
-                data: ["field": .string(error.field ?? "params"), "reason": .string(error.message)])
+            let field = error.field ?? "params"
+            let reason = error.message.hasPrefix(field + ": ") ? String(error.message.dropFirst(field.count + 2)) : error.message
+            return RPCError.validation(field: field, reason)
         case .forbidden:
             return RPCError(code: RPCErrorCode.forbidden, message: "Forbidden: \(error.message)", data: ["reason": .string(error.message)])
         }

@@ -88,6 +88,42 @@ import Testing
         #expect(try daemon.call("question.list", ["limit": 500])["total"] == 160)
     }
 
+    /// The same requestId sent by 8 clients at once is executed once: all get the same question.
+    @Test func simultaneousRetriesExecuteOnce() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        let ids = LockedPaths()
+        let socketPath = workspace.socketPath
+        let group = DispatchGroup()
+        for _ in 0..<8 {
+            group.enter()
+            DispatchQueue.global().async {
+                defer { group.leave() }
+                guard let client = try? RPCClient(socketPath: socketPath, receiveTimeoutMs: 20_000),
+                    case .success(let result)? = try? client.call("question.submit", Self.submitParams(7, requestID: "same-intake"))
+                else { return }
+                ids.append(result["id"]?.stringValue ?? "?")
+            }
+        }
+        group.wait()
+        #expect(ids.all == Array(repeating: "Q-0001", count: 8))
+        #expect(try daemon.call("system.status")["position"] == 1)
+    }
+
+    /// Paging goes on after the cursor even when the cursor's question no longer matches the filter.
+    @Test func cursorSurvivesAChangedQuestion() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        for index in 1...3 { _ = try daemon.call("question.submit", Self.submitParams(index)) }
+        let first = try daemon.call("question.list", ["status": "submitted", "limit": 2])
+        #expect(first["questions"]?.arrayValue?.map { $0["id"] } == ["Q-0001", "Q-0002"])
+        #expect(first["next"] == "Q-0002")
+        _ = try daemon.call("question.accept", ["id": "Q-0002"])
+        let second = try daemon.call("question.list", ["status": "submitted", "limit": 2, "cursor": "Q-0002"])
+        #expect(second["questions"]?.arrayValue?.map { $0["id"] } == ["Q-0003"])
+        #expect(second["next"] == .null)
+    }
+
     /// Refusals append nothing: unknown neighbourhood, unknown param, wrong type, unknown id, forbidden role.
     @Test func refusalsAppendNothing() throws {
         let workspace = Workspace()
