@@ -59,7 +59,7 @@ extension Dispatcher {
                 try params.rejectUnknown()
                 let staff = caller.role.map { $0 >= .coordinator } ?? false
                 return eventLoop.makeFutureWithTask {
-                    let state = try await processor.state(asOf: asOf)
+                    let state = try await Self.state(processor: processor, log: log, asOf: asOf)
                     guard let question = state.questions[id] else { throw RPCError.notFound(id) }
                     return try Self.questionJSON(question, state: state, log: log, withContact: staff)
                 }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
@@ -68,7 +68,7 @@ extension Dispatcher {
                 let asOf = try Self.asOf(&params)
                 try params.rejectUnknown()
                 return eventLoop.makeFutureWithTask {
-                    let state = try await processor.state(asOf: asOf)
+                    let state = try await Self.state(processor: processor, log: log, asOf: asOf)
                     return filter.page(state)
                 }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
             case "person.get":
@@ -100,6 +100,13 @@ extension Dispatcher {
         return eventLoop.makeFutureWithTask {
             try await processor.execute(command, actor: actor, requestID: requestID)
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+    }
+
+    /// The current state from the processor, or the state as of a past point, replayed from the log off
+    /// the processor (so that a long replay never holds up writes).
+    static func state(processor: DomainProcessor, log: EventLog, asOf: DomainProcessor.AsOf?) async throws -> DomainState {
+        guard let asOf else { return await processor.state }
+        return try DomainProcessor.replay(log: log, upTo: asOf).state
     }
 
     // MARK: Reading params

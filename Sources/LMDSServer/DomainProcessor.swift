@@ -50,12 +50,6 @@ actor DomainProcessor {
         return replay.head
     }
 
-    /// The state as it was at a position or a time (`asOf`), from the log alone.
-    func state(asOf: AsOf?) throws(EventLogError) -> DomainState {
-        guard let asOf else { return state }
-        return try Self.replay(log: log, upTo: asOf).state
-    }
-
     /// Where a replay stops.
     enum AsOf: Sendable, Hashable {
         case position(UInt64)
