@@ -8,6 +8,7 @@ import NIOCore
 extension Dispatcher {
     /// Answers a domain method, or returns `nil` when `request.method` is not one.
     func handleDomain(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
+        guard request.method.hasPrefix("question.") || request.method.hasPrefix("person.") else { return nil }
         let processor = self.processor
         let log = self.log
         do throws(RPCError) {
