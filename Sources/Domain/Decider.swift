@@ -9,6 +9,10 @@ public enum Command: Sendable, Hashable {
     case referQuestion(id: String, to: String, reason: String, expectedVersion: Int?)
     case withdrawQuestion(id: String, reason: String, expectedVersion: Int?)
     case erasePerson(contact: String)
+    case publishOffer(PublishOffer)
+    case reviseOffer(ReviseOffer)
+    case closeOffer(id: String, reason: String?, expectedVersion: Int?)
+    case withdrawOffer(id: String, reason: String, expectedVersion: Int?)
 }
 
 /// `question.submit`'s content.
@@ -70,6 +74,10 @@ public enum DomainEvent: Sendable, Hashable {
     case questionReferred(id: String, to: String, reason: String)
     case questionWithdrawn(id: String, reason: String)
     case personalDataErased(contact: String)
+    case offerPublished(Offer)
+    case offerRevised(id: String, changes: JSONValue)
+    case offerClosed(id: String, reason: String?)
+    case offerWithdrawn(id: String, reason: String)
 
     /// The event type as stored.
     public var type: String {
@@ -81,6 +89,10 @@ public enum DomainEvent: Sendable, Hashable {
         case .questionReferred: return "QuestionReferred"
         case .questionWithdrawn: return "QuestionWithdrawn"
         case .personalDataErased: return "PersonalDataErased"
+        case .offerPublished: return "OfferPublished"
+        case .offerRevised: return "OfferRevised"
+        case .offerClosed: return "OfferClosed"
+        case .offerWithdrawn: return "OfferWithdrawn"
         }
     }
 
@@ -92,6 +104,8 @@ public enum DomainEvent: Sendable, Hashable {
             .questionReferred(let id, _, _), .questionWithdrawn(let id, _):
             return [id]
         case .personalDataErased(let contact): return [contact]
+        case .offerPublished(let offer): return [offer.id] + (offer.contact.map { [$0] } ?? [])
+        case .offerRevised(let id, _), .offerClosed(let id, _), .offerWithdrawn(let id, _): return [id]
         }
     }
 
@@ -112,6 +126,13 @@ public enum DomainEvent: Sendable, Hashable {
         case .questionReferred(let id, let to, let reason): return ["id": .string(id), "to": .string(to), "reason": .string(reason)]
         case .questionWithdrawn(let id, let reason): return ["id": .string(id), "reason": .string(reason)]
         case .personalDataErased(let contact): return ["contact": .string(contact)]
+        case .offerPublished(let offer):
+            var json = offer.json.objectValue ?? [:]
+            for key in ["status", "version", "closingReason"] { json.removeValue(forKey: key) }
+            return .object(json)
+        case .offerRevised(let id, let changes): return ["id": .string(id), "changes": changes]
+        case .offerClosed(let id, let reason): return ["id": .string(id), "reason": reason.map { .string($0) } ?? .null]
+        case .offerWithdrawn(let id, let reason): return ["id": .string(id), "reason": .string(reason)]
         }
     }
 
@@ -154,6 +175,18 @@ public enum DomainEvent: Sendable, Hashable {
         case "PersonalDataErased":
             guard let contact = string("contact") else { return nil }
             self = .personalDataErased(contact: contact)
+        case "OfferPublished":
+            guard let offer = Offer(json: data) else { return nil }
+            self = .offerPublished(offer)
+        case "OfferRevised":
+            guard let id = string("id"), let changes = data["changes"] else { return nil }
+            self = .offerRevised(id: id, changes: changes)
+        case "OfferClosed":
+            guard let id = string("id") else { return nil }
+            self = .offerClosed(id: id, reason: string("reason"))
+        case "OfferWithdrawn":
+            guard let id = string("id"), let reason = string("reason") else { return nil }
+            self = .offerWithdrawn(id: id, reason: reason)
         default:
             return nil
         }
@@ -164,7 +197,9 @@ public enum DomainEvent: Sendable, Hashable {
 public struct DomainState: Sendable, Hashable {
     public private(set) var questions: [String: Question] = [:]
     /// Numbers handed out so far: ids are assigned deterministically from these.
+    public private(set) var offers: [String: Offer] = [:]
     public private(set) var questionCount = 0
+    public private(set) var offerCount = 0
     public private(set) var contactCount = 0
     /// Contacts whose personal data was erased.
     public private(set) var erasedContacts: Set<String> = []
@@ -207,8 +242,39 @@ public struct DomainState: Sendable, Hashable {
             update(id) { $0.status = .withdrawn; $0.closingReason = reason }
         case .personalDataErased(let contact):
             erasedContacts.insert(contact)
+        case .offerPublished(let offer):
+            offers[offer.id] = offer
+            offerCount += 1
+            if offer.contact != nil { contactCount += 1 }
+        case .offerRevised(let id, let changes):
+            updateOffer(id) { offer in
+                if let title = changes["title"]?.stringValue { offer.title = title }
+                if let description = changes["description"]?.stringValue { offer.description = description }
+                if let programme = changes["programme"]?.stringValue { offer.programme = programme }
+                if let disciplines = changes["disciplines"]?.arrayValue { offer.disciplines = disciplines.compactMap(\.stringValue) }
+                if let themes = changes["themes"]?.arrayValue { offer.themes = themes.compactMap(\.stringValue) }
+                if let from = changes["period"]?["from"]?.stringValue, let to = changes["period"]?["to"]?.stringValue {
+                    offer.period = Period(window: DateWindow(from: from, to: to), label: changes["period"]?["label"]?.stringValue)
+                }
+                if let capacity = changes["capacity"]?.integerValue { offer.capacity = Int(capacity) }
+                if let teamSize = changes["teamSize"]?.integerValue { offer.teamSize = Int(teamSize) }
+            }
+        case .offerClosed(let id, let reason):
+            updateOffer(id) { $0.status = .closed; $0.closingReason = reason }
+        case .offerWithdrawn(let id, let reason):
+            updateOffer(id) { $0.status = .withdrawn; $0.closingReason = reason }
         }
     }
+
+    private mutating func updateOffer(_ id: String, _ change: (inout Offer) -> Void) {
+        guard var offer = offers[id] else { return }
+        change(&offer)
+        offer.version += 1
+        offers[id] = offer
+    }
+
+    /// The id the next offer gets: `O-0001`, ...
+    public var nextOfferID: String { Self.format("O", offerCount + 1) }
 
     private mutating func update(_ id: String, _ change: (inout Question) -> Void) {
         guard var question = questions[id] else { return }
@@ -227,9 +293,9 @@ public struct DomainState: Sendable, Hashable {
         return prefix + "-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
-    /// Whether `contact` was handed out by some question.
+    /// Whether `contact` was handed out by some question or offer.
     public func knowsContact(_ contact: String) -> Bool {
-        questions.values.contains { $0.requester.contact == contact }
+        questions.values.contains { $0.requester.contact == contact } || offers.values.contains { $0.contact == contact }
     }
 }
 
@@ -247,8 +313,12 @@ public struct Decision: Sendable, Hashable {
 public enum Decider {
     /// Decides a command against the state and the city's taxonomy.
     /// - Throws: `DomainError`: not found, conflict (wrong state or version), validation (with the field).
-    public static func decide(_ command: Command, state: DomainState, taxonomy: Taxonomy, nowMs: Int64) throws(DomainError) -> Decision {
+    public static func decide(
+        _ command: Command, state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer = .staff
+    ) throws(DomainError) -> Decision {
         switch command {
+        case .publishOffer, .reviseOffer, .closeOffer, .withdrawOffer:
+            return try OfferDecider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer)
         case .submitQuestion(let submit):
             let id = state.nextQuestionID
             let place = try validate(submit, taxonomy: taxonomy)

@@ -71,6 +71,7 @@ public enum MethodCatalogue {
     ]
 
     static let staff: Set<Role> = [.coordinator, .admin]
+    static let offerWriters: Set<Role> = [.educator, .coordinator, .admin]
 
     /// The Leren met de Stad domain's methods (questions so far; offers, proposals, matches and outcomes follow).
     public static let domain: [MethodDescriptor] = [
@@ -82,6 +83,12 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "question.withdraw", summary: "Withdraws a question that is not finished, with the reason.", roles: staff, isWrite: true),
         MethodDescriptor(name: "question.get", summary: "One question as it is (or was, with `asOf`); staff also see the requester's contact details.", roles: everyone),
         MethodDescriptor(name: "question.list", summary: "Questions filtered by status, neighbourhood, theme, discipline, level and free text, a page at a time.", roles: everyone),
+        MethodDescriptor(name: "offer.publish", summary: "Publishes an education slot (course, minor, thesis, internship, research, event); educators only for their own institution.", roles: offerWriters, isWrite: true),
+        MethodDescriptor(name: "offer.revise", summary: "Changes the given fields of an offer that is not closed or withdrawn.", roles: offerWriters, isWrite: true),
+        MethodDescriptor(name: "offer.close", summary: "Closes an offer: it takes no more questions.", roles: offerWriters, isWrite: true),
+        MethodDescriptor(name: "offer.withdraw", summary: "Withdraws an offer, with the reason.", roles: offerWriters, isWrite: true),
+        MethodDescriptor(name: "offer.get", summary: "One offer as it is (or was, with `asOf`); educators and staff also see its contact's details.", roles: everyone),
+        MethodDescriptor(name: "offer.list", summary: "Offers filtered by status, institution, level, kind, theme, discipline, period and free text, a page at a time.", roles: everyone),
         MethodDescriptor(name: "person.get", summary: "A contact's personal details, or \"erased\".", roles: staff),
         MethodDescriptor(name: "person.erase", summary: "Erases a contact's personal details (right to be forgotten) and records PersonalDataErased.", roles: staff, isWrite: true),
     ]

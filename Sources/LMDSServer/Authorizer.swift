@@ -1,3 +1,4 @@
+import Domain
 import EventLog
 import LMDSProtocol
 import NIOConcurrencyHelpers
@@ -30,11 +31,19 @@ public struct Caller: Sendable, Hashable {
     public let userName: String
     /// The role the config grants; `nil` means none, so every call is forbidden.
     public let role: Role?
+    /// The institution an educator acts for (config `institutions`); educators change only its offers.
+    public let institution: String?
 
-    public init(credentials: PeerCredentials, userName: String, role: Role?) {
+    public init(credentials: PeerCredentials, userName: String, role: Role?, institution: String? = nil) {
         self.credentials = credentials
         self.userName = userName
         self.role = role
+        self.institution = institution
+    }
+
+    /// The caller as the domain's rules see it.
+    public var issuer: CommandIssuer {
+        CommandIssuer(role: role?.rawValue ?? "none", institution: institution)
     }
 
     /// The caller as recorded in every event it causes.
@@ -49,7 +58,7 @@ public final class Authorizer: Sendable {
     private let config: DaemonConfig
     private let daemonUID: UInt32
     /// Name lookups go through NSS; cache them per uid for the daemon's life (config changes need a restart).
-    private let cache = NIOLockedValueBox<[UInt32: (String, Role?)]>([:])
+    private let cache = NIOLockedValueBox<[UInt32: (String, Role?, String?)]>([:])
 
     /// `daemonUID` is the daemon's own user id, which is admin like root.
     public init(config: DaemonConfig, daemonUID: UInt32) {
@@ -59,13 +68,23 @@ public final class Authorizer: Sendable {
 
     /// The caller for a peer.
     public func caller(for credentials: PeerCredentials) -> Caller {
-        if let (name, role) = cache.withLockedValue({ $0[credentials.uid] }) {
-            return Caller(credentials: credentials, userName: name, role: role)
+        if let (name, role, institution) = cache.withLockedValue({ $0[credentials.uid] }) {
+            return Caller(credentials: credentials, userName: name, role: role, institution: institution)
         }
         let name = Self.userName(uid: credentials.uid) ?? "uid:\(credentials.uid)"
         let role = resolveRole(uid: credentials.uid, gid: credentials.gid, userName: name)
-        cache.withLockedValue { $0[credentials.uid] = (name, role) }
-        return Caller(credentials: credentials, userName: name, role: role)
+        let institution = resolveInstitution(gid: credentials.gid, userName: name)
+        cache.withLockedValue { $0[credentials.uid] = (name, role, institution) }
+        return Caller(credentials: credentials, userName: name, role: role, institution: institution)
+    }
+
+    /// The institution granted to the user name, else to the first of its groups that has one.
+    func resolveInstitution(gid: UInt32, userName: String) -> String? {
+        if let institution = config.userInstitutions[userName] { return institution }
+        for group in Self.groupNames(userName: userName, primaryGID: gid) {
+            if let institution = config.groupInstitutions[group] { return institution }
+        }
+        return nil
     }
 
     func resolveRole(uid: UInt32, gid: UInt32, userName: String) -> Role? {

@@ -41,6 +41,10 @@ public struct DaemonConfig: Sendable, Hashable {
     public var lineBytesMax: Int = ProtocolLimits.lineBytesMaxDefault
     /// Open client connections at most (1 to 65536); one more is refused with `unavailable`.
     public var connectionsMax: Int = ServerLimits.connectionsMaxDefault
+    /// The institution (a taxonomy id) each educator user acts for.
+    public var userInstitutions: [String: String] = [:]
+    /// The institution each group's educators act for.
+    public var groupInstitutions: [String: String] = [:]
     /// The taxonomy file (a city's neighbourhoods, institutions, themes...); nil: the built-in Leiden one.
     public var taxonomyPath: String?
     /// How long a subscriber's socket may stay full before it is cut off.
@@ -83,6 +87,18 @@ public struct DaemonConfig: Sendable, Hashable {
                     throw ConfigError("connectionsMax must be an integer from 1 to 65536")
                 }
                 connectionsMax = Int(count)
+            case "institutions":
+                guard case .object(let tables) = member else { throw ConfigError("institutions must be an object with users and groups") }
+                for (kind, entries) in tables {
+                    guard kind == "users" || kind == "groups" else { throw ConfigError("institutions.\(kind): unknown key (users, groups)") }
+                    guard case .object(let table) = entries else { throw ConfigError("institutions.\(kind) must map names to institution ids") }
+                    for (name, value) in table {
+                        guard let institution = value.stringValue, !institution.isEmpty else {
+                            throw ConfigError("institutions.\(kind).\(name): expected an institution id from the taxonomy")
+                        }
+                        if kind == "users" { userInstitutions[name] = institution } else { groupInstitutions[name] = institution }
+                    }
+                }
             case "taxonomy":
                 guard let path = member.stringValue, !path.isEmpty else { throw ConfigError("taxonomy must be a file path") }
                 taxonomyPath = path
@@ -92,7 +108,7 @@ public struct DaemonConfig: Sendable, Hashable {
                 }
                 subscriberStallMsMax = milliseconds
             default:
-                throw ConfigError("\(key): unknown key (roles, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy)")
+                throw ConfigError("\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy)")
             }
         }
     }

@@ -8,6 +8,7 @@ import NIOCore
 extension Dispatcher {
     /// Answers a domain method, or returns `nil` when `request.method` is not one.
     func handleDomain(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
+        if request.method.hasPrefix("offer.") { return handleOffer(request, caller: caller, on: eventLoop) }
         guard request.method.hasPrefix("question.") || request.method.hasPrefix("person.") else { return nil }
         let processor = self.processor
         let log = self.log
@@ -88,7 +89,7 @@ extension Dispatcher {
         }
     }
 
-    private func write(_ command: Command, _ params: inout Params, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue> {
+    func write(_ command: Command, _ params: inout Params, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue> {
         let requestID: String?
         do throws(RPCError) {
             requestID = try params.string("requestId", bytesMax: RecordCodec.requestIDBytesMax)
@@ -98,8 +99,9 @@ extension Dispatcher {
         }
         let processor = self.processor
         let actor = caller.actor
+        let issuer = caller.issuer
         return eventLoop.makeFutureWithTask {
-            try await processor.execute(command, actor: actor, requestID: requestID)
+            try await processor.execute(command, actor: actor, issuer: issuer, requestID: requestID)
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 

@@ -89,13 +89,17 @@ actor DomainProcessor {
             return ["id": .string(entityID), "status": .string(question.status.rawValue), "version": .integer(Int64(question.version)),
                     "position": .integer(Int64(position))]
         }
+        if let offer = state.offers[entityID] {
+            return ["id": .string(entityID), "status": .string(offer.status.rawValue), "version": .integer(Int64(offer.version)),
+                    "position": .integer(Int64(position))]
+        }
         let status = state.erasedContacts.contains(entityID) ? "erased" : "stored"
         return ["id": .string(entityID), "status": .string(status), "position": .integer(Int64(position))]
     }
 
     /// Executes a write. A retry with a `requestID` already seen returns the first result and appends nothing.
-    func execute(_ command: Command, actor: EventActor, requestID: String?) async throws -> JSONValue {
-        guard let requestID else { return try await decideAndAppend(command, actor: actor, requestID: nil) }
+    func execute(_ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?) async throws -> JSONValue {
+        guard let requestID else { return try await decideAndAppend(command, actor: actor, issuer: issuer, requestID: nil) }
         if let earlier = results[requestID] { return earlier }
         if inFlight[requestID] != nil {
             return try await withCheckedThrowingContinuation { continuation in inFlight[requestID, default: []].append(continuation) }
@@ -103,7 +107,7 @@ actor DomainProcessor {
         inFlight[requestID] = []
         let outcome: Result<JSONValue, any Error>
         do {
-            outcome = .success(try await decideAndAppend(command, actor: actor, requestID: requestID))
+            outcome = .success(try await decideAndAppend(command, actor: actor, issuer: issuer, requestID: requestID))
         } catch {
             outcome = .failure(error)
         }
@@ -111,12 +115,12 @@ actor DomainProcessor {
         return try outcome.get()
     }
 
-    private func decideAndAppend(_ command: Command, actor: EventActor, requestID: String?) async throws -> JSONValue {
+    private func decideAndAppend(_ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?) async throws -> JSONValue {
         if needsRebuild { try rebuild() }
         let nowMs = clock.nowMs()
         let decision: Decision
         do {
-            decision = try Decider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs)
+            decision = try Decider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer)
         } catch {
             throw Self.rpcError(error)
         }

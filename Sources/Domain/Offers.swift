@@ -1,0 +1,293 @@
+import LMDSJSON
+
+/// Where an offer is: `published → full` (capacity used) `| closed | withdrawn`.
+public enum OfferStatus: String, Sendable, Hashable, CaseIterable {
+    case published, full, closed, withdrawn
+
+    /// Whether it can change no more.
+    public var isFinal: Bool { self == .closed || self == .withdrawn }
+}
+
+/// An academic period: dates, and the label people use for it ("2026-2027 S2").
+public struct Period: Sendable, Hashable {
+    public let window: DateWindow
+    public let label: String?
+
+    public init(window: DateWindow, label: String?) {
+        self.window = window
+        self.label = label
+    }
+}
+
+/// An education slot that can take questions (aanbod): a course, minor, thesis, internship, research
+/// project or living-lab event, at one institution and level.
+public struct Offer: Sendable, Hashable {
+    public let id: String
+    public var status: OfferStatus
+    public var title: String
+    public var description: String
+    public var institution: String
+    public var programme: String
+    public var level: String
+    public var kind: String
+    public var disciplines: [String]
+    public var themes: [String]
+    public var period: Period
+    /// How many questions it can take.
+    public var capacity: Int
+    public var teamSize: Int?
+    /// The contact person's id in the personal table, when one was given.
+    public var contact: String?
+    public var publishedMs: Int64
+    public var closingReason: String?
+    public var version: Int
+
+    /// The offer as JSON for replies and as `OfferPublished`'s data.
+    public var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "id": .string(id), "status": .string(status.rawValue), "title": .string(title), "description": .string(description),
+            "institution": .string(institution), "programme": .string(programme), "level": .string(level), "kind": .string(kind),
+            "disciplines": .array(disciplines.map { .string($0) }), "themes": .array(themes.map { .string($0) }),
+            "period": ["from": .string(period.window.from), "to": .string(period.window.to), "label": period.label.map { .string($0) } ?? .null],
+            "capacity": .integer(Int64(capacity)), "publishedAt": .integer(publishedMs), "version": .integer(Int64(version)),
+        ]
+        members["teamSize"] = teamSize.map { .integer(Int64($0)) } ?? .null
+        members["contact"] = contact.map { .string($0) } ?? .null
+        members["closingReason"] = closingReason.map { .string($0) } ?? .null
+        return .object(members)
+    }
+
+    /// Reads `OfferPublished`'s data back.
+    init?(json data: JSONValue) {
+        func string(_ key: String) -> String? { data[key]?.stringValue }
+        func list(_ key: String) -> [String] { (data[key]?.arrayValue ?? []).compactMap(\.stringValue) }
+        guard let id = string("id"), let title = string("title"), let description = string("description"),
+            let institution = string("institution"), let programme = string("programme"), let level = string("level"),
+            let kind = string("kind"), let from = data["period"]?["from"]?.stringValue, let to = data["period"]?["to"]?.stringValue,
+            let capacity = data["capacity"]?.integerValue, let published = data["publishedAt"]?.integerValue
+        else { return nil }
+        self.init(
+            id: id, status: .published, title: title, description: description, institution: institution, programme: programme,
+            level: level, kind: kind, disciplines: list("disciplines"), themes: list("themes"),
+            period: Period(window: DateWindow(from: from, to: to), label: data["period"]?["label"]?.stringValue),
+            capacity: Int(capacity), teamSize: data["teamSize"]?.integerValue.map { Int($0) }, contact: string("contact"),
+            publishedMs: published, closingReason: nil, version: 1)
+    }
+
+    public init(
+        id: String, status: OfferStatus, title: String, description: String, institution: String, programme: String, level: String,
+        kind: String, disciplines: [String], themes: [String], period: Period, capacity: Int, teamSize: Int?, contact: String?,
+        publishedMs: Int64, closingReason: String?, version: Int
+    ) {
+        self.id = id
+        self.status = status
+        self.title = title
+        self.description = description
+        self.institution = institution
+        self.programme = programme
+        self.level = level
+        self.kind = kind
+        self.disciplines = disciplines
+        self.themes = themes
+        self.period = period
+        self.capacity = capacity
+        self.teamSize = teamSize
+        self.contact = contact
+        self.publishedMs = publishedMs
+        self.closingReason = closingReason
+        self.version = version
+    }
+}
+
+/// Limits and vocabularies of offers.
+public enum OfferLimits {
+    public static let kinds = ["course", "minor", "thesis", "internship", "research", "event"]
+    public static let capacityMax = 100
+    public static let teamSizeMax = 200
+    public static let programmeBytesMax = 200
+    public static let periodLabelBytesMax = 64
+}
+
+/// `offer.publish`'s content.
+public struct PublishOffer: Sendable, Hashable {
+    public var title: String
+    public var description: String
+    public var institution: String
+    public var programme: String
+    public var level: String
+    public var kind: String
+    public var disciplines: [String]
+    public var themes: [String]
+    public var period: Period
+    public var capacity: Int
+    public var teamSize: Int?
+    public var contact: ContactDetails
+
+    public init(
+        title: String, description: String, institution: String, programme: String, level: String, kind: String,
+        disciplines: [String], themes: [String], period: Period, capacity: Int, teamSize: Int?, contact: ContactDetails
+    ) {
+        self.title = title
+        self.description = description
+        self.institution = institution
+        self.programme = programme
+        self.level = level
+        self.kind = kind
+        self.disciplines = disciplines
+        self.themes = themes
+        self.period = period
+        self.capacity = capacity
+        self.teamSize = teamSize
+        self.contact = contact
+    }
+}
+
+/// `offer.revise`'s content: only the fields given change.
+public struct ReviseOffer: Sendable, Hashable {
+    public var id: String
+    public var title: String?
+    public var description: String?
+    public var programme: String?
+    public var disciplines: [String]?
+    public var themes: [String]?
+    public var period: Period?
+    public var capacity: Int?
+    public var teamSize: Int?
+    public var expectedVersion: Int?
+
+    public init(id: String) {
+        self.id = id
+    }
+}
+
+/// Who issues a command, as far as the domain's rules care: their role and, for educators, their institution.
+public struct CommandIssuer: Sendable, Hashable {
+    /// viewer, educator, coordinator or admin.
+    public let role: String
+    /// The institution an educator acts for (from the daemon's config); nil for others.
+    public let institution: String?
+
+    public init(role: String, institution: String?) {
+        self.role = role
+        self.institution = institution
+    }
+
+    /// Coordinators and admins act for every institution.
+    public static let staff = CommandIssuer(role: "coordinator", institution: nil)
+
+    /// Whether this issuer may change offers of `institution`.
+    public func mayManageOffers(of institution: String) -> Bool {
+        role == "coordinator" || role == "admin" || (role == "educator" && self.institution == institution)
+    }
+}
+
+/// The offer half of the decider.
+enum OfferDecider {
+    static func decide(_ command: Command, state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer) throws(DomainError) -> Decision {
+        switch command {
+        case .publishOffer(let publish):
+            guard let institution = taxonomy.institution(publish.institution) else {
+                throw .validation("institution", "\"\(publish.institution)\" is not an institution of \(taxonomy.cityLabel) (see taxonomy.get)")
+            }
+            guard issuer.mayManageOffers(of: institution.id) else {
+                throw DomainError(.forbidden, "an educator of \(issuer.institution ?? "no institution") may not publish offers of \(institution.id)")
+            }
+            try Decider.checkText("title", publish.title, bytesMax: QuestionLimits.titleBytesMax)
+            try Decider.checkText("description", publish.description, bytesMax: QuestionLimits.descriptionBytesMax)
+            try Decider.checkText("programme", publish.programme, bytesMax: OfferLimits.programmeBytesMax)
+            guard institution.levels.contains(publish.level) else {
+                throw .validation("level", "\(institution.label) teaches at \(institution.levels.joined(separator: ", ")), not \(publish.level)")
+            }
+            guard OfferLimits.kinds.contains(publish.kind) else { throw .validation("kind", "must be one of \(OfferLimits.kinds.joined(separator: ", "))") }
+            _ = try Decider.checkList("disciplines", publish.disciplines, known: taxonomy.disciplines.map(\.id))
+            _ = try Decider.checkList("themes", publish.themes, known: taxonomy.themes.map(\.id))
+            try checkPeriod(publish.period)
+            try checkCapacity(publish.capacity, teamSize: publish.teamSize)
+            if let email = publish.contact.email, !email.contains("@") { throw .validation("contact.email", "not an e-mail address") }
+            let id = state.nextOfferID
+            let contact = publish.contact.isEmpty ? nil : state.nextContactID
+            let offer = Offer(
+                id: id, status: .published, title: publish.title, description: publish.description, institution: institution.id,
+                programme: publish.programme, level: publish.level, kind: publish.kind, disciplines: publish.disciplines,
+                themes: publish.themes, period: publish.period, capacity: publish.capacity, teamSize: publish.teamSize,
+                contact: contact, publishedMs: nowMs, closingReason: nil, version: 1)
+            var personal: [String: ContactDetails?] = [:]
+            if let contact { personal[contact] = publish.contact }
+            return Decision(events: [.offerPublished(offer)], personalData: personal, entityID: id)
+
+        case .reviseOffer(let revise):
+            let offer = try existing(revise.id, state: state, expectedVersion: revise.expectedVersion, issuer: issuer)
+            guard !offer.status.isFinal else { throw .wrongState(revise.id, "revised", state: offer.status.rawValue) }
+            var changes: [String: JSONValue] = [:]
+            if let title = revise.title {
+                try Decider.checkText("title", title, bytesMax: QuestionLimits.titleBytesMax)
+                changes["title"] = .string(title)
+            }
+            if let description = revise.description {
+                try Decider.checkText("description", description, bytesMax: QuestionLimits.descriptionBytesMax)
+                changes["description"] = .string(description)
+            }
+            if let programme = revise.programme {
+                try Decider.checkText("programme", programme, bytesMax: OfferLimits.programmeBytesMax)
+                changes["programme"] = .string(programme)
+            }
+            if let disciplines = revise.disciplines {
+                changes["disciplines"] = .array(try Decider.checkList("disciplines", disciplines, known: taxonomy.disciplines.map(\.id)).map { .string($0) })
+            }
+            if let themes = revise.themes {
+                changes["themes"] = .array(try Decider.checkList("themes", themes, known: taxonomy.themes.map(\.id)).map { .string($0) })
+            }
+            if let period = revise.period {
+                try checkPeriod(period)
+                changes["period"] = ["from": .string(period.window.from), "to": .string(period.window.to), "label": period.label.map { .string($0) } ?? .null]
+            }
+            if revise.capacity != nil || revise.teamSize != nil {
+                try checkCapacity(revise.capacity ?? offer.capacity, teamSize: revise.teamSize)
+                if let capacity = revise.capacity { changes["capacity"] = .integer(Int64(capacity)) }
+                if let teamSize = revise.teamSize { changes["teamSize"] = .integer(Int64(teamSize)) }
+            }
+            guard !changes.isEmpty else { throw .validation("params", "nothing to revise: give at least one field") }
+            return Decision(events: [.offerRevised(id: revise.id, changes: .object(changes))], personalData: [:], entityID: revise.id)
+
+        case .closeOffer(let id, let reason, let expectedVersion):
+            let offer = try existing(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
+            guard !offer.status.isFinal else { throw .wrongState(id, "closed", state: offer.status.rawValue) }
+            if let reason { try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax) }
+            return Decision(events: [.offerClosed(id: id, reason: reason)], personalData: [:], entityID: id)
+
+        case .withdrawOffer(let id, let reason, let expectedVersion):
+            let offer = try existing(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
+            guard !offer.status.isFinal else { throw .wrongState(id, "withdrawn", state: offer.status.rawValue) }
+            try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
+            return Decision(events: [.offerWithdrawn(id: id, reason: reason)], personalData: [:], entityID: id)
+
+        default:
+            preconditionFailure("OfferDecider handles offer commands only")
+        }
+    }
+
+    static func existing(_ id: String, state: DomainState, expectedVersion: Int?, issuer: CommandIssuer) throws(DomainError) -> Offer {
+        guard let offer = state.offers[id] else { throw .notFound(id) }
+        guard issuer.mayManageOffers(of: offer.institution) else {
+            throw DomainError(.forbidden, "an educator of \(issuer.institution ?? "no institution") may not change offers of \(offer.institution)")
+        }
+        if let expectedVersion, expectedVersion != offer.version {
+            throw DomainError(.conflict, "\(id) is at version \(offer.version), not \(expectedVersion)", state: offer.status.rawValue)
+        }
+        return offer
+    }
+
+    static func checkPeriod(_ period: Period) throws(DomainError) {
+        guard DateWindow.isDate(period.window.from) else { throw .validation("period.from", "expected a date like 2027-02-01") }
+        guard DateWindow.isDate(period.window.to) else { throw .validation("period.to", "expected a date like 2027-06-30") }
+        guard period.window.from <= period.window.to else { throw .validation("period", "from is after to") }
+        if let label = period.label { try Decider.checkText("period.label", label, bytesMax: OfferLimits.periodLabelBytesMax) }
+    }
+
+    static func checkCapacity(_ capacity: Int, teamSize: Int?) throws(DomainError) {
+        guard (1...OfferLimits.capacityMax).contains(capacity) else { throw .validation("capacity", "must be 1 to \(OfferLimits.capacityMax)") }
+        if let teamSize, !(1...OfferLimits.teamSizeMax).contains(teamSize) {
+            throw .validation("teamSize", "must be 1 to \(OfferLimits.teamSizeMax)")
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import Domain
+import EventLog
+import LMDSJSON
+import LMDSProtocol
+import NIOCore
+
+/// The offer methods: education slots published by educators (for their own institution) and coordinators.
+extension Dispatcher {
+    func handleOffer(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
+        let processor = self.processor
+        let log = self.log
+        do throws(RPCError) {
+            var params = try Params(request.params)
+            switch request.method {
+            case "offer.publish":
+                let publish = try Self.publishOffer(&params)
+                return write(.publishOffer(publish), &params, caller: caller, on: eventLoop)
+            case "offer.revise":
+                var revise = ReviseOffer(id: try Self.requiredString(&params, "id", bytesMax: 32))
+                revise.title = try params.string("title", bytesMax: QuestionLimits.titleBytesMax)
+                revise.description = try params.string("description", bytesMax: QuestionLimits.descriptionBytesMax)
+                revise.programme = try params.string("programme", bytesMax: OfferLimits.programmeBytesMax)
+                revise.disciplines = try Self.stringList(&params, "disciplines")
+                revise.themes = try Self.stringList(&params, "themes")
+                revise.period = try Self.period(&params, required: false)
+                revise.capacity = try params.integer("capacity", in: 1...Int64(OfferLimits.capacityMax)).map { Int($0) }
+                revise.teamSize = try params.integer("teamSize", in: 1...Int64(OfferLimits.teamSizeMax)).map { Int($0) }
+                revise.expectedVersion = try Self.expectedVersion(&params)
+                return write(.reviseOffer(revise), &params, caller: caller, on: eventLoop)
+            case "offer.close":
+                let id = try Self.requiredString(&params, "id", bytesMax: 32)
+                let reason = try params.string("reason", bytesMax: QuestionLimits.reasonBytesMax)
+                let version = try Self.expectedVersion(&params)
+                return write(.closeOffer(id: id, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+            case "offer.withdraw":
+                let id = try Self.requiredString(&params, "id", bytesMax: 32)
+                let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
+                let version = try Self.expectedVersion(&params)
+                return write(.withdrawOffer(id: id, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+            case "offer.get":
+                let id = try Self.requiredString(&params, "id", bytesMax: 32)
+                let asOf = try Self.asOf(&params)
+                try params.rejectUnknown()
+                let staff = caller.role.map { $0 >= .educator } ?? false
+                return eventLoop.makeFutureWithTask {
+                    let state = try await Self.state(processor: processor, log: log, asOf: asOf)
+                    guard let offer = state.offers[id] else { throw RPCError.notFound(id) }
+                    return try Self.offerJSON(offer, state: state, log: log, withContact: staff)
+                }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+            case "offer.list":
+                let filter = try OfferFilter(&params, taxonomy: taxonomy)
+                let asOf = try Self.asOf(&params)
+                try params.rejectUnknown()
+                return eventLoop.makeFutureWithTask {
+                    filter.page(try await Self.state(processor: processor, log: log, asOf: asOf))
+                }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+            default:
+                return nil
+            }
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    static func period(_ params: inout Params, required: Bool) throws(RPCError) -> Period? {
+        guard let value = params.raw("period"), !value.isNull else {
+            if required { throw RPCError.invalidParams(field: "period", "required: {\"from\", \"to\", \"label\"}") }
+            return nil
+        }
+        guard case .object(let members) = value, let from = members["from"]?.stringValue, let to = members["to"]?.stringValue,
+            members.keys.allSatisfy({ ["from", "to", "label"].contains($0) })
+        else {
+            throw RPCError.invalidParams(field: "period", "expected {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\", \"label\": \"2026-2027 S2\"}")
+        }
+        let label = members["label"]?.stringValue
+        if let label, label.utf8.count > OfferLimits.periodLabelBytesMax {
+            throw RPCError.validation(field: "period.label", "longer than \(OfferLimits.periodLabelBytesMax) bytes")
+        }
+        return Period(window: DateWindow(from: from, to: to), label: label)
+    }
+
+    static func publishOffer(_ params: inout Params) throws(RPCError) -> PublishOffer {
+        let title = try requiredString(&params, "title", bytesMax: QuestionLimits.titleBytesMax)
+        let description = try requiredString(&params, "description", bytesMax: QuestionLimits.descriptionBytesMax)
+        let institution = try requiredString(&params, "institution", bytesMax: 200)
+        let programme = try requiredString(&params, "programme", bytesMax: OfferLimits.programmeBytesMax)
+        let level = try requiredString(&params, "level", bytesMax: 32)
+        let kind = try requiredString(&params, "kind", bytesMax: 32)
+        guard let capacity = try params.integer("capacity", in: 1...Int64(OfferLimits.capacityMax)) else {
+            throw RPCError.invalidParams(field: "capacity", "required: how many questions the offer can take")
+        }
+        let teamSize = try params.integer("teamSize", in: 1...Int64(OfferLimits.teamSizeMax)).map { Int($0) }
+        var contact = ContactDetails(name: nil, email: nil, phone: nil)
+        if let value = params.raw("contact"), !value.isNull {
+            guard case .object(let members) = value else { throw RPCError.invalidParams(field: "contact", "expected {name, email, phone}") }
+            func text(_ key: String, _ bytesMax: Int) throws(RPCError) -> String? {
+                guard let member = members[key], !member.isNull else { return nil }
+                guard let string = member.stringValue else { throw RPCError.invalidParams(field: "contact.\(key)", "expected a string") }
+                guard string.utf8.count <= bytesMax else { throw RPCError.validation(field: "contact.\(key)", "longer than \(bytesMax) bytes") }
+                return string
+            }
+            for key in members.keys.sorted() where !["name", "email", "phone"].contains(key) {
+                throw RPCError.invalidParams(field: "contact.\(key)", "unknown param")
+            }
+            contact = ContactDetails(name: try text("name", 200), email: try text("email", 254), phone: try text("phone", 32))
+        }
+        return PublishOffer(
+            title: title, description: description, institution: institution, programme: programme, level: level, kind: kind,
+            disciplines: try stringList(&params, "disciplines") ?? [], themes: try stringList(&params, "themes") ?? [],
+            period: try period(&params, required: true)!, capacity: Int(capacity), teamSize: teamSize, contact: contact)
+    }
+
+    static func offerJSON(_ offer: Offer, state: DomainState, log: EventLog, withContact: Bool) throws -> JSONValue {
+        var json = offer.json.objectValue ?? [:]
+        json["publishedAt"] = .string(UTCTime.iso8601(milliseconds: offer.publishedMs))
+        if withContact, let contact = offer.contact {
+            json["contactDetails"] = try personJSON(contact, state: state, log: log)
+        }
+        return .object(json)
+    }
+}
+
+/// The filters of `offer.list`.
+struct OfferFilter {
+    var status: OfferStatus?
+    var institution: String?
+    var level: String?
+    var kind: String?
+    var theme: String?
+    var discipline: String?
+    var period: String?
+    var words: [String] = []
+    var limit = 50
+    var cursor: String?
+
+    init(_ params: inout Params, taxonomy: Taxonomy) throws(RPCError) {
+        if let text = try params.string("status", bytesMax: 32) {
+            guard let value = OfferStatus(rawValue: text) else {
+                throw RPCError.validation(field: "status", "one of \(OfferStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = value
+        }
+        if let text = try params.string("institution", bytesMax: 200) {
+            guard let value = taxonomy.institution(text) else { throw RPCError.validation(field: "institution", "\"\(text)\" is not an institution") }
+            institution = value.id
+        }
+        level = try params.string("level", bytesMax: 32)
+        kind = try params.string("kind", bytesMax: 32)
+        theme = try params.string("theme", bytesMax: 64)
+        discipline = try params.string("discipline", bytesMax: 64)
+        period = try params.string("period", bytesMax: OfferLimits.periodLabelBytesMax)
+        if let text = try params.string("text", bytesMax: 500) {
+            words = TextFolding.fold(text).split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        }
+        limit = Int(try params.integer("limit", in: 1...QuestionFilter.limitMax) ?? 50)
+        cursor = try params.string("cursor", bytesMax: 32)
+    }
+
+    /// Whether the offer passes every filter; `period` matches the label, or a date inside the period.
+    func matches(_ offer: Offer) -> Bool {
+        if let status, offer.status != status { return false }
+        if let institution, offer.institution != institution { return false }
+        if let level, offer.level != level { return false }
+        if let kind, offer.kind != kind { return false }
+        if let theme, !offer.themes.contains(theme) { return false }
+        if let discipline, !offer.disciplines.contains(discipline) { return false }
+        if let period {
+            let byLabel = offer.period.label.map { TextFolding.fold($0) == TextFolding.fold(period) } ?? false
+            let byDate = DateWindow.isDate(period) && offer.period.window.from <= period && period <= offer.period.window.to
+            if !byLabel && !byDate { return false }
+        }
+        if !words.isEmpty {
+            let haystack = TextFolding.fold(offer.title + " " + offer.description + " " + offer.programme)
+            for word in words where !haystack.contains(word) { return false }
+        }
+        return true
+    }
+
+    func page(_ state: DomainState) -> JSONValue {
+        let ordered = state.offers.values.filter(matches).sorted { QuestionFilter.precedes($0.id, $1.id) }
+        let start = cursor.map { after in ordered.firstIndex { QuestionFilter.precedes(after, $0.id) } ?? ordered.count } ?? 0
+        let slice = ordered.dropFirst(start).prefix(limit)
+        let next: JSONValue = start + slice.count < ordered.count ? (slice.last.map { .string($0.id) } ?? .null) : .null
+        return [
+            "offers": .array(slice.map { offer in
+                [
+                    "id": .string(offer.id), "status": .string(offer.status.rawValue), "title": .string(offer.title),
+                    "institution": .string(offer.institution), "level": .string(offer.level), "kind": .string(offer.kind),
+                    "period": .string(offer.period.label ?? "\(offer.period.window.from)..\(offer.period.window.to)"),
+                    "capacity": .integer(Int64(offer.capacity)), "version": .integer(Int64(offer.version)),
+                ]
+            }),
+            "total": .integer(Int64(ordered.count)),
+            "next": next,
+        ]
+    }
+}
