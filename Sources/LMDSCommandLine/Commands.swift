@@ -85,7 +85,7 @@ public struct LMDSCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Status.self, Ping.self, Call.self, Events.self, Audit.self, Backup.self, Taxonomy.self,
-            Question.self, Questions.self, Show.self, Erase.self,
+            Question.self, Questions.self, Offer.self, Offers.self, Show.self, Erase.self,
         ])
 
     public init() {}

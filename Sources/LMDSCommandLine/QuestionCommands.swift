@@ -227,9 +227,9 @@ extension LMDSCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one question (Q-...) or contact (C-...) in full.")
+        static let configuration = CommandConfiguration(abstract: "Show one question (Q-...), offer (O-...) or contact (C-...) in full.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Q-0001 or C-0001.") var id: String
+        @Argument(help: "Q-0001, O-0001 or C-0001.") var id: String
         @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: as it was then.") var asOf: String?
 
         func run() throws {
@@ -242,6 +242,10 @@ extension LMDSCommand {
             }
             var params: [String: JSONValue] = ["id": .string(id)]
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
+            if id.hasPrefix("O-") {
+                let offer = try global.call("offer.get", .object(params))
+                return global.json ? global.printJSON(offer) : printOffer(offer)
+            }
             let question = try global.call("question.get", .object(params))
             if global.json { return global.printJSON(question) }
             let requester = question["requester"]

@@ -170,3 +170,61 @@ import Testing
         _ = daemon
     }
 }
+
+/// Offers through the real daemon and CLI, with educator rights checked for a real other user.
+@Suite struct OfferTests {
+    static let publish: JSONValue = [
+        "title": "Minor Sociale Innovatie in de Wijk", "description": "Studenten werken aan vraagstukken uit Leidse wijken.",
+        "institution": "Hogeschool Leiden", "programme": "Social Work", "level": "hbo", "kind": "minor",
+        "themes": ["loneliness"], "period": ["from": "2027-02-01", "to": "2027-06-30", "label": "2026-2027 S2"], "capacity": 3,
+        "contact": ["name": "Jeroen Bakker", "email": "j.bakker@example.nl"],
+    ]
+
+    /// Publish, list by period label, revise, close; a closed offer refuses changes; the CLI shows it.
+    @Test func lifecycleThroughSocketAndCLI() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        #expect(try daemon.call("offer.publish", Self.publish) == ["id": "O-0001", "position": 1, "status": "published", "version": 1])
+        #expect(try daemon.call("offer.list", ["period": "2026-2027 s2"])["total"] == 1)
+        #expect(try daemon.call("offer.list", ["period": "2027-03-15"])["total"] == 1)
+        #expect(try daemon.call("offer.list", ["period": "2027-08-01"])["total"] == 0)
+        #expect(try daemon.call("offer.revise", ["id": "O-0001", "capacity": 4])["version"] == 2)
+        #expect(try daemon.call("offer.close", ["id": "O-0001"])["status"] == "closed")
+        guard case .failure(let error) = try daemon.client().call("offer.revise", ["id": "O-0001", "capacity": 5]) else {
+            Issue.record("a closed offer was revised")
+            return
+        }
+        #expect(error.code == RPCErrorCode.conflict)
+        let show = try run(Binaries.cli, ["show", "O-0001", "--socket", workspace.socketPath])
+        #expect(show.stdout.contains("hogeschool-leiden, Social Work, hbo"))
+        #expect(show.stdout.contains("Jeroen Bakker"))
+        let list = try run(Binaries.cli, ["offers", "--institution", "hogeschool-leiden", "--socket", workspace.socketPath])
+        #expect(list.stdout.contains("Minor Sociale Innovatie in de Wijk"))
+    }
+
+    /// An educator (the user `nobody`, granted educator for Hogeschool Leiden in the config) may publish for
+    /// that institution only, and may not take in questions.
+    @Test(.enabled(if: AuthorizationTests.canSwitchUser, "needs root and setpriv"))
+    func educatorRightsFollowTheConfig() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace, config: #"{"roles": {"users": {"nobody": "educator"}}, "institutions": {"users": {"nobody": "hogeschool-leiden"}}}"#)
+        AuthorizationTests.openSocket(workspace)
+        func asNobody(_ method: String, _ params: JSONValue) throws -> ProcessResult {
+            try AuthorizationTests.runAsNobody(["call", method, JSONWriter.canonicalString(params), "--json", "--socket", workspace.socketPath])
+        }
+        let own = try asNobody("offer.publish", Self.publish)
+        #expect(own.status == 0, "\(own.stderr)")
+        var other = Self.publish.objectValue ?? [:]
+        other["institution"] = "Universiteit Leiden"
+        other["level"] = "wo-master"
+        let foreign = try asNobody("offer.publish", .object(other))
+        #expect(foreign.status == 1)
+        #expect(foreign.stderr.contains("code -32003"))
+        let question = try asNobody("question.submit", QuestionTests.submitParams(1))
+        #expect(question.stderr.contains("Forbidden: role educator may not call question.submit"))
+        let event = try daemon.call("events.read", ["from": 1])["events"]?.arrayValue?.first
+        #expect(event?["actor"]?["role"] == "educator")
+        #expect(event?["actor"]?["uid"] == 65534)
+        #expect(try daemon.call("system.status")["position"] == 1)
+    }
+}
