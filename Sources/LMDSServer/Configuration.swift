@@ -113,6 +113,24 @@ public struct DaemonConfig: Sendable, Hashable {
         }
     }
 
+    /// Checks that every institution in `institutions` is one of the taxonomy's, and stores its id (the
+    /// config may name it by label), since offers are compared by id.
+    /// - Throws: `ConfigError` naming the entry.
+    public mutating func resolveInstitutions(in taxonomy: Taxonomy) throws(ConfigError) {
+        func resolve(_ table: [String: String], _ kind: String) throws(ConfigError) -> [String: String] {
+            var resolved: [String: String] = [:]
+            for (name, reference) in table.sorted(by: { $0.key < $1.key }) {
+                guard let institution = taxonomy.institution(reference) else {
+                    throw ConfigError("institutions.\(kind).\(name): \"\(reference)\" is not an institution of \(taxonomy.cityLabel)")
+                }
+                resolved[name] = institution.id
+            }
+            return resolved
+        }
+        userInstitutions = try resolve(userInstitutions, "users")
+        groupInstitutions = try resolve(groupInstitutions, "groups")
+    }
+
     /// Reads and parses the file at `path`.
     public static func load(path: String) throws(ConfigError) -> DaemonConfig {
         let bytes = try readSmallFile(path, what: "config file")

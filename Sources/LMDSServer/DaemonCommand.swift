@@ -67,8 +67,9 @@ extension DaemonCommand {
                 }
             }
             let cityTaxonomy: Taxonomy
-            do {
+            do throws(ConfigError) {
                 cityTaxonomy = try loadTaxonomy(path: taxonomy ?? daemonConfig.taxonomyPath)
+                try daemonConfig.resolveInstitutions(in: cityTaxonomy)
             } catch {
                 DaemonLog(threshold: .info).error("\(error.message)")
                 throw ExitCode(1)

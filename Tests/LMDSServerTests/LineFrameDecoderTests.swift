@@ -72,6 +72,19 @@ import Testing
     }
 }
 
+extension DaemonConfigTests {
+    /// Institutions may be named by label; they are stored by id; an unknown one is refused, naming the entry.
+    @Test func resolvesInstitutionsAgainstTheTaxonomy() throws {
+        let leiden = try loadTaxonomy(path: nil)
+        var config = try DaemonConfig(json: Array(#"{"institutions":{"users":{"bob":"Hogeschool Leiden"},"groups":{"docenten":"lumc"}}}"#.utf8))
+        try config.resolveInstitutions(in: leiden)
+        #expect(config.userInstitutions == ["bob": "hogeschool-leiden"])
+        #expect(config.groupInstitutions == ["docenten": "lumc"])
+        var unknown = try DaemonConfig(json: Array(#"{"institutions":{"users":{"eve":"Sorbonne"}}}"#.utf8))
+        #expect { try unknown.resolveInstitutions(in: leiden) } throws: { ($0 as? ConfigError)?.message.contains("institutions.users.eve") == true }
+    }
+}
+
 @Suite struct AuthorizerTests {
     /// Root and the daemon's own user are admin; others get the highest role of their user and groups, or none.
     @Test func resolvesRoles() {
