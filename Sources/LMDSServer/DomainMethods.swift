@@ -171,12 +171,23 @@ extension Dispatcher {
             return string
         }
         guard let kind = try text("kind", 32) else { throw RPCError.invalidParams(field: "requester.kind", "required") }
-        let contact = ContactDetails(name: try text("name", 200), email: try text("email", 254), phone: try text("phone", 32))
+        let contact = try contactDetails(members, field: "requester")
         let neighbourhood = try requiredString(&params, "neighbourhood", bytesMax: 200)
         return .submitQuestion(SubmitQuestion(
             title: title, description: description, requesterKind: kind, organisation: try text("organisation", 200), contact: contact,
             neighbourhood: neighbourhood, themes: try stringList(&params, "themes") ?? [], disciplines: try stringList(&params, "disciplines") ?? [],
             levels: try stringList(&params, "levels") ?? [], window: try window(&params), size: try params.string("size", bytesMax: 16)))
+    }
+
+    /// A person's name, e-mail and phone from an object's members, each checked, named `field.name` etc.
+    static func contactDetails(_ members: [String: JSONValue], field: String) throws(RPCError) -> ContactDetails {
+        func text(_ key: String, _ bytesMax: Int) throws(RPCError) -> String? {
+            guard let value = members[key], !value.isNull else { return nil }
+            guard let string = value.stringValue else { throw RPCError.invalidParams(field: "\(field).\(key)", "expected a string") }
+            guard string.utf8.count <= bytesMax else { throw RPCError.validation(field: "\(field).\(key)", "longer than \(bytesMax) bytes") }
+            return string
+        }
+        return ContactDetails(name: try text("name", 200), email: try text("email", 254), phone: try text("phone", 32))
     }
 
     // MARK: Views
@@ -256,28 +267,34 @@ struct QuestionFilter {
         return true
     }
 
+    /// Matching questions in id order after the cursor, at most `limit`, with the cursor for the next page.
+    func page(_ state: DomainState) -> JSONValue {
+        Paging.page(state.questions.values.filter(matches), key: "questions", id: \.id, cursor: cursor, limit: limit) { question in
+            [
+                "id": .string(question.id), "status": .string(question.status.rawValue), "title": .string(question.title),
+                "district": .string(question.neighbourhood.district), "wijk": question.neighbourhood.wijk.map { .string($0) } ?? .null,
+                "themes": .array(question.themes.map { .string($0) }), "version": .integer(Int64(question.version)),
+            ]
+        }
+    }
+}
+
+/// Pages of entities in id order, for every `*.list` method.
+enum Paging {
     /// Ids in the order they were handed out (`Q-9999` before `Q-10000`).
     static func precedes(_ left: String, _ right: String) -> Bool {
         left.count == right.count ? left < right : left.count < right.count
     }
 
-    /// Matching questions in id order after the cursor, at most `limit`, with the cursor for the next page.
-    /// The cursor is an id: paging goes on after it even when that question no longer matches.
-    func page(_ state: DomainState) -> JSONValue {
-        let ordered = state.questions.values.filter(matches).sorted { Self.precedes($0.id, $1.id) }
-        let start = cursor.map { after in ordered.firstIndex { Self.precedes(after, $0.id) } ?? ordered.count } ?? 0
+    /// At most `limit` items after `cursor` (an id: paging goes on after it even when that entity no
+    /// longer matches), as `{key: [...], total, next}` where `next` is the cursor for the following page.
+    static func page<Item>(
+        _ items: [Item], key: String, id: (Item) -> String, cursor: String?, limit: Int, json: (Item) -> JSONValue
+    ) -> JSONValue {
+        let ordered = items.sorted { precedes(id($0), id($1)) }
+        let start = cursor.map { after in ordered.firstIndex { precedes(after, id($0)) } ?? ordered.count } ?? 0
         let slice = ordered.dropFirst(start).prefix(limit)
-        let next: JSONValue = start + slice.count < ordered.count ? (slice.last.map { .string($0.id) } ?? .null) : .null
-        return [
-            "questions": .array(slice.map { question in
-                [
-                    "id": .string(question.id), "status": .string(question.status.rawValue), "title": .string(question.title),
-                    "district": .string(question.neighbourhood.district), "wijk": question.neighbourhood.wijk.map { .string($0) } ?? .null,
-                    "themes": .array(question.themes.map { .string($0) }), "version": .integer(Int64(question.version)),
-                ]
-            }),
-            "total": .integer(Int64(ordered.count)),
-            "next": next,
-        ]
+        let next: JSONValue = start + slice.count < ordered.count ? (slice.last.map { .string(id($0)) } ?? .null) : .null
+        return [key: .array(slice.map(json)), "total": .integer(Int64(ordered.count)), "next": next]
     }
 }

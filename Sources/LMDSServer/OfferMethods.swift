@@ -93,16 +93,10 @@ extension Dispatcher {
         var contact = ContactDetails(name: nil, email: nil, phone: nil)
         if let value = params.raw("contact"), !value.isNull {
             guard case .object(let members) = value else { throw RPCError.invalidParams(field: "contact", "expected {name, email, phone}") }
-            func text(_ key: String, _ bytesMax: Int) throws(RPCError) -> String? {
-                guard let member = members[key], !member.isNull else { return nil }
-                guard let string = member.stringValue else { throw RPCError.invalidParams(field: "contact.\(key)", "expected a string") }
-                guard string.utf8.count <= bytesMax else { throw RPCError.validation(field: "contact.\(key)", "longer than \(bytesMax) bytes") }
-                return string
-            }
             for key in members.keys.sorted() where !["name", "email", "phone"].contains(key) {
                 throw RPCError.invalidParams(field: "contact.\(key)", "unknown param")
             }
-            contact = ContactDetails(name: try text("name", 200), email: try text("email", 254), phone: try text("phone", 32))
+            contact = try contactDetails(members, field: "contact")
         }
         return PublishOffer(
             title: title, description: description, institution: institution, programme: programme, level: level, kind: kind,
@@ -177,21 +171,13 @@ struct OfferFilter {
     }
 
     func page(_ state: DomainState) -> JSONValue {
-        let ordered = state.offers.values.filter(matches).sorted { QuestionFilter.precedes($0.id, $1.id) }
-        let start = cursor.map { after in ordered.firstIndex { QuestionFilter.precedes(after, $0.id) } ?? ordered.count } ?? 0
-        let slice = ordered.dropFirst(start).prefix(limit)
-        let next: JSONValue = start + slice.count < ordered.count ? (slice.last.map { .string($0.id) } ?? .null) : .null
-        return [
-            "offers": .array(slice.map { offer in
-                [
-                    "id": .string(offer.id), "status": .string(offer.status.rawValue), "title": .string(offer.title),
-                    "institution": .string(offer.institution), "level": .string(offer.level), "kind": .string(offer.kind),
-                    "period": .string(offer.period.label ?? "\(offer.period.window.from)..\(offer.period.window.to)"),
-                    "capacity": .integer(Int64(offer.capacity)), "version": .integer(Int64(offer.version)),
-                ]
-            }),
-            "total": .integer(Int64(ordered.count)),
-            "next": next,
-        ]
+        Paging.page(state.offers.values.filter(matches), key: "offers", id: \.id, cursor: cursor, limit: limit) { offer in
+            [
+                "id": .string(offer.id), "status": .string(offer.status.rawValue), "title": .string(offer.title),
+                "institution": .string(offer.institution), "level": .string(offer.level), "kind": .string(offer.kind),
+                "period": .string(offer.period.label ?? "\(offer.period.window.from)..\(offer.period.window.to)"),
+                "capacity": .integer(Int64(offer.capacity)), "version": .integer(Int64(offer.version)),
+            ]
+        }
     }
 }
