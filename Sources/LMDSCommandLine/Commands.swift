@@ -85,7 +85,7 @@ public struct LMDSCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Status.self, Ping.self, Call.self, Events.self, Audit.self, Backup.self, Taxonomy.self,
-            Question.self, Questions.self, Offer.self, Offers.self, Show.self, Erase.self,
+            Question.self, Questions.self, Offer.self, Offers.self, Show.self, History.self, Erase.self,
         ])
 
     public init() {}
@@ -301,6 +301,30 @@ extension LMDSCommand {
                     return [entry["label"]?.stringValue ?? "?", entry["id"]?.stringValue ?? "?", keywords.joined(separator: ", ")]
                 }))
             }
+        }
+    }
+}
+
+extension LMDSCommand {
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The full history of a question, offer or contact as a timeline: every event, who, when, what.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Q-0001, O-0001 or C-0001.") var id: String
+        @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: the history up to then.") var asOf: String?
+
+        func run() throws {
+            var params: [String: JSONValue] = ["id": .string(id)]
+            if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
+            let history = try global.call("history.get", .object(params))
+            if global.json { return global.printJSON(history) }
+            let events = history["events"]?.arrayValue ?? []
+            print("history of \(id): \(events.count) events")
+            print(TextTable.render(headers: ["POSITION", "TIME", "WHO", "WHAT"], rows: events.map { event in
+                let actor = event["actor"]
+                return [describe(event["position"]), describe(event["time"]),
+                        "\(describe(actor?["user"])) (\(describe(actor?["role"])))", describe(event["summary"])]
+            }))
         }
     }
 }

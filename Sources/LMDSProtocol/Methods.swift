@@ -89,6 +89,7 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "offer.withdraw", summary: "Withdraws an offer, with the reason.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "offer.get", summary: "One offer as it is (or was, with `asOf`); educators and staff also see its contact's details.", roles: everyone),
         MethodDescriptor(name: "offer.list", summary: "Offers filtered by status, institution, level, kind, theme, discipline, period and free text, a page at a time.", roles: everyone),
+        MethodDescriptor(name: "history.get", summary: "Every event that concerns an entity and what is linked to it, in log order, with time, actor, type, a one-line summary and the data.", roles: everyone),
         MethodDescriptor(name: "person.get", summary: "A contact's personal details, or \"erased\".", roles: staff),
         MethodDescriptor(name: "person.erase", summary: "Erases a contact's personal details (right to be forgotten) and records PersonalDataErased.", roles: staff, isWrite: true),
     ]

@@ -9,7 +9,7 @@ extension Dispatcher {
     /// Answers a domain method, or returns `nil` when `request.method` is not one.
     func handleDomain(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
         if request.method.hasPrefix("offer.") { return handleOffer(request, caller: caller, on: eventLoop) }
-        guard request.method.hasPrefix("question.") || request.method.hasPrefix("person.") else { return nil }
+        guard request.method.hasPrefix("question.") || request.method.hasPrefix("person.") || request.method == "history.get" else { return nil }
         let processor = self.processor
         let log = self.log
         do throws(RPCError) {
@@ -72,6 +72,27 @@ extension Dispatcher {
                 return eventLoop.makeFutureWithTask {
                     let state = try await Self.state(processor: processor, log: log, asOf: asOf)
                     return filter.page(state)
+                }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+            case "history.get":
+                let id = try Self.requiredString(&params, "id", bytesMax: 32)
+                let asOf = try Self.asOf(&params)
+                try params.rejectUnknown()
+                return eventLoop.makeFutureWithTask {
+                    guard let positions = await processor.historyPositions(of: id) else { throw RPCError.notFound(id) }
+                    var events: [JSONValue] = []
+                    for position in positions {
+                        guard let record = try log.record(at: position) else { continue }
+                        switch asOf {
+                        case .position(let last)? where record.position > last: continue
+                        case .timeMs(let last)? where record.timeMs > last: continue
+                        default: break
+                        }
+                        var envelope = try record.envelopeJSON().objectValue ?? [:]
+                        envelope["summary"] = .string(EventSummary.line(type: record.type, data: try record.data()))
+                        envelope.removeValue(forKey: "previousHash")
+                        events.append(.object(envelope))
+                    }
+                    return ["id": .string(id), "events": .array(events)]
                 }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
             case "person.get":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)

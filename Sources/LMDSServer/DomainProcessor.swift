@@ -25,6 +25,9 @@ actor DomainProcessor {
     private var resultOrder: [String] = []
     private var resultOrderStart = 0
     private var needsRebuild = false
+    /// Log positions of the events that name each entity id, for `history.get`; filled from committed
+    /// records only (so it never lists an event that did not reach the log).
+    private var entityPositions: [String: [UInt64]] = [:]
     /// Callers waiting for a request id that is being executed right now: a retry that arrives while the
     /// first attempt commits gets the first attempt's outcome instead of being executed twice.
     private var inFlight: [String: [CheckedContinuation<JSONValue, any Error>]] = [:]
@@ -41,6 +44,7 @@ actor DomainProcessor {
     func rebuild() throws(EventLogError) -> UInt64 {
         let replay = try Self.replay(log: log, upTo: nil)
         state = replay.state
+        entityPositions = replay.entityPositions
         results = [:]
         resultOrder = []
         resultOrderStart = 0
@@ -58,6 +62,7 @@ actor DomainProcessor {
 
     struct Replay {
         var state = DomainState()
+        var entityPositions: [String: [UInt64]] = [:]
         var results: [(String, JSONValue)] = []
         var head: UInt64 = 0
     }
@@ -71,6 +76,7 @@ actor DomainProcessor {
             case .timeMs(let last)? where record.timeMs > last: return false
             default: break
             }
+            for entity in record.entityIDs { replay.entityPositions[entity, default: []].append(record.position) }
             if let event = DomainEvent(type: record.type, data: try record.data()) {
                 replay.state.apply(event)
                 if let requestID = record.requestID, let entity = event.entityIDs.first {
@@ -143,6 +149,7 @@ actor DomainProcessor {
             needsRebuild = true
             throw error
         }
+        index(records)
         let result = Self.result(state: state, entityID: decision.entityID, position: records.last?.position ?? expected)
         if let requestID { remember(requestID, result) }
         return result
@@ -154,11 +161,29 @@ actor DomainProcessor {
         let expected = expectedHead
         expectedHead += 1
         do {
-            return try await enqueue([event], AppendOptions(expectedPosition: expected))
+            let records = try await enqueue([event], AppendOptions(expectedPosition: expected))
+            index(records)
+            return records
         } catch {
             needsRebuild = true
             throw error
         }
+    }
+
+    private func index(_ records: [EventRecord]) {
+        for record in records {
+            for entity in record.entityIDs { entityPositions[entity, default: []].append(record.position) }
+        }
+    }
+
+    /// The positions of every committed event in `id`'s history (the entity and what is linked to it), in
+    /// log order; `nil` when the id names nothing.
+    func historyPositions(of id: String) -> [UInt64]? {
+        let scope = state.historyScope(of: id)
+        var positions = Set<UInt64>()
+        for entity in scope { positions.formUnion(entityPositions[entity] ?? []) }
+        guard !positions.isEmpty else { return nil }
+        return positions.sorted()
     }
 
     /// Hands the events to the log while still on this actor, so that appends reach the log's queue in the

@@ -233,3 +233,22 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct EventSummaryTests {
+    /// Summaries name the entity and what happened, in words, from the stored data.
+    @Test func summarisesEvents() throws {
+        let decision = try DeciderTests.decide(DeciderTests.submit())
+        let submitted = EventSummary.line(type: decision.events[0].type, data: decision.events[0].data)
+        #expect(submitted == "Q-0001 submitted by a group (Bewonersvereniging) in stevenshof: Eenzaamheid in de Stevenshof")
+        #expect(EventSummary.line(type: "QuestionRejected", data: ["id": "Q-0002", "reason": "buiten scope"]) == "Q-0002 rejected: buiten scope")
+        #expect(EventSummary.line(type: "SomethingNew", data: [:]) == "SomethingNew")
+    }
+
+    /// A question's history covers its contact; an offer's its contact; anything else only itself.
+    @Test func historyScopeFollowsLinks() throws {
+        let state = try DeciderTests.given([DeciderTests.submit(), OfferDeciderTests.publish()])
+        #expect(state.historyScope(of: "Q-0001") == ["Q-0001", "C-0001"])
+        #expect(state.historyScope(of: "O-0001") == ["O-0001", "C-0002"])
+        #expect(state.historyScope(of: "C-0001") == ["C-0001"])
+    }
+}

@@ -47,6 +47,36 @@ import Testing
         #expect(try daemon.call("audit.verify")["intact"] == true)
     }
 
+    /// `history.get` returns every event of a question and its contact in log order with summaries;
+    /// `lmds history` prints the timeline; `asOf` cuts it; an unknown id is not found.
+    @Test func historyIsATimeline() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        _ = try daemon.call("question.submit", Self.submitParams(1))
+        _ = try daemon.call("question.submit", Self.submitParams(2))
+        _ = try daemon.call("question.accept", ["id": "Q-0001", "title": "Ontmoeting in de Stevenshof"])
+        _ = try daemon.call("question.accept", ["id": "Q-0002"])
+        _ = try daemon.call("person.erase", ["id": "C-0001"])
+        let history = try daemon.call("history.get", ["id": "Q-0001"])
+        let events = history["events"]?.arrayValue ?? []
+        #expect(events.map { $0["position"] } == [1, 3, 5])
+        #expect(events.map { $0["type"] } == ["QuestionSubmitted", "QuestionAccepted", "PersonalDataErased"])
+        #expect(events[1]["summary"] == "Q-0001 accepted after intake, re-articulated as: Ontmoeting in de Stevenshof")
+        #expect(try daemon.call("history.get", ["id": "Q-0001", "asOf": 3])["events"]?.arrayValue?.count == 2)
+        guard case .failure(let error) = try daemon.client().call("history.get", ["id": "Q-0099"]) else {
+            Issue.record("history of an unknown id")
+            return
+        }
+        #expect(error.code == RPCErrorCode.notFound)
+        let timeline = try run(Binaries.cli, ["history", "Q-0001", "--socket", workspace.socketPath])
+        #expect(timeline.stdout.contains("history of Q-0001: 3 events"))
+        #expect(timeline.stdout.contains("personal data of C-0001 erased"))
+        // After a restart the index is rebuilt from the log.
+        #expect(daemon.stop() == 0)
+        let restarted = try DaemonProcess(workspace: workspace)
+        #expect(try restarted.call("history.get", ["id": "Q-0001"]) == history)
+    }
+
     /// Names, e-mail addresses and phone numbers never appear in the log's events.
     @Test func personalDataNeverEntersTheLog() throws {
         let workspace = Workspace()
