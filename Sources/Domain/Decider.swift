@@ -267,20 +267,25 @@ public struct DomainState: Sendable, Hashable {
     }
 
     private mutating func updateOffer(_ id: String, _ change: (inout Offer) -> Void) {
-        guard var offer = offers[id] else { return }
-        change(&offer)
-        offer.version += 1
-        offers[id] = offer
+        Self.update(&offers, id, version: \.version, change)
     }
 
     /// The id the next offer gets: `O-0001`, ...
     public var nextOfferID: String { Self.format("O", offerCount + 1) }
 
     private mutating func update(_ id: String, _ change: (inout Question) -> Void) {
-        guard var question = questions[id] else { return }
-        change(&question)
-        question.version += 1
-        questions[id] = question
+        Self.update(&questions, id, version: \.version, change)
+    }
+
+    /// Changes one entity of a table and counts the event in its version; unknown ids are ignored
+    /// (`decide` never lets an event for one through).
+    private static func update<Entity>(
+        _ table: inout [String: Entity], _ id: String, version: WritableKeyPath<Entity, Int>, _ change: (inout Entity) -> Void
+    ) {
+        guard var entity = table[id] else { return }
+        change(&entity)
+        entity[keyPath: version] += 1
+        table[id] = entity
     }
 
     /// The id the next question gets: `Q-0001`, `Q-0002`, ... (more digits past 9999).

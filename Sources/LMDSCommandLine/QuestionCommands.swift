@@ -288,17 +288,8 @@ extension LMDSCommand {
     }
 }
 
-/// A small text file's contents, or `nil`.
+/// A small text file's contents (at most 16 MiB, UTF-8), or `nil`.
 func readTextFile(_ path: String) -> String? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        if count <= 0 { break }
-        bytes.append(contentsOf: chunk[0..<count])
-        if bytes.count > 16 << 20 { return nil }
-    }
+    guard case .success(let bytes) = SmallFile.read(path, bytesMax: 16 << 20) else { return nil }
     return String(validating: bytes, as: UTF8.self)
 }

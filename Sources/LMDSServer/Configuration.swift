@@ -147,19 +147,11 @@ let configFileBytesMax = 4 << 20
 
 /// The bytes of a small file, refusing one larger than `configFileBytesMax`.
 func readSmallFile(_ path: String, what: String) throws(ConfigError) -> [UInt8] {
-    guard let file = fopen(path, "r") else {
-        throw ConfigError("cannot read \(what) \(path): \(String(cString: strerror(errno)))")
+    switch SmallFile.read(path, bytesMax: configFileBytesMax) {
+    case .success(let bytes): return bytes
+    case .failure(.unreadable(let reason)): throw ConfigError("cannot read \(what) \(path): \(reason)")
+    case .failure(.tooLarge): throw ConfigError("\(what) \(path) is larger than 4 MiB")
     }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        if count <= 0 { break }
-        bytes.append(contentsOf: chunk[0..<count])
-        if bytes.count > configFileBytesMax { throw ConfigError("\(what) \(path) is larger than 4 MiB") }
-    }
-    return bytes
 }
 
 /// Loads the city taxonomy: the file at `path`, or the shipped Leiden taxonomy when `path` is nil.

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import LMDSJSON
 import LMDSProtocol
 import Testing
@@ -105,5 +108,24 @@ import Testing
         #expect(MethodCatalogue.descriptor("system.ping")?.roles == Set(Role.allCases))
         #expect(MethodCatalogue.descriptor("no.such") == nil)
         #expect(Role.viewer < Role.educator && Role.coordinator < Role.admin)
+    }
+}
+
+@Suite struct SmallFileTests {
+    /// A file is read whole; a missing one says why; one over the bound is refused.
+    @Test func readsWithinTheBound() throws {
+        let path = "/tmp/lmds-smallfile-\(UInt32.random(in: 0...UInt32.max))"
+        let text = "{\"wijk\": \"Bos- en Gasthuisdistrict\"}"
+        let file = fopen(path, "w")
+        fputs(text, file)
+        fclose(file)
+        defer { unlink(path) }
+        #expect(SmallFile.read(path, bytesMax: 1000) == .success(Array(text.utf8)))
+        #expect(SmallFile.read(path, bytesMax: 10) == .failure(.tooLarge))
+        guard case .failure(.unreadable(let reason)) = SmallFile.read(path + ".absent", bytesMax: 1000) else {
+            Issue.record("a missing file was read")
+            return
+        }
+        #expect(reason.contains("No such file"))
     }
 }
