@@ -13,6 +13,18 @@ public enum Command: Sendable, Hashable {
     case reviseOffer(ReviseOffer)
     case closeOffer(id: String, reason: String?, expectedVersion: Int?)
     case withdrawOffer(id: String, reason: String, expectedVersion: Int?)
+    case createProposal(question: String, offer: String, note: String?)
+    case acceptProposal(id: String, side: ConsentSide, expectedVersion: Int?)
+    case declineProposal(id: String, side: ConsentSide, reason: String, expectedVersion: Int?)
+    case withdrawProposal(id: String, reason: String, expectedVersion: Int?)
+    /// Expires every proposal whose time ran out by the command's time (the daemon sends it when due).
+    case expireProposals
+    case startMatch(id: String, students: Int, startedOn: String, expectedVersion: Int?)
+    case cancelMatch(id: String, reason: String, expectedVersion: Int?)
+    case closeMatch(id: String, note: String?, expectedVersion: Int?)
+    case recordOutcome(match: String, content: OutcomeContent, followUps: [QuestionDraft])
+    case reviseOutcome(id: String, content: OutcomeContent, expectedVersion: Int?)
+    case recordFollowUp(outcome: String, used: FollowUpUse, note: String?)
 }
 
 /// `question.submit`'s content.
@@ -78,6 +90,8 @@ public enum DomainEvent: Sendable, Hashable {
     case offerRevised(id: String, changes: JSONValue)
     case offerClosed(id: String, reason: String?)
     case offerWithdrawn(id: String, reason: String)
+    /// Proposals, matches, outcomes and follow-ups, and what they do to questions and offers.
+    case collaboration(CollaborationEvent)
 
     /// The event type as stored.
     public var type: String {
@@ -93,19 +107,22 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerRevised: return "OfferRevised"
         case .offerClosed: return "OfferClosed"
         case .offerWithdrawn: return "OfferWithdrawn"
+        case .collaboration(let event): return event.type
         }
     }
 
     /// The ids it concerns, for history queries.
     public var entityIDs: [String] {
         switch self {
-        case .questionSubmitted(let question): return [question.id] + (question.requester.contact.map { [$0] } ?? [])
+        case .questionSubmitted(let question):
+            return [question.id] + (question.requester.contact.map { [$0] } ?? []) + (question.followUpOf.map { [$0] } ?? [])
         case .questionAccepted(let id, _, _), .questionRejected(let id, _), .questionRevised(let id, _),
             .questionReferred(let id, _, _), .questionWithdrawn(let id, _):
             return [id]
         case .personalDataErased(let contact): return [contact]
         case .offerPublished(let offer): return [offer.id] + (offer.contact.map { [$0] } ?? [])
         case .offerRevised(let id, _), .offerClosed(let id, _), .offerWithdrawn(let id, _): return [id]
+        case .collaboration(let event): return event.entityIDs
         }
     }
 
@@ -118,6 +135,7 @@ public enum DomainEvent: Sendable, Hashable {
             json.removeValue(forKey: "version")
             json.removeValue(forKey: "closingReason")
             json.removeValue(forKey: "referredTo")
+            if question.followUpOf == nil { json.removeValue(forKey: "followUpOf") }
             return .object(json)
         case .questionAccepted(let id, let title, let description):
             return ["id": .string(id), "title": title.map { .string($0) } ?? .null, "description": description.map { .string($0) } ?? .null]
@@ -133,6 +151,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerRevised(let id, let changes): return ["id": .string(id), "changes": changes]
         case .offerClosed(let id, let reason): return ["id": .string(id), "reason": reason.map { .string($0) } ?? .null]
         case .offerWithdrawn(let id, let reason): return ["id": .string(id), "reason": .string(reason)]
+        case .collaboration(let event): return event.data
         }
     }
 
@@ -156,7 +175,8 @@ public enum DomainEvent: Sendable, Hashable {
                 requester: Requester(kind: kind, organisation: requester["organisation"]?.stringValue, contact: requester["contact"]?.stringValue),
                 neighbourhood: Taxonomy.Place(district: district, wijk: data["neighbourhood"]?["wijk"]?.stringValue),
                 themes: list("themes"), disciplines: list("disciplines"), levels: list("levels"), window: window,
-                size: string("size") ?? "medium", submittedMs: submitted, closingReason: nil, referredTo: nil, version: 1))
+                size: string("size") ?? "medium", submittedMs: submitted, closingReason: nil, referredTo: nil, version: 1,
+                followUpOf: string("followUpOf")))
         case "QuestionAccepted":
             guard let id = string("id") else { return nil }
             self = .questionAccepted(id: id, title: string("title"), description: string("description"))
@@ -188,19 +208,28 @@ public enum DomainEvent: Sendable, Hashable {
             guard let id = string("id"), let reason = string("reason") else { return nil }
             self = .offerWithdrawn(id: id, reason: reason)
         default:
-            return nil
+            guard let event = CollaborationEvent(type: type, data: data) else { return nil }
+            self = .collaboration(event)
         }
     }
 }
 
 /// The domain's state: what `decide` judges against and the read models answer from.
 public struct DomainState: Sendable, Hashable {
-    public private(set) var questions: [String: Question] = [:]
+    public internal(set) var questions: [String: Question] = [:]
+    public internal(set) var offers: [String: Offer] = [:]
+    public internal(set) var proposals: [String: Proposal] = [:]
+    public internal(set) var matches: [String: Match] = [:]
+    public internal(set) var outcomes: [String: Outcome] = [:]
     /// Numbers handed out so far: ids are assigned deterministically from these.
-    public private(set) var offers: [String: Offer] = [:]
     public private(set) var questionCount = 0
     public private(set) var offerCount = 0
-    public private(set) var contactCount = 0
+    public internal(set) var proposalCount = 0
+    public internal(set) var matchCount = 0
+    public internal(set) var outcomeCount = 0
+    /// Contact ids handed out so far (a follow-up question shares its requester's).
+    public private(set) var contacts: Set<String> = []
+    public var contactCount: Int { contacts.count }
     /// Contacts whose personal data was erased.
     public private(set) var erasedContacts: Set<String> = []
 
@@ -212,7 +241,7 @@ public struct DomainState: Sendable, Hashable {
         case .questionSubmitted(let question):
             questions[question.id] = question
             questionCount += 1
-            if question.requester.contact != nil { contactCount += 1 }
+            if let contact = question.requester.contact { contacts.insert(contact) }
         case .questionAccepted(let id, let title, let description):
             update(id) { question in
                 question.status = .open
@@ -245,7 +274,7 @@ public struct DomainState: Sendable, Hashable {
         case .offerPublished(let offer):
             offers[offer.id] = offer
             offerCount += 1
-            if offer.contact != nil { contactCount += 1 }
+            if let contact = offer.contact { contacts.insert(contact) }
         case .offerRevised(let id, let changes):
             updateOffer(id) { offer in
                 if let title = changes["title"]?.stringValue { offer.title = title }
@@ -263,6 +292,8 @@ public struct DomainState: Sendable, Hashable {
             updateOffer(id) { $0.status = .closed; $0.closingReason = reason }
         case .offerWithdrawn(let id, let reason):
             updateOffer(id) { $0.status = .withdrawn; $0.closingReason = reason }
+        case .collaboration(let event):
+            apply(event)
         }
     }
 
@@ -279,7 +310,7 @@ public struct DomainState: Sendable, Hashable {
 
     /// Changes one entity of a table and counts the event in its version; unknown ids are ignored
     /// (`decide` never lets an event for one through).
-    private static func update<Entity>(
+    static func update<Entity>(
         _ table: inout [String: Entity], _ id: String, version: WritableKeyPath<Entity, Int>, _ change: (inout Entity) -> Void
     ) {
         guard var entity = table[id] else { return }
@@ -292,6 +323,10 @@ public struct DomainState: Sendable, Hashable {
     public var nextQuestionID: String { Self.format("Q", questionCount + 1) }
     /// The id the next contact gets.
     public var nextContactID: String { Self.format("C", contactCount + 1) }
+    /// The ids the next proposal, match and outcome get.
+    public var nextProposalID: String { Self.format("P", proposalCount + 1) }
+    public var nextMatchID: String { Self.format("M", matchCount + 1) }
+    public var nextOutcomeID: String { Self.format("R", outcomeCount + 1) }
 
     static func format(_ prefix: String, _ number: Int) -> String {
         let digits = String(number)
@@ -300,7 +335,7 @@ public struct DomainState: Sendable, Hashable {
 
     /// Whether `contact` was handed out by some question or offer.
     public func knowsContact(_ contact: String) -> Bool {
-        questions.values.contains { $0.requester.contact == contact } || offers.values.contains { $0.contact == contact }
+        contacts.contains(contact)
     }
 }
 
@@ -319,9 +354,13 @@ public enum Decider {
     /// Decides a command against the state and the city's taxonomy.
     /// - Throws: `DomainError`: not found, conflict (wrong state or version), validation (with the field).
     public static func decide(
-        _ command: Command, state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer = .staff
+        _ command: Command, state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer = .staff,
+        policy: DomainPolicy = .default
     ) throws(DomainError) -> Decision {
         switch command {
+        case .createProposal, .acceptProposal, .declineProposal, .withdrawProposal, .expireProposals, .startMatch, .cancelMatch,
+            .closeMatch, .recordOutcome, .reviseOutcome, .recordFollowUp:
+            return try CollaborationDecider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         case .publishOffer, .reviseOffer, .closeOffer, .withdrawOffer:
             return try OfferDecider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer)
         case .submitQuestion(let submit):
@@ -400,7 +439,9 @@ public enum Decider {
             let question = try existing(id, state: state, expectedVersion: expectedVersion)
             guard !question.status.isFinal else { throw .wrongState(id, "withdrawn", state: question.status.rawValue) }
             try checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
-            return Decision(events: [.questionWithdrawn(id: id, reason: reason)], personalData: [:], entityID: id)
+            let events = CollaborationDecider.windDown(
+                question: id, reason: "\(id) withdrawn: \(reason)", cancelMatches: true, after: .questionWithdrawn(id: id, reason: reason), state: state)
+            return Decision(events: events, personalData: [:], entityID: id)
 
         case .erasePerson(let contact):
             guard state.knowsContact(contact) else { throw .notFound(contact) }

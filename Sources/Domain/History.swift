@@ -30,6 +30,32 @@ public enum EventSummary {
             if let reason = data["reason"]?.stringValue { return "\(text("id")) closed: \(reason)" }
             return "\(text("id")) closed"
         case "OfferWithdrawn": return "\(text("id")) withdrawn: \(text("reason"))"
+        case "ProposalCreated": return "\(text("id")) proposes \(text("question")) to \(text("offer"))" + (data["note"]?.stringValue.map { ": \($0)" } ?? "")
+        case "ProposalConsented": return "\(text("id")) accepted by the \(text("side")) side"
+        case "ProposalAccepted": return "\(text("id")) accepted by both sides: match \(text("match")) agreed"
+        case "ProposalDeclined": return "\(text("id")) declined by the \(text("side")) side: \(text("reason"))"
+        case "ProposalWithdrawn": return "\(text("id")) withdrawn: \(text("reason"))"
+        case "ProposalExpired": return "\(text("id")) expired without both consents"
+        case "MatchAgreed": return "\(text("id")) agreed: \(text("question")) with \(text("offer"))"
+        case "MatchStarted":
+            return "\(text("id")) started on \(text("startedOn")) with \(data["students"]?.integerValue.map(String.init) ?? "?") students"
+        case "MatchCancelled": return "\(text("id")) cancelled: \(text("reason"))"
+        case "MatchDelivered": return "\(text("id")) delivered: outcome \(text("outcome"))"
+        case "MatchClosed": return "\(text("id")) closed" + (data["note"]?.stringValue.map { ": \($0)" } ?? "")
+        case "QuestionMatched": return "\(text("id")) matched (\(text("match")))"
+        case "QuestionCompleted": return "\(text("id")) completed: none of its matches is still open"
+        case "QuestionReopened": return "\(text("id")) open again: its matches were cancelled"
+        case "OfferFilled": return "\(text("id")) full: its capacity is used"
+        case "OfferReopened": return "\(text("id")) has a place again"
+        case "OutcomeRecorded":
+            let deliverables = data["deliverables"]?.arrayValue?.count ?? 0
+            let followUps = data["followUps"]?.arrayValue?.count ?? 0
+            return "\(text("id")) recorded for \(text("match")): \(deliverables) deliverable(s), \(followUps) follow-up question(s); follow-up check due \(text("followUpDue"))"
+        case "OutcomeRevised":
+            let fields = (data["changes"]?.objectValue ?? [:]).keys.sorted().joined(separator: ", ")
+            return "\(text("id")) revised: \(fields)"
+        case "FollowUpRecorded":
+            return "follow-up of \(text("outcome")): used \(text("used"))" + (data["note"]?.stringValue.map { ": \($0)" } ?? "")
         case "BackupTaken": return "backup to \(text("path")) up to position \(data["position"]?.integerValue.map(String.init) ?? "?")"
         default: return type
         }
@@ -37,11 +63,26 @@ public enum EventSummary {
 }
 
 extension DomainState {
-    /// The ids whose events belong in `id`'s history: the entity itself and what is linked to it (a
-    /// question's or an offer's contact). Proposals, matches and outcomes will join here as they are built.
+    /// The ids whose events belong in `id`'s history: the entity itself and what is linked to it. A
+    /// question or an offer: its contact, proposals, matches and outcomes (with their follow-up checks and
+    /// the follow-up questions they raised). A proposal: its match and outcome. A match: its proposal and
+    /// outcome. An outcome: its match.
     public func historyScope(of id: String) -> [String] {
-        if let question = questions[id] { return [id] + (question.requester.contact.map { [$0] } ?? []) }
-        if let offer = offers[id] { return [id] + (offer.contact.map { [$0] } ?? []) }
+        func collaborations(_ belongs: (String, String) -> Bool) -> [String] {
+            proposals.values.filter { belongs($0.question, $0.offer) }.map(\.id)
+                + matches.values.filter { belongs($0.question, $0.offer) }.map(\.id)
+                + outcomes.values.filter { belongs($0.question, $0.offer) }.map(\.id)
+        }
+        if let question = questions[id] {
+            return [id] + (question.requester.contact.map { [$0] } ?? []) + collaborations { question, _ in question == id }
+        }
+        if let offer = offers[id] { return [id] + (offer.contact.map { [$0] } ?? []) + collaborations { _, offer in offer == id } }
+        if let proposal = proposals[id] {
+            let match = proposal.match.flatMap { matches[$0] }
+            return [id] + (match.map { [$0.id] } ?? []) + (match?.outcome.map { [$0] } ?? [])
+        }
+        if let match = matches[id] { return [id, match.proposal] + (match.outcome.map { [$0] } ?? []) }
+        if let outcome = outcomes[id] { return [id, outcome.match] }
         return [id]
     }
 }

@@ -247,19 +247,29 @@ enum OfferDecider {
                 if let teamSize = revise.teamSize { changes["teamSize"] = .integer(Int64(teamSize)) }
             }
             guard !changes.isEmpty else { throw .validation("params", "nothing to revise: give at least one field") }
-            return Decision(events: [.offerRevised(id: revise.id, changes: .object(changes))], personalData: [:], entityID: revise.id)
+            // A new capacity may fill the offer or free a place.
+            var next = state
+            next.apply(.offerRevised(id: revise.id, changes: .object(changes)))
+            let implied = CollaborationDecider.settled([], state: next, questions: [], offers: [revise.id]).map(DomainEvent.collaboration)
+            return Decision(events: [.offerRevised(id: revise.id, changes: .object(changes))] + implied, personalData: [:], entityID: revise.id)
 
         case .closeOffer(let id, let reason, let expectedVersion):
             let offer = try existing(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
             guard !offer.status.isFinal else { throw .wrongState(id, "closed", state: offer.status.rawValue) }
             if let reason { try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax) }
-            return Decision(events: [.offerClosed(id: id, reason: reason)], personalData: [:], entityID: id)
+            // Running matches go on; proposals still waiting for consent are withdrawn.
+            let events = CollaborationDecider.windDown(
+                offer: id, reason: "\(id) closed" + (reason.map { ": \($0)" } ?? ""), cancelMatches: false,
+                after: .offerClosed(id: id, reason: reason), state: state)
+            return Decision(events: events, personalData: [:], entityID: id)
 
         case .withdrawOffer(let id, let reason, let expectedVersion):
             let offer = try existing(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
             guard !offer.status.isFinal else { throw .wrongState(id, "withdrawn", state: offer.status.rawValue) }
             try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
-            return Decision(events: [.offerWithdrawn(id: id, reason: reason)], personalData: [:], entityID: id)
+            let events = CollaborationDecider.windDown(
+                offer: id, reason: "\(id) withdrawn: \(reason)", cancelMatches: true, after: .offerWithdrawn(id: id, reason: reason), state: state)
+            return Decision(events: events, personalData: [:], entityID: id)
 
         default:
             preconditionFailure("OfferDecider handles offer commands only")

@@ -67,6 +67,8 @@ public struct Question: Sendable, Hashable {
     public var referredTo: String?
     /// Events applied to it so far; `expectedVersion` compares against this.
     public var version: Int
+    /// The outcome whose follow-up drafts it came from.
+    public var followUpOf: String? = nil
 
     /// The question as JSON for replies (contact details are added by the daemon for staff roles).
     public var json: JSONValue {
@@ -84,6 +86,7 @@ public struct Question: Sendable, Hashable {
         members["window"] = window.map { ["from": .string($0.from), "to": .string($0.to)] } ?? .null
         members["closingReason"] = closingReason.map { .string($0) } ?? .null
         members["referredTo"] = referredTo.map { .string($0) } ?? .null
+        members["followUpOf"] = followUpOf.map { .string($0) } ?? .null
         return .object(members)
     }
 }

@@ -73,7 +73,7 @@ public enum MethodCatalogue {
     static let staff: Set<Role> = [.coordinator, .admin]
     static let offerWriters: Set<Role> = [.educator, .coordinator, .admin]
 
-    /// The Leren met de Stad domain's methods (questions so far; offers, proposals, matches and outcomes follow).
+    /// The Leren met de Stad domain's methods: questions, offers, proposals, matches, outcomes, follow-ups, history, people.
     public static let domain: [MethodDescriptor] = [
         MethodDescriptor(name: "question.submit", summary: "Takes in a question from the city; its requester's contact details go to the personal table, not the log.", roles: staff, isWrite: true),
         MethodDescriptor(name: "question.accept", summary: "Intake done: a submitted question becomes open, optionally re-articulated (title, description).", roles: staff, isWrite: true),
@@ -89,6 +89,23 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "offer.withdraw", summary: "Withdraws an offer, with the reason.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "offer.get", summary: "One offer as it is (or was, with `asOf`); educators and staff also see its contact's details.", roles: everyone),
         MethodDescriptor(name: "offer.list", summary: "Offers filtered by status, institution, level, kind, theme, discipline, period and free text, a page at a time.", roles: everyone),
+        MethodDescriptor(name: "proposal.create", summary: "Proposes one open question to one published offer; it expires without both consents after the configured days.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "proposal.accept", summary: "Consent of one side (requester or education); the second consent accepts it and agrees the match in the same append.", roles: offerWriters, isWrite: true),
+        MethodDescriptor(name: "proposal.decline", summary: "One side (requester or education) declines a pending proposal, with the reason.", roles: offerWriters, isWrite: true),
+        MethodDescriptor(name: "proposal.withdraw", summary: "Withdraws a pending proposal, with the reason.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "proposal.get", summary: "One proposal: its question and offer, consents, expiry and the match it became.", roles: everyone),
+        MethodDescriptor(name: "proposal.list", summary: "Proposals filtered by status, question, offer, neighbourhood, institution, theme, discipline, level, period and text.", roles: everyone),
+        MethodDescriptor(name: "match.start", summary: "The team starts: an agreed match becomes started, with the number of students and the start date.", roles: offerWriters, isWrite: true),
+        MethodDescriptor(name: "match.cancel", summary: "Cancels an agreed or started match, with the reason; frees the offer's place.", roles: offerWriters, isWrite: true),
+        MethodDescriptor(name: "match.close", summary: "Closes a delivered match (its outcome is recorded).", roles: offerWriters, isWrite: true),
+        MethodDescriptor(name: "match.get", summary: "One match: question, offer, team, dates and outcome.", roles: everyone),
+        MethodDescriptor(name: "match.list", summary: "Matches filtered by status, question, offer, neighbourhood, institution, theme, discipline, level, period and text.", roles: everyone),
+        MethodDescriptor(name: "outcome.record", summary: "Documents what a started match delivered (deliverables with visibility, students, hours, competences, ratings, impact); follow-up drafts become new questions.", roles: offerWriters, isWrite: true),
+        MethodDescriptor(name: "outcome.revise", summary: "Changes the given fields of a recorded outcome.", roles: offerWriters, isWrite: true),
+        MethodDescriptor(name: "outcome.get", summary: "One outcome; viewers see only public deliverables and those whose embargo has ended.", roles: everyone),
+        MethodDescriptor(name: "outcome.list", summary: "Outcomes filtered by status, question, offer, neighbourhood, institution, theme, discipline, level, period and text.", roles: everyone),
+        MethodDescriptor(name: "followup.list", summary: "Follow-up checks of outcomes: due and overdue by default, as of a date (`on`).", roles: everyone),
+        MethodDescriptor(name: "followup.record", summary: "Records whether the requester used what was delivered (yes, partly, no), with a note.", roles: staff, isWrite: true),
         MethodDescriptor(name: "history.get", summary: "Every event that concerns an entity and what is linked to it, in log order, with time, actor, type, a one-line summary and the data.", roles: everyone),
         MethodDescriptor(name: "person.get", summary: "A contact's personal details, or \"erased\".", roles: staff),
         MethodDescriptor(name: "person.erase", summary: "Erases a contact's personal details (right to be forgotten) and records PersonalDataErased.", roles: staff, isWrite: true),

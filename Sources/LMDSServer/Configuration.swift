@@ -16,6 +16,9 @@ public enum ServerLimits {
     /// A subscriber whose socket stays full this long is cut off; its buffer is bounded by NIO's
     /// write-buffer high-water mark meanwhile.
     public static let subscriberStallMsMax: Int64 = 10_000
+    /// How often the daemon looks for proposals whose consent time ran out. A check costs one pass over
+    /// the pending proposals; an expiry is appended at most this long after it fell due.
+    public static let expiryCheckIntervalMs: Int64 = 1_000
     /// Events sent per pump of a subscription before yielding the event loop.
     public static let subscriptionChunkEventsMax = 256
     /// Subscriptions per connection at most.
@@ -49,6 +52,8 @@ public struct DaemonConfig: Sendable, Hashable {
     public var taxonomyPath: String?
     /// How long a subscriber's socket may stay full before it is cut off.
     public var subscriberStallMsMax: Int64 = ServerLimits.subscriberStallMsMax
+    /// The programme's rules: days to consent to a proposal, months until an outcome's follow-up check.
+    public var policy = DomainPolicy.default
 
     /// The defaults, used when there is no config file: no roles granted, default limits.
     public init() {}
@@ -107,8 +112,24 @@ public struct DaemonConfig: Sendable, Hashable {
                     throw ConfigError("subscriberStallMsMax must be an integer from 100 to 3600000")
                 }
                 subscriberStallMsMax = milliseconds
+            case "proposalExpiryDays":
+                guard let days = member.doubleValue, days > 0, days <= 365 else {
+                    throw ConfigError("proposalExpiryDays must be a number of days above 0 and at most 365 (fractions allowed)")
+                }
+                policy.proposalExpiryDays = days
+            case "followUpMonths":
+                guard let months = member.integerValue, months >= 1, months <= 60, member.doubleValue == Double(months) else {
+                    throw ConfigError("followUpMonths must be a whole number of months from 1 to 60")
+                }
+                policy.followUpMonths = Int(months)
+            case "followUpGraceDays":
+                guard let days = member.integerValue, days >= 0, days <= 365, member.doubleValue == Double(days) else {
+                    throw ConfigError("followUpGraceDays must be a whole number of days from 0 to 365")
+                }
+                policy.followUpGraceDays = Int(days)
             default:
-                throw ConfigError("\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy)")
+                throw ConfigError(
+                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays)")
             }
         }
     }

@@ -117,7 +117,7 @@ public enum Daemon {
         let registry = ConnectionRegistry()
         let dispatcher = Dispatcher(
             log: log, clock: clock, eventIDs: eventIDs, threadPool: threadPool, dataDirectory: options.dataDirectory, taxonomy: options.taxonomy,
-            connectionCount: { registry.count }, daemonLog: daemonLog)
+            policy: options.config.policy, connectionCount: { registry.count }, daemonLog: daemonLog)
         // Replay: fold the whole log into the read models before serving.
         let replayed: UInt64
         do {
@@ -151,6 +151,22 @@ public enum Daemon {
         let status = "serving \(options.socketPath), \(log.head.position) events"
         daemonLog.info("lmdsd \(Dispatcher.version) ready: \(status)")
         systemd.notify("READY=1\nSTATUS=\(status)\nMAINPID=\(getpid())")
+        // Proposals without both consents expire when due: the daemon appends ProposalExpired itself.
+        let processor = dispatcher.processor
+        let expiryCheck = group.next().scheduleRepeatedTask(
+            initialDelay: .zero, delay: .milliseconds(ServerLimits.expiryCheckIntervalMs)
+        ) { _ in
+            guard dispatcher.admit() else { return }
+            Task {
+                defer { dispatcher.finish() }
+                do {
+                    let expired = try await processor.expireDue()
+                    if !expired.isEmpty { daemonLog.info("expired \(expired.joined(separator: ", ")): no consent of both sides in time") }
+                } catch {
+                    daemonLog.warning("could not expire proposals: \(error)")
+                }
+            }
+        }
         var watchdog: RepeatedTask?
         if let intervalUs = systemd.watchdogIntervalUs {
             watchdog = group.next().scheduleRepeatedTask(initialDelay: .microseconds(intervalUs), delay: .microseconds(intervalUs)) { _ in
@@ -162,6 +178,7 @@ public enum Daemon {
         daemonLog.info("\(reason) received: stopping")
         systemd.notify("STOPPING=1\nSTATUS=stopping")
         watchdog?.cancel()
+        expiryCheck.cancel()
         try? await serverChannel.close()
         // Requests in flight finish (their appends commit and are answered); new ones are refused.
         let unfinished = await dispatcher.drain(timeoutMs: ServerLimits.shutdownDrainMsMax)

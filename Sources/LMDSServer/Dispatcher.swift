@@ -44,6 +44,8 @@ public final class Dispatcher: Sendable {
     let threadPool: NIOThreadPool
     let dataDirectory: String
     let taxonomy: Taxonomy
+    /// Days to consent, months to a follow-up check: the programme's configured rules.
+    let policy: DomainPolicy
     /// Decides and appends domain commands, and holds the state the domain reads answer from.
     let processor: DomainProcessor
     let startedMs: Int64
@@ -85,7 +87,7 @@ public final class Dispatcher: Sendable {
     /// `connectionCount` reports open connections for `system.status`; uptime counts from now on `clock`.
     public init(
         log: EventLog, clock: any Clock, eventIDs: any EventIDSource, threadPool: NIOThreadPool, dataDirectory: String, taxonomy: Taxonomy,
-        connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog
+        policy: DomainPolicy = .default, connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog
     ) {
         self.log = log
         self.clock = clock
@@ -93,7 +95,8 @@ public final class Dispatcher: Sendable {
         self.threadPool = threadPool
         self.dataDirectory = dataDirectory
         self.taxonomy = taxonomy
-        self.processor = DomainProcessor(log: log, taxonomy: taxonomy, clock: clock, eventIDs: eventIDs)
+        self.policy = policy
+        self.processor = DomainProcessor(log: log, taxonomy: taxonomy, policy: policy, clock: clock, eventIDs: eventIDs)
         self.startedMs = clock.nowMs()
         self.connectionCount = connectionCount
         self.daemonLog = daemonLog

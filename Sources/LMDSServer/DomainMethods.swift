@@ -9,6 +9,9 @@ extension Dispatcher {
     /// Answers a domain method, or returns `nil` when `request.method` is not one.
     func handleDomain(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
         if request.method.hasPrefix("offer.") { return handleOffer(request, caller: caller, on: eventLoop) }
+        if ["proposal.", "match.", "outcome.", "followup."].contains(where: request.method.hasPrefix) {
+            return handleCollaboration(request, caller: caller, on: eventLoop)
+        }
         guard request.method.hasPrefix("question.") || request.method.hasPrefix("person.") || request.method == "history.get" else { return nil }
         let processor = self.processor
         let log = self.log
@@ -247,6 +250,10 @@ struct QuestionFilter {
     var theme: String?
     var discipline: String?
     var level: String?
+    /// Questions proposed or matched to an offer of this institution.
+    var institution: String?
+    /// A date inside the question's window, or the period (label or date) of an offer it was proposed or matched to.
+    var period: String?
     var words: [String] = []
     var limit = 50
     var cursor: String?
@@ -265,6 +272,11 @@ struct QuestionFilter {
         theme = try params.string("theme", bytesMax: 64)
         discipline = try params.string("discipline", bytesMax: 64)
         level = try params.string("level", bytesMax: 64)
+        if let text = try params.string("institution", bytesMax: 200) {
+            guard let value = taxonomy.institution(text) else { throw RPCError.validation(field: "institution", "\"\(text)\" is not an institution") }
+            institution = value.id
+        }
+        period = try params.string("period", bytesMax: OfferLimits.periodLabelBytesMax)
         if let text = try params.string("text", bytesMax: 500) {
             words = TextFolding.fold(text).split(whereSeparator: { $0.isWhitespace }).map(String.init)
         }
@@ -272,11 +284,13 @@ struct QuestionFilter {
         cursor = try params.string("cursor", bytesMax: 32)
     }
 
-    func matches(_ question: Question) -> Bool {
+    func matches(_ question: Question, offersLinked: [Offer]) -> Bool {
         if let status, question.status != status { return false }
-        if let place {
-            if place.wijk != nil { if question.neighbourhood.wijk != place.wijk { return false } }
-            else if question.neighbourhood.district != place.district { return false }
+        if let place, !place.contains(question.neighbourhood) { return false }
+        if let institution, !offersLinked.contains(where: { $0.institution == institution }) { return false }
+        if let period {
+            let inWindow = question.window.map { DateWindow.isDate(period) && $0.from <= period && period <= $0.to } ?? false
+            if !inWindow && !offersLinked.contains(where: { $0.period.matches(period) }) { return false }
         }
         if let theme, !question.themes.contains(theme) { return false }
         if let discipline, !question.disciplines.contains(discipline) { return false }
@@ -290,7 +304,12 @@ struct QuestionFilter {
 
     /// Matching questions in id order after the cursor, at most `limit`, with the cursor for the next page.
     func page(_ state: DomainState) -> JSONValue {
-        Paging.page(state.questions.values.filter(matches), key: "questions", id: \.id, cursor: cursor, limit: limit) { question in
+        var linked: [String: [Offer]] = [:]
+        if institution != nil || period != nil {
+            for proposal in state.proposals.values { if let offer = state.offers[proposal.offer] { linked[proposal.question, default: []].append(offer) } }
+        }
+        let questions = state.questions.values.filter { matches($0, offersLinked: linked[$0.id] ?? []) }
+        return Paging.page(questions, key: "questions", id: \.id, cursor: cursor, limit: limit) { question in
             [
                 "id": .string(question.id), "status": .string(question.status.rawValue), "title": .string(question.title),
                 "district": .string(question.neighbourhood.district), "wijk": question.neighbourhood.wijk.map { .string($0) } ?? .null,
@@ -303,9 +322,7 @@ struct QuestionFilter {
 /// Pages of entities in id order, for every `*.list` method.
 enum Paging {
     /// Ids in the order they were handed out (`Q-9999` before `Q-10000`).
-    static func precedes(_ left: String, _ right: String) -> Bool {
-        left.count == right.count ? left < right : left.count < right.count
-    }
+    static func precedes(_ left: String, _ right: String) -> Bool { EntityID.precedes(left, right) }
 
     /// At most `limit` items after `cursor` (an id: paging goes on after it even when that entity no
     /// longer matches), as `{key: [...], total, next}` where `next` is the cursor for the following page.

@@ -3,6 +3,10 @@ import EventLog
 import LMDSJSON
 import LMDSProtocol
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs domain commands: decide on the current state, append the events (with their personal data) and
 /// reply once they are durable. Commands are decided one at a time on a state that already holds the
 /// events of commands still committing, so appends from many clients share group commits; each append
@@ -15,6 +19,7 @@ actor DomainProcessor {
 
     let log: EventLog
     let taxonomy: Taxonomy
+    let policy: DomainPolicy
     let clock: any Clock
     let eventIDs: any EventIDSource
 
@@ -32,9 +37,10 @@ actor DomainProcessor {
     /// first attempt commits gets the first attempt's outcome instead of being executed twice.
     private var inFlight: [String: [CheckedContinuation<JSONValue, any Error>]] = [:]
 
-    init(log: EventLog, taxonomy: Taxonomy, clock: any Clock, eventIDs: any EventIDSource) {
+    init(log: EventLog, taxonomy: Taxonomy, policy: DomainPolicy, clock: any Clock, eventIDs: any EventIDSource) {
         self.log = log
         self.taxonomy = taxonomy
+        self.policy = policy
         self.clock = clock
         self.eventIDs = eventIDs
     }
@@ -68,8 +74,16 @@ actor DomainProcessor {
     }
 
     /// Folds the log through `evolve` up to `upTo`: what start-up, rebuilds and `asOf` reads share.
+    /// A command's events are contiguous and share its request id; the reply it got is about the entity
+    /// its first event names, as of its last event, and is rebuilt that way for retries.
     static func replay(log: EventLog, upTo: AsOf?) throws(EventLogError) -> Replay {
         var replay = Replay()
+        var request: (id: String, entity: String, position: UInt64)?
+        func finishRequest() {
+            guard let finished = request else { return }
+            replay.results.append((finished.id, result(state: replay.state, entityID: finished.entity, position: finished.position)))
+            request = nil
+        }
         try log.scan(from: 1) { record throws(EventLogError) -> Bool in
             switch upTo {
             case .position(let last)? where record.position > last: return false
@@ -78,14 +92,22 @@ actor DomainProcessor {
             }
             for entity in record.entityIDs { replay.entityPositions[entity, default: []].append(record.position) }
             if let event = DomainEvent(type: record.type, data: try record.data()) {
-                replay.state.apply(event)
-                if let requestID = record.requestID, let entity = event.entityIDs.first {
-                    replay.results.append((requestID, result(state: replay.state, entityID: entity, position: record.position)))
+                if let current = request, current.id == record.requestID, current.position + 1 == record.position {
+                    request?.position = record.position
+                } else {
+                    finishRequest()
+                    if let requestID = record.requestID, let entity = event.entityIDs.first {
+                        request = (requestID, entity, record.position)
+                    }
                 }
+                replay.state.apply(event)
+            } else {
+                finishRequest()
             }
             replay.head = record.position
             return true
         }
+        finishRequest()
         return replay
     }
 
@@ -98,6 +120,20 @@ actor DomainProcessor {
         if let offer = state.offers[entityID] {
             return ["id": .string(entityID), "status": .string(offer.status.rawValue), "version": .integer(Int64(offer.version)),
                     "position": .integer(Int64(position))]
+        }
+        if let proposal = state.proposals[entityID] {
+            return ["id": .string(entityID), "status": .string(proposal.status.rawValue), "version": .integer(Int64(proposal.version)),
+                    "position": .integer(Int64(position)), "match": proposal.match.map { .string($0) } ?? .null]
+        }
+        if let match = state.matches[entityID] {
+            return ["id": .string(entityID), "status": .string(match.status.rawValue), "version": .integer(Int64(match.version)),
+                    "position": .integer(Int64(position))]
+        }
+        if let outcome = state.outcomes[entityID] {
+            return ["id": .string(entityID), "status": .string(outcome.followUp == nil ? "recorded" : "followed-up"),
+                    "version": .integer(Int64(outcome.version)), "position": .integer(Int64(position)),
+                    "match": .string(outcome.match), "followUps": .array(outcome.followUps.map { .string($0) }),
+                    "followUpDue": .string(outcome.followUpDue)]
         }
         let status = state.erasedContacts.contains(entityID) ? "erased" : "stored"
         return ["id": .string(entityID), "status": .string(status), "position": .integer(Int64(position))]
@@ -122,14 +158,21 @@ actor DomainProcessor {
     }
 
     private func decideAndAppend(_ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?) async throws -> JSONValue {
+        try await decideAndAppendReturningDecision(command, actor: actor, issuer: issuer, requestID: requestID).0
+    }
+
+    private func decideAndAppendReturningDecision(
+        _ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?
+    ) async throws -> (JSONValue, Decision) {
         if needsRebuild { try rebuild() }
         let nowMs = clock.nowMs()
         let decision: Decision
         do {
-            decision = try Decider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer)
+            decision = try Decider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         } catch {
             throw Self.rpcError(error)
         }
+        guard !decision.events.isEmpty else { return (JSONValue.null, decision) }
         let proposed = decision.events.map { event in
             ProposedEvent(
                 eventID: eventIDs.nextEventID(), type: event.type, timeMs: nowMs, actor: actor, requestID: requestID,
@@ -152,8 +195,24 @@ actor DomainProcessor {
         index(records)
         let result = Self.result(state: state, entityID: decision.entityID, position: records.last?.position ?? expected)
         if let requestID { remember(requestID, result) }
-        return result
+        return (result, decision)
     }
+
+    /// Appends `ProposalExpired` for every proposal whose consent time ran out; returns their ids. The
+    /// daemon calls it on a timer; it goes through the same decide-and-append path as every command.
+    func expireDue() async throws -> [String] {
+        if needsRebuild { try rebuild() }
+        let due = state.proposals.values.contains { $0.status == .proposed && $0.expiresMs <= clock.nowMs() }
+        guard due else { return [] }
+        let (_, decision) = try await decideAndAppendReturningDecision(.expireProposals, actor: Self.daemonActor, issuer: .staff, requestID: nil)
+        return decision.events.compactMap { event in
+            if case .collaboration(.proposalExpired(let id)) = event { return id }
+            return nil
+        }
+    }
+
+    /// The actor recorded for what the daemon does by itself (expiries).
+    static let daemonActor = EventActor(uid: UInt32(getuid()), userName: "lmdsd", role: "system")
 
     /// Appends an event that is not a domain command (such as `BackupTaken`) in the same order as commands.
     func appendSystemEvent(_ event: ProposedEvent) async throws -> [EventRecord] {

@@ -158,11 +158,7 @@ struct OfferFilter {
         if let kind, offer.kind != kind { return false }
         if let theme, !offer.themes.contains(theme) { return false }
         if let discipline, !offer.disciplines.contains(discipline) { return false }
-        if let period {
-            let byLabel = offer.period.label.map { TextFolding.fold($0) == TextFolding.fold(period) } ?? false
-            let byDate = DateWindow.isDate(period) && offer.period.window.from <= period && period <= offer.period.window.to
-            if !byLabel && !byDate { return false }
-        }
+        if let period, !offer.period.matches(period) { return false }
         if !words.isEmpty {
             let haystack = TextFolding.fold(offer.title + " " + offer.description + " " + offer.programme)
             for word in words where !haystack.contains(word) { return false }

@@ -1,0 +1,388 @@
+import LMDSJSON
+
+/// The programme's rules that a city or an admin may tune, passed in with every decision so that the
+/// decider stays pure. What they decided is recorded in the events (a proposal's `expiresAt`, an
+/// outcome's `followUpDue`), so a replay never depends on the configuration of the day.
+public struct DomainPolicy: Sendable, Hashable {
+    /// How long a proposal waits for both consents before the daemon expires it. Fractions are allowed
+    /// (the demo uses seconds); the default is 21 days.
+    public var proposalExpiryDays: Double
+    /// How many months after an outcome its follow-up check falls due (default 6).
+    public var followUpMonths: Int
+    /// How many days after falling due a follow-up check counts as overdue (default 30).
+    public var followUpGraceDays: Int
+
+    public init(proposalExpiryDays: Double = 21, followUpMonths: Int = 6, followUpGraceDays: Int = 30) {
+        self.proposalExpiryDays = proposalExpiryDays
+        self.followUpMonths = followUpMonths
+        self.followUpGraceDays = followUpGraceDays
+    }
+
+    /// 21 days to consent, a follow-up after 6 months, overdue 30 days later.
+    public static let `default` = DomainPolicy()
+
+    /// The proposal expiry as milliseconds.
+    public var proposalExpiryMs: Int64 { Int64((proposalExpiryDays * 86_400_000).rounded()) }
+}
+
+/// The two parties that consent to a proposal.
+public enum ConsentSide: String, Sendable, Hashable, CaseIterable {
+    /// The question's requester (a coordinator records their consent).
+    case requester
+    /// The offer's institution (its educator or a coordinator).
+    case education
+}
+
+/// Where a proposal is: `proposed → accepted` (both consented; creates the match) `| declined | withdrawn | expired`.
+public enum ProposalStatus: String, Sendable, Hashable, CaseIterable {
+    case proposed, accepted, declined, withdrawn, expired
+}
+
+/// A concrete proposal to connect one question to one offer (voorstel); it needs both sides' consent.
+public struct Proposal: Sendable, Hashable {
+    public let id: String
+    public var status: ProposalStatus
+    public let question: String
+    public let offer: String
+    public let note: String?
+    public let createdMs: Int64
+    /// When it expires without both consents.
+    public let expiresMs: Int64
+    /// The sides that consented so far.
+    public var consents: Set<ConsentSide>
+    /// Who declined and why, when declined; the reason when withdrawn.
+    public var declinedBy: ConsentSide?
+    public var closingReason: String?
+    /// The match it became, when accepted.
+    public var match: String?
+    public var version: Int
+
+    /// The proposal as JSON for replies; `ProposalCreated` stores the fixed part.
+    public var json: JSONValue {
+        [
+            "id": .string(id), "status": .string(status.rawValue), "question": .string(question), "offer": .string(offer),
+            "note": note.map { .string($0) } ?? .null, "createdAt": .integer(createdMs), "expiresAt": .integer(expiresMs),
+            "consents": .object(Dictionary(uniqueKeysWithValues: ConsentSide.allCases.map { ($0.rawValue, JSONValue.bool(consents.contains($0))) })),
+            "declinedBy": declinedBy.map { .string($0.rawValue) } ?? .null, "closingReason": closingReason.map { .string($0) } ?? .null,
+            "match": match.map { .string($0) } ?? .null, "version": .integer(Int64(version)),
+        ]
+    }
+}
+
+/// Where a match is: `agreed → started → delivered` (outcome recorded) `→ closed`; `cancelled` with a reason.
+public enum MatchStatus: String, Sendable, Hashable, CaseIterable {
+    case agreed, started, delivered, closed, cancelled
+
+    /// Agreed and started matches take a place of the offer's capacity and keep the question matched.
+    public var isOpen: Bool { self == .agreed || self == .started }
+}
+
+/// An agreed collaboration between a question and an offer (koppeling).
+public struct Match: Sendable, Hashable {
+    public let id: String
+    public var status: MatchStatus
+    public let proposal: String
+    public let question: String
+    public let offer: String
+    public let agreedMs: Int64
+    /// How many students work on it, once started.
+    public var students: Int?
+    /// The date the team started.
+    public var startedOn: String?
+    /// The outcome recorded for it.
+    public var outcome: String?
+    public var closingReason: String?
+    public var version: Int
+
+    /// The match as JSON for replies.
+    public var json: JSONValue {
+        [
+            "id": .string(id), "status": .string(status.rawValue), "proposal": .string(proposal), "question": .string(question),
+            "offer": .string(offer), "agreedAt": .integer(agreedMs), "students": students.map { .integer(Int64($0)) } ?? .null,
+            "startedOn": startedOn.map { .string($0) } ?? .null, "outcome": outcome.map { .string($0) } ?? .null,
+            "closingReason": closingReason.map { .string($0) } ?? .null, "version": .integer(Int64(version)),
+        ]
+    }
+}
+
+/// Who may see a deliverable: everyone, the programme's people, or everyone after a date.
+public enum Visibility: String, Sendable, Hashable, CaseIterable {
+    case `public`, `internal`, embargo
+}
+
+/// Something a match produced: a report, an advice, a prototype, ...
+public struct Deliverable: Sendable, Hashable {
+    public static let kinds = ["report", "advice", "prototype", "design", "dataset", "event", "video", "other"]
+
+    public let kind: String
+    public let title: String
+    public let uri: String?
+    public let visibility: Visibility
+    /// The date from which an embargoed deliverable is public.
+    public let embargoUntil: String?
+
+    public init(kind: String, title: String, uri: String?, visibility: Visibility, embargoUntil: String?) {
+        self.kind = kind
+        self.title = title
+        self.uri = uri
+        self.visibility = visibility
+        self.embargoUntil = embargoUntil
+    }
+
+    /// Whether a reader outside the programme may see it on `date` (an ISO date).
+    public func isPublic(on date: String) -> Bool {
+        switch visibility {
+        case .public: return true
+        case .internal: return false
+        case .embargo: return embargoUntil.map { $0 <= date } ?? false
+        }
+    }
+
+    public var json: JSONValue {
+        [
+            "kind": .string(kind), "title": .string(title), "uri": uri.map { .string($0) } ?? .null,
+            "visibility": .string(visibility.rawValue), "embargoUntil": embargoUntil.map { .string($0) } ?? .null,
+        ]
+    }
+
+    init?(json: JSONValue) {
+        guard let kind = json["kind"]?.stringValue, let title = json["title"]?.stringValue,
+            let visibility = json["visibility"]?.stringValue.flatMap(Visibility.init(rawValue:))
+        else { return nil }
+        self.init(kind: kind, title: title, uri: json["uri"]?.stringValue, visibility: visibility, embargoUntil: json["embargoUntil"]?.stringValue)
+    }
+}
+
+/// How both sides rated the collaboration, 1 to 5.
+public struct Ratings: Sendable, Hashable {
+    public var requester: Int?
+    public var education: Int?
+
+    public init(requester: Int?, education: Int?) {
+        self.requester = requester
+        self.education = education
+    }
+
+    public var json: JSONValue {
+        ["requester": requester.map { .integer(Int64($0)) } ?? .null, "education": education.map { .integer(Int64($0)) } ?? .null]
+    }
+}
+
+/// Whether the requester used what a match delivered, asked months later.
+public enum FollowUpUse: String, Sendable, Hashable, CaseIterable {
+    case yes, partly, no
+}
+
+/// The follow-up check of an outcome, once recorded.
+public struct FollowUpCheck: Sendable, Hashable {
+    public let used: FollowUpUse
+    public let note: String?
+    public let recordedMs: Int64
+}
+
+/// What a match delivered (opbrengst): the documentation the programme exists to keep.
+public struct Outcome: Sendable, Hashable {
+    public let id: String
+    public let match: String
+    public let question: String
+    public let offer: String
+    public var summary: String
+    public var deliverables: [Deliverable]
+    public var students: Int?
+    public var hours: Int?
+    public var competences: [String]
+    public var ratings: Ratings
+    public var impact: String?
+    /// The follow-up questions it raised (new questions, linked back to it).
+    public let followUps: [String]
+    public let recordedMs: Int64
+    /// The date its follow-up check falls due.
+    public let followUpDue: String
+    public var followUp: FollowUpCheck?
+    public var version: Int
+
+    /// The outcome as JSON; `OutcomeRecorded` stores it without `version` and `followUp`.
+    public var json: JSONValue {
+        [
+            "id": .string(id), "match": .string(match), "question": .string(question), "offer": .string(offer),
+            "summary": .string(summary), "deliverables": .array(deliverables.map(\.json)),
+            "students": students.map { .integer(Int64($0)) } ?? .null, "hours": hours.map { .integer(Int64($0)) } ?? .null,
+            "competences": .array(competences.map { .string($0) }), "ratings": ratings.json, "impact": impact.map { .string($0) } ?? .null,
+            "followUps": .array(followUps.map { .string($0) }), "recordedAt": .integer(recordedMs), "followUpDue": .string(followUpDue),
+            "followUp": followUp.map { check in
+                ["used": .string(check.used.rawValue), "note": check.note.map { .string($0) } ?? .null, "recordedAt": .integer(check.recordedMs)]
+            } ?? .null,
+            "version": .integer(Int64(version)),
+        ]
+    }
+
+    init?(json data: JSONValue) {
+        guard let id = data["id"]?.stringValue, let match = data["match"]?.stringValue, let question = data["question"]?.stringValue,
+            let offer = data["offer"]?.stringValue, let summary = data["summary"]?.stringValue,
+            let recorded = data["recordedAt"]?.integerValue, let due = data["followUpDue"]?.stringValue
+        else { return nil }
+        self.init(
+            id: id, match: match, question: question, offer: offer, summary: summary,
+            deliverables: (data["deliverables"]?.arrayValue ?? []).compactMap(Deliverable.init(json:)),
+            students: data["students"]?.integerValue.map { Int($0) }, hours: data["hours"]?.integerValue.map { Int($0) },
+            competences: (data["competences"]?.arrayValue ?? []).compactMap(\.stringValue),
+            ratings: Ratings(requester: data["ratings"]?["requester"]?.integerValue.map { Int($0) },
+                             education: data["ratings"]?["education"]?.integerValue.map { Int($0) }),
+            impact: data["impact"]?.stringValue, followUps: (data["followUps"]?.arrayValue ?? []).compactMap(\.stringValue),
+            recordedMs: recorded, followUpDue: due, followUp: nil, version: 1)
+    }
+
+    public init(
+        id: String, match: String, question: String, offer: String, summary: String, deliverables: [Deliverable], students: Int?,
+        hours: Int?, competences: [String], ratings: Ratings, impact: String?, followUps: [String], recordedMs: Int64,
+        followUpDue: String, followUp: FollowUpCheck?, version: Int
+    ) {
+        self.id = id
+        self.match = match
+        self.question = question
+        self.offer = offer
+        self.summary = summary
+        self.deliverables = deliverables
+        self.students = students
+        self.hours = hours
+        self.competences = competences
+        self.ratings = ratings
+        self.impact = impact
+        self.followUps = followUps
+        self.recordedMs = recordedMs
+        self.followUpDue = followUpDue
+        self.followUp = followUp
+        self.version = version
+    }
+}
+
+/// A new question drafted in an outcome (`followUps`): it inherits the requester and, unless given, the
+/// neighbourhood of the question the outcome answered.
+public struct QuestionDraft: Sendable, Hashable {
+    public var title: String
+    public var description: String
+    public var neighbourhood: String?
+    public var themes: [String]?
+    public var disciplines: [String]?
+    public var levels: [String]?
+
+    public init(title: String, description: String, neighbourhood: String? = nil, themes: [String]? = nil, disciplines: [String]? = nil, levels: [String]? = nil) {
+        self.title = title
+        self.description = description
+        self.neighbourhood = neighbourhood
+        self.themes = themes
+        self.disciplines = disciplines
+        self.levels = levels
+    }
+}
+
+/// `outcome.record`'s and `outcome.revise`'s content: for a revision, only the fields given change.
+public struct OutcomeContent: Sendable, Hashable {
+    public var summary: String?
+    public var deliverables: [Deliverable]?
+    public var students: Int?
+    public var hours: Int?
+    public var competences: [String]?
+    public var ratings: Ratings?
+    public var impact: String?
+
+    public init(summary: String? = nil, deliverables: [Deliverable]? = nil, students: Int? = nil, hours: Int? = nil,
+                competences: [String]? = nil, ratings: Ratings? = nil, impact: String? = nil) {
+        self.summary = summary
+        self.deliverables = deliverables
+        self.students = students
+        self.hours = hours
+        self.competences = competences
+        self.ratings = ratings
+        self.impact = impact
+    }
+}
+
+/// Limits on proposals, matches and outcomes; each bounds what every replay and every view carries.
+public enum CollaborationLimits {
+    public static let noteBytesMax = 2_000
+    public static let summaryBytesMax = 10_000
+    public static let deliverablesMax = 50
+    public static let uriBytesMax = 2_000
+    public static let competencesMax = 30
+    public static let competenceBytesMax = 100
+    public static let followUpsMax = 10
+    public static let studentsMax = 500
+    public static let hoursMax = 100_000
+}
+
+/// Ids as the programme hands them out (`Q-0001`).
+public enum EntityID {
+    /// Whether `left` was handed out before `right` (`Q-9999` before `Q-10000`).
+    public static func precedes(_ left: String, _ right: String) -> Bool {
+        left.count == right.count ? left < right : left.count < right.count
+    }
+}
+
+/// Calendar arithmetic on UTC dates, without Foundation's clock: what the decider needs to turn an
+/// event time into a due date.
+public enum CivilDate {
+    /// The UTC date (`2026-11-29`) of a time in milliseconds since 1970.
+    public static func date(milliseconds: Int64) -> String {
+        let days = Int(milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000)
+        let (year, month, day) = civil(daysSinceEpoch: days)
+        return format(year, month, day)
+    }
+
+    /// `date` plus `months` calendar months; the day is clamped to the month's length (31 Aug + 6 months = 28/29 Feb).
+    public static func adding(months: Int, to date: String) -> String {
+        let parts = date.split(separator: "-").compactMap { Int($0) }
+        precondition(parts.count == 3, "adding(months:to:) takes an ISO date")
+        let total = parts[0] * 12 + (parts[1] - 1) + months
+        let year = total / 12
+        let month = total % 12 + 1
+        return format(year, month, min(parts[2], daysIn(year: year, month: month)))
+    }
+
+    /// `date` plus `days` days.
+    public static func adding(days: Int, to date: String) -> String {
+        let parts = date.split(separator: "-").compactMap { Int($0) }
+        precondition(parts.count == 3, "adding(days:to:) takes an ISO date")
+        let (year, month, day) = civil(daysSinceEpoch: daysSinceEpoch(parts[0], parts[1], parts[2]) + days)
+        return format(year, month, day)
+    }
+
+    static func daysIn(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Howard Hinnant's days-from-civil.
+    static func daysSinceEpoch(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// Howard Hinnant's civil-from-days.
+    static func civil(daysSinceEpoch days: Int) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthPart = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthPart + 2) / 5 + 1
+        let month = monthPart < 10 ? monthPart + 3 : monthPart - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func format(_ year: Int, _ month: Int, _ day: Int) -> String {
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+}

@@ -1,0 +1,337 @@
+import LMDSJSON
+
+/// The collaboration half of the decider: proposals and consent, matches, outcomes and follow-up checks.
+/// Everything a command causes is decided here and appended in one atomic append: the second consent
+/// accepts the proposal, agrees the match, marks the question matched and the offer full when its
+/// capacity is used, all at once.
+enum CollaborationDecider {
+    static func decide(
+        _ command: Command, state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer, policy: DomainPolicy
+    ) throws(DomainError) -> Decision {
+        switch command {
+        case .createProposal(let questionID, let offerID, let note):
+            guard issuer.isStaff else { throw DomainError(.forbidden, "only coordinators propose matches") }
+            guard let question = state.questions[questionID] else { throw .notFound(questionID) }
+            guard let offer = state.offers[offerID] else { throw .notFound(offerID) }
+            guard question.status == .open || question.status == .matched else {
+                throw DomainError(.conflict, "\(questionID) is \(question.status.rawValue): only an open or matched question can be proposed",
+                                  state: question.status.rawValue)
+            }
+            guard offer.status == .published else {
+                throw DomainError(.conflict, "\(offerID) is \(offer.status.rawValue): it takes no proposals", state: offer.status.rawValue)
+            }
+            if let note { try Decider.checkText("note", note, bytesMax: CollaborationLimits.noteBytesMax) }
+            if let pending = state.proposals.values.first(where: { $0.question == questionID && $0.offer == offerID && $0.status == .proposed }) {
+                throw DomainError(.conflict, "\(pending.id) already proposes \(questionID) to \(offerID)", state: "proposed")
+            }
+            if let open = state.matches.values.first(where: { $0.question == questionID && $0.offer == offerID && $0.status.isOpen }) {
+                throw DomainError(.conflict, "\(open.id) already matches \(questionID) with \(offerID)", state: open.status.rawValue)
+            }
+            let proposal = Proposal(
+                id: state.nextProposalID, status: .proposed, question: questionID, offer: offerID, note: note, createdMs: nowMs,
+                expiresMs: nowMs + policy.proposalExpiryMs, consents: [], declinedBy: nil, closingReason: nil, match: nil, version: 1)
+            return decision([.proposalCreated(proposal)], entityID: proposal.id)
+
+        case .acceptProposal(let id, let side, let expectedVersion):
+            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "accepted")
+            try checkMaySpeak(for: side, proposal: proposal, state: state, issuer: issuer)
+            guard !proposal.consents.contains(side) else {
+                throw DomainError(.conflict, "\(id) was already accepted by the \(side.rawValue) side", state: "proposed")
+            }
+            var events: [CollaborationEvent] = [.proposalConsented(id: id, side: side)]
+            if proposal.consents.union([side]) == Set(ConsentSide.allCases) {
+                // Both sides agree: the match is agreed in the same append, if the question and offer still allow it.
+                let question = state.questions[proposal.question]!
+                let offer = state.offers[proposal.offer]!
+                guard question.status == .open || question.status == .matched else {
+                    throw DomainError(.conflict, "\(question.id) is \(question.status.rawValue): it can no longer be matched", state: question.status.rawValue)
+                }
+                guard offer.status == .published else {
+                    throw DomainError(.conflict, "\(offer.id) is \(offer.status.rawValue): it takes no more questions", state: offer.status.rawValue)
+                }
+                let match = Match(
+                    id: state.nextMatchID, status: .agreed, proposal: id, question: question.id, offer: offer.id, agreedMs: nowMs,
+                    students: nil, startedOn: nil, outcome: nil, closingReason: nil, version: 1)
+                events += [.proposalAccepted(id: id, match: match.id), .matchAgreed(match)]
+                return decision(settled(events, state: state, questions: [question.id], offers: [offer.id]), entityID: id)
+            }
+            return decision(events, entityID: id)
+
+        case .declineProposal(let id, let side, let reason, let expectedVersion):
+            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "declined")
+            try checkMaySpeak(for: side, proposal: proposal, state: state, issuer: issuer)
+            try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
+            return decision([.proposalDeclined(id: id, side: side, reason: reason)], entityID: id)
+
+        case .withdrawProposal(let id, let reason, let expectedVersion):
+            guard issuer.isStaff else { throw DomainError(.forbidden, "only coordinators withdraw proposals") }
+            _ = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "withdrawn")
+            try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
+            return decision([.proposalWithdrawn(id: id, reason: reason)], entityID: id)
+
+        case .expireProposals:
+            let due = state.proposals.values.filter { $0.status == .proposed && $0.expiresMs <= nowMs }
+                .sorted { EntityID.precedes($0.id, $1.id) }
+            return decision(due.map { .proposalExpired(id: $0.id) }, entityID: due.first?.id ?? "")
+
+        case .startMatch(let id, let students, let startedOn, let expectedVersion):
+            let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
+            guard match.status == .agreed else { throw .wrongState(id, "started", state: match.status.rawValue) }
+            guard (1...CollaborationLimits.studentsMax).contains(students) else {
+                throw .validation("students", "must be 1 to \(CollaborationLimits.studentsMax)")
+            }
+            guard DateWindow.isDate(startedOn) else { throw .validation("startedOn", "expected a date like 2027-02-03") }
+            return decision([.matchStarted(id: id, students: students, startedOn: startedOn)], entityID: id)
+
+        case .cancelMatch(let id, let reason, let expectedVersion):
+            let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
+            guard match.status.isOpen else { throw .wrongState(id, "cancelled", state: match.status.rawValue) }
+            try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
+            return decision(settled([.matchCancelled(id: id, reason: reason)], state: state, questions: [match.question], offers: [match.offer]),
+                            entityID: id)
+
+        case .closeMatch(let id, let note, let expectedVersion):
+            let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
+            guard match.status == .delivered else {
+                throw DomainError(.conflict, "\(id) is \(match.status.rawValue): only a delivered match (outcome recorded) can be closed",
+                                  state: match.status.rawValue)
+            }
+            if let note { try Decider.checkText("note", note, bytesMax: CollaborationLimits.noteBytesMax) }
+            return decision([.matchClosed(id: id, note: note)], entityID: id)
+
+        case .recordOutcome(let matchID, let content, let drafts):
+            let match = try existingMatch(matchID, state: state, expectedVersion: nil, issuer: issuer)
+            guard match.status == .started else {
+                throw DomainError(.conflict, "\(matchID) is \(match.status.rawValue): an outcome is recorded for a started match",
+                                  state: match.status.rawValue)
+            }
+            guard let summary = content.summary else { throw .validation("summary", "required") }
+            try checkContent(content)
+            guard drafts.count <= CollaborationLimits.followUpsMax else {
+                throw .validation("followUps", "at most \(CollaborationLimits.followUpsMax) follow-up questions")
+            }
+            let question = state.questions[match.question]!
+            let outcomeID = state.nextOutcomeID
+            // Follow-up drafts become new questions, numbered after those that exist, linked to the outcome.
+            var followUps: [Question] = []
+            for (index, draft) in drafts.enumerated() {
+                followUps.append(try followUpQuestion(
+                    draft, field: "followUps[\(index)]", id: DomainState.format("Q", state.questionCount + index + 1), from: question,
+                    outcome: outcomeID, taxonomy: taxonomy, nowMs: nowMs))
+            }
+            let recordedDate = CivilDate.date(milliseconds: nowMs)
+            let outcome = Outcome(
+                id: outcomeID, match: matchID, question: match.question, offer: match.offer, summary: summary,
+                deliverables: content.deliverables ?? [], students: content.students ?? match.students, hours: content.hours,
+                competences: content.competences ?? [], ratings: content.ratings ?? Ratings(requester: nil, education: nil),
+                impact: content.impact, followUps: followUps.map(\.id), recordedMs: nowMs,
+                followUpDue: CivilDate.adding(months: policy.followUpMonths, to: recordedDate), followUp: nil, version: 1)
+            let events = settled([.outcomeRecorded(outcome), .matchDelivered(id: matchID, outcome: outcomeID)], state: state,
+                                 questions: [match.question], offers: [match.offer])
+            return Decision(
+                events: events.map(DomainEvent.collaboration) + followUps.map(DomainEvent.questionSubmitted), personalData: [:],
+                entityID: outcomeID)
+
+        case .reviseOutcome(let id, let content, let expectedVersion):
+            guard let outcome = state.outcomes[id] else { throw .notFound(id) }
+            _ = try existingMatch(outcome.match, state: state, expectedVersion: nil, issuer: issuer)
+            if let expectedVersion, expectedVersion != outcome.version {
+                throw DomainError(.conflict, "\(id) is at version \(outcome.version), not \(expectedVersion)", state: "recorded")
+            }
+            try checkContent(content)
+            var changes: [String: JSONValue] = [:]
+            if let summary = content.summary { changes["summary"] = .string(summary) }
+            if let deliverables = content.deliverables { changes["deliverables"] = .array(deliverables.map(\.json)) }
+            if let students = content.students { changes["students"] = .integer(Int64(students)) }
+            if let hours = content.hours { changes["hours"] = .integer(Int64(hours)) }
+            if let competences = content.competences { changes["competences"] = .array(competences.map { .string($0) }) }
+            if let ratings = content.ratings { changes["ratings"] = ratings.json }
+            if let impact = content.impact { changes["impact"] = .string(impact) }
+            guard !changes.isEmpty else { throw .validation("params", "nothing to revise: give at least one field") }
+            return decision([.outcomeRevised(id: id, changes: .object(changes))], entityID: id)
+
+        case .recordFollowUp(let outcomeID, let used, let note):
+            guard issuer.isStaff else { throw DomainError(.forbidden, "only coordinators record follow-up checks") }
+            guard let outcome = state.outcomes[outcomeID] else { throw .notFound(outcomeID) }
+            guard outcome.followUp == nil else {
+                throw DomainError(.conflict, "\(outcomeID)'s follow-up check was already recorded", state: "followed-up")
+            }
+            if let note { try Decider.checkText("note", note, bytesMax: CollaborationLimits.noteBytesMax) }
+            return decision([.followUpRecorded(outcome: outcomeID, used: used, note: note, recordedMs: nowMs)], entityID: outcomeID)
+
+        default:
+            preconditionFailure("CollaborationDecider handles collaboration commands only")
+        }
+    }
+
+    static func decision(_ events: [CollaborationEvent], entityID: String) -> Decision {
+        Decision(events: events.map(DomainEvent.collaboration), personalData: [:], entityID: entityID)
+    }
+
+    /// `events` followed by what they imply for the given questions and offers: a question with an open
+    /// match becomes matched; one left without open matches completes (if any was delivered) or reopens;
+    /// an offer whose open matches reach its capacity is full, and reopens when a place frees up.
+    static func settled(_ events: [CollaborationEvent], state: DomainState, questions: Set<String>, offers: Set<String>) -> [CollaborationEvent] {
+        var next = state
+        for event in events { next.apply(event) }
+        var implied: [CollaborationEvent] = []
+        for id in questions.sorted() {
+            guard let question = next.questions[id] else { continue }
+            let matches = next.matches.values.filter { $0.question == id }
+            let open = matches.filter(\.status.isOpen).sorted { EntityID.precedes($0.id, $1.id) }
+            switch question.status {
+            case .open:
+                if let first = open.first { implied.append(.questionMatched(id: id, match: first.id)) }
+            case .matched where open.isEmpty:
+                let delivered = matches.contains { $0.status == .delivered || $0.status == .closed }
+                implied.append(delivered ? .questionCompleted(id: id) : .questionReopened(id: id))
+            default:
+                break
+            }
+        }
+        for id in offers.sorted() {
+            guard let offer = next.offers[id] else { continue }
+            let used = next.matches.values.filter { $0.offer == id && $0.status.isOpen }.count
+            if offer.status == .published && used >= offer.capacity { implied.append(.offerFilled(id: id)) }
+            if offer.status == .full && used < offer.capacity { implied.append(.offerReopened(id: id)) }
+        }
+        return events + implied
+    }
+
+    /// What ending a question or an offer does to its collaborations: pending proposals are withdrawn and,
+    /// when `cancelMatches`, open matches cancelled, after which the other side is settled.
+    static func windDown(
+        question: String? = nil, offer: String? = nil, reason: String, cancelMatches: Bool, after primary: DomainEvent, state: DomainState
+    ) -> [DomainEvent] {
+        func concerns(_ questionID: String, _ offerID: String) -> Bool { questionID == question || offerID == offer }
+        var events: [CollaborationEvent] = []
+        for proposal in state.proposals.values.sorted(by: { EntityID.precedes($0.id, $1.id) })
+        where proposal.status == .proposed && concerns(proposal.question, proposal.offer) {
+            events.append(.proposalWithdrawn(id: proposal.id, reason: reason))
+        }
+        var questions = Set<String>()
+        var offers = Set<String>()
+        if cancelMatches {
+            for match in state.matches.values.sorted(by: { EntityID.precedes($0.id, $1.id) })
+            where match.status.isOpen && concerns(match.question, match.offer) {
+                events.append(.matchCancelled(id: match.id, reason: reason))
+                questions.insert(match.question)
+                offers.insert(match.offer)
+            }
+        }
+        var next = state
+        next.apply(primary)
+        return [primary] + settled(events, state: next, questions: questions, offers: offers).map(DomainEvent.collaboration)
+    }
+
+    static func pendingProposal(_ id: String, state: DomainState, expectedVersion: Int?, action: String) throws(DomainError) -> Proposal {
+        guard let proposal = state.proposals[id] else { throw .notFound(id) }
+        if let expectedVersion, expectedVersion != proposal.version {
+            throw DomainError(.conflict, "\(id) is at version \(proposal.version), not \(expectedVersion)", state: proposal.status.rawValue)
+        }
+        guard proposal.status == .proposed else { throw .wrongState(id, action, state: proposal.status.rawValue) }
+        return proposal
+    }
+
+    /// Coordinators speak for both sides (they record the requester's consent); an educator only for the
+    /// education side of an offer of their own institution.
+    static func checkMaySpeak(for side: ConsentSide, proposal: Proposal, state: DomainState, issuer: CommandIssuer) throws(DomainError) {
+        if issuer.isStaff { return }
+        let institution = state.offers[proposal.offer]?.institution ?? ""
+        guard side == .education, issuer.mayManageOffers(of: institution) else {
+            throw DomainError(.forbidden, "an educator of \(issuer.institution ?? "no institution") may not answer for the \(side.rawValue) side of \(proposal.id)")
+        }
+    }
+
+    static func existingMatch(_ id: String, state: DomainState, expectedVersion: Int?, issuer: CommandIssuer) throws(DomainError) -> Match {
+        guard let match = state.matches[id] else { throw .notFound(id) }
+        let institution = state.offers[match.offer]?.institution ?? ""
+        guard issuer.mayManageOffers(of: institution) else {
+            throw DomainError(.forbidden, "an educator of \(issuer.institution ?? "no institution") may not change matches of \(institution)")
+        }
+        if let expectedVersion, expectedVersion != match.version {
+            throw DomainError(.conflict, "\(id) is at version \(match.version), not \(expectedVersion)", state: match.status.rawValue)
+        }
+        return match
+    }
+
+    static func checkContent(_ content: OutcomeContent) throws(DomainError) {
+        if let summary = content.summary { try Decider.checkText("summary", summary, bytesMax: CollaborationLimits.summaryBytesMax) }
+        if let deliverables = content.deliverables {
+            guard deliverables.count <= CollaborationLimits.deliverablesMax else {
+                throw .validation("deliverables", "at most \(CollaborationLimits.deliverablesMax) entries")
+            }
+            for (index, deliverable) in deliverables.enumerated() {
+                let field = "deliverables[\(index)]"
+                guard Deliverable.kinds.contains(deliverable.kind) else {
+                    throw .validation("\(field).kind", "must be one of \(Deliverable.kinds.joined(separator: ", "))")
+                }
+                try Decider.checkText("\(field).title", deliverable.title, bytesMax: QuestionLimits.titleBytesMax)
+                if let uri = deliverable.uri { try Decider.checkText("\(field).uri", uri, bytesMax: CollaborationLimits.uriBytesMax) }
+                switch (deliverable.visibility, deliverable.embargoUntil) {
+                case (.embargo, nil): throw .validation("\(field).embargoUntil", "required for an embargoed deliverable")
+                case (.embargo, let date?) where !DateWindow.isDate(date): throw .validation("\(field).embargoUntil", "expected a date like 2027-09-01")
+                case (.public, _?), (.internal, _?): throw .validation("\(field).embargoUntil", "only an embargoed deliverable has one")
+                default: break
+                }
+            }
+        }
+        if let students = content.students, !(0...CollaborationLimits.studentsMax).contains(students) {
+            throw .validation("students", "must be 0 to \(CollaborationLimits.studentsMax)")
+        }
+        if let hours = content.hours, !(0...CollaborationLimits.hoursMax).contains(hours) {
+            throw .validation("hours", "must be 0 to \(CollaborationLimits.hoursMax)")
+        }
+        if let competences = content.competences {
+            guard competences.count <= CollaborationLimits.competencesMax else {
+                throw .validation("competences", "at most \(CollaborationLimits.competencesMax) entries")
+            }
+            for (index, competence) in competences.enumerated() {
+                try Decider.checkText("competences[\(index)]", competence, bytesMax: CollaborationLimits.competenceBytesMax)
+            }
+        }
+        if let ratings = content.ratings {
+            for (field, value) in [("ratings.requester", ratings.requester), ("ratings.education", ratings.education)] {
+                if let value, !(1...5).contains(value) { throw .validation(field, "must be 1 to 5") }
+            }
+        }
+        if let impact = content.impact { try Decider.checkText("impact", impact, bytesMax: CollaborationLimits.summaryBytesMax) }
+    }
+
+    static func followUpQuestion(
+        _ draft: QuestionDraft, field: String, id: String, from question: Question, outcome: String, taxonomy: Taxonomy, nowMs: Int64
+    ) throws(DomainError) -> Question {
+        func prefixed(_ error: DomainError) -> DomainError {
+            guard let inner = error.field else { return error }
+            return .validation("\(field).\(inner)", String(error.message.dropFirst(inner.count + 2)))
+        }
+        do throws(DomainError) {
+            try Decider.checkText("title", draft.title, bytesMax: QuestionLimits.titleBytesMax)
+            try Decider.checkText("description", draft.description, bytesMax: QuestionLimits.descriptionBytesMax)
+            var place = question.neighbourhood
+            if let neighbourhood = draft.neighbourhood {
+                guard let found = taxonomy.place(neighbourhood) else {
+                    throw DomainError.validation("neighbourhood", "\"\(neighbourhood)\" is not a district or wijk of \(taxonomy.cityLabel)")
+                }
+                place = found
+            }
+            let themes = try draft.themes.map { list throws(DomainError) in try Decider.checkList("themes", list, known: taxonomy.themes.map(\.id)) }
+            let disciplines = try draft.disciplines.map { list throws(DomainError) in
+                try Decider.checkList("disciplines", list, known: taxonomy.disciplines.map(\.id))
+            }
+            let levels = try draft.levels.map { list throws(DomainError) in try Decider.checkList("levels", list, known: taxonomy.levels.map(\.id)) }
+            return Question(
+                id: id, status: .submitted, title: draft.title, description: draft.description, requester: question.requester,
+                neighbourhood: place, themes: themes ?? question.themes, disciplines: disciplines ?? question.disciplines,
+                levels: levels ?? question.levels, window: nil, size: question.size, submittedMs: nowMs, closingReason: nil,
+                referredTo: nil, version: 1, followUpOf: outcome)
+        } catch {
+            throw prefixed(error)
+        }
+    }
+}
+
+extension CommandIssuer {
+    /// Coordinators and admins: they broker matches and speak for requesters.
+    public var isStaff: Bool { role == "coordinator" || role == "admin" }
+}
