@@ -85,7 +85,9 @@ public struct LMDSCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Status.self, Ping.self, Call.self, Events.self, Audit.self, Backup.self, Taxonomy.self,
-            Question.self, Questions.self, Offer.self, Offers.self, Show.self, History.self, Erase.self,
+            Question.self, Questions.self, Offer.self, Offers.self, Propose.self, Accept.self, Decline.self, ProposalGroup.self,
+            Proposals.self, Start.self, MatchGroup.self, Matches.self, OutcomeGroup.self, Outcomes.self, Followups.self,
+            FollowupGroup.self, Show.self, History.self, Erase.self,
         ])
 
     public init() {}

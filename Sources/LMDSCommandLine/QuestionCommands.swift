@@ -38,6 +38,10 @@ func printWrite(_ result: JSONValue, global: GlobalOptions) {
     if let version = result["version"]?.integerValue { details.append("version \(version)") }
     if let position = result["position"]?.integerValue { details.append("log position \(position)") }
     if !details.isEmpty { text += " (" + details.joined(separator: ", ") + ")" }
+    if let match = result["match"]?.stringValue { text += "; match \(match)" }
+    let followUps = (result["followUps"]?.arrayValue ?? []).compactMap(\.stringValue)
+    if !followUps.isEmpty { text += "; new follow-up questions \(followUps.joined(separator: ", "))" }
+    if let due = result["followUpDue"]?.stringValue, result["status"]?.stringValue == "recorded" { text += "; follow-up check due \(due)" }
     print(text)
 }
 
@@ -198,6 +202,8 @@ extension LMDSCommand {
         @Option var theme: String?
         @Option var discipline: String?
         @Option var level: String?
+        @Option(help: "Proposed or matched to an offer of this institution.") var institution: String?
+        @Option(help: "A date inside the question's window, or the period of an offer it was proposed to.") var period: String?
         @Option(help: "Words that must all appear in title or description (case and accents ignored).") var text: String?
         @Option var limit: Int = 50
         @Option(help: "Continue after this id (the `next` of the previous page).") var cursor: String?
@@ -206,7 +212,7 @@ extension LMDSCommand {
         func run() throws {
             var params: [String: JSONValue] = ["limit": .integer(Int64(limit))]
             for (key, value) in [("status", status), ("neighbourhood", neighbourhood), ("theme", theme), ("discipline", discipline),
-                                 ("level", level), ("text", text), ("cursor", cursor)] {
+                                 ("level", level), ("institution", institution), ("period", period), ("text", text), ("cursor", cursor)] {
                 if let value { params[key] = .string(value) }
             }
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
@@ -227,9 +233,10 @@ extension LMDSCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one question (Q-...), offer (O-...) or contact (C-...) in full.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one question (Q-), offer (O-), proposal (P-), match (M-), outcome (R-) or contact (C-) in full.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Q-0001, O-0001 or C-0001.") var id: String
+        @Argument(help: "Q-0001, O-0001, P-0001, M-0001, R-0001 or C-0001.") var id: String
         @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: as it was then.") var asOf: String?
 
         func run() throws {
@@ -242,9 +249,13 @@ extension LMDSCommand {
             }
             var params: [String: JSONValue] = ["id": .string(id)]
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
-            if id.hasPrefix("O-") {
-                let offer = try global.call("offer.get", .object(params))
-                return global.json ? global.printJSON(offer) : printOffer(offer)
+            let printers: [(prefix: String, method: String, print: (JSONValue) -> Void)] = [
+                ("O-", "offer.get", printOffer), ("P-", "proposal.get", printProposal), ("M-", "match.get", printMatch),
+                ("R-", "outcome.get", printOutcome),
+            ]
+            if let printer = printers.first(where: { id.hasPrefix($0.prefix) }) {
+                let entity = try global.call(printer.method, .object(params))
+                return global.json ? global.printJSON(entity) : printer.print(entity)
             }
             let question = try global.call("question.get", .object(params))
             if global.json { return global.printJSON(question) }
@@ -269,6 +280,7 @@ extension LMDSCommand {
             if let window = question["window"], !window.isNull { rows.append(("window", "\(describe(window["from"])) to \(describe(window["to"]))")) }
             if let reason = question["closingReason"]?.stringValue { rows.append(("reason", reason)) }
             if let referred = question["referredTo"]?.stringValue { rows.append(("referred to", referred)) }
+            if let outcome = question["followUpOf"]?.stringValue { rows.append(("follow-up of", outcome)) }
             print(TextTable.keyValue(rows))
             print()
             print(describe(question["description"]))
