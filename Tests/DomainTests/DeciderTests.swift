@@ -185,9 +185,11 @@ import Testing
         for round in 0..<30 {
             var live = DomainState()
             var stored: [(String, JSONValue)] = []
-            for _ in 0..<40 {
+            for step in 0..<80 {
                 let command = Self.randomCommand(state: live, taxonomy: taxonomy, using: &generator)
-                guard let decision = try? Decider.decide(command, state: live, taxonomy: taxonomy, nowMs: DeciderTests.now) else { continue }
+                // Time moves on a day per step, so that proposals expire now and then.
+                let nowMs = DeciderTests.now + Int64(step) * 86_400_000
+                guard let decision = try? Decider.decide(command, state: live, taxonomy: taxonomy, nowMs: nowMs) else { continue }
                 for event in decision.events {
                     live.apply(event)
                     stored.append((event.type, try JSONParser.parse(JSONWriter.canonicalBytes(event.data))))
@@ -202,7 +204,22 @@ import Testing
     static func randomCommand(state: DomainState, taxonomy: Taxonomy, using generator: inout SeededGenerator) -> Command {
         let ids = state.questions.keys.sorted()
         let id = ids.isEmpty ? "Q-0001" : ids[Int.random(in: 0..<ids.count, using: &generator)]
-        switch Int.random(in: 0..<8, using: &generator) {
+        func pick(_ prefix: String, _ count: Int) -> String { prefix + "-" + String(format: "%04d", Int.random(in: 1...max(1, count), using: &generator)) }
+        let side: ConsentSide = Bool.random(using: &generator) ? .requester : .education
+        switch Int.random(in: 0..<22, using: &generator) {
+        case 8: return OfferDeciderTests.publish(capacity: Int.random(in: 1...3, using: &generator))
+        case 9, 10: return .createProposal(question: pick("Q", state.questionCount), offer: pick("O", state.offerCount), note: nil)
+        case 11, 12, 13: return .acceptProposal(id: pick("P", state.proposalCount), side: side, expectedVersion: nil)
+        case 14: return .declineProposal(id: pick("P", state.proposalCount), side: side, reason: "past niet", expectedVersion: nil)
+        case 15: return .expireProposals
+        case 16: return .startMatch(id: pick("M", state.matchCount), students: 4, startedOn: "2027-02-08", expectedVersion: nil)
+        case 17: return .cancelMatch(id: pick("M", state.matchCount), reason: "team gestopt", expectedVersion: nil)
+        case 18:
+            let drafts = Bool.random(using: &generator) ? [QuestionDraft(title: "Vervolgvraag", description: "Wat nu?")] : []
+            return .recordOutcome(match: pick("M", state.matchCount), content: CollaborationDeciderTests.content, followUps: drafts)
+        case 19: return .closeMatch(id: pick("M", state.matchCount), note: nil, expectedVersion: nil)
+        case 20: return .recordFollowUp(outcome: pick("R", state.outcomeCount), used: .partly, note: "deels")
+        case 21: return .withdrawOffer(id: pick("O", state.offerCount), reason: "vervalt", expectedVersion: nil)
         case 0, 1:
             let district = taxonomy.districts[Int.random(in: 0..<taxonomy.districts.count, using: &generator)]
             let theme = taxonomy.themes[Int.random(in: 0..<taxonomy.themes.count, using: &generator)].id
