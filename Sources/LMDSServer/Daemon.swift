@@ -228,8 +228,17 @@ public enum Daemon {
         }
         let path = options.socketPath
         try SocketFile.prepare(path)
-        let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
-        chmod(path, 0o660)
+        // Bind under a temporary name, set the mode, then rename into place: the socket never appears at
+        // its path with another mode (a chmod after bind raced with clients, and with admins who chmod it).
+        let staging = path + ".\(getpid()).binding"
+        unlink(staging)
+        let channel = try await bootstrap.bind(unixDomainSocketPath: staging, cleanupExistingSocketFile: false).get()
+        guard chmod(staging, 0o660) == 0, rename(staging, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(staging)
+            try? await channel.close()
+            throw ConfigError("cannot put the socket in place at \(path): \(reason)")
+        }
         return channel
     }
 }

@@ -29,6 +29,27 @@ import Testing
         #expect(daemon.stderr.contains("<6>SIGTERM received"))
     }
 
+    /// The socket appears at its path only with mode 0660: it is never connectable with another mode, and a
+    /// client that changes the mode right after connecting keeps it (a chmod after bind used to race: the
+    /// educator tests saw "Permission denied" under load). Each round watches the path from before start-up.
+    @Test func socketAppearsOnlyWithItsMode() throws {
+        for round in 0..<5 {
+            let workspace = Workspace()
+            let daemon = try DaemonProcess(workspace: workspace, waitForSocket: false)
+            var modes = Set<Int>()
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                var info = stat()
+                if stat(workspace.socketPath, &info) == 0 {
+                    modes.insert(Int(info.st_mode & 0o777))
+                    if (try? daemon.call("system.ping")) != nil { break }
+                }
+            }
+            #expect(modes == [0o660], "round \(round): modes seen \(modes.map { String($0, radix: 8) })")
+            #expect(daemon.stop() == 0)
+        }
+    }
+
     /// SIGINT stops the daemon cleanly too.
     @Test func stopsOnSIGINT() throws {
         let workspace = Workspace()
