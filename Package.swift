@@ -37,15 +37,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The Leren met de Stad domain: pure (no I/O, no clock, no randomness). Taxonomy so far.
+        // The Leren met de Stad domain: pure (no I/O, no clock, no randomness).
         .target(name: "Domain", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
+        // Matching: Dutch text analysis, indexes kept current event by event, explainable scores and the
+        // best plan per period. Pure, like the domain.
+        .target(name: "Matching", dependencies: ["Domain", "LMDSJSON"], swiftSettings: strictSettings),
         // JSON-RPC 2.0 envelope, error codes, method catalogue: shared by daemon and CLI.
         .target(name: "LMDSProtocol", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
         // The daemon: NIO server on a Unix socket, authorisation, config, systemd integration.
         .target(
             name: "LMDSServer",
             dependencies: [
-                "EventLog", "LMDSProtocol", "LMDSJSON", "Domain",
+                "EventLog", "LMDSProtocol", "LMDSJSON", "Domain", "Matching",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -72,11 +75,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Benchmarks and test helpers that must be real processes.
-        .executableTarget(name: "lmds-bench", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),
+        .executableTarget(name: "lmds-bench", dependencies: ["EventLog", "LMDSJSON", "Domain", "Matching"], swiftSettings: strictSettings),
         .executableTarget(name: "lmds-crash-writer", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),
 
         .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Domain", "LMDSJSON"], exclude: ["Labelled"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDSJSON", "CLMDB"]),
         .testTarget(name: "LMDSProtocolTests", dependencies: ["LMDSProtocol", "LMDSJSON"]),
         .testTarget(

@@ -298,8 +298,23 @@ public struct OutcomeContent: Sendable, Hashable {
     }
 }
 
+/// One proposal to make: a question, an offer, and why.
+public struct ProposalRequest: Sendable, Hashable {
+    public let question: String
+    public let offer: String
+    public let note: String?
+
+    public init(question: String, offer: String, note: String?) {
+        self.question = question
+        self.offer = offer
+        self.note = note
+    }
+}
+
 /// Limits on proposals, matches and outcomes; each bounds what every replay and every view carries.
 public enum CollaborationLimits {
+    /// Proposals made in one append (a plan): bounds the transaction and the reply.
+    public static let proposalsPerAppendMax = 1_000
     public static let noteBytesMax = 2_000
     public static let summaryBytesMax = 10_000
     public static let deliverablesMax = 50
@@ -316,6 +331,12 @@ public enum EntityID {
     /// Whether `left` was handed out before `right` (`Q-9999` before `Q-10000`).
     public static func precedes(_ left: String, _ right: String) -> Bool {
         left.count == right.count ? left < right : left.count < right.count
+    }
+
+    /// The id numbered `number` with `prefix`: `Q-0001`, ... (more digits past 9999).
+    public static func make(_ prefix: String, _ number: Int) -> String {
+        let digits = String(number)
+        return prefix + "-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 }
 
@@ -345,6 +366,16 @@ public enum CivilDate {
         precondition(parts.count == 3, "adding(days:to:) takes an ISO date")
         let (year, month, day) = civil(daysSinceEpoch: daysSinceEpoch(parts[0], parts[1], parts[2]) + days)
         return format(year, month, day)
+    }
+
+    /// Days from `from` to `to` (ISO dates; negative when `to` is earlier).
+    public static func days(from: String, to: String) -> Int {
+        func number(_ date: String) -> Int {
+            let parts = date.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 3 else { return 0 }
+            return daysSinceEpoch(parts[0], parts[1], parts[2])
+        }
+        return number(to) - number(from)
     }
 
     static func daysIn(year: Int, month: Int) -> Int {

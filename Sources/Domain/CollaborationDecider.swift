@@ -32,6 +32,23 @@ enum CollaborationDecider {
                 expiresMs: nowMs + policy.proposalExpiryMs, consents: [], declinedBy: nil, closingReason: nil, match: nil, version: 1)
             return decision([.proposalCreated(proposal)], entityID: proposal.id)
 
+        case .createProposals(let requests):
+            guard !requests.isEmpty else { throw .validation("proposals", "nothing to propose") }
+            guard requests.count <= CollaborationLimits.proposalsPerAppendMax else {
+                throw .validation("proposals", "at most \(CollaborationLimits.proposalsPerAppendMax) proposals at once")
+            }
+            var next = state
+            var events: [CollaborationEvent] = []
+            for request in requests {
+                let single = try decide(.createProposal(question: request.question, offer: request.offer, note: request.note), state: next,
+                                        taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
+                for event in single.events {
+                    next.apply(event)
+                    if case .collaboration(let collaboration) = event { events.append(collaboration) }
+                }
+            }
+            return decision(events, entityID: DomainState.format("P", state.proposalCount + 1))
+
         case .acceptProposal(let id, let side, let expectedVersion):
             let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "accepted")
             try checkMaySpeak(for: side, proposal: proposal, state: state, issuer: issuer)

@@ -14,6 +14,8 @@ public enum Command: Sendable, Hashable {
     case closeOffer(id: String, reason: String?, expectedVersion: Int?)
     case withdrawOffer(id: String, reason: String, expectedVersion: Int?)
     case createProposal(question: String, offer: String, note: String?)
+    /// Several proposals at once, in one atomic append (a plan turned into proposals): all or none.
+    case createProposals([ProposalRequest])
     case acceptProposal(id: String, side: ConsentSide, expectedVersion: Int?)
     case declineProposal(id: String, side: ConsentSide, reason: String, expectedVersion: Int?)
     case withdrawProposal(id: String, reason: String, expectedVersion: Int?)
@@ -328,10 +330,7 @@ public struct DomainState: Sendable, Hashable {
     public var nextMatchID: String { Self.format("M", matchCount + 1) }
     public var nextOutcomeID: String { Self.format("R", outcomeCount + 1) }
 
-    static func format(_ prefix: String, _ number: Int) -> String {
-        let digits = String(number)
-        return prefix + "-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-    }
+    static func format(_ prefix: String, _ number: Int) -> String { EntityID.make(prefix, number) }
 
     /// Whether `contact` was handed out by some question or offer.
     public func knowsContact(_ contact: String) -> Bool {
@@ -358,7 +357,7 @@ public enum Decider {
         policy: DomainPolicy = .default
     ) throws(DomainError) -> Decision {
         switch command {
-        case .createProposal, .acceptProposal, .declineProposal, .withdrawProposal, .expireProposals, .startMatch, .cancelMatch,
+        case .createProposal, .createProposals, .acceptProposal, .declineProposal, .withdrawProposal, .expireProposals, .startMatch, .cancelMatch,
             .closeMatch, .recordOutcome, .reviseOutcome, .recordFollowUp:
             return try CollaborationDecider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         case .publishOffer, .reviseOffer, .closeOffer, .withdrawOffer:

@@ -36,6 +36,9 @@ public struct Taxonomy: Sendable, Hashable {
         public let id: String
         public let label: String
         public let levels: [String]
+        /// District ids where it prefers to work (a living lab, a standing partnership): matching favours
+        /// questions from there. Optional in the file (`"neighbourhoods": ["stevenshof"]`, districts or wijken).
+        public var preferredDistricts: [String] = []
     }
 
     /// What a neighbourhood reference resolved to.
@@ -126,7 +129,17 @@ public struct Taxonomy: Sendable, Hashable {
                 }
                 institutionLevels.append(levelID)
             }
-            institutions.append(Institution(id: id, label: try reader.label(value["label"], path + ".label"), levels: institutionLevels))
+            var institution = Institution(id: id, label: try reader.label(value["label"], path + ".label"), levels: institutionLevels)
+            if value["neighbourhoods"] != nil {
+                for (placeIndex, reference) in try reader.array(value["neighbourhoods"], path + ".neighbourhoods", nonEmpty: false).enumerated() {
+                    let placePath = "\(path).neighbourhoods[\(placeIndex)]"
+                    guard let text = reference.stringValue, let place = places[text] ?? places[TextFolding.fold(text)] else {
+                        throw TaxonomyError(path: placePath, "not a district or wijk of this city")
+                    }
+                    if !institution.preferredDistricts.contains(place.district) { institution.preferredDistricts.append(place.district) }
+                }
+            }
+            institutions.append(institution)
         }
         self.institutions = institutions
         themes = try reader.entries(json["themes"], "themes", keywordsRequired: true)

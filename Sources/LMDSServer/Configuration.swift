@@ -1,6 +1,7 @@
 import Domain
 import LMDSJSON
 import LMDSProtocol
+import Matching
 
 #if canImport(Glibc)
 import Glibc
@@ -54,6 +55,8 @@ public struct DaemonConfig: Sendable, Hashable {
     public var subscriberStallMsMax: Int64 = ServerLimits.subscriberStallMsMax
     /// The programme's rules: days to consent to a proposal, months until an outcome's follow-up check.
     public var policy = DomainPolicy.default
+    /// How much each reason counts in match suggestions and plans (`matchingWeights`: factor → weight ≥ 0).
+    public var matchingWeights = MatchingWeights()
 
     /// The defaults, used when there is no config file: no roles granted, default limits.
     public init() {}
@@ -122,6 +125,18 @@ public struct DaemonConfig: Sendable, Hashable {
                     throw ConfigError("followUpMonths must be a whole number of months from 1 to 60")
                 }
                 policy.followUpMonths = Int(months)
+            case "matchingWeights":
+                guard case .object(let weights) = member else { throw ConfigError("matchingWeights must map factors to weights") }
+                for (factor, value) in weights {
+                    guard MatchingWeights.factors.contains(factor) else {
+                        throw ConfigError("matchingWeights.\(factor): unknown factor (\(MatchingWeights.factors.joined(separator: ", ")))")
+                    }
+                    guard let weight = value.doubleValue, weight >= 0, weight <= 100 else {
+                        throw ConfigError("matchingWeights.\(factor) must be a number from 0 to 100")
+                    }
+                    matchingWeights[factor] = weight
+                }
+                guard matchingWeights.isUsable else { throw ConfigError("matchingWeights: at least one weight must be above 0") }
             case "followUpGraceDays":
                 guard let days = member.integerValue, days >= 0, days <= 365, member.doubleValue == Double(days) else {
                     throw ConfigError("followUpGraceDays must be a whole number of days from 0 to 365")
@@ -129,7 +144,7 @@ public struct DaemonConfig: Sendable, Hashable {
                 policy.followUpGraceDays = Int(days)
             default:
                 throw ConfigError(
-                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays)")
+                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights)")
             }
         }
     }

@@ -117,7 +117,7 @@ public enum Daemon {
         let registry = ConnectionRegistry()
         let dispatcher = Dispatcher(
             log: log, clock: clock, eventIDs: eventIDs, threadPool: threadPool, dataDirectory: options.dataDirectory, taxonomy: options.taxonomy,
-            policy: options.config.policy, connectionCount: { registry.count }, daemonLog: daemonLog)
+            policy: options.config.policy, weights: options.config.matchingWeights, connectionCount: { registry.count }, daemonLog: daemonLog)
         // Replay: fold the whole log into the read models before serving.
         let replayed: UInt64
         do {

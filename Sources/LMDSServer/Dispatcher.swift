@@ -2,6 +2,7 @@ import Domain
 import EventLog
 import LMDSJSON
 import LMDSProtocol
+import Matching
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -87,7 +88,7 @@ public final class Dispatcher: Sendable {
     /// `connectionCount` reports open connections for `system.status`; uptime counts from now on `clock`.
     public init(
         log: EventLog, clock: any Clock, eventIDs: any EventIDSource, threadPool: NIOThreadPool, dataDirectory: String, taxonomy: Taxonomy,
-        policy: DomainPolicy = .default, connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog
+        policy: DomainPolicy = .default, weights: MatchingWeights = MatchingWeights(), connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog
     ) {
         self.log = log
         self.clock = clock
@@ -96,7 +97,7 @@ public final class Dispatcher: Sendable {
         self.dataDirectory = dataDirectory
         self.taxonomy = taxonomy
         self.policy = policy
-        self.processor = DomainProcessor(log: log, taxonomy: taxonomy, policy: policy, clock: clock, eventIDs: eventIDs)
+        self.processor = DomainProcessor(log: log, taxonomy: taxonomy, policy: policy, weights: weights, clock: clock, eventIDs: eventIDs)
         self.startedMs = clock.nowMs()
         self.connectionCount = connectionCount
         self.daemonLog = daemonLog

@@ -9,6 +9,7 @@ extension Dispatcher {
     /// Answers a domain method, or returns `nil` when `request.method` is not one.
     func handleDomain(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
         if request.method.hasPrefix("offer.") { return handleOffer(request, caller: caller, on: eventLoop) }
+        if request.method == "match.suggest" || request.method == "match.plan" { return handleMatching(request, caller: caller, on: eventLoop) }
         if ["proposal.", "match.", "outcome.", "followup."].contains(where: request.method.hasPrefix) {
             return handleCollaboration(request, caller: caller, on: eventLoop)
         }

@@ -2,6 +2,7 @@ import Domain
 import EventLog
 import LMDSJSON
 import LMDSProtocol
+import Matching
 
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +25,11 @@ actor DomainProcessor {
     let eventIDs: any EventIDSource
 
     private(set) var state = DomainState()
+    /// The matcher's indexes, kept current with every event applied to `state`.
+    private(set) var matchingIndex: MatchingIndex
+    let matcher: Matcher
+    /// The text analysis the index uses (the city's keywords), for indexes of past states.
+    nonisolated let analyzer: TextAnalyzer
     /// The position the next append follows: the log's head plus everything decided but not yet committed.
     private var expectedHead: UInt64 = 0
     private var results: [String: JSONValue] = [:]
@@ -37,10 +43,13 @@ actor DomainProcessor {
     /// first attempt commits gets the first attempt's outcome instead of being executed twice.
     private var inFlight: [String: [CheckedContinuation<JSONValue, any Error>]] = [:]
 
-    init(log: EventLog, taxonomy: Taxonomy, policy: DomainPolicy, clock: any Clock, eventIDs: any EventIDSource) {
+    init(log: EventLog, taxonomy: Taxonomy, policy: DomainPolicy, weights: MatchingWeights, clock: any Clock, eventIDs: any EventIDSource) {
         self.log = log
         self.taxonomy = taxonomy
         self.policy = policy
+        self.matcher = Matcher(taxonomy: taxonomy, weights: weights)
+        self.analyzer = TextAnalyzer(taxonomy: taxonomy)
+        self.matchingIndex = MatchingIndex(analyzer: analyzer)
         self.clock = clock
         self.eventIDs = eventIDs
     }
@@ -50,6 +59,7 @@ actor DomainProcessor {
     func rebuild() throws(EventLogError) -> UInt64 {
         let replay = try Self.replay(log: log, upTo: nil)
         state = replay.state
+        matchingIndex = MatchingIndex(analyzer: matchingIndex.analyzer, state: state)
         entityPositions = replay.entityPositions
         results = [:]
         resultOrder = []
@@ -182,7 +192,11 @@ actor DomainProcessor {
             SideWrite(key: contact, operation: details.map { .put(JSONWriter.canonicalBytes($0.json)) } ?? .delete)
         }
         let expected = expectedHead
-        for event in decision.events { state.apply(event) }
+        for event in decision.events {
+            matchingIndex.beforeApplying(event, to: state)
+            state.apply(event)
+            matchingIndex.afterApplying(event, to: state)
+        }
         expectedHead += UInt64(proposed.count)
         let records: [EventRecord]
         do {
@@ -209,6 +223,12 @@ actor DomainProcessor {
             if case .collaboration(.proposalExpired(let id)) = event { return id }
             return nil
         }
+    }
+
+    /// Runs a matching read on the current state and the live index (kept current event by event), inside
+    /// the actor so that the index is never copied.
+    func withMatching(_ body: @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue) rethrows -> JSONValue {
+        try body(state, matchingIndex, matcher)
     }
 
     /// The actor recorded for what the daemon does by itself (expiries).

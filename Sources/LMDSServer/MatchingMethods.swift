@@ -1,0 +1,193 @@
+import Domain
+import EventLog
+import LMDSJSON
+import LMDSProtocol
+import Matching
+import NIOCore
+
+/// The matching methods: explainable suggestions both ways, and the best plan for a period.
+extension Dispatcher {
+    /// Suggestions returned at most per call.
+    static let suggestionsMax: Int64 = 100
+
+    func handleMatching(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
+        let processor = self.processor
+        let log = self.log
+        let taxonomy = self.taxonomy
+        do throws(RPCError) {
+            var params = try Params(request.params)
+            switch request.method {
+            case "match.suggest":
+                let question = try params.string("question", bytesMax: 32)
+                let offer = try params.string("offer", bytesMax: 32)
+                guard (question == nil) != (offer == nil) else {
+                    throw RPCError.invalidParams(field: question == nil ? "question" : "offer", "give either question (to rank offers) or offer (to rank questions)")
+                }
+                let limit = Int(try params.integer("limit", in: 1...Self.suggestionsMax) ?? 10)
+                let explain = try params.bool("explain") ?? false
+                let asOf = try Self.asOf(&params)
+                try params.rejectUnknown()
+                let body: @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue = { state, index, matcher in
+                    do throws(MatchingError) {
+                        let found: (suggestions: [Suggestion], excluded: [Exclusion])
+                        if let question {
+                            found = try matcher.suggestOffers(for: question, state: state, index: index, limit: limit, explain: explain)
+                        } else {
+                            found = try matcher.suggestQuestions(for: offer ?? "", state: state, index: index, limit: limit, explain: explain)
+                        }
+                        return Self.suggestionsJSON(question: question, offer: offer, suggestions: found.suggestions,
+                                                    excluded: explain ? found.excluded : nil, state: state)
+                    } catch {
+                        throw Self.rpcError(error)
+                    }
+                }
+                return matchingRead(asOf: asOf, on: eventLoop, body)
+            case "match.plan":
+                let period = try Self.planPeriod(&params)
+                let minScore = try Self.minScore(&params)
+                let propose = try params.bool("propose") ?? false
+                let asOf = try Self.asOf(&params)
+                if propose && asOf != nil { throw RPCError.invalidParams(field: "asOf", "a plan of the past cannot be proposed") }
+                let requestID = try params.string("requestId", bytesMax: RecordCodec.requestIDBytesMax)
+                try params.rejectUnknown()
+                guard caller.role.map({ $0 >= .coordinator }) ?? false || !propose else {
+                    throw RPCError.forbidden(method: "match.plan with propose", role: caller.role?.rawValue)
+                }
+                let plan: @Sendable (DomainState, MatchingIndex, Matcher) -> JSONValue = { state, index, matcher in
+                    Self.planJSON(Planner.plan(period: period, minScore: minScore, state: state, index: index, matcher: matcher), state: state)
+                }
+                let planned = matchingRead(asOf: asOf, on: eventLoop, plan)
+                guard propose else { return planned }
+                let actor = caller.actor
+                let issuer = caller.issuer
+                return planned.flatMap { planJSON in
+                    let pairs = planJSON["pairs"]?.arrayValue ?? []
+                    guard !pairs.isEmpty else { return eventLoop.makeSucceededFuture(planJSON) }
+                    let label = Self.periodName(period)
+                    let requests = pairs.map { pair in
+                        ProposalRequest(
+                            question: pair["question"]?.stringValue ?? "", offer: pair["offer"]?.stringValue ?? "",
+                            note: "Plan \(label): score \(Self.formatScore(pair["score"]?.doubleValue ?? 0))")
+                    }
+                    return eventLoop.makeFutureWithTask {
+                        let result = try await processor.execute(.createProposals(requests), actor: actor, issuer: issuer, requestID: requestID)
+                        return Self.withProposalIDs(planJSON, first: result["id"]?.stringValue ?? "", position: result["position"])
+                    }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+                }
+            default:
+                _ = (log, taxonomy)
+                return nil
+            }
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    /// Runs a matching read on the live index, or on an index built for the state as of `asOf`.
+    func matchingRead(
+        asOf: DomainProcessor.AsOf?, on eventLoop: any EventLoop, _ body: @escaping @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue
+    ) -> EventLoopFuture<JSONValue> {
+        let processor = self.processor
+        let log = self.log
+        return eventLoop.makeFutureWithTask {
+            guard let asOf else { return try await processor.withMatching(body) }
+            let state = try DomainProcessor.replay(log: log, upTo: asOf).state
+            let index = MatchingIndex(analyzer: processor.analyzer, state: state)
+            return try body(state, index, processor.matcher)
+        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+    }
+
+    static func rpcError(_ error: MatchingError) -> RPCError {
+        switch error.code {
+        case .notFound: return RPCError.notFound(error.entityID)
+        case .conflict: return RPCError.conflict(error.message, state: error.state)
+        }
+    }
+
+    static func planPeriod(_ params: inout Params) throws(RPCError) -> Planner.PeriodReference {
+        guard let value = params.raw("period"), !value.isNull else {
+            throw RPCError.invalidParams(field: "period", "required: a period label (\"2026-2027 S2\") or {\"from\", \"to\"}")
+        }
+        if let label = value.stringValue {
+            guard !label.isEmpty, label.utf8.count <= OfferLimits.periodLabelBytesMax else {
+                throw RPCError.validation(field: "period", "a label of 1 to \(OfferLimits.periodLabelBytesMax) bytes")
+            }
+            return .label(label)
+        }
+        guard case .object(let members) = value, let from = members["from"]?.stringValue, let to = members["to"]?.stringValue,
+            members.count == 2
+        else { throw RPCError.invalidParams(field: "period", "expected a label or {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\"}") }
+        guard DateWindow.isDate(from), DateWindow.isDate(to), from <= to else {
+            throw RPCError.validation(field: "period", "from and to must be dates, from not after to")
+        }
+        return .dates(DateWindow(from: from, to: to))
+    }
+
+    static func minScore(_ params: inout Params) throws(RPCError) -> Double {
+        guard let value = params.raw("minScore"), !value.isNull else { return 0.3 }
+        guard let score = value.doubleValue else { throw RPCError.invalidParams(field: "minScore", "expected a number from 0 to 1") }
+        guard score >= 0, score <= 1 else { throw RPCError.validation(field: "minScore", "must be from 0 to 1") }
+        return score
+    }
+
+    static func periodName(_ period: Planner.PeriodReference) -> String {
+        switch period {
+        case .label(let label): return label
+        case .dates(let window): return "\(window.from)..\(window.to)"
+        }
+    }
+
+    /// Scores are reported with three decimals: finer differences mean nothing to a reader.
+    static func formatScore(_ score: Double) -> String {
+        let thousandths = Int((score * 1000).rounded())
+        let digits = String(thousandths % 1000)
+        return "\(thousandths / 1000)." + String(repeating: "0", count: 3 - digits.count) + digits
+    }
+
+    static func score(_ value: Double) -> JSONValue { .double((value * 1000).rounded() / 1000) }
+
+    static func suggestionsJSON(question: String?, offer: String?, suggestions: [Suggestion], excluded: [Exclusion]?, state: DomainState) -> JSONValue {
+        var result: [String: JSONValue] = [
+            "for": .string(question ?? offer ?? ""),
+            "suggestions": .array(suggestions.map { suggestion in
+                let title = question != nil ? state.offers[suggestion.id]?.title : state.questions[suggestion.id]?.title
+                return [
+                    "id": .string(suggestion.id), "title": .string(title ?? "?"), "score": score(suggestion.score),
+                    "reasons": .array(suggestion.reasons.map { reason in
+                        ["factor": .string(reason.factor), "value": score(reason.value), "share": score(reason.share), "detail": .string(reason.detail)]
+                    }),
+                ]
+            }),
+        ]
+        if let excluded {
+            result["excluded"] = .array(excluded.map { ["id": .string($0.id), "reason": .string($0.reason)] })
+        }
+        return .object(result)
+    }
+
+    static func planJSON(_ plan: Plan, state: DomainState) -> JSONValue {
+        [
+            "pairs": .array(plan.pairs.map { pair in
+                [
+                    "question": .string(pair.question), "questionTitle": .string(state.questions[pair.question]?.title ?? "?"),
+                    "offer": .string(pair.offer), "offerTitle": .string(state.offers[pair.offer]?.title ?? "?"), "score": score(pair.score),
+                    "runnerUp": pair.runnerUp.map { ["offer": .string($0.offer), "score": score($0.score)] } ?? .null,
+                ]
+            }),
+            "totalScore": score(plan.totalScore), "unassigned": .array(plan.unassigned.map { .string($0) }),
+            "candidatePairs": .integer(Int64(plan.candidatePairs)),
+        ]
+    }
+
+    /// The plan with the proposal each pair became (ids are handed out in order within the one append).
+    static func withProposalIDs(_ plan: JSONValue, first: String, position: JSONValue?) -> JSONValue {
+        guard var members = plan.objectValue, let number = Int(first.dropFirst(2)) else { return plan }
+        members["pairs"] = .array((members["pairs"]?.arrayValue ?? []).enumerated().map { offset, pair in
+            var pair = pair.objectValue ?? [:]
+            pair["proposal"] = .string(EntityID.make("P", number + offset))
+            return .object(pair)
+        })
+        members["position"] = position ?? .null
+        return .object(members)
+    }
+}
