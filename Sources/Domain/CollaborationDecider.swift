@@ -50,22 +50,23 @@ enum CollaborationDecider {
             return decision(events, entityID: DomainState.format("P", state.proposalCount + 1))
 
         case .acceptProposal(let id, let side, let expectedVersion):
-            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "accepted")
+            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "accepted", nowMs: nowMs)
             try checkMaySpeak(for: side, proposal: proposal, state: state, issuer: issuer)
             guard !proposal.consents.contains(side) else {
                 throw DomainError(.conflict, "\(id) was already accepted by the \(side.rawValue) side", state: "proposed")
             }
+            // Either consent needs a question that can still be matched and an offer that still takes questions.
+            let question = state.questions[proposal.question]!
+            let offer = state.offers[proposal.offer]!
+            guard question.status == .open || question.status == .matched else {
+                throw DomainError(.conflict, "\(question.id) is \(question.status.rawValue): it can no longer be matched", state: question.status.rawValue)
+            }
+            guard offer.status == .published else {
+                throw DomainError(.conflict, "\(offer.id) is \(offer.status.rawValue): it takes no more questions", state: offer.status.rawValue)
+            }
             var events: [CollaborationEvent] = [.proposalConsented(id: id, side: side)]
             if proposal.consents.union([side]) == Set(ConsentSide.allCases) {
-                // Both sides agree: the match is agreed in the same append, if the question and offer still allow it.
-                let question = state.questions[proposal.question]!
-                let offer = state.offers[proposal.offer]!
-                guard question.status == .open || question.status == .matched else {
-                    throw DomainError(.conflict, "\(question.id) is \(question.status.rawValue): it can no longer be matched", state: question.status.rawValue)
-                }
-                guard offer.status == .published else {
-                    throw DomainError(.conflict, "\(offer.id) is \(offer.status.rawValue): it takes no more questions", state: offer.status.rawValue)
-                }
+                // Both sides agree: the match is agreed in the same append.
                 let match = Match(
                     id: state.nextMatchID, status: .agreed, proposal: id, question: question.id, offer: offer.id, agreedMs: nowMs,
                     students: nil, startedOn: nil, outcome: nil, closingReason: nil, version: 1)
@@ -75,14 +76,14 @@ enum CollaborationDecider {
             return decision(events, entityID: id)
 
         case .declineProposal(let id, let side, let reason, let expectedVersion):
-            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "declined")
+            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "declined", nowMs: nowMs)
             try checkMaySpeak(for: side, proposal: proposal, state: state, issuer: issuer)
             try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             return decision([.proposalDeclined(id: id, side: side, reason: reason)], entityID: id)
 
         case .withdrawProposal(let id, let reason, let expectedVersion):
             guard issuer.isStaff else { throw DomainError(.forbidden, "only coordinators withdraw proposals") }
-            _ = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "withdrawn")
+            _ = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "withdrawn", nowMs: nowMs)
             try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             return decision([.proposalWithdrawn(id: id, reason: reason)], entityID: id)
 
@@ -153,7 +154,8 @@ enum CollaborationDecider {
             guard let outcome = state.outcomes[id] else { throw .notFound(id) }
             _ = try existingMatch(outcome.match, state: state, expectedVersion: nil, issuer: issuer)
             if let expectedVersion, expectedVersion != outcome.version {
-                throw DomainError(.conflict, "\(id) is at version \(outcome.version), not \(expectedVersion)", state: "recorded")
+                throw DomainError(.conflict, "\(id) is at version \(outcome.version), not \(expectedVersion)",
+                                  state: outcome.followUp == nil ? "recorded" : "followed-up")
             }
             try checkContent(content)
             var changes: [String: JSONValue] = [:]
@@ -162,7 +164,11 @@ enum CollaborationDecider {
             if let students = content.students { changes["students"] = .integer(Int64(students)) }
             if let hours = content.hours { changes["hours"] = .integer(Int64(hours)) }
             if let competences = content.competences { changes["competences"] = .array(competences.map { .string($0) }) }
-            if let ratings = content.ratings { changes["ratings"] = ratings.json }
+            if let ratings = content.ratings {
+                // A side left out keeps its rating.
+                changes["ratings"] = Ratings(requester: ratings.requester ?? outcome.ratings.requester,
+                                             education: ratings.education ?? outcome.ratings.education).json
+            }
             if let impact = content.impact { changes["impact"] = .string(impact) }
             guard !changes.isEmpty else { throw .validation("params", "nothing to revise: give at least one field") }
             return decision([.outcomeRevised(id: id, changes: .object(changes))], entityID: id)
@@ -202,6 +208,13 @@ enum CollaborationDecider {
             case .matched where open.isEmpty:
                 let delivered = matches.contains { $0.status == .delivered || $0.status == .closed }
                 implied.append(delivered ? .questionCompleted(id: id) : .questionReopened(id: id))
+                // A completed question takes no more proposals: those still waiting are withdrawn.
+                if delivered {
+                    for proposal in next.proposals.values.sorted(by: { EntityID.precedes($0.id, $1.id) })
+                    where proposal.question == id && proposal.status == .proposed {
+                        implied.append(.proposalWithdrawn(id: proposal.id, reason: "\(id) completed"))
+                    }
+                }
             default:
                 break
             }
@@ -241,12 +254,18 @@ enum CollaborationDecider {
         return [primary] + settled(events, state: next, questions: questions, offers: offers).map(DomainEvent.collaboration)
     }
 
-    static func pendingProposal(_ id: String, state: DomainState, expectedVersion: Int?, action: String) throws(DomainError) -> Proposal {
+    static func pendingProposal(
+        _ id: String, state: DomainState, expectedVersion: Int?, action: String, nowMs: Int64
+    ) throws(DomainError) -> Proposal {
         guard let proposal = state.proposals[id] else { throw .notFound(id) }
         if let expectedVersion, expectedVersion != proposal.version {
             throw DomainError(.conflict, "\(id) is at version \(proposal.version), not \(expectedVersion)", state: proposal.status.rawValue)
         }
         guard proposal.status == .proposed else { throw .wrongState(id, action, state: proposal.status.rawValue) }
+        // Its time is up even if the daemon has not appended ProposalExpired yet (it checks every second).
+        guard nowMs < proposal.expiresMs else {
+            throw DomainError(.conflict, "\(id) expired without both consents: it cannot be \(action)", state: "expired")
+        }
         return proposal
     }
 

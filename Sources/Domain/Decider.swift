@@ -432,7 +432,11 @@ public enum Decider {
             }
             try checkText("to", to, bytesMax: QuestionLimits.titleBytesMax)
             try checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
-            return Decision(events: [.questionReferred(id: id, to: to, reason: reason)], personalData: [:], entityID: id)
+            // Proposals still waiting for consent cannot go on once the question goes elsewhere.
+            let events = CollaborationDecider.windDown(
+                question: id, reason: "\(id) referred to \(to)", cancelMatches: false, after: .questionReferred(id: id, to: to, reason: reason),
+                state: state)
+            return Decision(events: events, personalData: [:], entityID: id)
 
         case .withdrawQuestion(let id, let reason, let expectedVersion):
             let question = try existing(id, state: state, expectedVersion: expectedVersion)

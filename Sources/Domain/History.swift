@@ -74,7 +74,9 @@ extension DomainState {
                 + outcomes.values.filter { belongs($0.question, $0.offer) }.map(\.id)
         }
         if let question = questions[id] {
-            return [id] + (question.requester.contact.map { [$0] } ?? []) + collaborations { question, _ in question == id }
+            // A follow-up question's history starts with the outcome that raised it.
+            return [id] + (question.requester.contact.map { [$0] } ?? []) + (question.followUpOf.map { [$0] } ?? [])
+                + collaborations { question, _ in question == id }
         }
         if let offer = offers[id] { return [id] + (offer.contact.map { [$0] } ?? []) + collaborations { _, offer in offer == id } }
         if let proposal = proposals[id] {

@@ -202,10 +202,18 @@ extension LMDSCommand {
             @OptionGroup var write: WriteOptions
             @OptionGroup var content: OutcomeContentOptions
             @Argument(help: "The match, such as M-0001.") var match: String
+            @Option(name: .customLong("follow-up"), help: "title|description of a new question it raised (repeatable).") var followUps: [String] = []
 
             func run() throws {
                 var params = try content.params()
                 params["match"] = .string(match)
+                if !followUps.isEmpty {
+                    params["followUps"] = .array(try followUps.map { text in
+                        let parts = text.split(separator: "|", maxSplits: 1).map(String.init)
+                        guard parts.count == 2 else { throw ValidationError("--follow-up \"\(text)\": expected title|description") }
+                        return ["title": .string(parts[0]), "description": .string(parts[1])]
+                    })
+                }
                 try global.write("outcome.record", params, write, versioned: false)
             }
         }
@@ -246,12 +254,14 @@ extension LMDSCommand {
         @Option(help: "Judge on this date (YYYY-MM-DD; default: today).") var on: String?
         @Option var limit: Int = 50
         @Option var cursor: String?
+        @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: the checks as they stood then.") var asOf: String?
 
         func run() throws {
             var params: [String: JSONValue] = ["limit": .integer(Int64(limit))]
             for (key, value) in [("status", status), ("on", on), ("cursor", cursor)] {
                 if let value { params[key] = .string(value) }
             }
+            if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
             let result = try global.call("followup.list", .object(params))
             if !global.json { print("follow-up checks on \(describe(result["on"])):") }
             printPage(result, key: "followUps",
@@ -294,7 +304,6 @@ struct OutcomeContentOptions: ParsableArguments {
     @Option(name: .customLong("rating-requester"), help: "1-5.") var ratingRequester: Int?
     @Option(name: .customLong("rating-education"), help: "1-5.") var ratingEducation: Int?
     @Option(help: "What it meant for the neighbourhood.") var impact: String?
-    @Option(name: .customLong("follow-up"), help: "title|description of a new question it raised (repeatable; record only).") var followUps: [String] = []
 
     func params() throws -> [String: JSONValue] {
         var params: [String: JSONValue] = [:]
@@ -326,13 +335,6 @@ struct OutcomeContentOptions: ParsableArguments {
                     deliverable[key] = .string(parts[index])
                 }
                 return .object(deliverable)
-            })
-        }
-        if !followUps.isEmpty {
-            params["followUps"] = .array(try followUps.map { text in
-                let parts = text.split(separator: "|", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw ValidationError("--follow-up \"\(text)\": expected title|description") }
-                return ["title": .string(parts[0]), "description": .string(parts[1])]
             })
         }
         return params

@@ -39,9 +39,12 @@ func printWrite(_ result: JSONValue, global: GlobalOptions) {
     if let position = result["position"]?.integerValue { details.append("log position \(position)") }
     if !details.isEmpty { text += " (" + details.joined(separator: ", ") + ")" }
     if let match = result["match"]?.stringValue { text += "; match \(match)" }
-    let followUps = (result["followUps"]?.arrayValue ?? []).compactMap(\.stringValue)
-    if !followUps.isEmpty { text += "; new follow-up questions \(followUps.joined(separator: ", "))" }
-    if let due = result["followUpDue"]?.stringValue, result["status"]?.stringValue == "recorded" { text += "; follow-up check due \(due)" }
+    // Only the recording of an outcome (its version 1) raised its follow-up questions.
+    if result["status"]?.stringValue == "recorded" && result["version"]?.integerValue == 1 {
+        let followUps = (result["followUps"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if !followUps.isEmpty { text += "; new follow-up questions \(followUps.joined(separator: ", "))" }
+        if let due = result["followUpDue"]?.stringValue { text += "; follow-up check due \(due)" }
+    }
     print(text)
 }
 

@@ -307,7 +307,9 @@ struct QuestionFilter {
     func page(_ state: DomainState) -> JSONValue {
         var linked: [String: [Offer]] = [:]
         if institution != nil || period != nil {
-            for proposal in state.proposals.values { if let offer = state.offers[proposal.offer] { linked[proposal.question, default: []].append(offer) } }
+            for proposal in state.proposals.values where proposal.status == .proposed || proposal.status == .accepted {
+                if let offer = state.offers[proposal.offer] { linked[proposal.question, default: []].append(offer) }
+            }
         }
         let questions = state.questions.values.filter { matches($0, offersLinked: linked[$0.id] ?? []) }
         return Paging.page(questions, key: "questions", id: \.id, cursor: cursor, limit: limit) { question in

@@ -283,6 +283,34 @@ import Testing
         #expect(try Self.decide(.reviseOffer(raise), given: Self.agreed(capacity: 1)).events.map(\.type) == ["OfferRevised", "OfferReopened"])
     }
 
+    /// Referring a question withdraws its pending proposals; completing one withdraws those still waiting.
+    @Test func referralAndCompletionEndPendingProposals() throws {
+        let refer = try Self.decide(.referQuestion(id: "Q-0001", to: "Den Haag", reason: "elders", expectedVersion: nil), given: Self.proposed())
+        #expect(refer.events.map(\.type) == ["QuestionReferred", "ProposalWithdrawn"])
+        let given = Self.started() + [OfferDeciderTests.publish(), .createProposal(question: "Q-0001", offer: "O-0002", note: nil)]
+        let record = try Self.decide(.recordOutcome(match: "M-0001", content: Self.content, followUps: []), given: given)
+        #expect(record.events.map(\.type) == ["OutcomeRecorded", "MatchDelivered", "QuestionCompleted", "ProposalWithdrawn"])
+    }
+
+    /// Even a first consent needs an offer that takes questions; no consent counts once the time is up.
+    @Test func consentChecksOfferAndClock() throws {
+        var given = Self.proposed(capacity: 1)
+        given += [DeciderTests.submit("Tweede"), .acceptQuestion(id: "Q-0002", title: nil, description: nil, expectedVersion: nil),
+                  .createProposal(question: "Q-0002", offer: "O-0001", note: nil),
+                  .acceptProposal(id: "P-0002", side: Self.requester, expectedVersion: nil), .acceptProposal(id: "P-0002", side: Self.education, expectedVersion: nil)]
+        #expect(Self.refusal(.acceptProposal(id: "P-0001", side: Self.requester, expectedVersion: nil), given: given)?.state == "full")
+        let late = DeciderTests.now + DomainPolicy.default.proposalExpiryMs
+        #expect(Self.refusal(.acceptProposal(id: "P-0001", side: Self.requester, expectedVersion: nil), given: Self.proposed(), nowMs: late)?.state == "expired")
+    }
+
+    /// Revising one side's rating keeps the other's.
+    @Test func reviseKeepsTheOtherRating() throws {
+        let delivered = Self.started() + [.recordOutcome(match: "M-0001", content: Self.content, followUps: [])]
+        let revise = try Self.decide(.reviseOutcome(id: "R-0001", content: OutcomeContent(ratings: Ratings(requester: 3, education: nil)), expectedVersion: nil),
+                                     given: delivered)
+        #expect(revise.events == [.collaboration(.outcomeRevised(id: "R-0001", changes: ["ratings": ["requester": 3, "education": 4]]))])
+    }
+
     /// Every collaboration event reads back from its stored form as written.
     @Test func eventsRoundTripThroughStoredForm() throws {
         let commands = Self.started(capacity: 1) + [
@@ -328,6 +356,12 @@ import Testing
         #expect(CivilDate.adding(months: 6, to: "2026-08-31") == "2027-02-28")
         #expect(CivilDate.adding(months: 6, to: "2027-08-31") == "2028-02-29")
         #expect(CivilDate.adding(months: 1, to: "2026-12-15") == "2027-01-15")
+    }
+
+    /// A date must exist: 30 February does not.
+    @Test func datesMustExist() {
+        #expect(DateWindow.isDate("2028-02-29") && !DateWindow.isDate("2027-02-29") && !DateWindow.isDate("2027-02-30"))
+        #expect(DateWindow.isDate("2027-04-30") && !DateWindow.isDate("2027-04-31"))
     }
 
     @Test func addingDaysCrossesMonthsAndYears() {

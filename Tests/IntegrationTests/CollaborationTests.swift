@@ -130,6 +130,9 @@ import Testing
         #expect(try daemon.call("proposal.list", ["status": "declined"])["total"] == 1)
         #expect(try daemon.call("proposal.list", ["institution": "Universiteit Leiden"])["total"] == 1)
         #expect(try daemon.call("proposal.list", ["text": "masterproject"])["total"] == 1)
+        // A declined proposal does not tie a question to an institution; a pending one does.
+        #expect(try daemon.call("question.list", ["institution": "universiteit-leiden"])["total"] == 0)
+        _ = try daemon.call("proposal.create", ["question": "Q-0003", "offer": "O-0002"])
         #expect(try daemon.call("question.list", ["institution": "universiteit-leiden"])["total"] == 1)
         #expect(try daemon.call("question.list", ["period": "2027-2028 S1"])["total"] == 1)
         let table = try Self.cli(workspace, ["proposals", "--status", "expired"])
