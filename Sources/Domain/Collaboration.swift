@@ -369,13 +369,13 @@ public enum CivilDate {
     }
 
     /// Days from `from` to `to` (ISO dates; negative when `to` is earlier).
-    public static func days(from: String, to: String) -> Int {
-        func number(_ date: String) -> Int {
-            let parts = date.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 3 else { return 0 }
-            return daysSinceEpoch(parts[0], parts[1], parts[2])
-        }
-        return number(to) - number(from)
+    public static func days(from: String, to: String) -> Int { dayNumber(to) - dayNumber(from) }
+
+    /// Days since 1970-01-01 of an ISO date (0 for text that is not one).
+    public static func dayNumber(_ date: String) -> Int {
+        let parts = date.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return 0 }
+        return daysSinceEpoch(parts[0], parts[1], parts[2])
     }
 
     static func daysIn(year: Int, month: Int) -> Int {

@@ -58,6 +58,9 @@ public struct Taxonomy: Sendable, Hashable {
         public var id: String { wijk ?? district }
     }
 
+    /// Levels, themes and disciplines a taxonomy may list at most (each).
+    public static let entriesMax = 64
+
     /// The taxonomy format this version reads.
     public static let schemaVersionSupported: Int64 = 1
 
@@ -234,7 +237,10 @@ private struct TaxonomyReader {
     func entries(_ value: JSONValue?, _ path: String, keywordsRequired: Bool) throws(TaxonomyError) -> [Taxonomy.Entry] {
         var entries: [Taxonomy.Entry] = []
         var seen: Set<String> = []
-        for (index, element) in try array(value, path, nonEmpty: true).enumerated() {
+        let elements = try array(value, path, nonEmpty: true)
+        // Matching keeps a question's or offer's themes, disciplines and levels as 64-bit sets.
+        guard elements.count <= Taxonomy.entriesMax else { throw TaxonomyError(path: path, "at most \(Taxonomy.entriesMax) entries") }
+        for (index, element) in elements.enumerated() {
             let entryPath = "\(path)[\(index)]"
             let entryID = try id(element["id"], entryPath + ".id")
             guard seen.insert(entryID).inserted else { throw TaxonomyError(path: entryPath + ".id", "\"\(entryID)\" is used twice") }

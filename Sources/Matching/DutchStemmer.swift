@@ -1,11 +1,18 @@
 /// The Snowball Dutch stemmer (Martin Porter's algorithm for Dutch, as published at snowballstem.org as
 /// "dutch", now also known as "dutch_porter"), written here because no listed Swift package has it.
-/// It maps inflections to one stem: "eenzaamheid" and "eenzame" share "eenzam"; "fietsers" and "fietsen"
-/// share "fietser"/"fiets". Input is expected lower-case; accents are removed as the algorithm prescribes.
+/// It maps inflections to one stem: "lichamelijk", "lichamelijke" and "lichamen" all become "licham".
+/// Input is expected lower-case; accents are removed as the algorithm prescribes. Works on bytes: the
+/// analyser calls it for every word of every question and offer.
 public enum DutchStemmer {
     /// The stem of one lower-case word.
     public static func stem(_ word: String) -> String {
-        var letters = Array(word.unicodeScalars.map { Character(removingAccent($0)) })
+        var letters: [UInt8] = []
+        letters.reserveCapacity(word.utf8.count)
+        for scalar in word.unicodeScalars {
+            let plain = removingAccent(scalar)
+            guard plain.isASCII else { return word }  // outside the algorithm's alphabet: left as it is
+            letters.append(UInt8(plain.value))
+        }
         guard letters.count > 2 else { return word }
         markConsonantUses(&letters)
         let (r1, r2) = regions(letters)
@@ -15,17 +22,22 @@ public enum DutchStemmer {
         w.step3a()
         w.step3b(step2RemovedE: removedE)
         w.step4()
-        return String(w.letters.map { $0 == "I" ? "i" : $0 == "Y" ? "y" : $0 })
+        return String(decoding: w.letters.map { $0 == upperI ? lowerI : $0 == upperY ? lowerY : $0 }, as: UTF8.self)
     }
 
-    static let vowels: Set<Character> = ["a", "e", "i", "o", "u", "y", "è"]
+    static let upperI = UInt8(ascii: "I"), upperY = UInt8(ascii: "Y"), lowerI = UInt8(ascii: "i"), lowerY = UInt8(ascii: "y")
 
-    static func isVowel(_ letter: Character) -> Bool { vowels.contains(letter) }
+    static func isVowel(_ letter: UInt8) -> Bool {
+        switch letter {
+        case UInt8(ascii: "a"), UInt8(ascii: "e"), UInt8(ascii: "i"), UInt8(ascii: "o"), UInt8(ascii: "u"), UInt8(ascii: "y"): return true
+        default: return false
+        }
+    }
 
     static func removingAccent(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
         switch scalar {
         case "ä", "á": return "a"
-        case "ë", "é": return "e"
+        case "ë", "é", "è": return "e"
         case "ï", "í": return "i"
         case "ö", "ó": return "o"
         case "ü", "ú": return "u"
@@ -34,19 +46,19 @@ public enum DutchStemmer {
     }
 
     /// Initial y, y after a vowel, and i between vowels are consonants: written upper case meanwhile.
-    static func markConsonantUses(_ letters: inout [Character]) {
+    static func markConsonantUses(_ letters: inout [UInt8]) {
         for index in letters.indices {
-            let previous: Character? = index > 0 ? letters[index - 1] : nil
-            if letters[index] == "y" && (index == 0 || (previous.map(isVowel) ?? false)) {
-                letters[index] = "Y"
-            } else if letters[index] == "i", let previous, isVowel(previous), index + 1 < letters.count, isVowel(letters[index + 1]) {
-                letters[index] = "I"
+            let previousIsVowel = index > 0 && isVowel(letters[index - 1])
+            if letters[index] == lowerY && (index == 0 || previousIsVowel) {
+                letters[index] = upperY
+            } else if letters[index] == lowerI, previousIsVowel, index + 1 < letters.count, isVowel(letters[index + 1]) {
+                letters[index] = upperI
             }
         }
     }
 
     /// R1: after the first non-vowel that follows a vowel, at least 3 letters in; R2: the same within R1.
-    static func regions(_ letters: [Character]) -> (Int, Int) {
+    static func regions(_ letters: [UInt8]) -> (Int, Int) {
         func regionStart(from start: Int) -> Int {
             var index = start
             while index + 1 < letters.count {
@@ -62,98 +74,101 @@ public enum DutchStemmer {
     }
 
     struct Word {
-        var letters: [Character]
+        var letters: [UInt8]
         let r1: Int
         let r2: Int
 
-        func ends(with suffix: String) -> Bool {
-            let suffixLetters = Array(suffix)
-            return letters.count >= suffixLetters.count && Array(letters.suffix(suffixLetters.count)) == suffixLetters
+        func ends(with suffix: StaticString) -> Bool {
+            let count = suffix.utf8CodeUnitCount
+            guard letters.count >= count else { return false }
+            let start = letters.count - count
+            return suffix.withUTF8Buffer { buffer in
+                for offset in 0..<count where letters[start + offset] != buffer[offset] { return false }
+                return true
+            }
         }
 
-        /// Whether `suffix` (which the word ends with) lies in the region starting at `region`.
-        func inRegion(_ suffix: String, _ region: Int) -> Bool { letters.count - suffix.count >= region }
+        /// Whether a suffix of `count` letters (which the word ends with) lies in the region starting at `region`.
+        func inRegion(_ count: Int, _ region: Int) -> Bool { letters.count - count >= region }
 
-        func letter(before suffix: String, offset: Int = 1) -> Character? {
-            let index = letters.count - suffix.count - offset
+        func letter(beforeSuffixOf count: Int) -> UInt8? {
+            let index = letters.count - count - 1
             return index >= 0 ? letters[index] : nil
         }
 
         /// A non-vowel other than j.
-        func validSEnding(before suffix: String) -> Bool {
-            guard let letter = letter(before: suffix) else { return false }
-            return !DutchStemmer.isVowel(letter) && letter != "j"
+        func validSEnding(_ count: Int) -> Bool {
+            guard let letter = letter(beforeSuffixOf: count) else { return false }
+            return !DutchStemmer.isVowel(letter) && letter != UInt8(ascii: "j")
         }
 
         /// A non-vowel, and not after "gem".
-        func validEnEnding(before suffix: String) -> Bool {
-            guard let letter = letter(before: suffix), !DutchStemmer.isVowel(letter) else { return false }
-            let stemEnd = letters.count - suffix.count
-            return !(stemEnd >= 3 && Array(letters[(stemEnd - 3)..<stemEnd]) == Array("gem"))
+        func validEnEnding(_ count: Int) -> Bool {
+            guard let letter = letter(beforeSuffixOf: count), !DutchStemmer.isVowel(letter) else { return false }
+            let end = letters.count - count
+            return !(end >= 3 && letters[end - 3] == UInt8(ascii: "g") && letters[end - 2] == UInt8(ascii: "e") && letters[end - 1] == UInt8(ascii: "m"))
         }
-
-        mutating func remove(_ suffix: String) { letters.removeLast(suffix.count) }
 
         mutating func undouble() {
             if ends(with: "kk") || ends(with: "dd") || ends(with: "tt") { letters.removeLast() }
         }
 
         /// Deletes "en" (or "ene") when in R1 after a valid en-ending, then undoubles.
-        mutating func removeEn(_ suffix: String) -> Bool {
-            guard ends(with: suffix), inRegion(suffix, r1), validEnEnding(before: suffix) else { return false }
-            remove(suffix)
+        mutating func removeEn(_ count: Int) {
+            guard inRegion(count, r1), validEnEnding(count) else { return }
+            letters.removeLast(count)
             undouble()
-            return true
         }
 
         mutating func step1() {
             if ends(with: "heden") {
-                if inRegion("heden", r1) {
-                    remove("heden")
-                    letters += Array("heid")
+                if inRegion(5, r1) {
+                    letters.removeLast(5)
+                    letters += [UInt8(ascii: "h"), UInt8(ascii: "e"), UInt8(ascii: "i"), UInt8(ascii: "d")]
                 }
-            } else if ends(with: "ene") || ends(with: "en") {
-                _ = removeEn(ends(with: "ene") ? "ene" : "en")
+            } else if ends(with: "ene") {
+                removeEn(3)
+            } else if ends(with: "en") {
+                removeEn(2)
             } else if ends(with: "se") || ends(with: "s") {
-                let suffix = ends(with: "se") ? "se" : "s"
-                if inRegion(suffix, r1) && validSEnding(before: suffix) { remove(suffix) }
+                let count = ends(with: "se") ? 2 : 1
+                if inRegion(count, r1) && validSEnding(count) { letters.removeLast(count) }
             }
         }
 
         mutating func step2() -> Bool {
-            guard ends(with: "e"), inRegion("e", r1), let letter = letter(before: "e"), !DutchStemmer.isVowel(letter) else { return false }
-            remove("e")
+            guard ends(with: "e"), inRegion(1, r1), let letter = letter(beforeSuffixOf: 1), !DutchStemmer.isVowel(letter) else { return false }
+            letters.removeLast()
             undouble()
             return true
         }
 
         mutating func step3a() {
-            guard ends(with: "heid"), inRegion("heid", r2), letter(before: "heid") != "c" else { return }
-            remove("heid")
-            _ = removeEn("en")
+            guard ends(with: "heid"), inRegion(4, r2), letter(beforeSuffixOf: 4) != UInt8(ascii: "c") else { return }
+            letters.removeLast(4)
+            if ends(with: "en") { removeEn(2) }
         }
 
         mutating func step3b(step2RemovedE: Bool) {
             if ends(with: "end") || ends(with: "ing") {
-                let suffix = ends(with: "end") ? "end" : "ing"
-                guard inRegion(suffix, r2) else { return }
-                remove(suffix)
-                if ends(with: "ig"), inRegion("ig", r2), letter(before: "ig") != "e" {
-                    remove("ig")
+                guard inRegion(3, r2) else { return }
+                letters.removeLast(3)
+                if ends(with: "ig"), inRegion(2, r2), letter(beforeSuffixOf: 2) != UInt8(ascii: "e") {
+                    letters.removeLast(2)
                 } else {
                     undouble()
                 }
             } else if ends(with: "ig") {
-                if inRegion("ig", r2) && letter(before: "ig") != "e" { remove("ig") }
+                if inRegion(2, r2) && letter(beforeSuffixOf: 2) != UInt8(ascii: "e") { letters.removeLast(2) }
             } else if ends(with: "lijk") {
-                if inRegion("lijk", r2) {
-                    remove("lijk")
+                if inRegion(4, r2) {
+                    letters.removeLast(4)
                     _ = step2()
                 }
             } else if ends(with: "baar") {
-                if inRegion("baar", r2) { remove("baar") }
+                if inRegion(4, r2) { letters.removeLast(4) }
             } else if ends(with: "bar") {
-                if inRegion("bar", r2) && step2RemovedE { remove("bar") }
+                if inRegion(3, r2) && step2RemovedE { letters.removeLast(3) }
             }
         }
 
@@ -162,7 +177,8 @@ public enum DutchStemmer {
             let count = letters.count
             guard count >= 4 else { return }
             let c = letters[count - 4], v1 = letters[count - 3], v2 = letters[count - 2], d = letters[count - 1]
-            guard !DutchStemmer.isVowel(c), v1 == v2, ["a", "e", "o", "u"].contains(v1), !DutchStemmer.isVowel(d), d != "I" else { return }
+            let doubled = v1 == v2 && (v1 == UInt8(ascii: "a") || v1 == UInt8(ascii: "e") || v1 == UInt8(ascii: "o") || v1 == UInt8(ascii: "u"))
+            guard !DutchStemmer.isVowel(c), doubled, !DutchStemmer.isVowel(d), d != DutchStemmer.upperI else { return }
             letters.remove(at: count - 2)
         }
     }

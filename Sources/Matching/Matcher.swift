@@ -88,23 +88,27 @@ public struct MatchingError: Error, Sendable, Hashable {
 
 /// Scores question–offer pairs and ranks them, both ways, from the state and the index. Pure.
 ///
-/// Every candidate is scored with numbers only; the reasons in words are built for the ones returned.
+/// Every candidate is scored with numbers only (bit sets, day numbers, a dense array of text scores);
+/// the reasons in words are built for the ones returned.
 public struct Matcher: Sendable {
     public let taxonomy: Taxonomy
     public let weights: MatchingWeights
+    /// Each institution's preferred districts (from the taxonomy).
+    let preferredDistricts: [String: Set<String>]
 
     public init(taxonomy: Taxonomy, weights: MatchingWeights = MatchingWeights()) {
         self.taxonomy = taxonomy
         self.weights = weights
+        preferredDistricts = Dictionary(uniqueKeysWithValues: taxonomy.institutions.map { ($0.id, Set($0.preferredDistricts)) })
     }
 
     /// A BM25 score equal to this share of the query's ideal score counts as a full text match.
     static let textScaleShare = 0.35
 
-    /// What one side's text search needs: the query, the scores of every document sharing a term, the scale.
+    /// One side's text search: the query, the score of every document by ordinal, and the scale.
     struct TextSearch {
         let query: [String: Int]
-        let scores: [String: Double]
+        let scores: [Double]
         let scale: Double
         let documents: TextIndex
 
@@ -112,10 +116,15 @@ public struct Matcher: Sendable {
             self.query = query
             self.documents = documents
             scores = documents.scores(query)
-            scale = max(documents.idealScore(query) * Matcher.textScaleShare, scores.values.max() ?? 0, 1e-9)
+            scale = max(documents.idealScore(query) * Matcher.textScaleShare, scores.max() ?? 0, 1e-9)
         }
 
-        func value(_ id: String) -> Double { min(1, (scores[id] ?? 0) / scale) }
+        func value(_ id: String) -> Double {
+            guard let ordinal = documents.ordinal(id) else { return 0 }
+            return value(ordinal: ordinal)
+        }
+
+        func value(ordinal: Int) -> Double { ordinal < scores.count ? min(1, scores[ordinal] / scale) : 0 }
     }
 
     /// Offers for a question, best first, and (when `explain`) those excluded and why.
@@ -123,25 +132,31 @@ public struct Matcher: Sendable {
         for questionID: String, state: DomainState, index: MatchingIndex, limit: Int, explain: Bool
     ) throws(MatchingError) -> (suggestions: [Suggestion], excluded: [Exclusion]) {
         guard let question = state.questions[questionID] else { throw MatchingError(code: .notFound, message: "no \(questionID)", entityID: questionID, state: nil) }
-        guard Self.takesProposals(question) else {
+        guard Self.takesProposals(question), let questionSlot = index.questionSlot(questionID) else {
             throw MatchingError(code: .conflict, message: "\(questionID) is \(question.status.rawValue): only open or matched questions are matched",
                                 entityID: questionID, state: question.status.rawValue)
         }
         let search = TextSearch(query: index.analyses[questionID]?.terms ?? [:], documents: index.offerText)
-        var scored: [(offer: Offer, score: Double, values: [Double])] = []
+        let preference = preferenceByInstitution(district: question.neighbourhood.district)
+        let linked = index.linkedOffers[questionID] ?? [:]
+        var best = TopScores<Int>(limit: limit)
         var excluded: [Exclusion] = []
-        for offer in state.offers.values {
-            if let reason = exclusion(question: question, offer: offer, index: index) {
-                if explain { excluded.append(Exclusion(id: offer.id, reason: reason)) }
+        for (ordinal, slot) in index.offerSlots.enumerated() {
+            guard let slot else { continue }
+            if Self.isExcluded(questionSlot, slot) || (!linked.isEmpty && linked[slot.id] != nil) {
+                if explain, let offer = state.offers[slot.id] {
+                    excluded.append(Exclusion(id: slot.id, reason: exclusion(question: question, offer: offer, index: index) ?? "excluded"))
+                }
                 continue
             }
-            let values = factorValues(question: question, offer: offer, index: index, text: search.value(offer.id))
-            scored.append((offer, combined(values), values))
+            let values = slotValues(questionSlot, slot, text: search.value(ordinal: ordinal), preference: preference[slot.institution] ?? 0.5)
+            best.offer(ordinal, id: slot.id, score: combined(values))
         }
-        let top = scored.sorted { $0.score > $1.score || ($0.score == $1.score && EntityID.precedes($0.offer.id, $1.offer.id)) }.prefix(limit)
-        let suggestions = top.map { entry in
-            Suggestion(id: entry.offer.id, score: entry.score, reasons: reasons(
-                question: question, offer: entry.offer, index: index, values: entry.values, search: search, document: entry.offer.id))
+        let suggestions = best.ranked.compactMap { entry -> Suggestion? in
+            guard let offer = state.offers[entry.id], let slot = index.offerSlots[entry.item] else { return nil }
+            let values = slotValues(questionSlot, slot, text: search.value(ordinal: entry.item), preference: preference[slot.institution] ?? 0.5)
+            return Suggestion(id: entry.id, score: entry.score, reasons: reasons(
+                question: question, offer: offer, index: index, values: values, search: search, document: entry.id))
         }
         return (suggestions, excluded.sorted { EntityID.precedes($0.id, $1.id) })
     }
@@ -151,30 +166,61 @@ public struct Matcher: Sendable {
         for offerID: String, state: DomainState, index: MatchingIndex, limit: Int, explain: Bool
     ) throws(MatchingError) -> (suggestions: [Suggestion], excluded: [Exclusion]) {
         guard let offer = state.offers[offerID] else { throw MatchingError(code: .notFound, message: "no \(offerID)", entityID: offerID, state: nil) }
-        guard offer.status == .published else {
+        guard offer.status == .published, let offerSlot = index.offerSlot(offerID) else {
             throw MatchingError(code: .conflict, message: "\(offerID) is \(offer.status.rawValue): it takes no questions", entityID: offerID,
                                 state: offer.status.rawValue)
         }
         let search = TextSearch(query: index.analyses[offerID]?.terms ?? [:], documents: index.questionText)
-        var scored: [(question: Question, score: Double, values: [Double])] = []
+        let preferred = preferredDistricts[offer.institution] ?? []
+        let preferredNumbers = Set(taxonomy.districts.enumerated().filter { preferred.contains($0.element.id) }.map(\.offset))
+        let linked = index.linkedQuestions[offerID] ?? [:]
+        var best = TopScores<Int>(limit: limit)
         var excluded: [Exclusion] = []
-        for question in state.questions.values {
-            if let reason = exclusion(question: question, offer: offer, index: index) {
-                if explain { excluded.append(Exclusion(id: question.id, reason: reason)) }
+        for (ordinal, slot) in index.questionSlots.enumerated() {
+            guard let slot else { continue }
+            if Self.isExcluded(slot, offerSlot) || (!linked.isEmpty && linked[slot.id] != nil) {
+                if explain, let question = state.questions[slot.id] {
+                    excluded.append(Exclusion(id: slot.id, reason: exclusion(question: question, offer: offer, index: index) ?? "excluded"))
+                }
                 continue
             }
-            let values = factorValues(question: question, offer: offer, index: index, text: search.value(question.id))
-            scored.append((question, combined(values), values))
+            let preference = preferred.isEmpty ? 0.5 : (preferredNumbers.contains(slot.district) ? 1.0 : 0.0)
+            best.offer(ordinal, id: slot.id, score: combined(slotValues(slot, offerSlot, text: search.value(ordinal: ordinal), preference: preference)))
         }
-        let top = scored.sorted { $0.score > $1.score || ($0.score == $1.score && EntityID.precedes($0.question.id, $1.question.id)) }.prefix(limit)
-        let suggestions = top.map { entry in
-            Suggestion(id: entry.question.id, score: entry.score, reasons: reasons(
-                question: entry.question, offer: offer, index: index, values: entry.values, search: search, document: entry.question.id))
+        let suggestions = best.ranked.compactMap { entry -> Suggestion? in
+            guard let question = state.questions[entry.id], let slot = index.questionSlots[entry.item] else { return nil }
+            let preference = preferred.isEmpty ? 0.5 : (preferredNumbers.contains(slot.district) ? 1.0 : 0.0)
+            let values = slotValues(slot, offerSlot, text: search.value(ordinal: entry.item), preference: preference)
+            return Suggestion(id: entry.id, score: entry.score, reasons: reasons(
+                question: question, offer: offer, index: index, values: values, search: search, document: entry.id))
         }
         return (suggestions, excluded.sorted { EntityID.precedes($0.id, $1.id) })
     }
 
     static func takesProposals(_ question: Question) -> Bool { question.status == .open || question.status == .matched }
+
+    /// The preference factor's value per institution number, for a question in `district`.
+    func preferenceByInstitution(district: String) -> [Int: Double] {
+        var values: [Int: Double] = [:]
+        for (number, institution) in taxonomy.institutions.enumerated() {
+            let preferred = preferredDistricts[institution.id] ?? []
+            values[number] = preferred.isEmpty ? 0.5 : (preferred.contains(district) ? 1 : 0)
+        }
+        return values
+    }
+
+    /// The hard constraints on slots (the linked-pair check is the caller's): status, places, dates.
+    static func isExcluded(_ question: MatchingIndex.QuestionSlot, _ offer: MatchingIndex.OfferSlot) -> Bool {
+        guard question.active, offer.active, offer.placesTaken < offer.capacity else { return true }
+        if let window = question.profile.days, let period = offer.profile.days, !window.overlaps(period) { return true }
+        return false
+    }
+
+    /// The hard constraints for a pair, as a yes/no (no text is built).
+    func isExcluded(question: Question, offer: Offer, index: MatchingIndex) -> Bool {
+        guard let questionSlot = index.questionSlot(question.id), let offerSlot = index.offerSlot(offer.id) else { return true }
+        return Self.isExcluded(questionSlot, offerSlot) || index.areLinked(question: question.id, offer: offer.id)
+    }
 
     /// The hard constraints: the reason a pair cannot be proposed, or nil.
     public func exclusion(question: Question, offer: Offer, index: MatchingIndex) -> String? {
@@ -193,51 +239,62 @@ public struct Matcher: Sendable {
     }
 
     /// The weighted sum of the factor values, in 0..1.
-    func combined(_ values: [Double]) -> Double {
+    func combined(_ values: FactorValues) -> Double {
         let total = weights.total
         guard total > 0 else { return 0 }
-        var sum = 0.0
-        for (index, factor) in MatchingWeights.factors.enumerated() { sum += weights[factor] * values[index] }
-        return sum / total
+        return (weights.themes * values.themes + weights.disciplines * values.disciplines + weights.level * values.level
+            + weights.period * values.period + weights.capacity * values.capacity + weights.text * values.text
+            + weights.preference * values.preference + weights.history * values.history) / total
     }
 
-    /// How well the pair does on each factor (0..1), in `MatchingWeights.factors` order; `text` is the text
-    /// match already scaled.
-    func factorValues(question: Question, offer: Offer, index: MatchingIndex, text: Double) -> [Double] {
-        let questionProfile = index.profiles[question.id]
-        let offerProfile = index.profiles[offer.id]
-        let wantedThemes = questionProfile?.themes ?? []
-        let wantedDisciplines = questionProfile?.disciplines ?? []
-        let themes = wantedThemes.isEmpty ? 0 : Double(wantedThemes.intersection(offerProfile?.themes ?? []).count) / Double(wantedThemes.count)
-        let disciplines = wantedDisciplines.isEmpty ? 0
-            : Double(wantedDisciplines.intersection(offerProfile?.disciplines ?? []).count) / Double(wantedDisciplines.count)
-        let level = question.levels.isEmpty ? 0.5 : (question.levels.contains(offer.level) ? 1 : 0)
-        var period = 0.5
-        if let window = question.window {
-            let shorter = min(Self.days(window), Self.days(offer.period.window))
-            period = shorter > 0 ? min(1, Double(Self.overlapDays(window, offer.period.window)) / Double(shorter)) : 0
+    /// How well a pair does on each factor, 0..1.
+    struct FactorValues {
+        var themes = 0.0, disciplines = 0.0, level = 0.0, period = 0.0, capacity = 0.0, text = 0.0, preference = 0.0, history = 0.0
+
+        /// In `MatchingWeights.factors` order.
+        var all: [Double] { [themes, disciplines, level, period, capacity, text, preference, history] }
+    }
+
+    /// The factor values of a pair from its slots; `text` is the text match already scaled.
+    func slotValues(_ question: MatchingIndex.QuestionSlot, _ offer: MatchingIndex.OfferSlot, text: Double, preference: Double) -> FactorValues {
+        var values = FactorValues()
+        let wanted = question.profile
+        let offered = offer.profile
+        if wanted.themes != 0 { values.themes = Double((wanted.themes & offered.themes).nonzeroBitCount) / Double(wanted.themes.nonzeroBitCount) }
+        if wanted.disciplines != 0 {
+            values.disciplines = Double((wanted.disciplines & offered.disciplines).nonzeroBitCount) / Double(wanted.disciplines.nonzeroBitCount)
         }
-        let left = max(0, offer.capacity - (index.placesTaken[offer.id] ?? 0))
-        let capacity = Double(left) / Double(max(1, offer.capacity))
-        let preferred = taxonomy.institutions.first { $0.id == offer.institution }?.preferredDistricts ?? []
-        let preference = preferred.isEmpty ? 0.5 : (preferred.contains(question.neighbourhood.district) ? 1 : 0)
-        var history = 0.5
-        let ratings = (index.ratingsByOffer[offer.id] ?? [:]).values.flatMap { [$0.requester, $0.education].compactMap { $0 } }
-        if !ratings.isEmpty { history = (Double(ratings.reduce(0, +)) / Double(ratings.count) - 1) / 4 }
-        return [themes, disciplines, level, period, capacity, text, preference, history]
+        values.level = wanted.levels == 0 ? 0.5 : (wanted.levels & offered.levels != 0 ? 1 : 0)
+        if let window = wanted.days, let period = offered.days {
+            let overlap = max(0, min(window.upperBound, period.upperBound) - max(window.lowerBound, period.lowerBound) + 1)
+            let shorter = min(window.count, period.count)
+            values.period = shorter > 0 ? min(1, Double(overlap) / Double(shorter)) : 0
+        } else {
+            values.period = 0.5
+        }
+        values.capacity = Double(max(0, offer.capacity - offer.placesTaken)) / Double(max(1, offer.capacity))
+        values.text = text
+        values.preference = preference
+        values.history = offer.history
+        return values
     }
 
     /// The reasons in words, with each factor's share of the score.
-    func reasons(question: Question, offer: Offer, index: MatchingIndex, values: [Double], search: TextSearch, document: String) -> [MatchReason] {
-        let questionProfile = index.profiles[question.id] ?? MatchingIndex.Profile(themes: [], disciplines: [])
-        let offerProfile = index.profiles[offer.id] ?? MatchingIndex.Profile(themes: [], disciplines: [])
+    func reasons(question: Question, offer: Offer, index: MatchingIndex, values: FactorValues, search: TextSearch, document: String) -> [MatchReason] {
+        let wanted = index.profile(question.id)
+        let offered = index.profile(offer.id)
         var details: [String] = []
-        let sharedThemes = questionProfile.themes.intersection(offerProfile.themes).sorted()
-        details.append(sharedThemes.isEmpty ? "no theme in common"
-            : "shares \(labels(sharedThemes, taxonomy.themes)) (of \(questionProfile.themes.count) wanted)")
-        let sharedDisciplines = questionProfile.disciplines.intersection(offerProfile.disciplines).sorted()
+        let sharedThemes = taxonomy.themes.prefix(64).enumerated().filter { position, _ in
+            ((wanted?.themes ?? 0) & (offered?.themes ?? 0)) & (1 << UInt64(position)) != 0
+        }.map(\.element.label)
+        let wantedThemes = (wanted?.themes ?? 0).nonzeroBitCount
+        details.append(sharedThemes.isEmpty ? "no theme in common" : "shares \(sharedThemes.joined(separator: ", ")) (of \(wantedThemes) wanted)")
+        let sharedDisciplines = taxonomy.disciplines.prefix(64).enumerated().filter { position, _ in
+            ((wanted?.disciplines ?? 0) & (offered?.disciplines ?? 0)) & (1 << UInt64(position)) != 0
+        }.map(\.element.label)
+        let wantedDisciplines = (wanted?.disciplines ?? 0).nonzeroBitCount
         details.append(sharedDisciplines.isEmpty ? "no discipline wanted is offered"
-            : "offers \(labels(sharedDisciplines, taxonomy.disciplines)) (of \(questionProfile.disciplines.count) wanted)")
+            : "offers \(sharedDisciplines.joined(separator: ", ")) (of \(wantedDisciplines) wanted)")
         if question.levels.isEmpty {
             details.append("no level asked; the offer is \(offer.level)")
         } else {
@@ -246,7 +303,7 @@ public struct Matcher: Sendable {
         }
         let periodName = offer.period.label ?? "\(offer.period.window.from)..\(offer.period.window.to)"
         if let window = question.window {
-            details.append("\(Int((values[3] * 100).rounded()))% overlap (\(Self.overlapDays(window, offer.period.window)) days) of \(periodName) with the window")
+            details.append("\(Int((values.period * 100).rounded()))% overlap (\(Self.overlapDays(window, offer.period.window)) days) of \(periodName) with the window")
         } else {
             details.append("no window given; the offer runs \(periodName)")
         }
@@ -258,24 +315,23 @@ public struct Matcher: Sendable {
             term.hasPrefix("#") ? "[" + String(term.dropFirst()) + "]" : (questionAnalysis.surface[term] ?? offerAnalysis.surface[term] ?? term)
         }
         details.append(driving.isEmpty ? "no words in common" : "shared terms: \(driving.joined(separator: ", "))")
-        let preferred = taxonomy.institutions.first { $0.id == offer.institution }?.preferredDistricts ?? []
+        let preferred = preferredDistricts[offer.institution] ?? []
         if preferred.isEmpty {
             details.append("\(offer.institution) states no preferred neighbourhoods")
         } else {
             details.append(preferred.contains(question.neighbourhood.district) ? "\(offer.institution) prefers to work in \(question.neighbourhood.district)"
                 : "\(question.neighbourhood.district) is not among \(offer.institution)'s preferred neighbourhoods")
         }
-        let ratings = (index.ratingsByOffer[offer.id] ?? [:]).values.flatMap { [$0.requester, $0.education].compactMap { $0 } }
-        details.append(ratings.isEmpty ? "no rated outcomes of this offer yet"
-            : String(format: "earlier outcomes rated %.1f of 5 (%d ratings)", Double(ratings.reduce(0, +)) / Double(ratings.count), ratings.count))
-        let total = weights.total > 0 ? weights.total : 1
-        return MatchingWeights.factors.enumerated().map { position, factor in
-            MatchReason(factor: factor, value: values[position], share: weights[factor] * values[position] / total, detail: details[position])
+        if let rating = index.ratingMeans[offer.id] {
+            details.append(String(format: "earlier outcomes rated %.1f of 5 (%d ratings)", rating.mean, rating.count))
+        } else {
+            details.append("no rated outcomes of this offer yet")
         }
-    }
-
-    func labels(_ ids: [String], _ entries: [Taxonomy.Entry]) -> String {
-        ids.map { id in entries.first { $0.id == id }?.label ?? id }.joined(separator: ", ")
+        let total = weights.total > 0 ? weights.total : 1
+        let all = values.all
+        return MatchingWeights.factors.enumerated().map { position, factor in
+            MatchReason(factor: factor, value: all[position], share: weights[factor] * all[position] / total, detail: details[position])
+        }
     }
 
     /// Days both windows share, inclusive (0 when they do not meet).
@@ -285,6 +341,28 @@ public struct Matcher: Sendable {
         guard from <= to else { return 0 }
         return CivilDate.days(from: from, to: to) + 1
     }
+}
 
-    static func days(_ window: DateWindow) -> Int { CivilDate.days(from: window.from, to: window.to) + 1 }
+/// The `limit` best-scoring items seen, kept sorted (score descending, then id order): a ranking without
+/// sorting every candidate.
+struct TopScores<Item> {
+    // `Item` is what the caller needs back (an ordinal).
+    let limit: Int
+    private(set) var ranked: [(item: Item, id: String, score: Double)] = []
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    static func before(_ left: (score: Double, id: String), _ right: (score: Double, id: String)) -> Bool {
+        left.score > right.score || (left.score == right.score && EntityID.precedes(left.id, right.id))
+    }
+
+    mutating func offer(_ item: Item, id: String, score: Double) {
+        guard limit > 0 else { return }
+        if ranked.count == limit, let last = ranked.last, !Self.before((score, id), (last.score, last.id)) { return }
+        let position = ranked.firstIndex { Self.before((score, id), ($0.score, $0.id)) } ?? ranked.count
+        ranked.insert((item, id, score), at: position)
+        if ranked.count > limit { ranked.removeLast() }
+    }
 }

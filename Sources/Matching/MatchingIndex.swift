@@ -2,8 +2,10 @@ import Domain
 import LMDSJSON
 
 /// What the matcher keeps current, event by event, next to the domain state: the text of every question
-/// and offer analysed and indexed (BM25, both ways), the places each offer has taken, the pairs already
-/// proposed or matched, and the ratings of each offer's earlier outcomes. A suggestion only reads it.
+/// and offer analysed and indexed (BM25, both ways); for each, a slot with what scoring compares (themes,
+/// disciplines and levels as bit sets, dates as day numbers, status, places taken, ratings), stored by the
+/// text index's ordinal so that ranking 10,000 candidates is a pass over arrays; and the pairs already
+/// proposed or matched. A suggestion only reads it.
 public struct MatchingIndex: Sendable {
     public let analyzer: TextAnalyzer
     /// Offers' text, searched with a question's.
@@ -12,62 +14,143 @@ public struct MatchingIndex: Sendable {
     public private(set) var questionText = TextIndex()
     /// Each question's and offer's analysis (terms, surface words, concepts), by id.
     public private(set) var analyses: [String: TextAnalyzer.Analysis] = [:]
-    /// Each question's and offer's themes and disciplines: tagged, or recognised in its text.
-    public private(set) var profiles: [String: Profile] = [:]
-
-    /// Themes and disciplines of one question or offer.
-    public struct Profile: Sendable, Hashable {
-        public var themes: Set<String>
-        public var disciplines: Set<String>
-    }
+    /// Offer slots by `offerText` ordinal; question slots by `questionText` ordinal.
+    public private(set) var offerSlots: [OfferSlot?] = []
+    public private(set) var questionSlots: [QuestionSlot?] = []
     /// Agreed and started matches per offer: the places it has given.
     public private(set) var placesTaken: [String: Int] = [:]
-    /// "Q|O" pairs with a pending proposal or an open match: not suggested again.
-    public private(set) var linkedPairs: [String: Int] = [:]
+    /// For each question, the offers it has a pending proposal or an open match with (and how many).
+    public private(set) var linkedOffers: [String: [String: Int]] = [:]
+    /// For each offer, the questions it has a pending proposal or an open match with.
+    public private(set) var linkedQuestions: [String: [String: Int]] = [:]
     /// The ratings of each offer's outcomes, by outcome id.
     public private(set) var ratingsByOffer: [String: [String: Ratings]] = [:]
+    /// The mean of every rating of each offer's outcomes (1..5), when it has any.
+    public private(set) var ratingMeans: [String: (mean: Double, count: Int)] = [:]
+    let bits: TaxonomyBits
+    /// Institution and district ids numbered as in the taxonomy.
+    let institutionNumbers: [String: Int]
+    let districtNumbers: [String: Int]
+
+    /// Themes, disciplines, levels and dates of one question or offer.
+    public struct Profile: Sendable, Hashable {
+        /// Bit i: the taxonomy's theme i (tagged or recognised in the text).
+        public var themes: UInt64
+        public var disciplines: UInt64
+        /// A question's acceptable levels; an offer's one level.
+        public var levels: UInt64
+        /// A question's window or an offer's period as day numbers; nil: no window given.
+        public var days: ClosedRange<Int>?
+    }
+
+    /// What scoring reads of an offer.
+    public struct OfferSlot: Sendable {
+        public var id: String
+        /// Published (takes proposals).
+        public var active: Bool
+        public var capacity: Int
+        public var placesTaken: Int
+        public var profile: Profile
+        /// The institution's number in the taxonomy.
+        public var institution: Int
+        /// The history factor's value: earlier outcomes' mean rating scaled to 0..1, 0.5 without any.
+        public var history: Double
+    }
+
+    /// What scoring reads of a question.
+    public struct QuestionSlot: Sendable {
+        public var id: String
+        /// Open or matched (takes proposals).
+        public var active: Bool
+        public var profile: Profile
+        /// The district's number in the taxonomy.
+        public var district: Int
+    }
 
     public init(analyzer: TextAnalyzer) {
         self.analyzer = analyzer
+        self.bits = TaxonomyBits(analyzer.taxonomy)
+        institutionNumbers = Dictionary(uniqueKeysWithValues: analyzer.taxonomy.institutions.enumerated().map { ($1.id, $0) })
+        districtNumbers = Dictionary(uniqueKeysWithValues: analyzer.taxonomy.districts.enumerated().map { ($1.id, $0) })
     }
 
     /// The index of a whole state (start-up, `asOf` reads, benchmarks).
     public init(analyzer: TextAnalyzer, state: DomainState) {
-        self.analyzer = analyzer
-        for question in state.questions.values { indexQuestion(question) }
-        for offer in state.offers.values { indexOffer(offer) }
+        self.init(analyzer: analyzer)
         for match in state.matches.values where match.status.isOpen {
             placesTaken[match.offer, default: 0] += 1
-            linkedPairs[Self.pair(match.question, match.offer), default: 0] += 1
+            link(match.question, match.offer, by: 1)
         }
-        for proposal in state.proposals.values where proposal.status == .proposed {
-            linkedPairs[Self.pair(proposal.question, proposal.offer), default: 0] += 1
-        }
+        for proposal in state.proposals.values where proposal.status == .proposed { link(proposal.question, proposal.offer, by: 1) }
         for outcome in state.outcomes.values { ratingsByOffer[outcome.offer, default: [:]][outcome.id] = outcome.ratings }
-    }
-
-    static func pair(_ question: String, _ offer: String) -> String { question + "|" + offer }
-
-    static func profile(_ analysis: TextAnalyzer.Analysis, themes: [String], disciplines: [String]) -> Profile {
-        Profile(themes: Set(themes).union(analysis.concepts.filter { $0.kind == .theme }.map(\.id)),
-                disciplines: Set(disciplines).union(analysis.concepts.filter { $0.kind == .discipline }.map(\.id)))
+        for offer in ratingsByOffer.keys { updateRatingMean(offer) }
+        for question in state.questions.values.sorted(by: { EntityID.precedes($0.id, $1.id) }) { indexQuestion(question) }
+        for offer in state.offers.values.sorted(by: { EntityID.precedes($0.id, $1.id) }) { indexOffer(offer) }
     }
 
     /// Whether the question and offer already have a pending proposal or an open match.
-    public func areLinked(question: String, offer: String) -> Bool { (linkedPairs[Self.pair(question, offer)] ?? 0) > 0 }
+    public func areLinked(question: String, offer: String) -> Bool { (linkedOffers[question]?[offer] ?? 0) > 0 }
+
+    /// The slot of a question, if indexed.
+    public func questionSlot(_ id: String) -> QuestionSlot? { questionText.ordinal(id).flatMap { questionSlots[$0] } }
+
+    /// The slot of an offer, if indexed.
+    public func offerSlot(_ id: String) -> OfferSlot? { offerText.ordinal(id).flatMap { offerSlots[$0] } }
+
+    /// A question's or offer's profile.
+    public func profile(_ id: String) -> Profile? { questionSlot(id)?.profile ?? offerSlot(id)?.profile }
+
+    mutating func link(_ question: String, _ offer: String, by change: Int) {
+        let count = max(0, (linkedOffers[question]?[offer] ?? 0) + change)
+        linkedOffers[question, default: [:]][offer] = count == 0 ? nil : count
+        linkedQuestions[offer, default: [:]][question] = count == 0 ? nil : count
+    }
+
+    mutating func updateRatingMean(_ offer: String) {
+        let ratings = (ratingsByOffer[offer] ?? [:]).values.flatMap { [$0.requester, $0.education].compactMap { $0 } }
+        ratingMeans[offer] = ratings.isEmpty ? nil : (Double(ratings.reduce(0, +)) / Double(ratings.count), ratings.count)
+    }
 
     /// Keeps the counts current with one event, called with the state *before* the event is applied (it
     /// reads what the event ends: a pending proposal, an open match).
     public mutating func beforeApplying(_ event: DomainEvent, to state: DomainState) {
-        if case .collaboration(let event) = event { apply(event, before: state) }
+        guard case .collaboration(let event) = event else { return }
+        switch event {
+        case .proposalCreated(let proposal):
+            link(proposal.question, proposal.offer, by: 1)
+        case .proposalAccepted(let id, _), .proposalDeclined(let id, _, _), .proposalWithdrawn(let id, _), .proposalExpired(let id):
+            if let proposal = state.proposals[id], proposal.status == .proposed { link(proposal.question, proposal.offer, by: -1) }
+        case .matchAgreed(let match):
+            placesTaken[match.offer, default: 0] += 1
+            link(match.question, match.offer, by: 1)
+        case .matchCancelled(let id, _), .matchDelivered(let id, _):
+            if let match = state.matches[id], match.status.isOpen {
+                placesTaken[match.offer] = max(0, (placesTaken[match.offer] ?? 0) - 1)
+                link(match.question, match.offer, by: -1)
+            }
+        case .outcomeRecorded(let outcome):
+            ratingsByOffer[outcome.offer, default: [:]][outcome.id] = outcome.ratings
+            updateRatingMean(outcome.offer)
+        case .outcomeRevised(let id, let changes):
+            if let outcome = state.outcomes[id], let ratings = changes["ratings"] {
+                ratingsByOffer[outcome.offer, default: [:]][id] = Ratings(
+                    requester: ratings["requester"]?.integerValue.map { Int($0) }, education: ratings["education"]?.integerValue.map { Int($0) })
+                updateRatingMean(outcome.offer)
+            }
+        default:
+            break
+        }
     }
 
-    /// Keeps the text indexes current with one event, called with the state *after* it was applied (a
-    /// revision's result); costs one document's analysis.
+    /// Keeps the text indexes and slots current with one event, called with the state *after* it was
+    /// applied: a submission or revision costs one document's analysis; a change of status, places or
+    /// ratings refreshes the slots of the questions and offers the event names.
     public mutating func afterApplying(_ event: DomainEvent, to state: DomainState) {
         switch event {
         case .questionSubmitted(let question):
             indexQuestion(question)
+        case .questionAccepted(let id, nil, nil):
+            if let question = state.questions[id] { refreshSlot(question) }
         case .questionAccepted(let id, _, _), .questionRevised(let id, _):
             if let question = state.questions[id] { indexQuestion(question) }
         case .offerPublished(let offer):
@@ -75,52 +158,83 @@ public struct MatchingIndex: Sendable {
         case .offerRevised(let id, _):
             if let offer = state.offers[id] { indexOffer(offer) }
         default:
-            break
-        }
-    }
-
-    mutating func apply(_ event: CollaborationEvent, before: DomainState) {
-        func unlink(_ question: String, _ offer: String) {
-            let key = Self.pair(question, offer)
-            linkedPairs[key] = max(0, (linkedPairs[key] ?? 0) - 1)
-            if linkedPairs[key] == 0 { linkedPairs.removeValue(forKey: key) }
-        }
-        switch event {
-        case .proposalCreated(let proposal):
-            linkedPairs[Self.pair(proposal.question, proposal.offer), default: 0] += 1
-        case .proposalAccepted(let id, _), .proposalDeclined(let id, _, _), .proposalWithdrawn(let id, _), .proposalExpired(let id):
-            if let proposal = before.proposals[id], proposal.status == .proposed { unlink(proposal.question, proposal.offer) }
-        case .matchAgreed(let match):
-            placesTaken[match.offer, default: 0] += 1
-            linkedPairs[Self.pair(match.question, match.offer), default: 0] += 1
-        case .matchCancelled(let id, _), .matchDelivered(let id, _):
-            if let match = before.matches[id], match.status.isOpen {
-                placesTaken[match.offer] = max(0, (placesTaken[match.offer] ?? 0) - 1)
-                unlink(match.question, match.offer)
+            for id in event.entityIDs {
+                if let question = state.questions[id] {
+                    refreshSlot(question)
+                } else if let offer = state.offers[id] {
+                    refreshSlot(offer)
+                } else if let offer = state.outcomes[id].flatMap({ state.offers[$0.offer] }) {
+                    refreshSlot(offer)
+                } else if let match = state.matches[id] {
+                    if let offer = state.offers[match.offer] { refreshSlot(offer) }
+                    if let question = state.questions[match.question] { refreshSlot(question) }
+                }
             }
-        case .outcomeRecorded(let outcome):
-            ratingsByOffer[outcome.offer, default: [:]][outcome.id] = outcome.ratings
-        case .outcomeRevised(let id, let changes):
-            if let outcome = before.outcomes[id], let ratings = changes["ratings"] {
-                ratingsByOffer[outcome.offer, default: [:]][id] = Ratings(
-                    requester: ratings["requester"]?.integerValue.map { Int($0) }, education: ratings["education"]?.integerValue.map { Int($0) })
-            }
-        default:
-            break
         }
     }
 
     mutating func indexQuestion(_ question: Question) {
         let analysis = analyzer.analyze(question.title + "\n" + question.description)
         analyses[question.id] = analysis
-        profiles[question.id] = Self.profile(analysis, themes: question.themes, disciplines: question.disciplines)
         questionText.upsert(question.id, analysis)
+        refreshSlot(question)
     }
 
     mutating func indexOffer(_ offer: Offer) {
         let analysis = analyzer.analyze(offer.title + "\n" + offer.description + "\n" + offer.programme)
         analyses[offer.id] = analysis
-        profiles[offer.id] = Self.profile(analysis, themes: offer.themes, disciplines: offer.disciplines)
         offerText.upsert(offer.id, analysis)
+        refreshSlot(offer)
+    }
+
+    mutating func refreshSlot(_ question: Question) {
+        guard let ordinal = questionText.ordinal(question.id), let analysis = analyses[question.id] else { return }
+        while questionSlots.count <= ordinal { questionSlots.append(nil) }
+        questionSlots[ordinal] = QuestionSlot(
+            id: question.id, active: question.status == .open || question.status == .matched,
+            profile: bits.profile(analysis, themes: question.themes, disciplines: question.disciplines, levels: question.levels, window: question.window),
+            district: districtNumbers[question.neighbourhood.district] ?? -1)
+    }
+
+    mutating func refreshSlot(_ offer: Offer) {
+        guard let ordinal = offerText.ordinal(offer.id), let analysis = analyses[offer.id] else { return }
+        while offerSlots.count <= ordinal { offerSlots.append(nil) }
+        offerSlots[ordinal] = OfferSlot(
+            id: offer.id, active: offer.status == .published, capacity: offer.capacity, placesTaken: placesTaken[offer.id] ?? 0,
+            profile: bits.profile(analysis, themes: offer.themes, disciplines: offer.disciplines, levels: [offer.level], window: offer.period.window),
+            institution: institutionNumbers[offer.institution] ?? -1, history: ratingMeans[offer.id].map { ($0.mean - 1) / 4 } ?? 0.5)
+    }
+}
+
+/// The taxonomy's levels, themes and disciplines numbered as bits (a taxonomy lists at most 64 of each).
+struct TaxonomyBits: Sendable {
+    let themes: [String: Int]
+    let disciplines: [String: Int]
+    let levels: [String: Int]
+
+    init(_ taxonomy: Taxonomy) {
+        func numbered(_ entries: [Taxonomy.Entry]) -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: entries.prefix(64).enumerated().map { ($1.id, $0) })
+        }
+        themes = numbered(taxonomy.themes)
+        disciplines = numbered(taxonomy.disciplines)
+        levels = numbered(taxonomy.levels)
+    }
+
+    func set(_ ids: some Sequence<String>, _ numbers: [String: Int]) -> UInt64 {
+        ids.reduce(0) { bits, id in numbers[id].map { bits | (1 << UInt64($0)) } ?? bits }
+    }
+
+    func profile(_ analysis: TextAnalyzer.Analysis, themes: [String], disciplines: [String], levels: [String], window: DateWindow?) -> MatchingIndex.Profile {
+        let recognisedThemes = analysis.concepts.filter { $0.kind == .theme }.map(\.id)
+        let recognisedDisciplines = analysis.concepts.filter { $0.kind == .discipline }.map(\.id)
+        var days: ClosedRange<Int>?
+        if let window {
+            let from = CivilDate.dayNumber(window.from)
+            days = from...max(from, CivilDate.dayNumber(window.to))
+        }
+        return MatchingIndex.Profile(
+            themes: set(themes + recognisedThemes, self.themes), disciplines: set(disciplines + recognisedDisciplines, self.disciplines),
+            levels: set(levels, self.levels), days: days)
     }
 }

@@ -64,11 +64,20 @@ public enum Planner {
         let questions = state.questions.values.filter { $0.status == .open }.sorted { EntityID.precedes($0.id, $1.id) }
         var candidates: [[(offer: Int, score: Double)]] = []
         var candidatePairs = 0
+        let offerSlots = offers.map { offer in (ordinal: index.offerText.ordinal(offer.id) ?? -1, slot: index.offerSlot(offer.id)) }
         for question in questions {
-            let search = Matcher.TextSearch(query: index.analyses[question.id]?.terms ?? [:], documents: index.offerText)
             var scored: [(offer: Int, score: Double)] = []
-            for (position, offer) in offers.enumerated() where matcher.exclusion(question: question, offer: offer, index: index) == nil {
-                let score = matcher.combined(matcher.factorValues(question: question, offer: offer, index: index, text: search.value(offer.id)))
+            guard let questionSlot = index.questionSlot(question.id) else {
+                candidates.append([])
+                continue
+            }
+            let search = Matcher.TextSearch(query: index.analyses[question.id]?.terms ?? [:], documents: index.offerText)
+            let preference = matcher.preferenceByInstitution(district: question.neighbourhood.district)
+            let linked = index.linkedOffers[question.id] ?? [:]
+            for (position, entry) in offerSlots.enumerated() {
+                guard let slot = entry.slot, !Matcher.isExcluded(questionSlot, slot), linked[slot.id] == nil else { continue }
+                let values = matcher.slotValues(questionSlot, slot, text: search.value(ordinal: entry.ordinal), preference: preference[slot.institution] ?? 0.5)
+                let score = matcher.combined(values)
                 if score >= minScore { scored.append((position, score)) }
             }
             candidatePairs += scored.count

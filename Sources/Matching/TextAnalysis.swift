@@ -44,23 +44,42 @@ public struct TextAnalyzer: Sendable {
         "we", "wij", "onze", "graag", "willen", "welke", "waar", "hoe", "studenten", "student",
     ]
 
-    /// Keyword phrases (stemmed) per concept; single stems of at least `compoundStemMin` letters also match
-    /// inside Dutch compounds ("buurthuis" in "buurthuisbezoekers").
-    let phrases: [(stems: [String], concept: Concept)]
+    /// One-word keywords (stemmed) and the concepts they stand for. Those of at least `compoundStemMin`
+    /// letters also match at the start or end of a Dutch compound ("buurthuis" in "buurthuisbezoekers").
+    let words: [String: Set<Concept>]
+    /// The first and last `compoundStemMin` letters of the long keywords: a word that has neither cannot
+    /// hold one at its start or end, so most words cost two lookups.
+    let compoundHeads: Set<String>
+    let compoundTails: Set<String>
+    /// Keyword phrases of several words (stemmed), by their first stem.
+    let phrases: [String: [(stems: [String], concept: Concept)]]
     static let compoundStemMin = 6
+    /// The city whose keywords it knows.
+    public let taxonomy: Taxonomy
 
     /// The analyzer for a city's taxonomy: its theme and discipline labels and keywords become concepts.
     public init(taxonomy: Taxonomy) {
-        var phrases: [(stems: [String], concept: Concept)] = []
+        self.taxonomy = taxonomy
+        var words: [String: Set<Concept>] = [:]
+        var phrases: [String: [(stems: [String], concept: Concept)]] = [:]
         for (kind, entries) in [(Concept.Kind.theme, taxonomy.themes), (.discipline, taxonomy.disciplines)] {
             for entry in entries {
                 for keyword in [entry.label] + entry.keywords {
                     let stems = Self.words(keyword).map(DutchStemmer.stem)
-                    if !stems.isEmpty { phrases.append((stems, Concept(kind: kind, id: entry.id))) }
+                    let concept = Concept(kind: kind, id: entry.id)
+                    if stems.count == 1 {
+                        words[stems[0], default: []].insert(concept)
+                    } else if let first = stems.first {
+                        phrases[first, default: []].append((stems, concept))
+                    }
                 }
             }
         }
+        self.words = words
         self.phrases = phrases
+        let long = words.keys.filter { $0.count >= Self.compoundStemMin }
+        compoundHeads = Set(long.map { String($0.prefix(Self.compoundStemMin)) })
+        compoundTails = Set(long.map { String($0.suffix(Self.compoundStemMin)) })
     }
 
     /// Folded words of `text`, stop words removed.
@@ -74,92 +93,122 @@ public struct TextAnalyzer: Sendable {
     /// Analyses one text.
     public func analyze(_ text: String) -> Analysis {
         var analysis = Analysis()
-        let words = Self.words(text)
-        let stems = words.map(DutchStemmer.stem)
+        let tokens = Self.words(text)
+        let stems = tokens.map(DutchStemmer.stem)
         analysis.length = stems.count
-        for (word, stem) in zip(words, stems) {
+        for (word, stem) in zip(tokens, stems) {
             analysis.terms[stem, default: 0] += 1
             if analysis.surface[stem] == nil { analysis.surface[stem] = word }
         }
-        for (stemsOfPhrase, concept) in phrases {
-            let count = occurrences(of: stemsOfPhrase, in: stems)
-            guard count > 0 else { continue }
+        func found(_ concept: Concept) {
             analysis.concepts.insert(concept)
-            analysis.terms[concept.term, default: 0] += count
+            analysis.terms[concept.term, default: 0] += 1
+        }
+        for (position, stem) in stems.enumerated() {
+            var matched = words[stem] ?? []
+            // Compounds: a long keyword at the start or the end of a longer word.
+            if stem.count > Self.compoundStemMin {
+                let head = compoundHeads.contains(String(stem.prefix(Self.compoundStemMin)))
+                let tail = compoundTails.contains(String(stem.suffix(Self.compoundStemMin)))
+                if head || tail {
+                    for length in Self.compoundStemMin..<stem.count {
+                        if head { matched.formUnion(words[String(stem.prefix(length))] ?? []) }
+                        if tail { matched.formUnion(words[String(stem.suffix(length))] ?? []) }
+                    }
+                }
+            }
+            matched.forEach(found)
+            for (phrase, concept) in phrases[stem] ?? [] where position + phrase.count <= stems.count {
+                if stems[position..<(position + phrase.count)].elementsEqual(phrase) { found(concept) }
+            }
         }
         return analysis
-    }
-
-    func occurrences(of phrase: [String], in stems: [String]) -> Int {
-        if phrase.count == 1 {
-            let keyword = phrase[0]
-            if keyword.count >= Self.compoundStemMin { return stems.filter { $0.contains(keyword) }.count }
-            return stems.filter { $0 == keyword }.count
-        }
-        guard stems.count >= phrase.count else { return 0 }
-        var count = 0
-        for start in 0...(stems.count - phrase.count) where Array(stems[start..<(start + phrase.count)]) == phrase { count += 1 }
-        return count
     }
 }
 
 /// A BM25 index over documents (offers, or questions) that is updated one document at a time, so that
-/// each event costs one document's terms and a query never rebuilds anything.
+/// each event costs one document's terms and a query never rebuilds anything. Documents have dense
+/// ordinals, so that a query accumulates scores in an array rather than a dictionary.
 public struct TextIndex: Sendable {
     /// BM25's term-frequency saturation and length normalisation.
     public static let k1 = 1.2
     public static let b = 0.75
 
-    struct Document: Sendable {
-        var terms: [String: Int]
-        var length: Int
-    }
-
-    private(set) var documents: [String: Document] = [:]
-    private(set) var postings: [String: [String: Int]] = [:]
+    /// The ordinal of each indexed id; ordinals of removed documents are reused.
+    private(set) var ordinals: [String: Int] = [:]
+    /// The id at each ordinal (nil: free).
+    private(set) var ids: [String?] = []
+    private var terms: [[String: Int]] = []
+    private var lengths: [Int] = []
+    private var freeOrdinals: [Int] = []
+    private(set) var postings: [String: [(ordinal: Int32, frequency: Int32)]] = [:]
     private var totalLength = 0
 
     public init() {}
 
     /// How many documents are indexed.
-    public var count: Int { documents.count }
+    public var count: Int { ordinals.count }
+
+    /// How many ordinals exist (the size of a score array).
+    public var capacity: Int { ids.count }
+
+    /// The ordinal of `id`, if indexed.
+    public func ordinal(_ id: String) -> Int? { ordinals[id] }
 
     /// Adds the document, or replaces what was indexed under `id`.
     public mutating func upsert(_ id: String, _ analysis: TextAnalyzer.Analysis) {
         remove(id)
-        documents[id] = Document(terms: analysis.terms, length: analysis.length)
+        let ordinal: Int
+        if let free = freeOrdinals.popLast() {
+            ordinal = free
+            ids[ordinal] = id
+            terms[ordinal] = analysis.terms
+            lengths[ordinal] = analysis.length
+        } else {
+            ordinal = ids.count
+            ids.append(id)
+            terms.append(analysis.terms)
+            lengths.append(analysis.length)
+        }
+        ordinals[id] = ordinal
         totalLength += analysis.length
-        for (term, count) in analysis.terms { postings[term, default: [:]][id] = count }
+        for (term, frequency) in analysis.terms { postings[term, default: []].append((Int32(ordinal), Int32(frequency))) }
     }
 
-    /// Removes the document, if indexed.
+    /// Removes the document, if indexed (costs the length of its terms' postings).
     public mutating func remove(_ id: String) {
-        guard let old = documents.removeValue(forKey: id) else { return }
-        totalLength -= old.length
-        for term in old.terms.keys {
-            postings[term]?.removeValue(forKey: id)
+        guard let ordinal = ordinals.removeValue(forKey: id) else { return }
+        totalLength -= lengths[ordinal]
+        for term in terms[ordinal].keys {
+            postings[term]?.removeAll { $0.ordinal == Int32(ordinal) }
             if postings[term]?.isEmpty == true { postings.removeValue(forKey: term) }
         }
+        ids[ordinal] = nil
+        terms[ordinal] = [:]
+        lengths[ordinal] = 0
+        freeOrdinals.append(ordinal)
     }
 
     /// Inverse document frequency (BM25's, never negative).
     public func idf(_ term: String) -> Double {
         let containing = Double(postings[term]?.count ?? 0)
-        let total = Double(documents.count)
+        let total = Double(ordinals.count)
         return log(1 + (total - containing + 0.5) / (containing + 0.5))
     }
 
-    /// BM25 scores of every document that shares a term with `query`.
-    public func scores(_ query: [String: Int]) -> [String: Double] {
-        let averageLength = documents.isEmpty ? 1 : max(1, Double(totalLength) / Double(documents.count))
-        var scores: [String: Double] = [:]
-        // Terms in a fixed order, so that the sums (and ties) do not depend on how the index was built.
+    var averageLength: Double { ordinals.isEmpty ? 1 : max(1, Double(totalLength) / Double(ordinals.count)) }
+
+    /// BM25 scores of every document for `query`, by ordinal (0 for documents sharing no term).
+    public func scores(_ query: [String: Int]) -> [Double] {
+        let average = averageLength
+        var scores = Array(repeating: 0.0, count: ids.count)
+        // Terms in a fixed order, so that the sums do not depend on how the index was built.
         for term in query.keys.sorted() {
-            guard let documentsWithTerm = postings[term] else { continue }
+            guard let entries = postings[term] else { continue }
             let weight = idf(term)
-            for (id, frequency) in documentsWithTerm {
-                let length = Double(documents[id]?.length ?? 0)
-                scores[id, default: 0] += weight * contribution(Double(frequency), length: length, averageLength: averageLength)
+            for entry in entries {
+                let ordinal = Int(entry.ordinal)
+                scores[ordinal] += weight * contribution(Double(entry.frequency), length: Double(lengths[ordinal]), averageLength: average)
             }
         }
         return scores
@@ -167,11 +216,11 @@ public struct TextIndex: Sendable {
 
     /// Each shared term's part of `id`'s score for `query`, largest first: the words that drove a match.
     public func contributions(_ query: [String: Int], document id: String) -> [(term: String, score: Double)] {
-        guard let document = documents[id] else { return [] }
-        let averageLength = documents.isEmpty ? 1 : max(1, Double(totalLength) / Double(documents.count))
-        return query.keys.compactMap { term -> (String, Double)? in
-            guard let frequency = document.terms[term] else { return nil }
-            return (term, idf(term) * contribution(Double(frequency), length: Double(document.length), averageLength: averageLength))
+        guard let ordinal = ordinals[id] else { return [] }
+        let average = averageLength
+        return query.keys.sorted().compactMap { term -> (String, Double)? in
+            guard let frequency = terms[ordinal][term] else { return nil }
+            return (term, idf(term) * contribution(Double(frequency), length: Double(lengths[ordinal]), averageLength: average))
         }.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
     }
 

@@ -47,12 +47,15 @@ import Testing
         index.upsert("O-0002", analyzer.analyze("Fietsen en verkeer in de binnenstad"))
         index.upsert("O-0003", analyzer.analyze("Eenzaamheid onder ouderen"))
         let query = analyzer.analyze("groene daken tegen wateroverlast").terms
-        let scores = index.scores(query)
-        #expect((scores["O-0001"] ?? 0) > (scores["O-0002"] ?? 0))
+        func score(_ id: String) -> Double { index.ordinal(id).map { index.scores(query)[$0] } ?? -1 }
+        #expect(score("O-0001") > score("O-0002"))
         index.upsert("O-0001", analyzer.analyze("Een cursus koken"))
-        #expect((index.scores(query)["O-0001"] ?? 0) == 0)
+        #expect(score("O-0001") == 0)
         index.remove("O-0003")
-        #expect(index.count == 2)
+        #expect(index.count == 2 && index.ordinal("O-0003") == nil)
+        // A freed ordinal is reused by the next document.
+        index.upsert("O-0004", analyzer.analyze("Groene daken"))
+        #expect(index.capacity == 3 && score("O-0004") > 0)
     }
 }
 

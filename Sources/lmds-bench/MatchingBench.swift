@@ -1,0 +1,122 @@
+import Domain
+import Foundation
+import LMDSJSON
+import Matching
+
+/// `lmds-bench matching`: suggestion quality on the labelled set, and speed on synthetic sets built from
+/// it (the labelled texts recombined, with random themes, disciplines, levels, periods and capacities).
+///
+///     lmds-bench matching --labelled DIR [--offers 10000] [--queries 300] [--plan-questions 2000]
+///                         [--plan-offers 500] [--seed S]
+func runMatching(_ options: Options) throws {
+    let directory = try options.string("labelled")
+    let offerCount = try options.positiveInteger("offers", default: 10_000)
+    let queries = try options.positiveInteger("queries", default: 300)
+    let planQuestions = try options.positiveInteger("plan-questions", default: 2_000)
+    let planOffers = try options.positiveInteger("plan-offers", default: 500)
+    let seed = UInt64(try options.positiveInteger("seed", default: Int(UInt32.random(in: 1...UInt32.max))))
+    var generator = BenchRandom(seed: seed)
+
+    guard let taxonomyText = Taxonomy.embedded["leiden"] else { throw BenchFailure("no built-in taxonomy") }
+    let taxonomy = try Taxonomy(json: JSONParser.parse(taxonomyText))
+    func lines(_ name: String) throws -> [JSONValue] {
+        try String(contentsOfFile: directory + "/" + name, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0)) }
+    }
+    let questionTexts = try lines("questions.jsonl")
+    let offerTexts = try lines("offers.jsonl")
+    let labelled = try LabelledSet(
+        questions: questionTexts, offers: offerTexts,
+        expected: JSONParser.parse(String(contentsOfFile: directory + "/expected.json", encoding: .utf8)), taxonomy: taxonomy)
+    let matcher = Matcher(taxonomy: taxonomy)
+    let quality = labelled.evaluate(matcher: matcher)
+
+    // Synthetic sets, built through the decider; the index is kept current event by event, as the
+    // daemon does, and that is timed. One set for suggestions (offerCount offers, `queries` questions),
+    // one for the plan (planQuestions open questions, planOffers offers in one period).
+    let periods = [("2026-2027 S1", "2026-09-01", "2027-01-31"), ("2026-2027 S2", "2027-02-01", "2027-06-30"), ("2027-2028 S1", "2027-09-01", "2028-01-31")]
+    var indexNanoseconds: UInt64 = 0
+    var indexedEvents = 0
+    func pick<T>(_ values: [T]) -> T { values[Int(generator.next() % UInt64(values.count))] }
+    func someIDs(_ entries: [Taxonomy.Entry], max: Int) -> [String] {
+        Array(Set((0..<Int(generator.next() % UInt64(max) + 1)).map { _ in pick(entries).id }))
+    }
+    func build(offers: Int, questions: Int, onePeriod: Bool) throws -> (DomainState, MatchingIndex) {
+        var state = DomainState()
+        var index = MatchingIndex(analyzer: TextAnalyzer(taxonomy: taxonomy))
+        func run(_ command: Command) throws {
+            for event in try Decider.decide(command, state: state, taxonomy: taxonomy, nowMs: 1_796_000_000_000).events {
+                let started = nowNanoseconds()
+                index.beforeApplying(event, to: state)
+                state.apply(event)
+                index.afterApplying(event, to: state)
+                indexNanoseconds += nowNanoseconds() - started
+                indexedEvents += 1
+            }
+        }
+        for number in 0..<offers {
+            let source = offerTexts[number % offerTexts.count]
+            let institution = pick(taxonomy.institutions)
+            let period = onePeriod ? periods[1] : pick(periods)
+            try run(.publishOffer(PublishOffer(
+                title: (source["title"]?.stringValue ?? "") + " \(number)", description: source["description"]?.stringValue ?? "",
+                institution: institution.id, programme: source["programme"]?.stringValue ?? "Programma", level: pick(institution.levels),
+                kind: pick(OfferLimits.kinds), disciplines: someIDs(taxonomy.disciplines, max: 3), themes: someIDs(taxonomy.themes, max: 3),
+                period: Period(window: DateWindow(from: period.1, to: period.2), label: period.0), capacity: Int(generator.next() % 4) + 1,
+                teamSize: nil, contact: ContactDetails(name: nil, email: nil, phone: nil))))
+        }
+        for number in 0..<questions {
+            let source = questionTexts[number % questionTexts.count]
+            try run(.submitQuestion(SubmitQuestion(
+                title: (source["title"]?.stringValue ?? "") + " \(number)", description: source["description"]?.stringValue ?? "",
+                requesterKind: "resident", organisation: nil, contact: ContactDetails(name: nil, email: nil, phone: nil),
+                neighbourhood: pick(taxonomy.districts).id, themes: someIDs(taxonomy.themes, max: 2), disciplines: someIDs(taxonomy.disciplines, max: 2),
+                levels: [pick(taxonomy.levels).id], window: DateWindow(from: "2027-01-15", to: "2027-07-31"), size: nil)))
+            try run(.acceptQuestion(id: EntityID.make("Q", number + 1), title: nil, description: nil, expectedVersion: nil))
+        }
+        return (state, index)
+    }
+
+    // One suggestion among offerCount offers, for random questions: the daemon's live path.
+    let (state, index) = try build(offers: offerCount, questions: queries, onePeriod: false)
+    var latencies: [UInt64] = []
+    for number in 0..<queries {
+        let question = EntityID.make("Q", number + 1)
+        let started = nowNanoseconds()
+        let found = try matcher.suggestOffers(for: question, state: state, index: index, limit: 10, explain: false)
+        latencies.append(nowNanoseconds() - started)
+        guard !found.suggestions.isEmpty else { throw BenchFailure("no suggestion for \(question)") }
+    }
+    latencies.sort()
+
+    // A plan for one period: planQuestions open questions against planOffers offers of 2026-2027 S2.
+    let (planState, planIndex) = try build(offers: planOffers, questions: planQuestions, onePeriod: true)
+    let planStarted = nowNanoseconds()
+    let plan = Planner.plan(period: .label("2026-2027 S2"), minScore: 0.3, state: planState, index: planIndex, matcher: matcher)
+    let planSeconds = Double(nowNanoseconds() - planStarted) / 1e9
+
+    emit([
+        "workload": "matching", "seed": .integer(Int64(seed)),
+        "labelledQuestions": .integer(Int64(quality.questions)), "top1": .double(rounded(quality.top1)), "top3": .double(rounded(quality.top3)),
+        "meanReciprocalRank": .double(rounded(quality.meanReciprocalRank)),
+        "offers": .integer(Int64(offerCount)), "queries": .integer(Int64(queries)),
+        "suggestP50Us": .double(rounded(Double(quantile(latencies, 0.5)) / 1000, 1)),
+        "suggestP99Us": .double(rounded(Double(quantile(latencies, 0.99)) / 1000, 1)),
+        "indexUsPerEvent": .double(rounded(Double(indexNanoseconds) / 1000 / Double(max(1, indexedEvents)), 2)),
+        "planQuestions": .integer(Int64(planQuestions)), "planOffers": .integer(Int64(planOffers)),
+        "planCandidatePairs": .integer(Int64(plan.candidatePairs)), "planPairs": .integer(Int64(plan.pairs.count)),
+        "planSeconds": .double(rounded(planSeconds, 3)),
+    ])
+}
+
+/// SplitMix64, seeded, so that a run can be repeated.
+struct BenchRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
