@@ -49,10 +49,10 @@ import Testing
         #expect(try daemon.call("offer.get", ["id": "O-0001"])["status"] == "full")
         #expect(try daemon.call("question.get", ["id": "Q-0001"])["status"] == "matched")
         // A full offer takes no proposal: a conflict that names the state, and nothing is appended.
-        let head = try daemon.call("system.status")["head"]?["position"]
+        let head = try #require(try daemon.call("system.status")["position"]?.integerValue)
         let full = try Self.cli(workspace, ["propose", "Q-0002", "O-0001"])
         #expect(full.status == 1 && full.stderr.contains("full"))
-        #expect(try daemon.call("system.status")["head"]?["position"] == head)
+        #expect(try daemon.call("system.status")["position"]?.integerValue == head)
 
         #expect(try Self.cli(workspace, ["start", "M-0001", "--students", "4", "--started-on", "2027-02-08"]).stdout.contains("M-0001 started"))
         let record = try Self.cli(workspace, [
@@ -146,7 +146,7 @@ import Testing
         let daemon = try DaemonProcess(workspace: workspace)
         try Self.seed(daemon)
         _ = try daemon.call("proposal.create", ["question": "Q-0001", "offer": "O-0001"])
-        let head = try daemon.call("system.status")["head"]?["position"]
+        let head = try #require(try daemon.call("system.status")["position"]?.integerValue)
         let client = try daemon.client()
         let cases: [(String, JSONValue, Int64, String)] = [
             ("proposal.accept", ["id": "P-0001", "side": "city"], RPCErrorCode.validation, "side"),
@@ -173,7 +173,7 @@ import Testing
             return
         }
         #expect(missing.code == RPCErrorCode.notFound)
-        #expect(try daemon.call("system.status")["head"]?["position"] == head)
+        #expect(try daemon.call("system.status")["position"]?.integerValue == head)
         #expect(daemon.stop() == 0)
     }
 
