@@ -39,7 +39,12 @@ def section(title):
     print(f"\n==> {title}", flush=True)
 
 
-section("matching: the coordinators propose questions to offers")
+section("matching: lmds drafts suggestions and explains them; the coordinators decide")
+first_project = projects[0]
+run("suggest", first_project["question"], "--limit", "3")
+run("suggest", first_project["offer"], "--limit", "3")
+
+section("the coordinators propose questions to offers")
 # The proposal that will expire goes first, so that its clock runs while the rest happens.
 ordered = sorted(projects, key=lambda p: p["path"] != "expired")
 proposal_of = {}
@@ -120,6 +125,10 @@ for proposal in expiring:
         time.sleep(0.5)
     run("show", proposal)
     run("history", proposal)
+
+section("a first draft for the next semester: the best plan for the open questions within the offers' capacities")
+run("plan", "--period", "2027-2028 S1", "--min-score", "0.35")
+run("plan", "--period", "2027-2028 S1", "--min-score", "0.35", "--propose")
 
 section("where the city's questions are now")
 run("questions", "--status", "completed")
