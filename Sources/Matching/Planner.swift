@@ -40,7 +40,7 @@ public enum Planner {
     /// the flow graph proportionally bigger.
     public static let candidatesPerQuestionMax = 12
     /// Scores are compared at this resolution (integers in the flow).
-    static let scoreScale = 10_000.0
+    static let scoreScale = 1_000.0
 
     /// Which offers a period covers: its label (case and accents ignored), or dates inside or overlapping
     /// `from`..`to`.
@@ -105,77 +105,95 @@ public enum Planner {
     /// The maximum-weight assignment: for each question (by position) the offer (by position) it gets, or nil.
     /// `candidates[q]` lists the offers question q may take with their scores; offer o takes at most `places[o]`.
     public static func assign(candidates: [[(offer: Int, score: Double)]], places: [Int]) -> [Int?] {
-        var network = FlowNetwork(questions: candidates.count, offers: places.count)
+        var arcs: [(from: Int, to: Int, capacity: Int, cost: Int)] = []
+        let questions = candidates.count
+        let source = 0, sink = questions + places.count + 1
         for (question, options) in candidates.enumerated() {
-            network.addEdge(from: network.source, to: network.questionNode(question), capacity: 1, cost: 0)
+            arcs.append((source, 1 + question, 1, 0))
             for option in options where places[option.offer] > 0 {
-                network.addEdge(from: network.questionNode(question), to: network.offerNode(option.offer), capacity: 1,
-                                cost: -Int((option.score * scoreScale).rounded()))
+                arcs.append((1 + question, 1 + questions + option.offer, 1, -Int((option.score * scoreScale).rounded())))
             }
         }
-        for (offer, count) in places.enumerated() where count > 0 {
-            network.addEdge(from: network.offerNode(offer), to: network.sink, capacity: count, cost: 0)
+        for (offer, count) in places.enumerated() where count > 0 { arcs.append((1 + questions + offer, sink, count, 0)) }
+        var network = FlowNetwork(nodeCount: sink + 1, arcs: arcs)
+        network.maximiseGain(source: source, sink: sink)
+        var assignment: [Int?] = Array(repeating: nil, count: questions)
+        for edge in 0..<network.edgeCount where network.isForward[edge] && network.capacity[edge] == 0 {
+            let from = network.tail[edge], to = network.head[edge]
+            if from >= 1 && from <= questions && to > questions && to < sink && network.cost[edge] < 0 { assignment[from - 1] = to - 1 - questions }
         }
-        network.maximiseGain()
-        return (0..<candidates.count).map { network.assignedOffer(question: $0) }
+        return assignment
     }
 }
 
-/// A flow network source → questions → offers → sink, solved for minimum cost (maximum gain) with the
-/// primal-dual method. Costs are integers; question→offer edges carry minus the scaled score.
+/// A flow network in compressed adjacency form (each node's edges contiguous), solved for minimum cost
+/// (maximum gain) with the primal-dual method: Dijkstra on reduced costs, then a blocking flow over the
+/// edges of zero reduced cost. Costs are integers; question→offer edges carry minus the scaled score.
 struct FlowNetwork {
-    struct Edge {
-        let to: Int
-        var capacity: Int
-        let cost: Int
-        let reverse: Int
-    }
+    let nodeCount: Int
+    /// For node n, its edges are first[n]..<first[n + 1].
+    var first: [Int]
+    var head: [Int]
+    var tail: [Int]
+    var capacity: [Int]
+    var cost: [Int]
+    var reverse: [Int]
+    var isForward: [Bool]
+    var edgeCount: Int { head.count }
 
-    let questions: Int
-    let offers: Int
-    var edges: [[Edge]]
-
-    init(questions: Int, offers: Int) {
-        self.questions = questions
-        self.offers = offers
-        edges = Array(repeating: [], count: questions + offers + 2)
-    }
-
-    var source: Int { 0 }
-    var sink: Int { questions + offers + 1 }
-    func questionNode(_ question: Int) -> Int { 1 + question }
-    func offerNode(_ offer: Int) -> Int { 1 + questions + offer }
-
-    mutating func addEdge(from: Int, to: Int, capacity: Int, cost: Int) {
-        edges[from].append(Edge(to: to, capacity: capacity, cost: cost, reverse: edges[to].count))
-        edges[to].append(Edge(to: from, capacity: 0, cost: -cost, reverse: edges[from].count - 1))
+    init(nodeCount: Int, arcs: [(from: Int, to: Int, capacity: Int, cost: Int)]) {
+        self.nodeCount = nodeCount
+        var degree = Array(repeating: 0, count: nodeCount + 1)
+        for arc in arcs {
+            degree[arc.from + 1] += 1
+            degree[arc.to + 1] += 1
+        }
+        for node in 0..<nodeCount { degree[node + 1] += degree[node] }
+        first = degree
+        let total = arcs.count * 2
+        head = Array(repeating: 0, count: total)
+        tail = Array(repeating: 0, count: total)
+        capacity = Array(repeating: 0, count: total)
+        cost = Array(repeating: 0, count: total)
+        reverse = Array(repeating: 0, count: total)
+        isForward = Array(repeating: false, count: total)
+        var next = first
+        for arc in arcs {
+            let forward = next[arc.from]
+            next[arc.from] += 1
+            let backward = next[arc.to]
+            next[arc.to] += 1
+            head[forward] = arc.to; tail[forward] = arc.from; capacity[forward] = arc.capacity; cost[forward] = arc.cost
+            reverse[forward] = backward; isForward[forward] = true
+            head[backward] = arc.from; tail[backward] = arc.to; capacity[backward] = 0; cost[backward] = -arc.cost
+            reverse[backward] = forward
+        }
     }
 
     /// Pushes flow along shortest (most negative) paths while they gain, a phase at a time.
-    mutating func maximiseGain() {
-        let nodeCount = edges.count
-        // Initial potentials: shortest distances in the DAG source → questions → offers → sink.
+    mutating func maximiseGain(source: Int, sink: Int) {
+        // Initial potentials: shortest distances in the DAG source → questions → offers → sink (every
+        // question is at 0; an offer at its cheapest incoming edge; the sink at the cheapest offer).
         var potential = Array(repeating: 0, count: nodeCount)
-        for question in 0..<questions {
-            for edge in edges[questionNode(question)] where edge.capacity > 0 && edge.to != source {
-                potential[edge.to] = min(potential[edge.to], edge.cost)
-            }
+        for edge in 0..<edgeCount where isForward[edge] && tail[edge] != source && head[edge] != sink {
+            potential[head[edge]] = min(potential[head[edge]], cost[edge])
         }
-        for offer in 0..<offers { potential[sink] = min(potential[sink], potential[offerNode(offer)]) }
+        for edge in first[sink]..<first[sink + 1] { potential[sink] = min(potential[sink], potential[head[edge]]) }
         let unreachable = Int.max / 4
+        var distance = Array(repeating: unreachable, count: nodeCount)
+        var heap = MinHeap()
         while true {
-            // Dijkstra on reduced costs (non-negative thanks to the potentials).
-            var distance = Array(repeating: unreachable, count: nodeCount)
+            for node in 0..<nodeCount { distance[node] = unreachable }
             distance[source] = 0
-            var heap = MinHeap()
             heap.push((0, source))
             while let (current, node) = heap.pop() {
                 if current > distance[node] { continue }
-                for edge in edges[node] where edge.capacity > 0 {
-                    let next = current + edge.cost + potential[node] - potential[edge.to]
-                    if next < distance[edge.to] {
-                        distance[edge.to] = next
-                        heap.push((next, edge.to))
+                for edge in first[node]..<first[node + 1] where capacity[edge] > 0 {
+                    let target = head[edge]
+                    let next = current + cost[edge] + potential[node] - potential[target]
+                    if next < distance[target] {
+                        distance[target] = next
+                        heap.push((next, target))
                     }
                 }
             }
@@ -183,57 +201,52 @@ struct FlowNetwork {
             for node in 0..<nodeCount { potential[node] += min(distance[node], distance[sink]) }
             // The path cost in real terms; stop once another unit of flow would not gain.
             guard potential[sink] - potential[source] < 0 else { return }
-            blockingFlow(potential: potential)
+            blockingFlow(source: source, sink: sink, potential: potential)
         }
     }
 
     /// Saturates every source→sink path made of zero-reduced-cost edges (Dinic levels keep it acyclic).
-    mutating func blockingFlow(potential: [Int]) {
-        let nodeCount = edges.count
-        func admissible(_ node: Int, _ edge: Edge) -> Bool { edge.capacity > 0 && edge.cost + potential[node] - potential[edge.to] == 0 }
+    mutating func blockingFlow(source: Int, sink: Int, potential: [Int]) {
+        var level = Array(repeating: -1, count: nodeCount)
+        var queue: [Int] = []
+        queue.reserveCapacity(nodeCount)
         while true {
-            var level = Array(repeating: -1, count: nodeCount)
+            for node in 0..<nodeCount { level[node] = -1 }
             level[source] = 0
-            var queue = [source]
-            var head = 0
-            while head < queue.count {
-                let node = queue[head]
-                head += 1
-                for edge in edges[node] where level[edge.to] < 0 && admissible(node, edge) {
-                    level[edge.to] = level[node] + 1
-                    queue.append(edge.to)
+            queue.removeAll(keepingCapacity: true)
+            queue.append(source)
+            var position = 0
+            while position < queue.count {
+                let node = queue[position]
+                position += 1
+                for edge in first[node]..<first[node + 1] where capacity[edge] > 0 && level[head[edge]] < 0
+                    && cost[edge] + potential[node] - potential[head[edge]] == 0 {
+                    level[head[edge]] = level[node] + 1
+                    queue.append(head[edge])
                 }
             }
             guard level[sink] >= 0 else { return }
-            var nextEdge = Array(repeating: 0, count: nodeCount)
-            while augment(source, potential: potential, level: level, nextEdge: &nextEdge) {}
+            var nextEdge = Array(first.prefix(nodeCount))
+            while augment(source, sink: sink, potential: potential, level: level, nextEdge: &nextEdge) {}
         }
     }
 
     /// One unit along a level-increasing admissible path (every source edge carries 1).
-    mutating func augment(_ node: Int, potential: [Int], level: [Int], nextEdge: inout [Int]) -> Bool {
+    mutating func augment(_ node: Int, sink: Int, potential: [Int], level: [Int], nextEdge: inout [Int]) -> Bool {
         if node == sink { return true }
-        while nextEdge[node] < edges[node].count {
-            let index = nextEdge[node]
-            let edge = edges[node][index]
-            if edge.capacity > 0, level[edge.to] == level[node] + 1, edge.cost + potential[node] - potential[edge.to] == 0,
-                augment(edge.to, potential: potential, level: level, nextEdge: &nextEdge)
+        while nextEdge[node] < first[node + 1] {
+            let edge = nextEdge[node]
+            let target = head[edge]
+            if capacity[edge] > 0, level[target] == level[node] + 1, cost[edge] + potential[node] - potential[target] == 0,
+                augment(target, sink: sink, potential: potential, level: level, nextEdge: &nextEdge)
             {
-                edges[node][index].capacity -= 1
-                edges[edge.to][edge.reverse].capacity += 1
+                capacity[edge] -= 1
+                capacity[reverse[edge]] += 1
                 return true
             }
             nextEdge[node] += 1
         }
         return false
-    }
-
-    /// The offer a question's unit of flow went to, if any.
-    func assignedOffer(question: Int) -> Int? {
-        for edge in edges[questionNode(question)] where edge.to > questions && edge.to != sink && edge.capacity == 0 && edge.cost < 0 {
-            return edge.to - 1 - questions
-        }
-        return nil
     }
 }
 
