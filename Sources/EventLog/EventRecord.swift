@@ -208,6 +208,10 @@ public enum UTCTime {
         guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D, let year = number(0..<4), let month = number(5..<7),
             let day = number(8..<10), (1...12).contains(month), (1...31).contains(day)
         else { return nil }
+        // The day must exist in its month (no 30 February).
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let monthDays: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard day <= monthDays[Int(month) - 1] else { return nil }
         let days = daysFromCivil(year, month, day)
         if bytes.count == 10 { return days * 86_400_000 + 86_399_999 }
         guard bytes.count >= 20, bytes[10] == 0x54, bytes[13] == 0x3A, bytes[16] == 0x3A, bytes.last == 0x5A,

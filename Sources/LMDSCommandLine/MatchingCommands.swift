@@ -14,7 +14,7 @@ extension LMDSCommand {
         @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: as it was then.") var asOf: String?
 
         func run() throws {
-            var params: [String: JSONValue] = [id.hasPrefix("O-") ? "offer" : "question": .string(id), "limit": .integer(Int64(limit))]
+            var params: [String: JSONValue] = [id.uppercased().hasPrefix("O-") ? "offer" : "question": .string(id), "limit": .integer(Int64(limit))]
             if explain { params["explain"] = true }
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
             let result = try global.call("match.suggest", .object(params))
@@ -65,6 +65,7 @@ extension LMDSCommand {
             }
             if let minScore { params["minScore"] = .double(minScore) }
             if propose { params["propose"] = true }
+            if write.expectedVersion != nil { throw ValidationError("--expected-version does not apply to a plan") }
             write.apply(to: &params, versioned: false)
             let result = try global.call("match.plan", .object(params))
             if global.json { return global.printJSON(result) }
@@ -84,7 +85,9 @@ extension LMDSCommand {
                 }))
             }
             let unassigned = (result["unassigned"]?.arrayValue ?? []).compactMap(\.stringValue)
-            print("\(pairs.count) pairs, total score \(describe(result["totalScore"])); \(unassigned.count) open questions left without an offer"
+            let left = unassigned.count == 1 ? "1 open question" : "\(unassigned.count) open questions"
+            if let position = result["position"]?.integerValue { print("proposed in one append, up to log position \(position)") }
+            print("\(pairs.count) pairs, total score \(describe(result["totalScore"])); \(left) left without an offer"
                   + (unassigned.isEmpty ? "" : ": " + unassigned.prefix(12).joined(separator: ", ") + (unassigned.count > 12 ? ", ..." : "")))
         }
     }

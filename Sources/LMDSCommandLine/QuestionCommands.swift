@@ -24,6 +24,9 @@ struct WriteOptions: ParsableArguments {
 extension GlobalOptions {
     /// Calls a domain write with `params` plus the write options, and prints its result.
     func write(_ method: String, _ params: [String: JSONValue], _ options: WriteOptions, versioned: Bool = true) throws {
+        if !versioned && options.expectedVersion != nil {
+            throw ValidationError("--expected-version does not apply here: \(method) creates or erases, it does not change a version")
+        }
         var params = params
         options.apply(to: &params, versioned: versioned)
         printWrite(try call(method, .object(params)), global: self)

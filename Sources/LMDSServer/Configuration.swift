@@ -131,8 +131,9 @@ public struct DaemonConfig: Sendable, Hashable {
                     guard MatchingWeights.factors.contains(factor) else {
                         throw ConfigError("matchingWeights.\(factor): unknown factor (\(MatchingWeights.factors.joined(separator: ", ")))")
                     }
-                    guard let weight = value.doubleValue, weight >= 0, weight <= 100 else {
-                        throw ConfigError("matchingWeights.\(factor) must be a number from 0 to 100")
+                    // The same scale as the defaults, so that a partial table does not swamp the rest.
+                    guard let weight = value.doubleValue, weight >= 0, weight <= 1 else {
+                        throw ConfigError("matchingWeights.\(factor) must be a number from 0 to 1")
                     }
                     matchingWeights[factor] = weight
                 }

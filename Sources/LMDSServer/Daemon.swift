@@ -230,8 +230,9 @@ public enum Daemon {
         try SocketFile.prepare(path)
         // Bind under a temporary name, set the mode, then rename into place: the socket never appears at
         // its path with another mode (a chmod after bind raced with clients, and with admins who chmod it).
-        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let staging = (directory.isEmpty ? "." : directory) + "/.lmdsd-\(String(getpid(), radix: 36))"
+        // The staging name is in the socket's own directory, so that the rename stays on one file system.
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let staging = (path.hasPrefix("/") && directory.isEmpty ? "" : directory) + "/.lmdsd-\(String(getpid(), radix: 36))"
         guard staging.utf8.count < 100 else {
             // No room for a staging name: bind in place and set the mode at once (a client may briefly see another mode).
             let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()

@@ -51,7 +51,9 @@ extension Dispatcher {
                 let requestID = try params.string("requestId", bytesMax: RecordCodec.requestIDBytesMax)
                 try params.rejectUnknown()
                 guard caller.role.map({ $0 >= .coordinator }) ?? false || !propose else {
-                    throw RPCError.forbidden(method: "match.plan with propose", role: caller.role?.rawValue)
+                    let role = caller.role?.rawValue ?? "none"
+                    throw RPCError(code: RPCErrorCode.forbidden, message: "Forbidden: role \(role) may not propose (match.plan with propose is for coordinators and admins)",
+                                   data: ["method": "match.plan", "role": .string(role), "field": "propose"])
                 }
                 let plan: @Sendable (DomainState, MatchingIndex, Matcher) -> JSONValue = { state, index, matcher in
                     Self.planJSON(Planner.plan(period: period, minScore: minScore, state: state, index: index, matcher: matcher), state: state)
@@ -71,11 +73,15 @@ extension Dispatcher {
                     }
                     return eventLoop.makeFutureWithTask {
                         let result = try await processor.execute(.createProposals(requests), actor: actor, issuer: issuer, requestID: requestID)
-                        return Self.withProposalIDs(planJSON, first: result["id"]?.stringValue ?? "", position: result["position"])
+                        // What was proposed is read back from the log: a retry with the same requestId gets the
+                        // proposals its first attempt made, even if the plan has changed since.
+                        let created = try Self.proposalsCreated(log: log, lastPosition: result["position"]?.integerValue ?? 0, requestID: requestID,
+                                                                count: requests.count)
+                        return Self.proposedPlan(planJSON, created: created, position: result["position"])
                     }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
                 }
             default:
-                _ = (log, taxonomy)
+                _ = taxonomy
                 return nil
             }
         } catch {
@@ -179,12 +185,33 @@ extension Dispatcher {
         ]
     }
 
-    /// The plan with the proposal each pair became (ids are handed out in order within the one append).
-    static func withProposalIDs(_ plan: JSONValue, first: String, position: JSONValue?) -> JSONValue {
-        guard var members = plan.objectValue, let number = Int(first.dropFirst(2)) else { return plan }
-        members["pairs"] = .array((members["pairs"]?.arrayValue ?? []).enumerated().map { offset, pair in
-            var pair = pair.objectValue ?? [:]
-            pair["proposal"] = .string(EntityID.make("P", number + offset))
+    /// The ProposalCreated records of one append, ending at `lastPosition`: those with `requestID` (a retry
+    /// finds its first attempt's), or the last `count` when there is none.
+    static func proposalsCreated(log: EventLog, lastPosition: Int64, requestID: String?, count: Int) throws -> [(proposal: String, question: String, offer: String)] {
+        var created: [(String, String, String)] = []
+        var position = lastPosition
+        while position > 0, created.count < CollaborationLimits.proposalsPerAppendMax {
+            guard let record = try log.record(at: UInt64(position)), record.type == "ProposalCreated" else { break }
+            if let requestID { guard record.requestID == requestID else { break } } else if created.count == count { break }
+            let data = try record.data()
+            created.append((data["id"]?.stringValue ?? "?", data["question"]?.stringValue ?? "?", data["offer"]?.stringValue ?? "?"))
+            position -= 1
+        }
+        return created.reversed()
+    }
+
+    /// The reply to a proposed plan: the pairs as proposed (with each proposal's id), scored by the plan
+    /// where it still has the pair, and the log position of the append.
+    static func proposedPlan(_ plan: JSONValue, created: [(proposal: String, question: String, offer: String)], position: JSONValue?) -> JSONValue {
+        guard var members = plan.objectValue else { return plan }
+        let planned = (members["pairs"]?.arrayValue ?? []).reduce(into: [String: JSONValue]()) { byPair, pair in
+            byPair["\(pair["question"]?.stringValue ?? "")|\(pair["offer"]?.stringValue ?? "")"] = pair
+        }
+        members["pairs"] = .array(created.map { entry in
+            var pair = planned["\(entry.question)|\(entry.offer)"]?.objectValue
+                ?? ["question": .string(entry.question), "offer": .string(entry.offer), "score": .null, "runnerUp": .null,
+                    "questionTitle": .null, "offerTitle": .null]
+            pair["proposal"] = .string(entry.proposal)
             return .object(pair)
         })
         members["position"] = position ?? .null

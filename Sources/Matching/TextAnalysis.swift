@@ -41,7 +41,7 @@ public struct TextAnalyzer: Sendable {
         "moet", "ben", "zonder", "kan", "hun", "dus", "alles", "onder", "ja", "eens", "hier", "wie", "werd", "altijd", "doch", "wordt",
         "wezen", "kunnen", "ons", "zelf", "tegen", "na", "reeds", "wil", "kon", "niets", "uw", "iemand", "geweest", "andere",
         // Words every question and offer in this programme uses; they separate nothing.
-        "we", "wij", "onze", "graag", "willen", "welke", "waar", "hoe", "studenten", "student",
+        "we", "wij", "onze", "graag", "willen", "welke", "waar", "studenten", "student",
     ]
 
     /// One-word keywords (stemmed) and the concepts they stand for. Those of at least `compoundStemMin`

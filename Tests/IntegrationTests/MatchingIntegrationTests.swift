@@ -88,9 +88,20 @@ import Testing
         }
         #expect(try daemon.call("system.status")["position"]?.integerValue == head, "a plan appends nothing")
 
-        let proposed = try run(Binaries.cli, ["plan", "--period", "2026-2027 S2", "--min-score", "0.3", "--propose", "--socket", workspace.socketPath])
+        let proposed = try run(Binaries.cli, [
+            "plan", "--period", "2026-2027 S2", "--min-score", "0.3", "--propose", "--request-id", "plan-s2", "--socket", workspace.socketPath])
         #expect(proposed.status == 0 && proposed.stdout.contains("PROPOSAL") && proposed.stdout.contains("P-0001"), "\(proposed.stdout) \(proposed.stderr)")
         let after = try daemon.call("system.status")["position"]?.integerValue ?? 0
+        // A retry with the same requestId appends nothing and names the proposals the first attempt made,
+        // even though the plan itself has changed (those pairs are now proposed).
+        let retry = try daemon.call("match.plan", ["period": "2026-2027 S2", "minScore": 0.3, "propose": true, "requestId": "plan-s2"])
+        #expect(try daemon.call("system.status")["position"]?.integerValue == after)
+        let retried = (retry["pairs"]?.arrayValue ?? []).map { "\($0["proposal"]?.stringValue ?? "")=\($0["question"]?.stringValue ?? "")|\($0["offer"]?.stringValue ?? "")" }
+        let made = try (1...pairs.count).map { number -> String in
+            let proposal = try daemon.call("proposal.get", ["id": .string(String(format: "P-%04d", number))])
+            return "\(proposal["id"]?.stringValue ?? "")=\(proposal["question"]?.stringValue ?? "")|\(proposal["offer"]?.stringValue ?? "")"
+        }
+        #expect(retried == made)
         #expect(after == head + Int64(pairs.count), "one ProposalCreated per pair")
         let events = try daemon.call("events.read", ["from": .integer(head + 1), "limit": .integer(Int64(pairs.count))])["events"]?.arrayValue ?? []
         #expect(Set(events.compactMap { $0["type"]?.stringValue }) == ["ProposalCreated"])
