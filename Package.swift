@@ -42,13 +42,17 @@ let package = Package(
         // Matching: Dutch text analysis, indexes kept current event by event, explainable scores and the
         // best plan per period. Pure, like the domain.
         .target(name: "Matching", dependencies: ["Domain", "LMDSJSON"], swiftSettings: strictSettings),
+        // Reports: figures per neighbourhood, institution, theme and period, rendered as text, JSON, CSV,
+        // Markdown or HTML. Pure, like the domain.
+        .target(name: "Reports", dependencies: ["Domain", "LMDSJSON"], swiftSettings: strictSettings),
         // JSON-RPC 2.0 envelope, error codes, method catalogue: shared by daemon and CLI.
         .target(name: "LMDSProtocol", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
         // The daemon: NIO server on a Unix socket, authorisation, config, systemd integration.
         .target(
             name: "LMDSServer",
             dependencies: [
-                "EventLog", "LMDSProtocol", "LMDSJSON", "Domain", "Matching",
+                "EventLog", "LMDSProtocol", "LMDSJSON", "Domain", "Matching", "Reports",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -80,6 +84,7 @@ let package = Package(
 
         .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "LMDSJSON"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Domain", "LMDSJSON"], exclude: ["Labelled"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDSJSON", "CLMDB"]),
         .testTarget(name: "LMDSProtocolTests", dependencies: ["LMDSProtocol", "LMDSJSON"]),

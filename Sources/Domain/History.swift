@@ -88,3 +88,24 @@ extension DomainState {
         return [id]
     }
 }
+
+extension DomainState {
+    /// Every read model as one canonical JSON value (entities in id order, the id counters, erased
+    /// contacts): equal states give byte-identical canonical JSON, so its digest compares a live daemon
+    /// with an offline replay.
+    public var canonicalJSON: JSONValue {
+        func table<Entity>(_ entities: [String: Entity], _ json: (Entity) -> JSONValue) -> JSONValue {
+            .array(entities.keys.sorted(by: EntityID.precedes).map { json(entities[$0]!) })
+        }
+        return [
+            "questions": table(questions, \.json), "offers": table(offers, \.json), "proposals": table(proposals, \.json),
+            "matches": table(matches, \.json), "outcomes": table(outcomes, \.json),
+            "erasedContacts": .array(erasedContacts.sorted(by: EntityID.precedes).map { .string($0) }),
+            "contacts": .integer(Int64(contactCount)),
+            "counts": [
+                "questions": .integer(Int64(questionCount)), "offers": .integer(Int64(offerCount)), "proposals": .integer(Int64(proposalCount)),
+                "matches": .integer(Int64(matchCount)), "outcomes": .integer(Int64(outcomeCount)),
+            ],
+        ]
+    }
+}

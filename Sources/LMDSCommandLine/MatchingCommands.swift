@@ -14,7 +14,8 @@ extension LMDSCommand {
         @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: as it was then.") var asOf: String?
 
         func run() throws {
-            var params: [String: JSONValue] = [id.uppercased().hasPrefix("O-") ? "offer" : "question": .string(id), "limit": .integer(Int64(limit))]
+            let id = self.id.uppercased()  // ids are upper case: q-0001 means Q-0001
+            var params: [String: JSONValue] = [id.hasPrefix("O-") ? "offer" : "question": .string(id), "limit": .integer(Int64(limit))]
             if explain { params["explain"] = true }
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
             let result = try global.call("match.suggest", .object(params))

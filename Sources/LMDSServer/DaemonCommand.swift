@@ -14,7 +14,7 @@ public struct DaemonCommand: AsyncParsableCommand {
         commandName: "lmdsd",
         abstract: "The Leren met de Stad daemon: an event log on LMDB behind a JSON-RPC Unix socket.",
         version: Dispatcher.version,
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Replay.self, Import.self],
         defaultSubcommand: Serve.self)
 
     public init() {}
@@ -54,31 +54,12 @@ extension DaemonCommand {
         /// Resolves the paths and the config, then serves until stopped; a failure ends with a non-zero exit code.
         public func run() async throws {
             let environment = DefaultPaths.processEnvironment()
-            var daemonConfig = DaemonConfig()
-            let fallback = DefaultPaths.configFile(environment: environment)
-            let configPath = config ?? fallback.path
-            let mustExist = config != nil || fallback.explicit
-            if mustExist || access(configPath, F_OK) == 0 {
-                do {
-                    daemonConfig = try DaemonConfig.load(path: configPath)
-                } catch {
-                    DaemonLog(threshold: .info).error("\(error.message)")
-                    throw ExitCode(1)
-                }
-            }
-            let cityTaxonomy: Taxonomy
-            do throws(ConfigError) {
-                cityTaxonomy = try loadTaxonomy(path: taxonomy ?? daemonConfig.taxonomyPath)
-                try daemonConfig.resolveInstitutions(in: cityTaxonomy)
-            } catch {
-                DaemonLog(threshold: .info).error("\(error.message)")
-                throw ExitCode(1)
-            }
+            let settings = try DaemonSettings.resolve(config: config, taxonomy: taxonomy, environment: environment)
             let options = DaemonOptions(
                 dataDirectory: dataDir ?? DefaultPaths.dataDirectory(environment: environment),
                 socketPath: socket ?? DefaultPaths.socketPath(environment: environment),
-                config: daemonConfig,
-                taxonomy: cityTaxonomy,
+                config: settings.config,
+                taxonomy: settings.taxonomy,
                 logLevel: DaemonLog.Level(rawValue: logLevel) ?? .info)
             let code = await Daemon.run(options: options, environment: environment, clock: SystemClock(), eventIDs: RandomEventIDSource())
             if code != 0 { throw ExitCode(code) }

@@ -125,8 +125,18 @@ public final class Dispatcher: Sendable {
                 let now = clock.nowMs()
                 return eventLoop.makeSucceededFuture(["pong": true, "time": .string(UTCTime.iso8601(milliseconds: now))])
             case "system.status":
+                let digest = try params.bool("digest") ?? false
                 try params.rejectUnknown()
-                return eventLoop.makeSucceededFuture(status())
+                guard digest else { return eventLoop.makeSucceededFuture(status()) }
+                // The read models' digest costs a pass over the whole state: only when asked.
+                let processor = self.processor
+                let base = status()
+                return eventLoop.makeFutureWithTask {
+                    let (position, digest) = await processor.readModelDigest()
+                    var members = base.objectValue ?? [:]
+                    members["readModels"] = ["position": .integer(Int64(position)), "digest": .string(digest)]
+                    return .object(members)
+                }
             case "taxonomy.get":
                 try params.rejectUnknown()
                 return eventLoop.makeSucceededFuture(taxonomy.json)

@@ -10,6 +10,7 @@ extension Dispatcher {
     func handleDomain(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
         if request.method.hasPrefix("offer.") { return handleOffer(request, caller: caller, on: eventLoop) }
         if request.method == "match.suggest" || request.method == "match.plan" { return handleMatching(request, caller: caller, on: eventLoop) }
+        if request.method == "report.get" { return handleReport(request, caller: caller, on: eventLoop) }
         if ["proposal.", "match.", "outcome.", "followup."].contains(where: request.method.hasPrefix) {
             return handleCollaboration(request, caller: caller, on: eventLoop)
         }

@@ -81,6 +81,8 @@ actor DomainProcessor {
         var entityPositions: [String: [UInt64]] = [:]
         var results: [(String, JSONValue)] = []
         var head: UInt64 = 0
+        /// The time of the last record replayed (0 for an empty log).
+        var headTimeMs: Int64 = 0
     }
 
     /// Folds the log through `evolve` up to `upTo`: what start-up, rebuilds and `asOf` reads share.
@@ -115,6 +117,7 @@ actor DomainProcessor {
                 finishRequest()
             }
             replay.head = record.position
+            replay.headTimeMs = record.timeMs
             return true
         }
         finishRequest()
@@ -229,6 +232,15 @@ actor DomainProcessor {
     /// the actor so that the index is never copied.
     func withMatching(_ body: @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue) rethrows -> JSONValue {
         try body(state, matchingIndex, matcher)
+    }
+
+    /// The result remembered for a request id, if it was executed (and not yet forgotten).
+    func rememberedResult(_ requestID: String) -> JSONValue? { results[requestID] }
+
+    /// The SHA-256 of the read models' canonical JSON, and the log position they reflect (including
+    /// events decided but still committing): what `lmdsd replay --check` compares with a full replay.
+    func readModelDigest() -> (position: UInt64, digest: String) {
+        (expectedHead, ReadModelDigest.hex(of: state))
     }
 
     /// The actor recorded for what the daemon does by itself (expiries).

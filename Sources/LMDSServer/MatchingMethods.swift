@@ -64,7 +64,15 @@ extension Dispatcher {
                 let issuer = caller.issuer
                 return planned.flatMap { planJSON in
                     let pairs = planJSON["pairs"]?.arrayValue ?? []
-                    guard !pairs.isEmpty else { return eventLoop.makeSucceededFuture(planJSON) }
+                    guard !pairs.isEmpty else {
+                        // Nothing to propose now; but a retry of an attempt that did propose gets what it made.
+                        guard let requestID else { return eventLoop.makeSucceededFuture(planJSON) }
+                        return eventLoop.makeFutureWithTask {
+                            guard let earlier = await processor.rememberedResult(requestID) else { return planJSON }
+                            let created = try Self.proposalsCreated(log: log, lastPosition: earlier["position"]?.integerValue ?? 0, requestID: requestID, count: 0)
+                            return Self.proposedPlan(planJSON, created: created, position: earlier["position"])
+                        }
+                    }
                     let label = Self.periodName(period)
                     let requests = pairs.map { pair in
                         ProposalRequest(
@@ -215,6 +223,8 @@ extension Dispatcher {
             return .object(pair)
         })
         members["position"] = position ?? .null
+        // The total of the pairs as proposed (a retry's pairs may differ from today's plan).
+        members["totalScore"] = score((members["pairs"]?.arrayValue ?? []).compactMap { $0["score"]?.doubleValue }.reduce(0, +))
         return .object(members)
     }
 }

@@ -1,0 +1,288 @@
+import ArgumentParser
+import Domain
+import EventLog
+import LMDSJSON
+import LMDSProtocol
+import Reports
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The config file and the city's taxonomy, resolved as `lmdsd serve` does.
+struct DaemonSettings {
+    let config: DaemonConfig
+    let taxonomy: Taxonomy
+
+    /// Reads `--config` (or the default file) and the taxonomy; a problem is logged and ends with exit code 1.
+    static func resolve(config: String?, taxonomy: String?, environment: [String: String]) throws -> DaemonSettings {
+        var daemonConfig = DaemonConfig()
+        let fallback = DefaultPaths.configFile(environment: environment)
+        let configPath = config ?? fallback.path
+        if config != nil || fallback.explicit || access(configPath, F_OK) == 0 {
+            do {
+                daemonConfig = try DaemonConfig.load(path: configPath)
+            } catch {
+                DaemonLog(threshold: .info).error("\(error.message)")
+                throw ExitCode(1)
+            }
+        }
+        do throws(ConfigError) {
+            let cityTaxonomy = try loadTaxonomy(path: taxonomy ?? daemonConfig.taxonomyPath)
+            try daemonConfig.resolveInstitutions(in: cityTaxonomy)
+            return DaemonSettings(config: daemonConfig, taxonomy: cityTaxonomy)
+        } catch {
+            DaemonLog(threshold: .info).error("\(error.message)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension DaemonCommand {
+    /// Builds reports straight from the LMDB file, or checks that a full replay equals the running daemon.
+    public struct Replay: ParsableCommand {
+        /// The help text of `lmdsd replay`.
+        public static let configuration = CommandConfiguration(
+            abstract: "Replay the log offline: print a report from the LMDB file, or --check that a replay equals the running daemon.",
+            discussion: """
+                The log is opened read-only, so this works with or without the daemon running.
+                  lmdsd replay --data-dir /var/lib/lmds --report overview --as-of 2026-11-01 --format markdown
+                  lmdsd replay --data-dir /var/lib/lmds --check --socket /run/lmds/lmds.sock
+                """)
+
+        @Option(help: "Data directory (default as for serve).") var dataDir: String?
+        @Option(help: "A report: overview, neighbourhoods, institutions, themes, talent, outcomes, followups.") var report: String?
+        @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: as it stood then.") var asOf: String?
+        @Option(help: "First day of the report's period.") var from: String?
+        @Option(help: "Last day of the report's period.") var to: String?
+        @Option(help: "text (default), json, csv, markdown or html.") var format: String = "text"
+        @Flag(help: "Compare a full replay with the running daemon's read models (their digest in system.status).") var check = false
+        @Option(help: "The daemon's socket, for --check (default as for serve).") var socket: String?
+        @Option(help: "Config file (as for serve): the follow-up grace days used by reports.") var config: String?
+        @Option(help: "Taxonomy file (as for serve).") var taxonomy: String?
+
+        public init() {}
+
+        public func validate() throws {
+            guard check != (report != nil) else { throw ValidationError("give either --report NAME or --check") }
+        }
+
+        public func run() throws {
+            let environment = DefaultPaths.processEnvironment()
+            let directory = dataDir ?? DefaultPaths.dataDirectory(environment: environment)
+            if check {
+                try runCheck(directory: directory, socketPath: socket ?? DefaultPaths.socketPath(environment: environment))
+                return
+            }
+            let settings = try DaemonSettings.resolve(config: config, taxonomy: taxonomy, environment: environment)
+            var params: [String: JSONValue] = ["name": .string(report ?? ""), "format": .string(format)]
+            if let from { params["from"] = .string(from) }
+            if let to { params["to"] = .string(to) }
+            if let asOf { params["asOf"] = Int64(asOf).map { .integer($0) } ?? .string(asOf) }
+            var reader = try Params(.object(params))
+            let request: Dispatcher.ReportRequest
+            do {
+                request = try Dispatcher.reportRequest(&reader)
+            } catch {
+                throw ValidationError(error.message)
+            }
+            let log = try Self.openReadOnly(directory)
+            defer { log.close() }
+            let replay = try DomainProcessor.replay(log: log, upTo: request.asOf)
+            var nowMs = SystemClock().nowMs()
+            if case .timeMs(let time)? = request.asOf { nowMs = time } else if request.asOf != nil { nowMs = replay.headTimeMs }
+            let builder = ReportBuilder(
+                state: replay.state, taxonomy: settings.taxonomy, policy: settings.config.policy, asOfPosition: replay.head, nowMs: nowMs,
+                period: request.period, seesAll: true)
+            guard let built = builder.build(request.name) else { throw ValidationError("unknown report \(request.name)") }
+            print(request.format.render(built), terminator: "")
+        }
+
+        static func openReadOnly(_ directory: String) throws -> EventLog {
+            do {
+                return try EventLog.open(EventLogConfiguration(directory: directory, readOnly: true))
+            } catch {
+                DaemonLog(threshold: .info).error("cannot open the log in \(directory): \(error)")
+                throw ExitCode(1)
+            }
+        }
+
+        /// Asks the daemon for its read models' digest and position, replays the file up to that position,
+        /// and compares. Exit 0 when equal, 1 when not (both digests are printed).
+        func runCheck(directory: String, socketPath: String) throws {
+            let status: JSONValue
+            do {
+                status = try UnixLineClient.call(socketPath: socketPath, method: "system.status", params: ["digest": true])
+            } catch {
+                DaemonLog(threshold: .info).error("cannot ask the daemon at \(socketPath): \(error)")
+                throw ExitCode(3)
+            }
+            guard let position = status["readModels"]?["position"]?.integerValue, let live = status["readModels"]?["digest"]?.stringValue else {
+                DaemonLog(threshold: .info).error("the daemon's system.status has no readModels digest")
+                throw ExitCode(1)
+            }
+            // The daemon's state may hold events still committing: wait (up to 10 s) until the file has them.
+            var replayed: DomainProcessor.Replay?
+            for _ in 0..<100 {
+                let log = try Self.openReadOnly(directory)
+                defer { log.close() }
+                if log.head.position >= UInt64(position) {
+                    replayed = try DomainProcessor.replay(log: log, upTo: .position(UInt64(position)))
+                    break
+                }
+                usleep(100_000)
+            }
+            guard let replayed else {
+                print("the log in \(directory) does not reach position \(position) (the daemon's); is it the daemon's data directory?")
+                throw ExitCode(1)
+            }
+            let offline = ReadModelDigest.hex(of: replayed.state)
+            print("daemon:  position \(position), read models \(live)")
+            print("replay:  position \(replayed.head), read models \(offline)")
+            guard offline == live else {
+                print("DIFFERENT: a full replay does not give the daemon's state")
+                throw ExitCode(1)
+            }
+            print("same: a full replay of the log gives exactly the daemon's read models")
+        }
+    }
+
+    /// Rebuilds a data directory from an export (`lmds export`), checking every hash on the way.
+    public struct Import: AsyncParsableCommand {
+        /// The help text of `lmdsd import`.
+        public static let configuration = CommandConfiguration(
+            abstract: "Rebuild a new data directory from an NDJSON export (lmds export), and verify its hash chain.",
+            discussion: """
+                Every event keeps its position, id, time, actor and request id, so every hash must come out as
+                exported; the first that does not stops the import (exit 1). Personal details are not in the log,
+                so they are not in an export: contacts show as erased until they are entered again.
+                  lmdsd import --data-dir /var/lib/lmds-restored export.ndjson
+                """)
+
+        @Option(help: "The data directory to create (must not hold a log yet).") var dataDir: String
+        @Argument(help: "The export file (NDJSON, one envelope per line).") var file: String
+
+        public init() {}
+
+        /// Appends a batch at a time; each batch is one commit.
+        static let batchEventsMax = 1000
+
+        public func run() async throws {
+            if access(dataDir + "/data.mdb", F_OK) == 0 {
+                DaemonLog(threshold: .info).error("\(dataDir) already holds a log; import into a new directory")
+                throw ExitCode(1)
+            }
+            guard let input = fopen(file, "r") else {
+                DaemonLog(threshold: .info).error("cannot read \(file): \(String(cString: strerror(errno)))")
+                throw ExitCode(1)
+            }
+            defer { fclose(input) }
+            let log: EventLog
+            do {
+                log = try EventLog.open(EventLogConfiguration(directory: dataDir))
+            } catch {
+                DaemonLog(threshold: .info).error("cannot create the log in \(dataDir): \(error)")
+                throw ExitCode(1)
+            }
+            defer { log.close() }
+            var batch: [(event: ProposedEvent, hash: String)] = []
+            var expected: Int64 = 1
+            var line: UnsafeMutablePointer<CChar>?
+            var capacity = 0
+            defer { free(line) }
+            func flush() async throws {
+                guard !batch.isEmpty else { return }
+                let records = try await log.append(batch.map(\.event))
+                for (record, exported) in zip(records, batch) where Hex.encode(record.hash) != exported.hash {
+                    DaemonLog(threshold: .info).error("position \(record.position): the hash differs from the export's (altered, or another format)")
+                    throw ExitCode(1)
+                }
+                batch.removeAll(keepingCapacity: true)
+            }
+            while getline(&line, &capacity, input) > 0, let line {
+                let text = String(cString: line).trimmingSuffix("\n")
+                guard !text.isEmpty else { continue }
+                let envelope: JSONValue
+                do {
+                    envelope = try JSONParser.parse(Array(text.utf8))
+                } catch {
+                    DaemonLog(threshold: .info).error("line \(expected): not JSON: \(error)")
+                    throw ExitCode(1)
+                }
+                guard let event = Self.proposedEvent(envelope), envelope["position"]?.integerValue == expected,
+                    let hash = envelope["hash"]?.stringValue
+                else {
+                    DaemonLog(threshold: .info).error("line \(expected): not an export envelope at position \(expected)")
+                    throw ExitCode(1)
+                }
+                batch.append((event, hash))
+                expected += 1
+                if batch.count == Self.batchEventsMax { try await flush() }
+            }
+            try await flush()
+            let report = try log.verify()
+            guard report.firstBadPosition == nil else {
+                DaemonLog(threshold: .info).error("the imported chain does not verify at position \(report.firstBadPosition ?? 0)")
+                throw ExitCode(1)
+            }
+            print("imported \(expected - 1) events into \(dataDir); every hash as exported; the chain verifies")
+        }
+
+        /// The event an export envelope describes, with its id, time, actor and request id as recorded.
+        static func proposedEvent(_ envelope: JSONValue) -> ProposedEvent? {
+            guard let id = envelope["id"]?.stringValue.flatMap(EventID.init(string:)), let type = envelope["type"]?.stringValue,
+                let schemaVersion = envelope["schemaVersion"]?.integerValue, let time = envelope["timeMs"]?.integerValue,
+                let actor = envelope["actor"], let uid = actor["uid"]?.integerValue, let role = actor["role"]?.stringValue,
+                let data = envelope["data"]
+            else { return nil }
+            return ProposedEvent(
+                eventID: id, type: type, schemaVersion: UInt16(clamping: schemaVersion), timeMs: time,
+                actor: EventActor(uid: UInt32(clamping: uid), userName: actor["user"]?.stringValue ?? "", role: role),
+                requestID: envelope["requestId"]?.stringValue, entityIDs: (envelope["entities"]?.arrayValue ?? []).compactMap(\.stringValue), data: data)
+        }
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
+}
+
+/// A minimal blocking JSON-RPC client over a Unix socket, for the offline commands that ask the daemon.
+enum UnixLineClient {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func call(socketPath: String, method: String, params: JSONValue) throws -> JSONValue {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure(description: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(socketPath.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw Failure(description: "socket path too long") }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in pathBytes.enumerated() { buffer[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw Failure(description: String(cString: strerror(errno))) }
+        let request = JSONWriter.canonicalBytes(["jsonrpc": "2.0", "id": 1, "method": .string(method), "params": params]) + [0x0A]
+        guard request.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == request.count else {
+            throw Failure(description: "could not send the request")
+        }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while !received.contains(0x0A) {
+            let count = read(descriptor, &chunk, chunk.count)
+            guard count > 0 else { throw Failure(description: "the daemon closed the connection") }
+            received += chunk.prefix(count)
+            guard received.count < 64 << 20 else { throw Failure(description: "reply too long") }
+        }
+        let reply = try JSONParser.parse(Array(received.prefix { $0 != 0x0A }))
+        if let error = reply["error"] { throw Failure(description: error["message"]?.stringValue ?? "error") }
+        guard let result = reply["result"] else { throw Failure(description: "no result in the reply") }
+        return result
+    }
+}

@@ -1,0 +1,86 @@
+import Domain
+import EventLog
+import LMDSJSON
+import LMDSProtocol
+import NIOCore
+import Reports
+
+/// `report.get`: the programme's reports, from the current state or as they stood at `asOf`.
+extension Dispatcher {
+    func handleReport(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue> {
+        do throws(RPCError) {
+            var params = try Params(request.params)
+            let request = try Self.reportRequest(&params)
+            try params.rejectUnknown()
+            let processor = self.processor
+            let log = self.log
+            let taxonomy = self.taxonomy
+            let policy = self.policy
+            let clock = self.clock
+            let seesAll = caller.role.map { $0 >= .educator } ?? false
+            return eventLoop.makeFutureWithTask {
+                let state: DomainState
+                let position: UInt64
+                let nowMs: Int64
+                if let asOf = request.asOf {
+                    let replay = try DomainProcessor.replay(log: log, upTo: asOf)
+                    state = replay.state
+                    position = replay.head
+                    if case .timeMs(let time) = asOf { nowMs = time } else { nowMs = replay.headTimeMs }
+                } else {
+                    state = await processor.state
+                    position = log.head.position
+                    nowMs = clock.nowMs()
+                }
+                let builder = ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: position, nowMs: nowMs,
+                                            period: request.period, seesAll: seesAll)
+                guard let report = builder.build(request.name) else { throw RPCError.validation(field: "name", "unknown report") }
+                return Self.reportReply(report, format: request.format)
+            }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    /// What `report.get` (and `lmdsd replay --report`) asks for.
+    struct ReportRequest {
+        let name: String
+        let format: ReportFormat
+        let asOf: DomainProcessor.AsOf?
+        let period: DateWindow?
+    }
+
+    static func reportRequest(_ params: inout Params) throws(RPCError) -> ReportRequest {
+        guard let name = try params.string("name", bytesMax: 32) else {
+            throw RPCError.invalidParams(field: "name", "required: one of \(ReportCatalogue.names.map(\.name).joined(separator: ", "))")
+        }
+        guard ReportCatalogue.contains(name) else {
+            throw RPCError.validation(field: "name", "one of \(ReportCatalogue.names.map(\.name).joined(separator: ", "))")
+        }
+        let formatText = try params.string("format", bytesMax: 16) ?? "json"
+        guard let format = ReportFormat(rawValue: formatText) else {
+            throw RPCError.validation(field: "format", "one of \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let from = try params.string("from", bytesMax: 10)
+        let to = try params.string("to", bytesMax: 10)
+        var period: DateWindow?
+        if from != nil || to != nil {
+            let window = DateWindow(from: from ?? "1900-01-01", to: to ?? "2999-12-31")
+            if let from, !DateWindow.isDate(from) { throw RPCError.validation(field: "from", "expected a date like 2026-09-01") }
+            if let to, !DateWindow.isDate(to) { throw RPCError.validation(field: "to", "expected a date like 2027-08-31") }
+            guard window.from <= window.to else { throw RPCError.validation(field: "to", "before from") }
+            period = window
+        }
+        return ReportRequest(name: name, format: format, asOf: try asOf(&params), period: period)
+    }
+
+    /// The reply: the rendered text, its type, and (for `json`) the report as an object as well.
+    static func reportReply(_ report: Report, format: ReportFormat) -> JSONValue {
+        var reply: [String: JSONValue] = [
+            "name": .string(report.name), "format": .string(format.rawValue), "contentType": .string(format.mediaType),
+            "asOf": ["position": .integer(Int64(report.asOfPosition)), "time": .string(report.asOfTime)],
+        ]
+        if format == .json { reply["report"] = report.json } else { reply["content"] = .string(format.render(report)) }
+        return .object(reply)
+    }
+}
