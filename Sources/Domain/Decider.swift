@@ -27,6 +27,8 @@ public enum Command: Sendable, Hashable {
     case recordOutcome(match: String, content: OutcomeContent, followUps: [QuestionDraft])
     case reviseOutcome(id: String, content: OutcomeContent, expectedVersion: Int?)
     case recordFollowUp(outcome: String, used: FollowUpUse, note: String?)
+    /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
+    case importBatch([Command])
 }
 
 /// `question.submit`'s content.
@@ -357,6 +359,8 @@ public enum Decider {
         policy: DomainPolicy = .default
     ) throws(DomainError) -> Decision {
         switch command {
+        case .importBatch(let commands):
+            return try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         case .createProposal, .createProposals, .acceptProposal, .declineProposal, .withdrawProposal, .expireProposals, .startMatch, .cancelMatch,
             .closeMatch, .recordOutcome, .reviseOutcome, .recordFollowUp:
             return try CollaborationDecider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
@@ -453,6 +457,48 @@ public enum Decider {
             }
             return Decision(events: [.personalDataErased(contact: contact)], personalData: [contact: nil], entityID: contact)
         }
+    }
+
+    /// The most rows one import may hold: bounds the append and the reply.
+    public static let importRowsMax = 1_000
+
+    /// Each command of a batch decided on the state the ones before it leave: the decisions (or the
+    /// refusal) per command, in order. `importBatch` appends them only if none was refused.
+    public static func decideEach(
+        _ commands: [Command], state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer = .staff, policy: DomainPolicy = .default
+    ) -> [Result<Decision, DomainError>] {
+        var next = state
+        return commands.map { command in
+            if case .importBatch = command { return .failure(.validation("rows", "an import cannot contain an import")) }
+            do throws(DomainError) {
+                let decision = try decide(command, state: next, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
+                for event in decision.events { next.apply(event) }
+                return .success(decision)
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    static func decideBatch(
+        _ commands: [Command], state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer, policy: DomainPolicy
+    ) throws(DomainError) -> Decision {
+        guard !commands.isEmpty else { throw .validation("rows", "nothing to import") }
+        guard commands.count <= importRowsMax else { throw .validation("rows", "at most \(importRowsMax) rows at once") }
+        var events: [DomainEvent] = []
+        var personal: [String: ContactDetails?] = [:]
+        for (index, result) in decideEach(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy).enumerated() {
+            switch result {
+            case .success(let decision):
+                events += decision.events
+                personal.merge(decision.personalData) { _, new in new }
+            case .failure(let error):
+                // The first refused row names itself; a dry run lists them all.
+                throw DomainError(error.code, "rows[\(index)]: \(error.message)", field: "rows[\(index)]" + (error.field.map { "." + $0 } ?? ""),
+                                  state: error.state, entityID: error.entityID)
+            }
+        }
+        return Decision(events: events, personalData: personal, entityID: events.first?.entityIDs.first ?? "")
     }
 
     static func existing(_ id: String, state: DomainState, expectedVersion: Int?) throws(DomainError) -> Question {

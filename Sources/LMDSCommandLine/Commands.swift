@@ -86,7 +86,7 @@ public struct LMDSCommand: ParsableCommand {
         subcommands: [
             Status.self, Ping.self, Call.self, Events.self, Audit.self, Backup.self, Taxonomy.self,
             Question.self, Questions.self, Offer.self, Offers.self, Propose.self, Accept.self, Decline.self, ProposalGroup.self,
-            Proposals.self, Suggest.self, PlanCommand.self, ReportCommand.self, Export.self, Start.self, MatchGroup.self, Matches.self, OutcomeGroup.self, Outcomes.self, Followups.self,
+            Proposals.self, Suggest.self, PlanCommand.self, ReportCommand.self, Export.self, Import.self, Start.self, MatchGroup.self, Matches.self, OutcomeGroup.self, Outcomes.self, Followups.self,
             FollowupGroup.self, Show.self, History.self, Erase.self,
         ])
 

@@ -109,6 +109,8 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "followup.list", summary: "Follow-up checks of outcomes: due and overdue by default, as of a date (`on`).", roles: everyone),
         MethodDescriptor(name: "followup.record", summary: "Records whether the requester used what was delivered (yes, partly, no), with a note.", roles: staff, isWrite: true),
         MethodDescriptor(name: "report.get", summary: "A report (overview, neighbourhoods, institutions, themes, talent, outcomes, followups) as text, JSON, CSV, Markdown or HTML, as it stood at `asOf`, over `from`..`to`.", roles: everyone),
+        MethodDescriptor(name: "import.questions", summary: "Imports rows of question.submit params (a spreadsheet) in one append, or none; `dryRun` lists every bad row.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "import.offers", summary: "Imports rows of offer.publish params in one append, or none; `dryRun` lists every bad row.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "history.get", summary: "Every event that concerns an entity and what is linked to it, in log order, with time, actor, type, a one-line summary and the data.", roles: everyone),
         MethodDescriptor(name: "person.get", summary: "A contact's personal details, or \"erased\".", roles: staff),
         MethodDescriptor(name: "person.erase", summary: "Erases a contact's personal details (right to be forgotten) and records PersonalDataErased.", roles: staff, isWrite: true),

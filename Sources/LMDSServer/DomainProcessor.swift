@@ -234,6 +234,11 @@ actor DomainProcessor {
         try body(state, matchingIndex, matcher)
     }
 
+    /// Each command decided on the current state and the ones before it, appending nothing (a dry run).
+    func decideEach(_ commands: [Command], issuer: CommandIssuer) -> [Result<Decision, DomainError>] {
+        Decider.decideEach(commands, state: state, taxonomy: taxonomy, nowMs: clock.nowMs(), issuer: issuer, policy: policy)
+    }
+
     /// The result remembered for a request id, if it was executed (and not yet forgotten).
     func rememberedResult(_ requestID: String) -> JSONValue? { results[requestID] }
 

@@ -1,0 +1,77 @@
+import Domain
+import EventLog
+import LMDSJSON
+import LMDSProtocol
+import NIOCore
+
+/// `import.questions` and `import.offers`: the spreadsheets programmes keep today, as rows of
+/// `question.submit` or `offer.publish` params. A dry run lists every bad row; a real import appends all
+/// rows in one append, or none.
+extension Dispatcher {
+    func handleImport(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue> {
+        do throws(RPCError) {
+            var params = try Params(request.params)
+            guard let rows = params.raw("rows")?.arrayValue else {
+                throw RPCError.invalidParams(field: "rows", "required: an array of \(request.method == "import.questions" ? "question.submit" : "offer.publish") params")
+            }
+            guard !rows.isEmpty, rows.count <= Decider.importRowsMax else {
+                throw RPCError.validation(field: "rows", "1 to \(Decider.importRowsMax) rows")
+            }
+            let dryRun = try params.bool("dryRun") ?? false
+            let requestID = try params.string("requestId", bytesMax: RecordCodec.requestIDBytesMax)
+            try params.rejectUnknown()
+            // Each row's params read as the single method reads them; a row that does not read is reported.
+            var commands: [Command] = []
+            var commandRows: [Int] = []
+            var errors: [JSONValue] = []
+            for (index, row) in rows.enumerated() {
+                do throws(RPCError) {
+                    var rowParams = try Params(row)
+                    let command = request.method == "import.questions" ? try Self.submitQuestion(&rowParams) : .publishOffer(try Self.publishOffer(&rowParams))
+                    try rowParams.rejectUnknown()
+                    commands.append(command)
+                    commandRows.append(index)
+                } catch {
+                    errors.append(Self.rowError(index, error))
+                }
+            }
+            let prefix = request.method == "import.questions" ? "Q" : "O"
+            let processor = self.processor
+            let actor = caller.actor
+            let issuer = caller.issuer
+            let count = rows.count
+            let readErrors = errors
+            let rowsOfCommands = commandRows
+            return eventLoop.makeFutureWithTask {
+                // The rows that read are decided in order on the current state (appending nothing), so that
+                // every bad row is named, not only the first.
+                let decided = await processor.decideEach(commands, issuer: issuer)
+                var all = readErrors
+                for (position, result) in decided.enumerated() {
+                    if case .failure(let error) = result { all.append(Self.rowError(rowsOfCommands[position], DomainProcessor.rpcError(error))) }
+                }
+                if dryRun || !all.isEmpty {
+                    if !dryRun {
+                        throw RPCError(code: RPCErrorCode.validation, message: "Validation failed: \(all.count) of \(count) rows are refused; nothing was imported",
+                                       data: ["field": "rows", "reason": "rows refused", "rows": .array(all)])
+                    }
+                    return ["dryRun": true, "rows": .integer(Int64(count)), "valid": .integer(Int64(count - all.count)),
+                            "errors": .array(all.sorted { ($0["row"]?.integerValue ?? 0) < ($1["row"]?.integerValue ?? 0) })]
+                }
+                let result = try await processor.execute(.importBatch(commands), actor: actor, issuer: issuer, requestID: requestID)
+                let first = Int((result["id"]?.stringValue ?? "").dropFirst(2)) ?? 0
+                return ["imported": .integer(Int64(count)), "ids": .array((0..<count).map { .string(EntityID.make(prefix, first + $0)) }),
+                        "position": result["position"] ?? .null]
+            }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    static func rowError(_ index: Int, _ error: RPCError) -> JSONValue {
+        var field = error.data?["field"]?.stringValue
+        if let inner = field, inner.hasPrefix("rows[") { field = inner.split(separator: ".", maxSplits: 1).dropFirst().first.map(String.init) }
+        return ["row": .integer(Int64(index)), "code": .integer(error.code), "field": field.map { .string($0) } ?? .null,
+                "reason": .string(error.data?["reason"]?.stringValue ?? error.message)]
+    }
+}
