@@ -79,7 +79,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Benchmarks and test helpers that must be real processes.
-        .executableTarget(name: "lmds-bench", dependencies: ["EventLog", "LMDSJSON", "Domain", "Matching"], swiftSettings: strictSettings),
+        .executableTarget(name: "lmds-bench", dependencies: ["EventLog", "LMDSJSON", "Domain", "Matching", "Reports"], swiftSettings: strictSettings),
         .executableTarget(name: "lmds-crash-writer", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),
 
         .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON"]),

@@ -176,7 +176,7 @@ public enum ImportLayout {
                 let cell: JSONValue
                 switch column.kind {
                 case .text where column.param == "requester.kind":
-                    cell = .string(ImportLayout.requesterKinds[CSVTable.key(value)] ?? value)
+                    cell = .string(ImportLayout.requesterKinds[CSVTable.key(value)] ?? value.lowercased())
                 case .text: cell = .string(value)
                 case .list: cell = .array(value.split(whereSeparator: { $0 == "|" || $0 == "," }).map { .string(String($0).trimmingCharacters(in: " ")) })
                 case .integer:
@@ -234,6 +234,7 @@ extension LMDSCommand {
             }
             let (rows, problems) = ImportLayout.params(table, layout: kind == "questions" ? ImportLayout.questions : ImportLayout.offers)
             var lines = problems.map { "\(file): \($0)" }
+            if rows.isEmpty && problems.isEmpty { lines.append("\(file): no rows under the header") }
             if problems.isEmpty || dryRun, !rows.isEmpty {
                 var params: [String: JSONValue] = ["rows": .array(rows.map(\.params)), "dryRun": .bool(dryRun || !problems.isEmpty)]
                 if let requestID { params["requestId"] = .string(requestID) }

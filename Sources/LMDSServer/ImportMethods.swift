@@ -43,6 +43,12 @@ extension Dispatcher {
             let readErrors = errors
             let rowsOfCommands = commandRows
             return eventLoop.makeFutureWithTask {
+                // A retry of an import that was made gets its result, whatever the rows would say today.
+                if !dryRun, let requestID, let earlier = await processor.rememberedResult(requestID) {
+                    let first = Int((earlier["id"]?.stringValue ?? "").dropFirst(2)) ?? 0
+                    return ["imported": .integer(Int64(count)), "ids": .array((0..<count).map { .string(EntityID.make(prefix, first + $0)) }),
+                            "position": earlier["position"] ?? .null]
+                }
                 // The rows that read are decided in order on the current state (appending nothing), so that
                 // every bad row is named, not only the first.
                 let decided = await processor.decideEach(commands, issuer: issuer)
@@ -51,12 +57,12 @@ extension Dispatcher {
                     if case .failure(let error) = result { all.append(Self.rowError(rowsOfCommands[position], DomainProcessor.rpcError(error))) }
                 }
                 if dryRun || !all.isEmpty {
+                    let sorted = all.sorted { ($0["row"]?.integerValue ?? 0) < ($1["row"]?.integerValue ?? 0) }
                     if !dryRun {
                         throw RPCError(code: RPCErrorCode.validation, message: "Validation failed: \(all.count) of \(count) rows are refused; nothing was imported",
-                                       data: ["field": "rows", "reason": "rows refused", "rows": .array(all)])
+                                       data: ["field": "rows", "reason": "rows refused", "rows": .array(sorted)])
                     }
-                    return ["dryRun": true, "rows": .integer(Int64(count)), "valid": .integer(Int64(count - all.count)),
-                            "errors": .array(all.sorted { ($0["row"]?.integerValue ?? 0) < ($1["row"]?.integerValue ?? 0) })]
+                    return ["dryRun": true, "rows": .integer(Int64(count)), "valid": .integer(Int64(count - all.count)), "errors": .array(sorted)]
                 }
                 let result = try await processor.execute(.importBatch(commands), actor: actor, issuer: issuer, requestID: requestID)
                 let first = Int((result["id"]?.stringValue ?? "").dropFirst(2)) ?? 0

@@ -3,6 +3,7 @@ import Domain
 import EventLog
 import LMDSJSON
 import LMDSProtocol
+import Foundation
 import Reports
 
 #if canImport(Glibc)
@@ -177,6 +178,23 @@ extension DaemonCommand {
                 throw ExitCode(1)
             }
             defer { fclose(input) }
+            let existed = access(dataDir, F_OK) == 0
+            do {
+                let count = try await load(input)
+                print("imported \(count) events into \(dataDir); every hash as exported; the chain verifies")
+            } catch {
+                // Nothing half-imported stays behind: what this import created is removed.
+                if existed {
+                    for name in ["data.mdb", "lock.mdb", "lmds.lock"] { unlink(dataDir + "/" + name) }
+                } else {
+                    try? FileManager.default.removeItem(atPath: dataDir)
+                }
+                throw error
+            }
+        }
+
+        /// Appends every envelope of the export; returns how many.
+        func load(_ input: UnsafeMutablePointer<FILE>) async throws -> Int64 {
             let log: EventLog
             do {
                 log = try EventLog.open(EventLogConfiguration(directory: dataDir))
@@ -225,7 +243,7 @@ extension DaemonCommand {
                 DaemonLog(threshold: .info).error("the imported chain does not verify at position \(report.firstBadPosition ?? 0)")
                 throw ExitCode(1)
             }
-            print("imported \(expected - 1) events into \(dataDir); every hash as exported; the chain verifies")
+            return expected - 1
         }
 
         /// The event an export envelope describes, with its id, time, actor and request id as recorded.

@@ -67,6 +67,12 @@ public struct ReportBuilder: Sendable {
     var matchesByQuestion: [String: [Match]] { Dictionary(grouping: state.matches.values, by: \.question) }
     var outcomesByQuestion: [String: [Outcome]] { Dictionary(grouping: state.outcomes.values, by: \.question) }
 
+    /// A place's Dutch label: the wijk's, else the district's.
+    func placeLabel(_ place: Taxonomy.Place) -> String {
+        guard let district = taxonomy.districts.first(where: { $0.id == place.district }) else { return place.id }
+        return place.wijk.flatMap { wijk in district.wijken.first { $0.id == wijk }?.label } ?? district.label
+    }
+
     /// Students of an outcome: as recorded, else the team of its match.
     func students(_ outcome: Outcome) -> Int { outcome.students ?? state.matches[outcome.match]?.students ?? 0 }
 
@@ -110,11 +116,11 @@ public struct ReportBuilder: Sendable {
         let toOutcome = outcomes.compactMap { outcome in state.matches[outcome.match].map { Double(outcome.recordedMs - $0.agreedMs) / 86_400_000 } }
         let open = state.proposals.values.filter { $0.status == .proposed }
         let weekEnd = nowMs + 7 * 86_400_000
-        let expiring = open.filter { $0.expiresMs <= weekEnd }
+        let expiring = open.filter { $0.expiresMs > nowMs && $0.expiresMs <= weekEnd }
         let rate = intakeDone.isEmpty ? nil : Double(matched.count) / Double(intakeDone.count)
         return report(
             "overview", "Overview: the pipeline",
-            "Questions by submission date; match rate = questions past intake (not awaiting intake, rejected or referred) with at least one agreed match; days are calendar days.",
+            "Questions by submission date; match rate = questions past intake (not awaiting intake, rejected or referred) with at least one agreed match; days are elapsed days (24 h), to one decimal.",
             figures: [
                 ("questions", Self.integer(questions.count)),
                 ("questions past intake", Self.integer(intakeDone.count)),
@@ -157,7 +163,8 @@ public struct ReportBuilder: Sendable {
         return report(
             "neighbourhoods", "Neighbourhoods: support where the questions come from",
             "Per wijk (questions that name only a district count under \"(whole district)\"): questions submitted, those with an agreed match, completed, their outcomes, and the outcomes' students and hours.",
-            figures: [("questions", Self.integer(questions.count)), ("wijken with questions", Self.integer(rows.filter { ($0[2].integerValue ?? 0) > 0 }.count))],
+            figures: [("questions", Self.integer(questions.count)),
+                      ("wijken with questions", Self.integer(rows.filter { $0[1] != "(whole district)" && ($0[2].integerValue ?? 0) > 0 }.count))],
             tables: [Report.Table(title: "Per wijk", columns: ["district", "wijk", "questions", "matched", "completed", "outcomes", "students", "hours"],
                                   rows: rows, chartColumn: 2)])
     }
@@ -247,7 +254,7 @@ public struct ReportBuilder: Sendable {
             let offer = state.offers[outcome.offer]
             return [
                 .string(outcome.id), .string(CivilDate.date(milliseconds: outcome.recordedMs)), .string(question?.title ?? "?"),
-                .string(question.map { $0.neighbourhood.wijk ?? $0.neighbourhood.district } ?? "?"),
+                .string(question.map { placeLabel($0.neighbourhood) } ?? "?"),
                 .string(offer.flatMap { taxonomy.institution($0.institution)?.label } ?? "?"), .string(offer?.title ?? "?"),
                 .string(visible.map { deliverable in
                     var text = "\(deliverable.kind): \(deliverable.title)"

@@ -34,6 +34,7 @@ let usage = """
     usage: lmds-bench append --dir D --appenders N --events E [--event-bytes 300]
            lmds-bench fill   --dir D --events E [--event-bytes 300]
            lmds-bench scan   --dir D [--parse-data]
+           lmds-bench reports --dir D [--events 1000000] [--repeats 20]
            lmds-bench matching --labelled DIR [--offers 10000] [--queries 300] [--plan-questions 2000] [--plan-offers 500] [--seed S]
     """
 
@@ -346,6 +347,8 @@ do {
         try await runFill(Options(rest, valueNames: ["dir", "events", "event-bytes"], switchNames: []))
     case "scan":
         try runScan(Options(rest, valueNames: ["dir"], switchNames: ["parse-data"]))
+    case "reports":
+        try await runReports(Options(rest, valueNames: ["dir", "events", "repeats"], switchNames: []))
     case "matching":
         try runMatching(Options(rest, valueNames: ["labelled", "offers", "queries", "plan-questions", "plan-offers", "seed"], switchNames: []))
     case "-h", "--help", "help":

@@ -120,5 +120,6 @@ import Testing
         try (altered.joined(separator: "\n") + "\n").write(toFile: bad, atomically: true, encoding: .utf8)
         let refused = try run(Binaries.daemon, ["import", "--data-dir", workspace.path + "/refused", bad])
         #expect(refused.status == 1 && refused.stderr.contains("position 1"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.path + "/refused"), "a refused import leaves nothing behind")
     }
 }
