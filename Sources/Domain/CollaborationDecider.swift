@@ -21,11 +21,13 @@ enum CollaborationDecider {
                 throw DomainError(.conflict, "\(offerID) is \(offer.status.rawValue): it takes no proposals", state: offer.status.rawValue)
             }
             if let note { try Decider.checkText("note", note, bytesMax: CollaborationLimits.noteBytesMax) }
-            if let pending = state.proposals.values.first(where: { $0.question == questionID && $0.offer == offerID && $0.status == .proposed }) {
-                throw DomainError(.conflict, "\(pending.id) already proposes \(questionID) to \(offerID)", state: "proposed")
+            for id in state.proposalsByQuestion[questionID] ?? [] where state.pendingProposals.contains(id) && state.proposals[id]?.offer == offerID {
+                throw DomainError(.conflict, "\(id) already proposes \(questionID) to \(offerID)", state: "proposed")
             }
-            if let open = state.matches.values.first(where: { $0.question == questionID && $0.offer == offerID && $0.status.isOpen }) {
-                throw DomainError(.conflict, "\(open.id) already matches \(questionID) with \(offerID)", state: open.status.rawValue)
+            for id in state.matchesByQuestion[questionID] ?? [] {
+                if let open = state.matches[id], open.offer == offerID, open.status.isOpen {
+                    throw DomainError(.conflict, "\(id) already matches \(questionID) with \(offerID)", state: open.status.rawValue)
+                }
             }
             let proposal = Proposal(
                 id: state.nextProposalID, status: .proposed, question: questionID, offer: offerID, note: note, createdMs: nowMs,
@@ -88,7 +90,7 @@ enum CollaborationDecider {
             return decision([.proposalWithdrawn(id: id, reason: reason)], entityID: id)
 
         case .expireProposals:
-            let due = state.proposals.values.filter { $0.status == .proposed && $0.expiresMs <= nowMs }
+            let due = state.pendingProposals.compactMap { state.proposals[$0] }.filter { $0.expiresMs <= nowMs }
                 .sorted { EntityID.precedes($0.id, $1.id) }
             return decision(due.map { .proposalExpired(id: $0.id) }, entityID: due.first?.id ?? "")
 
@@ -191,28 +193,54 @@ enum CollaborationDecider {
         Decision(events: events.map(DomainEvent.collaboration), personalData: [:], entityID: entityID)
     }
 
+    /// What a decision changes before `settled` judges: statuses and capacities set by the primary event.
+    struct Overlay {
+        var questionStatus: [String: QuestionStatus] = [:]
+        var offerStatus: [String: OfferStatus] = [:]
+        var offerCapacity: [String: Int] = [:]
+    }
+
     /// `events` followed by what they imply for the given questions and offers: a question with an open
-    /// match becomes matched; one left without open matches completes (if any was delivered) or reopens;
-    /// an offer whose open matches reach its capacity is full, and reopens when a place frees up.
-    static func settled(_ events: [CollaborationEvent], state: DomainState, questions: Set<String>, offers: Set<String>) -> [CollaborationEvent] {
-        var next = state
-        for event in events { next.apply(event) }
+    /// match becomes matched; one left without open matches completes (if any was delivered; its pending
+    /// proposals are withdrawn) or reopens; an offer whose open matches reach its capacity is full, and
+    /// reopens when a place frees up. Reads only the matches and proposals of those questions and offers
+    /// (the state's links), with the events laid over them; never copies the state.
+    static func settled(
+        _ events: [CollaborationEvent], state: DomainState, questions: Set<String>, offers: Set<String>, overlay: Overlay = Overlay()
+    ) -> [CollaborationEvent] {
+        var matchStatus: [String: MatchStatus] = [:]
+        var added: [Match] = []
+        var endedProposals: Set<String> = []
+        for event in events {
+            switch event {
+            case .matchAgreed(let match): added.append(match)
+            case .matchCancelled(let id, _): matchStatus[id] = .cancelled
+            case .matchDelivered(let id, _): matchStatus[id] = .delivered
+            case .matchClosed(let id, _): matchStatus[id] = .closed
+            case .proposalAccepted(let id, _), .proposalDeclined(let id, _, _), .proposalWithdrawn(let id, _), .proposalExpired(let id):
+                endedProposals.insert(id)
+            default: break
+            }
+        }
+        func statuses(_ ids: [String]?, _ belongs: (Match) -> Bool) -> [(id: String, status: MatchStatus)] {
+            (ids ?? []).compactMap { id in state.matches[id].map { (id, matchStatus[id] ?? $0.status) } }
+                + added.filter(belongs).map { ($0.id, MatchStatus.agreed) }
+        }
         var implied: [CollaborationEvent] = []
         for id in questions.sorted() {
-            guard let question = next.questions[id] else { continue }
-            let matches = next.matches.values.filter { $0.question == id }
-            let open = matches.filter(\.status.isOpen).sorted { EntityID.precedes($0.id, $1.id) }
-            switch question.status {
+            guard let status = overlay.questionStatus[id] ?? state.questions[id]?.status else { continue }
+            let matches = statuses(state.matchesByQuestion[id]) { $0.question == id }
+            let open = matches.filter(\.status.isOpen).map(\.id).sorted(by: EntityID.precedes)
+            switch status {
             case .open:
-                if let first = open.first { implied.append(.questionMatched(id: id, match: first.id)) }
+                if let first = open.first { implied.append(.questionMatched(id: id, match: first)) }
             case .matched where open.isEmpty:
                 let delivered = matches.contains { $0.status == .delivered || $0.status == .closed }
                 implied.append(delivered ? .questionCompleted(id: id) : .questionReopened(id: id))
                 // A completed question takes no more proposals: those still waiting are withdrawn.
                 if delivered {
-                    for proposal in next.proposals.values.sorted(by: { EntityID.precedes($0.id, $1.id) })
-                    where proposal.question == id && proposal.status == .proposed {
-                        implied.append(.proposalWithdrawn(id: proposal.id, reason: "\(id) completed"))
+                    for proposal in state.proposalsByQuestion[id] ?? [] where state.pendingProposals.contains(proposal) && !endedProposals.contains(proposal) {
+                        implied.append(.proposalWithdrawn(id: proposal, reason: "\(id) completed"))
                     }
                 }
             default:
@@ -220,10 +248,12 @@ enum CollaborationDecider {
             }
         }
         for id in offers.sorted() {
-            guard let offer = next.offers[id] else { continue }
-            let used = next.matches.values.filter { $0.offer == id && $0.status.isOpen }.count
-            if offer.status == .published && used >= offer.capacity { implied.append(.offerFilled(id: id)) }
-            if offer.status == .full && used < offer.capacity { implied.append(.offerReopened(id: id)) }
+            guard let offer = state.offers[id] else { continue }
+            let status = overlay.offerStatus[id] ?? offer.status
+            let capacity = overlay.offerCapacity[id] ?? offer.capacity
+            let used = statuses(state.matchesByOffer[id]) { $0.offer == id }.filter(\.status.isOpen).count
+            if status == .published && used >= capacity { implied.append(.offerFilled(id: id)) }
+            if status == .full && used < capacity { implied.append(.offerReopened(id: id)) }
         }
         return events + implied
     }
@@ -233,25 +263,31 @@ enum CollaborationDecider {
     static func windDown(
         question: String? = nil, offer: String? = nil, reason: String, cancelMatches: Bool, after primary: DomainEvent, state: DomainState
     ) -> [DomainEvent] {
-        func concerns(_ questionID: String, _ offerID: String) -> Bool { questionID == question || offerID == offer }
+        let proposalIDs = (question.flatMap { state.proposalsByQuestion[$0] } ?? []) + (offer.flatMap { state.proposalsByOffer[$0] } ?? [])
+        let matchIDs = (question.flatMap { state.matchesByQuestion[$0] } ?? []) + (offer.flatMap { state.matchesByOffer[$0] } ?? [])
         var events: [CollaborationEvent] = []
-        for proposal in state.proposals.values.sorted(by: { EntityID.precedes($0.id, $1.id) })
-        where proposal.status == .proposed && concerns(proposal.question, proposal.offer) {
-            events.append(.proposalWithdrawn(id: proposal.id, reason: reason))
+        for id in Set(proposalIDs).sorted(by: EntityID.precedes) where state.pendingProposals.contains(id) {
+            events.append(.proposalWithdrawn(id: id, reason: reason))
         }
         var questions = Set<String>()
         var offers = Set<String>()
         if cancelMatches {
-            for match in state.matches.values.sorted(by: { EntityID.precedes($0.id, $1.id) })
-            where match.status.isOpen && concerns(match.question, match.offer) {
-                events.append(.matchCancelled(id: match.id, reason: reason))
+            for id in Set(matchIDs).sorted(by: EntityID.precedes) {
+                guard let match = state.matches[id], match.status.isOpen else { continue }
+                events.append(.matchCancelled(id: id, reason: reason))
                 questions.insert(match.question)
                 offers.insert(match.offer)
             }
         }
-        var next = state
-        next.apply(primary)
-        return [primary] + settled(events, state: next, questions: questions, offers: offers).map(DomainEvent.collaboration)
+        var overlay = Overlay()
+        switch primary {
+        case .questionWithdrawn(let id, _): overlay.questionStatus[id] = .withdrawn
+        case .questionReferred(let id, _, _): overlay.questionStatus[id] = .referred
+        case .offerWithdrawn(let id, _): overlay.offerStatus[id] = .withdrawn
+        case .offerClosed(let id, _): overlay.offerStatus[id] = .closed
+        default: break
+        }
+        return [primary] + settled(events, state: state, questions: questions, offers: offers, overlay: overlay).map(DomainEvent.collaboration)
     }
 
     static func pendingProposal(

@@ -182,19 +182,28 @@ extension DomainState {
         case .proposalCreated(let proposal):
             proposals[proposal.id] = proposal
             proposalCount += 1
+            proposalsByQuestion[proposal.question, default: []].append(proposal.id)
+            proposalsByOffer[proposal.offer, default: []].append(proposal.id)
+            pendingProposals.insert(proposal.id)
         case .proposalConsented(let id, let side):
             Self.update(&proposals, id, version: \.version) { $0.consents.insert(side) }
         case .proposalAccepted(let id, let match):
             Self.update(&proposals, id, version: \.version) { $0.status = .accepted; $0.match = match }
+            pendingProposals.remove(id)
         case .proposalDeclined(let id, let side, let reason):
             Self.update(&proposals, id, version: \.version) { $0.status = .declined; $0.declinedBy = side; $0.closingReason = reason }
+            pendingProposals.remove(id)
         case .proposalWithdrawn(let id, let reason):
             Self.update(&proposals, id, version: \.version) { $0.status = .withdrawn; $0.closingReason = reason }
+            pendingProposals.remove(id)
         case .proposalExpired(let id):
             Self.update(&proposals, id, version: \.version) { $0.status = .expired }
+            pendingProposals.remove(id)
         case .matchAgreed(let match):
             matches[match.id] = match
             matchCount += 1
+            matchesByQuestion[match.question, default: []].append(match.id)
+            matchesByOffer[match.offer, default: []].append(match.id)
         case .matchStarted(let id, let students, let startedOn):
             Self.update(&matches, id, version: \.version) { $0.status = .started; $0.students = students; $0.startedOn = startedOn }
         case .matchCancelled(let id, let reason):
@@ -216,6 +225,8 @@ extension DomainState {
         case .outcomeRecorded(let outcome):
             outcomes[outcome.id] = outcome
             outcomeCount += 1
+            outcomesByQuestion[outcome.question, default: []].append(outcome.id)
+            outcomesByOffer[outcome.offer, default: []].append(outcome.id)
         case .outcomeRevised(let id, let changes):
             Self.update(&outcomes, id, version: \.version) { outcome in
                 if let summary = changes["summary"]?.stringValue { outcome.summary = summary }

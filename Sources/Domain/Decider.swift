@@ -234,6 +234,15 @@ public struct DomainState: Sendable, Hashable {
     /// Contact ids handed out so far (a follow-up question shares its requester's).
     public private(set) var contacts: Set<String> = []
     public var contactCount: Int { contacts.count }
+    /// Links kept with every event so that a decision never scans every proposal or match: a question's
+    /// and an offer's proposals, matches and outcomes (ids in order), and the proposals still waiting.
+    public internal(set) var proposalsByQuestion: [String: [String]] = [:]
+    public internal(set) var proposalsByOffer: [String: [String]] = [:]
+    public internal(set) var matchesByQuestion: [String: [String]] = [:]
+    public internal(set) var matchesByOffer: [String: [String]] = [:]
+    public internal(set) var outcomesByQuestion: [String: [String]] = [:]
+    public internal(set) var outcomesByOffer: [String: [String]] = [:]
+    public internal(set) var pendingProposals: Set<String> = []
     /// Contacts whose personal data was erased.
     public private(set) var erasedContacts: Set<String> = []
 

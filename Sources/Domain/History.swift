@@ -68,17 +68,14 @@ extension DomainState {
     /// the follow-up questions they raised). A proposal: its match and outcome. A match: its proposal and
     /// outcome. An outcome: its match.
     public func historyScope(of id: String) -> [String] {
-        func collaborations(_ belongs: (String, String) -> Bool) -> [String] {
-            proposals.values.filter { belongs($0.question, $0.offer) }.map(\.id)
-                + matches.values.filter { belongs($0.question, $0.offer) }.map(\.id)
-                + outcomes.values.filter { belongs($0.question, $0.offer) }.map(\.id)
-        }
         if let question = questions[id] {
             // A follow-up question's history starts with the outcome that raised it.
             return [id] + (question.requester.contact.map { [$0] } ?? []) + (question.followUpOf.map { [$0] } ?? [])
-                + collaborations { question, _ in question == id }
+                + (proposalsByQuestion[id] ?? []) + (matchesByQuestion[id] ?? []) + (outcomesByQuestion[id] ?? [])
         }
-        if let offer = offers[id] { return [id] + (offer.contact.map { [$0] } ?? []) + collaborations { _, offer in offer == id } }
+        if let offer = offers[id] {
+            return [id] + (offer.contact.map { [$0] } ?? []) + (proposalsByOffer[id] ?? []) + (matchesByOffer[id] ?? []) + (outcomesByOffer[id] ?? [])
+        }
         if let proposal = proposals[id] {
             let match = proposal.match.flatMap { matches[$0] }
             return [id] + (match.map { [$0.id] } ?? []) + (match?.outcome.map { [$0] } ?? [])

@@ -248,9 +248,9 @@ enum OfferDecider {
             }
             guard !changes.isEmpty else { throw .validation("params", "nothing to revise: give at least one field") }
             // A new capacity may fill the offer or free a place.
-            var next = state
-            next.apply(.offerRevised(id: revise.id, changes: .object(changes)))
-            let implied = CollaborationDecider.settled([], state: next, questions: [], offers: [revise.id]).map(DomainEvent.collaboration)
+            var overlay = CollaborationDecider.Overlay()
+            if let capacity = revise.capacity { overlay.offerCapacity[revise.id] = capacity }
+            let implied = CollaborationDecider.settled([], state: state, questions: [], offers: [revise.id], overlay: overlay).map(DomainEvent.collaboration)
             return Decision(events: [.offerRevised(id: revise.id, changes: .object(changes))] + implied, personalData: [:], entityID: revise.id)
 
         case .closeOffer(let id, let reason, let expectedVersion):

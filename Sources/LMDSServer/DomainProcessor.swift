@@ -219,7 +219,8 @@ actor DomainProcessor {
     /// daemon calls it on a timer; it goes through the same decide-and-append path as every command.
     func expireDue() async throws -> [String] {
         if needsRebuild { try rebuild() }
-        let due = state.proposals.values.contains { $0.status == .proposed && $0.expiresMs <= clock.nowMs() }
+        let nowMs = clock.nowMs()
+        let due = state.pendingProposals.contains { (state.proposals[$0]?.expiresMs ?? .max) <= nowMs }
         guard due else { return [] }
         let (_, decision) = try await decideAndAppendReturningDecision(.expireProposals, actor: Self.daemonActor, issuer: .staff, requestID: nil)
         return decision.events.compactMap { event in
