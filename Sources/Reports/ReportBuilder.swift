@@ -63,9 +63,14 @@ public struct ReportBuilder: Sendable {
 
     // MARK: Shared figures
 
-    var questions: [Question] { state.questions.values.filter { inPeriod($0.submittedMs) }.sorted { EntityID.precedes($0.id, $1.id) } }
-    var matchesByQuestion: [String: [Match]] { Dictionary(grouping: state.matches.values, by: \.question) }
-    var outcomesByQuestion: [String: [Outcome]] { Dictionary(grouping: state.outcomes.values, by: \.question) }
+    /// Questions in the period (in no particular order: the reports that list rows sort them).
+    var questions: [Question] { state.questions.values.filter { inPeriod($0.submittedMs) } }
+
+    /// Whether a question ever had an agreed match.
+    func wasMatched(_ id: String) -> Bool { !(state.matchesByQuestion[id] ?? []).isEmpty }
+
+    /// A question's outcomes.
+    func outcomes(of question: String) -> [Outcome] { (state.outcomesByQuestion[question] ?? []).compactMap { state.outcomes[$0] } }
 
     /// A place's Dutch label: the wijk's, else the district's.
     func placeLabel(_ place: Taxonomy.Place) -> String {
@@ -95,35 +100,54 @@ public struct ReportBuilder: Sendable {
 
     static func mean(_ values: [Int]) -> Double? { values.isEmpty ? nil : Double(values.reduce(0, +)) / Double(values.count) }
 
-    func counts<Status: RawRepresentable & CaseIterable>(_ statuses: [Status], of type: Status.Type, title: String) -> Report.Table
+    func counts<Status: RawRepresentable & CaseIterable & Hashable>(_ statuses: some Sequence<Status>, title: String) -> Report.Table
     where Status.RawValue == String {
-        let rows = Status.allCases.map { status in [JSONValue.string(status.rawValue), Self.integer(statuses.filter { $0.rawValue == status.rawValue }.count)] }
-        return Report.Table(title: title, columns: ["status", "count"], rows: rows, chartColumn: 1)
+        var tally: [Status: Int] = [:]
+        for status in statuses { tally[status, default: 0] += 1 }
+        return Report.Table(title: title, columns: ["status", "count"],
+                            rows: Status.allCases.map { [JSONValue.string($0.rawValue), Self.integer(tally[$0] ?? 0)] }, chartColumn: 1)
     }
 
     // MARK: Reports
 
     func overview() -> Report {
-        let questions = self.questions
-        let byQuestion = matchesByQuestion
-        let intakeDone = questions.filter { ![.submitted, .rejected, .referred].contains($0.status) }
-        let matched = intakeDone.filter { !(byQuestion[$0.id] ?? []).isEmpty }
-        let toMatch = questions.compactMap { question -> Double? in
-            guard let first = (byQuestion[question.id] ?? []).map(\.agreedMs).min() else { return nil }
-            return Double(first - question.submittedMs) / 86_400_000
+        var questionStatuses: [QuestionStatus] = []
+        var intakeDone = 0
+        var matched = 0
+        var toMatch: [Double] = []
+        questionStatuses.reserveCapacity(state.questions.count)
+        for question in state.questions.values where inPeriod(question.submittedMs) {
+            questionStatuses.append(question.status)
+            var firstMatch: Int64?
+            if let matchIDs = state.matchesByQuestion[question.id] {
+                for id in matchIDs {
+                    if let agreed = state.matches[id]?.agreedMs, agreed < (firstMatch ?? .max) { firstMatch = agreed }
+                }
+            }
+            if let firstMatch { toMatch.append(Double(firstMatch - question.submittedMs) / 86_400_000) }
+            switch question.status {
+            case .submitted, .rejected, .referred: continue
+            default: break
+            }
+            intakeDone += 1
+            if firstMatch != nil { matched += 1 }
         }
-        let outcomes = state.outcomes.values.filter { inPeriod($0.recordedMs) }
-        let toOutcome = outcomes.compactMap { outcome in state.matches[outcome.match].map { Double(outcome.recordedMs - $0.agreedMs) / 86_400_000 } }
-        let open = state.proposals.values.filter { $0.status == .proposed }
+        var outcomeCount = 0
+        var toOutcome: [Double] = []
+        for outcome in state.outcomes.values where inPeriod(outcome.recordedMs) {
+            outcomeCount += 1
+            if let match = state.matches[outcome.match] { toOutcome.append(Double(outcome.recordedMs - match.agreedMs) / 86_400_000) }
+        }
+        let open = state.pendingProposals.compactMap { state.proposals[$0] }
         let weekEnd = nowMs + 7 * 86_400_000
         let expiring = open.filter { $0.expiresMs > nowMs && $0.expiresMs <= weekEnd }
-        let rate = intakeDone.isEmpty ? nil : Double(matched.count) / Double(intakeDone.count)
+        let rate = intakeDone == 0 ? nil : Double(matched) / Double(intakeDone)
         return report(
             "overview", "Overview: the pipeline",
             "Questions by submission date; match rate = questions past intake (not awaiting intake, rejected or referred) with at least one agreed match; days are elapsed days (24 h), to one decimal.",
             figures: [
-                ("questions", Self.integer(questions.count)),
-                ("questions past intake", Self.integer(intakeDone.count)),
+                ("questions", Self.integer(questionStatuses.count)),
+                ("questions past intake", Self.integer(intakeDone)),
                 ("match rate", Self.decimal(rate, digits: 3)),
                 ("days from submission to first match, median", Self.decimal(Self.quantile(toMatch, 0.5))),
                 ("days from submission to first match, p90", Self.decimal(Self.quantile(toMatch, 0.9))),
@@ -131,40 +155,57 @@ public struct ReportBuilder: Sendable {
                 ("days from match to outcome, p90", Self.decimal(Self.quantile(toOutcome, 0.9))),
                 ("open proposals", Self.integer(open.count)),
                 ("open proposals expiring within 7 days", Self.integer(expiring.count)),
-                ("outcomes recorded", Self.integer(outcomes.count)),
+                ("outcomes recorded", Self.integer(outcomeCount)),
             ],
             tables: [
-                counts(questions.map(\.status), of: QuestionStatus.self, title: "Questions by status"),
-                counts(state.offers.values.filter { inPeriod($0.publishedMs) }.map(\.status), of: OfferStatus.self, title: "Offers by status"),
-                counts(state.proposals.values.filter { inPeriod($0.createdMs) }.map(\.status), of: ProposalStatus.self, title: "Proposals by status"),
-                counts(state.matches.values.filter { inPeriod($0.agreedMs) }.map(\.status), of: MatchStatus.self, title: "Matches by status"),
+                counts(questionStatuses, title: "Questions by status"),
+                counts(state.offers.values.lazy.filter { inPeriod($0.publishedMs) }.map(\.status), title: "Offers by status"),
+                counts(state.proposals.values.lazy.filter { inPeriod($0.createdMs) }.map(\.status), title: "Proposals by status"),
+                counts(state.matches.values.lazy.filter { inPeriod($0.agreedMs) }.map(\.status), title: "Matches by status"),
             ])
     }
 
+    /// Questions, matched, completed, outcomes, students and hours of a group of questions.
+    struct Tally {
+        var questions = 0, matched = 0, completed = 0, outcomes = 0, students = 0, hours = 0
+
+        var cells: [JSONValue] {
+            [questions, matched, completed, outcomes, students, hours].map { ReportBuilder.integer($0) }
+        }
+    }
+
+    func tally(_ question: Question, into tally: inout Tally) {
+        tally.questions += 1
+        if wasMatched(question.id) { tally.matched += 1 }
+        if question.status == .completed { tally.completed += 1 }
+        for outcome in outcomes(of: question.id) {
+            tally.outcomes += 1
+            tally.students += students(outcome)
+            tally.hours += outcome.hours ?? 0
+        }
+    }
+
     func neighbourhoods() -> Report {
-        let byQuestion = matchesByQuestion
-        let outcomesOf = outcomesByQuestion
+        var byPlace: [Taxonomy.Place: Tally] = [:]
+        var total = 0
+        for question in state.questions.values where inPeriod(question.submittedMs) {
+            tally(question, into: &byPlace[question.neighbourhood, default: Tally()])
+            total += 1
+        }
         var rows: [[JSONValue]] = []
-        let questions = self.questions
         for district in taxonomy.districts {
-            let places: [(String, String?)] = district.wijken.map { (district.label, $0.id) } + [(district.label, nil)]
-            for (label, wijk) in places {
-                let here = questions.filter { $0.neighbourhood.district == district.id && $0.neighbourhood.wijk == wijk }
-                if here.isEmpty && wijk == nil { continue }
-                let outcomes = here.flatMap { outcomesOf[$0.id] ?? [] }
-                rows.append([
-                    .string(label), .string(wijk.flatMap { id in district.wijken.first { $0.id == id }?.label } ?? "(whole district)"),
-                    Self.integer(here.count), Self.integer(here.filter { !(byQuestion[$0.id] ?? []).isEmpty }.count),
-                    Self.integer(here.filter { $0.status == .completed }.count), Self.integer(outcomes.count),
-                    Self.integer(outcomes.map(students).reduce(0, +)), Self.integer(outcomes.compactMap(\.hours).reduce(0, +)),
-                ])
+            for wijk in district.wijken {
+                rows.append([.string(district.label), .string(wijk.label)] + (byPlace[Taxonomy.Place(district: district.id, wijk: wijk.id)] ?? Tally()).cells)
+            }
+            if let whole = byPlace[Taxonomy.Place(district: district.id, wijk: nil)] {
+                rows.append([.string(district.label), .string("(whole district)")] + whole.cells)
             }
         }
         return report(
             "neighbourhoods", "Neighbourhoods: support where the questions come from",
             "Per wijk (questions that name only a district count under \"(whole district)\"): questions submitted, those with an agreed match, completed, their outcomes, and the outcomes' students and hours.",
-            figures: [("questions", Self.integer(questions.count)),
-                      ("wijken with questions", Self.integer(rows.filter { $0[1] != "(whole district)" && ($0[2].integerValue ?? 0) > 0 }.count))],
+            figures: [("questions", Self.integer(total)),
+                      ("wijken with questions", Self.integer(byPlace.filter { $0.key.wijk != nil && $0.value.questions > 0 }.count))],
             tables: [Report.Table(title: "Per wijk", columns: ["district", "wijk", "questions", "matched", "completed", "outcomes", "students", "hours"],
                                   rows: rows, chartColumn: 2)])
     }
@@ -175,9 +216,8 @@ public struct ReportBuilder: Sendable {
         var rows: [[JSONValue]] = []
         for key in groups.keys.sorted() {
             let group = groups[key] ?? []
-            let ids = Set(group.map(\.id))
-            let matches = state.matches.values.filter { ids.contains($0.offer) }
-            let outcomes = state.outcomes.values.filter { ids.contains($0.offer) }
+            let matches = group.flatMap { state.matchesByOffer[$0.id] ?? [] }.compactMap { state.matches[$0] }
+            let outcomes = group.flatMap { state.outcomesByOffer[$0.id] ?? [] }.compactMap { state.outcomes[$0] }
             let first = group[0]
             rows.append([
                 .string(taxonomy.institution(first.institution)?.label ?? first.institution), .string(first.programme), .string(first.level),
@@ -198,22 +238,27 @@ public struct ReportBuilder: Sendable {
     }
 
     func themes() -> Report {
-        let byQuestion = matchesByQuestion
-        let outcomesOf = outcomesByQuestion
-        let questions = self.questions
-        let offers = state.offers.values.filter { inPeriod($0.publishedMs) }
+        var byTheme: [String: Tally] = [:]
+        var total = 0
+        for question in state.questions.values where inPeriod(question.submittedMs) {
+            total += 1
+            for theme in question.themes { tally(question, into: &byTheme[theme, default: Tally()]) }
+        }
+        var offersByTheme: [String: Int] = [:]
+        var offerTotal = 0
+        for offer in state.offers.values where inPeriod(offer.publishedMs) {
+            offerTotal += 1
+            for theme in offer.themes { offersByTheme[theme, default: 0] += 1 }
+        }
         let rows: [[JSONValue]] = taxonomy.themes.map { theme in
-            let here = questions.filter { $0.themes.contains(theme.id) }
-            return [
-                .string(theme.label), Self.integer(here.count), Self.integer(here.filter { !(byQuestion[$0.id] ?? []).isEmpty }.count),
-                Self.integer(here.filter { $0.status == .completed }.count), Self.integer(offers.filter { $0.themes.contains(theme.id) }.count),
-                Self.integer(here.flatMap { outcomesOf[$0.id] ?? [] }.count),
-            ]
+            let tally = byTheme[theme.id] ?? Tally()
+            return [.string(theme.label), Self.integer(tally.questions), Self.integer(tally.matched), Self.integer(tally.completed),
+                    Self.integer(offersByTheme[theme.id] ?? 0), Self.integer(tally.outcomes)]
         }
         return report(
             "themes", "Themes: what the city asks about",
             "Per theme of the taxonomy (a question or offer may have several): questions submitted with it, matched, completed, offers published with it, and outcomes of its questions.",
-            figures: [("questions", Self.integer(questions.count)), ("offers", Self.integer(offers.count))],
+            figures: [("questions", Self.integer(total)), ("offers", Self.integer(offerTotal))],
             tables: [Report.Table(title: "Per theme", columns: ["theme", "questions", "matched", "completed", "offers", "outcomes"], rows: rows, chartColumn: 1)])
     }
 
