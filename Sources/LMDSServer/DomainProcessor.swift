@@ -3,6 +3,7 @@ import EventLog
 import LMDSJSON
 import LMDSProtocol
 import Matching
+import Reports
 
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +28,8 @@ actor DomainProcessor {
     private(set) var state = DomainState()
     /// The matcher's indexes, kept current with every event applied to `state`.
     private(set) var matchingIndex: MatchingIndex
+    /// The overview report's figures, kept current with every event (a live overview reads them).
+    private(set) var overview = OverviewProjection()
     let matcher: Matcher
     /// The text analysis the index uses (the city's keywords), for indexes of past states.
     nonisolated let analyzer: TextAnalyzer
@@ -60,6 +63,7 @@ actor DomainProcessor {
         let replay = try Self.replay(log: log, upTo: nil)
         state = replay.state
         matchingIndex = MatchingIndex(analyzer: matchingIndex.analyzer, state: state)
+        overview = OverviewProjection(state: state)
         entityPositions = replay.entityPositions
         results = [:]
         resultOrder = []
@@ -197,8 +201,10 @@ actor DomainProcessor {
         let expected = expectedHead
         for event in decision.events {
             matchingIndex.beforeApplying(event, to: state)
+            let overviewBefore = overview.beforeApplying(event, to: state)
             state.apply(event)
             matchingIndex.afterApplying(event, to: state)
+            overview.afterApplying(event, to: state, before: overviewBefore)
         }
         expectedHead += UInt64(proposed.count)
         let records: [EventRecord]
@@ -238,6 +244,12 @@ actor DomainProcessor {
     /// Each command decided on the current state and the ones before it, appending nothing (a dry run).
     func decideEach(_ commands: [Command], issuer: CommandIssuer) -> [Result<Decision, DomainError>] {
         Decider.decideEach(commands, state: state, taxonomy: taxonomy, nowMs: clock.nowMs(), issuer: issuer, policy: policy)
+    }
+
+    /// The live overview (no period, no `asOf`) from the projection kept current, built inside the actor.
+    func liveOverview(policy: DomainPolicy, nowMs: Int64) -> Report {
+        ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: expectedHead, nowMs: nowMs, period: nil, seesAll: true)
+            .overview(from: overview)
     }
 
     /// The result remembered for a request id, if it was executed (and not yet forgotten).

@@ -19,6 +19,10 @@ extension Dispatcher {
             let clock = self.clock
             let seesAll = caller.role.map { $0 >= .educator } ?? false
             return eventLoop.makeFutureWithTask {
+                // The live overview reads the figures kept current event by event.
+                if request.name == "overview" && request.asOf == nil && request.period == nil {
+                    return Self.reportReply(await processor.liveOverview(policy: policy, nowMs: clock.nowMs()), format: request.format)
+                }
                 let state: DomainState
                 let position: UInt64
                 let nowMs: Int64

@@ -141,28 +141,39 @@ public struct ReportBuilder: Sendable {
         let open = state.pendingProposals.compactMap { state.proposals[$0] }
         let weekEnd = nowMs + 7 * 86_400_000
         let expiring = open.filter { $0.expiresMs > nowMs && $0.expiresMs <= weekEnd }
-        let rate = intakeDone == 0 ? nil : Double(matched) / Double(intakeDone)
-        return report(
-            "overview", "Overview: the pipeline",
-            "Questions by submission date; match rate = questions past intake (not awaiting intake, rejected or referred) with at least one agreed match; days are elapsed days (24 h), to one decimal.",
-            figures: [
-                ("questions", Self.integer(questionStatuses.count)),
-                ("questions past intake", Self.integer(intakeDone)),
-                ("match rate", Self.decimal(rate, digits: 3)),
-                ("days from submission to first match, median", Self.decimal(Self.quantile(toMatch, 0.5))),
-                ("days from submission to first match, p90", Self.decimal(Self.quantile(toMatch, 0.9))),
-                ("days from match to outcome, median", Self.decimal(Self.quantile(toOutcome, 0.5))),
-                ("days from match to outcome, p90", Self.decimal(Self.quantile(toOutcome, 0.9))),
-                ("open proposals", Self.integer(open.count)),
-                ("open proposals expiring within 7 days", Self.integer(expiring.count)),
-                ("outcomes recorded", Self.integer(outcomeCount)),
-            ],
+        return overviewReport(
+            questions: questionStatuses.count, intakeDone: intakeDone, matched: matched, toMatch: toMatch, toOutcome: toOutcome,
+            open: open.count, expiring: expiring.count, outcomes: outcomeCount,
             tables: [
                 counts(questionStatuses, title: "Questions by status"),
                 counts(state.offers.values.lazy.filter { inPeriod($0.publishedMs) }.map(\.status), title: "Offers by status"),
                 counts(state.proposals.values.lazy.filter { inPeriod($0.createdMs) }.map(\.status), title: "Proposals by status"),
                 counts(state.matches.values.lazy.filter { inPeriod($0.agreedMs) }.map(\.status), title: "Matches by status"),
             ])
+    }
+
+    /// The overview from its figures, however they were counted.
+    func overviewReport(
+        questions: Int, intakeDone: Int, matched: Int, toMatch: [Double], toOutcome: [Double], open: Int, expiring: Int, outcomes: Int,
+        tables: [Report.Table]
+    ) -> Report {
+        let rate = intakeDone == 0 ? nil : Double(matched) / Double(intakeDone)
+        return report(
+            "overview", "Overview: the pipeline",
+            "Questions by submission date; match rate = questions past intake (not awaiting intake, rejected or referred) with at least one agreed match; days are elapsed days (24 h), to one decimal.",
+            figures: [
+                ("questions", Self.integer(questions)),
+                ("questions past intake", Self.integer(intakeDone)),
+                ("match rate", Self.decimal(rate, digits: 3)),
+                ("days from submission to first match, median", Self.decimal(Self.quantile(toMatch, 0.5))),
+                ("days from submission to first match, p90", Self.decimal(Self.quantile(toMatch, 0.9))),
+                ("days from match to outcome, median", Self.decimal(Self.quantile(toOutcome, 0.5))),
+                ("days from match to outcome, p90", Self.decimal(Self.quantile(toOutcome, 0.9))),
+                ("open proposals", Self.integer(open)),
+                ("open proposals expiring within 7 days", Self.integer(expiring)),
+                ("outcomes recorded", Self.integer(outcomes)),
+            ],
+            tables: tables)
     }
 
     /// Questions, matched, completed, outcomes, students and hours of a group of questions.

@@ -103,3 +103,53 @@ import Testing
         #expect(json["tables"]?.arrayValue?.first?["rows"]?.arrayValue?.first?.arrayValue?.last == 2)
     }
 }
+
+/// The overview kept current event by event equals the overview walked from the state, after every event
+/// of a pipeline with cancellations, withdrawals, expiries and follow-up questions.
+@Suite struct OverviewProjectionTests {
+    @Test func incrementalEqualsWalked() throws {
+        let leiden = ReportBuilderTests.leiden
+        var state = DomainState()
+        var projection = OverviewProjection()
+        var time = ReportBuilderTests.start
+        func check() {
+            let builder = ReportBuilder(state: state, taxonomy: leiden, policy: .default, asOfPosition: 0, nowMs: time, period: nil, seesAll: true)
+            #expect(builder.overview(from: projection) == builder.build("overview"))
+            let rebuilt = OverviewProjection(state: state)
+            #expect(projection.questionStatuses == rebuilt.questionStatuses && projection.matchedQuestionStatuses == rebuilt.matchedQuestionStatuses)
+            #expect(projection.offerStatuses == rebuilt.offerStatuses && projection.proposalStatuses == rebuilt.proposalStatuses)
+            #expect(projection.matchStatuses == rebuilt.matchStatuses && projection.outcomeCount == rebuilt.outcomeCount)
+            #expect(projection.daysToMatch.sorted() == rebuilt.daysToMatch.sorted() && projection.daysToOutcome.sorted() == rebuilt.daysToOutcome.sorted())
+        }
+        func run(_ command: Command) throws {
+            time += 3_600_000
+            for event in try Decider.decide(command, state: state, taxonomy: leiden, nowMs: time).events {
+                let before = projection.beforeApplying(event, to: state)
+                state.apply(event)
+                projection.afterApplying(event, to: state, before: before)
+            }
+            check()
+        }
+        for (number, place) in ["Stevenshof", "Merenwijk", "De Kooi", "Roomburg"].enumerated() {
+            try run(.submitQuestion(SubmitQuestion(title: "Vraag \(number)", description: "x", requesterKind: "resident", organisation: nil,
+                                                   contact: ContactDetails(name: nil, email: nil, phone: nil), neighbourhood: place, themes: [],
+                                                   disciplines: [], levels: [], window: nil, size: nil)))
+            try run(.acceptQuestion(id: EntityID.make("Q", number + 1), title: nil, description: nil, expectedVersion: nil))
+        }
+        try run(.publishOffer(PublishOffer(title: "Minor", description: "x", institution: "Hogeschool Leiden", programme: "Social Work", level: "hbo",
+                                           kind: "minor", disciplines: [], themes: [], period: Period(window: DateWindow(from: "2027-02-01", to: "2027-06-30"), label: nil),
+                                           capacity: 2, teamSize: nil, contact: ContactDetails(name: nil, email: nil, phone: nil))))
+        for question in ["Q-0001", "Q-0002", "Q-0003"] { try run(.createProposal(question: question, offer: "O-0001", note: nil)) }
+        for proposal in ["P-0001", "P-0002"] {
+            try run(.acceptProposal(id: proposal, side: .requester, expectedVersion: nil))
+            try run(.acceptProposal(id: proposal, side: .education, expectedVersion: nil))
+        }
+        try run(.startMatch(id: "M-0001", students: 3, startedOn: "2027-02-08", expectedVersion: nil))
+        try run(.cancelMatch(id: "M-0002", reason: "gestopt", expectedVersion: nil))
+        try run(.recordOutcome(match: "M-0001", content: OutcomeContent(summary: "Advies"), followUps: [QuestionDraft(title: "Vervolg", description: "y")]))
+        try run(.withdrawQuestion(id: "Q-0004", reason: "opgelost", expectedVersion: nil))
+        time += 30 * 86_400_000
+        try run(.expireProposals)
+        try run(.withdrawOffer(id: "O-0001", reason: "vervalt", expectedVersion: nil))
+    }
+}
