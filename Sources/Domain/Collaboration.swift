@@ -315,6 +315,8 @@ public struct ProposalRequest: Sendable, Hashable {
 public enum CollaborationLimits {
     /// Proposals made in one append (a plan): bounds the transaction and the reply.
     public static let proposalsPerAppendMax = 1_000
+    /// Proposals expired in one append; more wait for the next check (a second later).
+    public static let expiriesPerAppendMax = 1_000
     public static let noteBytesMax = 2_000
     public static let summaryBytesMax = 10_000
     public static let deliverablesMax = 50

@@ -90,8 +90,9 @@ enum CollaborationDecider {
             return decision([.proposalWithdrawn(id: id, reason: reason)], entityID: id)
 
         case .expireProposals:
+            // At most `expiriesPerAppendMax` at a time (the daemon comes back for the rest a second later).
             let due = state.pendingProposals.compactMap { state.proposals[$0] }.filter { $0.expiresMs <= nowMs }
-                .sorted { EntityID.precedes($0.id, $1.id) }
+                .sorted { EntityID.precedes($0.id, $1.id) }.prefix(CollaborationLimits.expiriesPerAppendMax)
             return decision(due.map { .proposalExpired(id: $0.id) }, entityID: due.first?.id ?? "")
 
         case .startMatch(let id, let students, let startedOn, let expectedVersion):

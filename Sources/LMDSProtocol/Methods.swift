@@ -99,7 +99,7 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "match.cancel", summary: "Cancels an agreed or started match, with the reason; frees the offer's place.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "match.close", summary: "Closes a delivered match (its outcome is recorded).", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "match.suggest", summary: "Ranks offers for a question (or questions for an offer) with a score in 0..1 and its reasons; `explain` lists what was excluded and why.", roles: everyone),
-        MethodDescriptor(name: "match.plan", summary: "The assignment of open questions to a period's offers that maximises the total score within capacities; `propose` turns it into proposals in one append.", roles: everyone),
+        MethodDescriptor(name: "match.plan", summary: "The assignment of open questions to a period's offers that maximises the total score within capacities (among each question's 12 best offers); `propose` turns it into proposals in one append.", roles: everyone),
         MethodDescriptor(name: "match.get", summary: "One match: question, offer, team, dates and outcome.", roles: everyone),
         MethodDescriptor(name: "match.list", summary: "Matches filtered by status, question, offer, neighbourhood, institution, theme, discipline, level, period and text.", roles: everyone),
         MethodDescriptor(name: "outcome.record", summary: "Documents what a started match delivered (deliverables with visibility, students, hours, competences, ratings, impact); follow-up drafts become new questions.", roles: offerWriters, isWrite: true),

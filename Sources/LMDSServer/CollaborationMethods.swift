@@ -391,7 +391,7 @@ struct FollowUpFilter {
     static func status(of outcome: Outcome, today: String, policy: DomainPolicy) -> String {
         if outcome.followUp != nil { return "done" }
         if today < outcome.followUpDue { return "pending" }
-        return today <= CivilDate.adding(days: policy.followUpGraceDays, to: outcome.followUpDue) ? "due" : "overdue"
+        return today < CivilDate.adding(days: policy.followUpGraceDays, to: outcome.followUpDue) ? "due" : "overdue"
     }
 
     func page(_ state: DomainState, policy: DomainPolicy) -> JSONValue {

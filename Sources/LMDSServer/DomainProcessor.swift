@@ -39,6 +39,14 @@ actor DomainProcessor {
     private var resultOrder: [String] = []
     private var resultOrderStart = 0
     private var needsRebuild = false
+    /// Appends handed to the log and not yet answered, and callers waiting for them all to be answered.
+    private var appendsInFlight = 0
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Counts rebuilds: a failure of an append decided before the last rebuild says nothing about the
+    /// rebuilt state and must not ask for another.
+    private var generation = 0
+    /// After an expiry append fails (a full disk), expiries wait until this time instead of retrying every second.
+    private var expiryPausedUntilMs: Int64 = 0
     /// Log positions of the events that name each entity id, for `history.get`; filled from committed
     /// records only (so it never lists an event that did not reach the log).
     private var entityPositions: [String: [UInt64]] = [:]
@@ -71,6 +79,7 @@ actor DomainProcessor {
         for (requestID, result) in replay.results { remember(requestID, result) }
         expectedHead = replay.head
         needsRebuild = false
+        generation += 1
         return replay.head
     }
 
@@ -181,7 +190,7 @@ actor DomainProcessor {
     private func decideAndAppendReturningDecision(
         _ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?
     ) async throws -> (JSONValue, Decision) {
-        if needsRebuild { try rebuild() }
+        if needsRebuild { try await rebuildWhenIdle() }
         let nowMs = clock.nowMs()
         let decision: Decision
         do {
@@ -207,16 +216,16 @@ actor DomainProcessor {
             overview.afterApplying(event, to: state, before: overviewBefore)
         }
         expectedHead += UInt64(proposed.count)
-        let records: [EventRecord]
-        do {
-            records = try await enqueue(proposed, AppendOptions(expectedPosition: expected, sideWrites: sideWrites))
-        } catch {
-            // The state holds events that are not in the log: rebuild before the next command.
-            needsRebuild = true
-            throw error
-        }
+        // The reply describes the entity as this command left it (not as later commands, decided while this
+        // one commits, leave it): the same reply a retry gets after a restart.
+        let before = Self.result(state: state, entityID: decision.entityID, position: expected + UInt64(proposed.count))
+        let records = try await appendTracked(proposed, AppendOptions(expectedPosition: expected, sideWrites: sideWrites))
         index(records)
-        let result = Self.result(state: state, entityID: decision.entityID, position: records.last?.position ?? expected)
+        var result = before
+        if case .object(var members) = result, let position = records.last?.position {
+            members["position"] = .integer(Int64(position))
+            result = .object(members)
+        }
         if let requestID { remember(requestID, result) }
         return (result, decision)
     }
@@ -224,11 +233,18 @@ actor DomainProcessor {
     /// Appends `ProposalExpired` for every proposal whose consent time ran out; returns their ids. The
     /// daemon calls it on a timer; it goes through the same decide-and-append path as every command.
     func expireDue() async throws -> [String] {
-        if needsRebuild { try rebuild() }
         let nowMs = clock.nowMs()
+        guard nowMs >= expiryPausedUntilMs else { return [] }
         let due = state.pendingProposals.contains { (state.proposals[$0]?.expiresMs ?? .max) <= nowMs }
         guard due else { return [] }
-        let (_, decision) = try await decideAndAppendReturningDecision(.expireProposals, actor: Self.daemonActor, issuer: .staff, requestID: nil)
+        let decision: Decision
+        do {
+            (_, decision) = try await decideAndAppendReturningDecision(.expireProposals, actor: Self.daemonActor, issuer: .staff, requestID: nil)
+        } catch {
+            // Most likely a full disk: try again in half a minute rather than replaying every second.
+            expiryPausedUntilMs = clock.nowMs() + Self.expiryRetryMs
+            throw error
+        }
         return decision.events.compactMap { event in
             if case .collaboration(.proposalExpired(let id)) = event { return id }
             return nil
@@ -266,17 +282,47 @@ actor DomainProcessor {
 
     /// Appends an event that is not a domain command (such as `BackupTaken`) in the same order as commands.
     func appendSystemEvent(_ event: ProposedEvent) async throws -> [EventRecord] {
-        if needsRebuild { try rebuild() }
+        if needsRebuild { try await rebuildWhenIdle() }
         let expected = expectedHead
         expectedHead += 1
+        let records = try await appendTracked([event], AppendOptions(expectedPosition: expected))
+        index(records)
+        return records
+    }
+
+    /// How long expiries pause after their append failed.
+    static let expiryRetryMs: Int64 = 30_000
+
+    /// Hands events to the log and waits for the commit, counting appends in flight. A failure means the
+    /// state holds events the log does not: the state is rebuilt before the next command, unless the
+    /// failed append was decided before a rebuild that already happened.
+    private func appendTracked(_ events: [ProposedEvent], _ options: AppendOptions) async throws -> [EventRecord] {
+        let decidedIn = generation
+        appendsInFlight += 1
+        defer {
+            appendsInFlight -= 1
+            if appendsInFlight == 0 {
+                let waiters = idleWaiters
+                idleWaiters = []
+                for waiter in waiters { waiter.resume() }
+            }
+        }
         do {
-            let records = try await enqueue([event], AppendOptions(expectedPosition: expected))
-            index(records)
-            return records
+            return try await enqueue(events, options)
         } catch {
-            needsRebuild = true
+            if decidedIn == generation { needsRebuild = true }
             throw error
         }
+    }
+
+    /// Rebuilds once every append in flight has been answered: a rebuild that read the log while an earlier
+    /// append was still committing would lose that append from the state (and its reply).
+    private func rebuildWhenIdle() async throws {
+        while appendsInFlight > 0 {
+            await withCheckedContinuation { idleWaiters.append($0) }
+        }
+        guard needsRebuild else { return }
+        try rebuild()
     }
 
     private func index(_ records: [EventRecord]) {

@@ -37,6 +37,7 @@ extension Dispatcher {
             }
             let prefix = request.method == "import.questions" ? "Q" : "O"
             let processor = self.processor
+            let log = self.log
             let actor = caller.actor
             let issuer = caller.issuer
             let count = rows.count
@@ -45,9 +46,10 @@ extension Dispatcher {
             return eventLoop.makeFutureWithTask {
                 // A retry of an import that was made gets its result, whatever the rows would say today.
                 if !dryRun, let requestID, let earlier = await processor.rememberedResult(requestID) {
-                    let first = Int((earlier["id"]?.stringValue ?? "").dropFirst(2)) ?? 0
-                    return ["imported": .integer(Int64(count)), "ids": .array((0..<count).map { .string(EntityID.make(prefix, first + $0)) }),
-                            "position": earlier["position"] ?? .null]
+                    // What the first attempt imported, read back from the log.
+                    let ids = try Self.entitiesCreated(log: log, lastPosition: earlier["position"]?.integerValue ?? 0, requestID: requestID,
+                                                       type: prefix == "Q" ? "QuestionSubmitted" : "OfferPublished")
+                    return ["imported": .integer(Int64(ids.count)), "ids": .array(ids.map { .string($0) }), "position": earlier["position"] ?? .null]
                 }
                 // The rows that read are decided in order on the current state (appending nothing), so that
                 // every bad row is named, not only the first.
@@ -72,6 +74,17 @@ extension Dispatcher {
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
+    }
+
+    /// The ids of the entities one append with `requestID` created, ending at `lastPosition`.
+    static func entitiesCreated(log: EventLog, lastPosition: Int64, requestID: String, type: String) throws -> [String] {
+        var ids: [String] = []
+        var position = lastPosition
+        while position > 0, let record = try log.record(at: UInt64(position)), record.requestID == requestID {
+            if record.type == type, let id = record.entityIDs.first { ids.append(id) }
+            position -= 1
+        }
+        return ids.reversed()
     }
 
     static func rowError(_ index: Int, _ error: RPCError) -> JSONValue {

@@ -33,8 +33,9 @@ public struct Plan: Sendable, Hashable {
 /// The best plan for a period: the assignment of open questions to the period's offers that maximises the
 /// total score while no offer takes more questions than it has places (a maximum-weight b-matching, solved
 /// exactly as a min-cost flow with the primal-dual method: Dijkstra on reduced costs, then a blocking
-/// flow over the zero-cost edges). Each question is given its `candidatesPerQuestionMax` best offers
-/// above `minScore`, which bounds the graph.
+/// flow over the zero-cost edges). Exact among the candidates: each question is given its
+/// `candidatesPerQuestionMax` best offers above `minScore`, which bounds the graph; when many questions
+/// want the same few offers, one may stay unassigned although a 13th-best offer had a place.
 public enum Planner {
     /// Offers considered per question. More makes plans with very tight capacity marginally better and
     /// the flow graph proportionally bigger.
@@ -61,7 +62,10 @@ public enum Planner {
         period: PeriodReference, minScore: Double, state: DomainState, index: MatchingIndex, matcher: Matcher
     ) -> Plan {
         let offers = state.offers.values.filter { $0.status == .published && period.covers($0) }.sorted { EntityID.precedes($0.id, $1.id) }
-        let questions = state.questions.values.filter { $0.status == .open }.sorted { EntityID.precedes($0.id, $1.id) }
+        // A question that already waits for consent on a proposal is not planned again.
+        let questions = state.questions.values.filter { question in
+            question.status == .open && !(state.proposalsByQuestion[question.id] ?? []).contains { state.pendingProposals.contains($0) }
+        }.sorted { EntityID.precedes($0.id, $1.id) }
         var candidates: [[(offer: Int, score: Double)]] = []
         var candidatePairs = 0
         let offerSlots = offers.map { offer in (ordinal: index.offerText.ordinal(offer.id) ?? -1, slot: index.offerSlot(offer.id)) }
@@ -84,7 +88,11 @@ public enum Planner {
             scored.sort { $0.score > $1.score || ($0.score == $1.score && $0.offer < $1.offer) }
             candidates.append(Array(scored.prefix(candidatesPerQuestionMax)))
         }
-        let places = offers.map { max(0, $0.capacity - (index.placesTaken[$0.id] ?? 0)) }
+        // Places left: capacity minus agreed and started matches minus proposals still waiting for consent.
+        let places = offers.map { offer in
+            let pending = (state.proposalsByOffer[offer.id] ?? []).filter { state.pendingProposals.contains($0) }.count
+            return max(0, offer.capacity - (index.placesTaken[offer.id] ?? 0) - pending)
+        }
         let assignment = assign(candidates: candidates, places: places)
         var pairs: [PlannedPair] = []
         var unassigned: [String] = []

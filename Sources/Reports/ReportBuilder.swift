@@ -337,7 +337,7 @@ public struct ReportBuilder: Sendable {
         func status(_ outcome: Outcome) -> String {
             if outcome.followUp != nil { return "done" }
             if today < outcome.followUpDue { return "pending" }
-            return today <= CivilDate.adding(days: policy.followUpGraceDays, to: outcome.followUpDue) ? "due" : "overdue"
+            return today < CivilDate.adding(days: policy.followUpGraceDays, to: outcome.followUpDue) ? "due" : "overdue"
         }
         let open = outcomes.filter { ["due", "overdue"].contains(status($0)) }
         let done = outcomes.filter { $0.followUp != nil }
