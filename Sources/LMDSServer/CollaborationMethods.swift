@@ -3,6 +3,7 @@ import EventLog
 import LMDSJSON
 import LMDSProtocol
 import NIOCore
+import NIOPosix
 
 /// The collaboration methods: proposals and consent, matches, outcomes and follow-up checks.
 extension Dispatcher {
@@ -141,8 +142,9 @@ extension Dispatcher {
     ) -> EventLoopFuture<JSONValue> {
         let processor = self.processor
         let log = self.log
+        let pool = self.threadPool
         return eventLoop.makeFutureWithTask {
-            try body(try await Self.state(processor: processor, log: log, asOf: asOf))
+            try body(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 

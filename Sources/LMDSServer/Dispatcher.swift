@@ -130,9 +130,14 @@ public final class Dispatcher: Sendable {
                 guard digest else { return eventLoop.makeSucceededFuture(status()) }
                 // The read models' digest costs a pass over the whole state: only when asked.
                 let processor = self.processor
+                let pool = self.threadPool
                 let base = status()
                 return eventLoop.makeFutureWithTask {
-                    let (position, digest) = await processor.readModelDigest()
+                    // Hashed on the blocking pool: it serialises the whole state.
+                    let snapshot = await processor.snapshot()
+                    let state = snapshot.state
+                    let position = snapshot.position
+                    let digest = try await pool.runIfActive { ReadModelDigest.hex(of: state) }
                     var members = base.objectValue ?? [:]
                     members["readModels"] = ["position": .integer(Int64(position)), "digest": .string(digest)]
                     return .object(members)

@@ -3,6 +3,7 @@ import EventLog
 import LMDSJSON
 import LMDSProtocol
 import NIOCore
+import NIOPosix
 
 /// The domain's methods: params read into commands and queries, answered by the `DomainProcessor`.
 extension Dispatcher {
@@ -18,6 +19,7 @@ extension Dispatcher {
         guard request.method.hasPrefix("question.") || request.method.hasPrefix("person.") || request.method == "history.get" else { return nil }
         let processor = self.processor
         let log = self.log
+        let pool = self.threadPool
         do throws(RPCError) {
             var params = try Params(request.params)
             switch request.method {
@@ -67,7 +69,7 @@ extension Dispatcher {
                 try params.rejectUnknown()
                 let staff = caller.role.map { $0 >= .coordinator } ?? false
                 return eventLoop.makeFutureWithTask {
-                    let state = try await Self.state(processor: processor, log: log, asOf: asOf)
+                    let state = try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool)
                     guard let question = state.questions[id] else { throw RPCError.notFound(id) }
                     return try Self.questionJSON(question, state: state, log: log, withContact: staff)
                 }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
@@ -76,7 +78,7 @@ extension Dispatcher {
                 let asOf = try Self.asOf(&params)
                 try params.rejectUnknown()
                 return eventLoop.makeFutureWithTask {
-                    let state = try await Self.state(processor: processor, log: log, asOf: asOf)
+                    let state = try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool)
                     return filter.page(state)
                 }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
             case "history.get":
@@ -134,9 +136,15 @@ extension Dispatcher {
 
     /// The current state from the processor, or the state as of a past point, replayed from the log off
     /// the processor (so that a long replay never holds up writes).
-    static func state(processor: DomainProcessor, log: EventLog, asOf: DomainProcessor.AsOf?) async throws -> DomainState {
+    static func state(processor: DomainProcessor, log: EventLog, asOf: DomainProcessor.AsOf?, pool: NIOThreadPool) async throws -> DomainState {
         guard let asOf else { return await processor.state }
-        return try DomainProcessor.replay(log: log, upTo: asOf).state
+        return try await replay(log: log, upTo: asOf, pool: pool).state
+    }
+
+    /// A replay of the log on the blocking thread pool (it reads the whole file), never on the threads
+    /// that run the processor and the event loops.
+    static func replay(log: EventLog, upTo asOf: DomainProcessor.AsOf, pool: NIOThreadPool) async throws -> DomainProcessor.Replay {
+        try await pool.runIfActive { try DomainProcessor.replay(log: log, upTo: asOf) }
     }
 
     // MARK: Reading params

@@ -271,10 +271,10 @@ actor DomainProcessor {
     /// The result remembered for a request id, if it was executed (and not yet forgotten).
     func rememberedResult(_ requestID: String) -> JSONValue? { results[requestID] }
 
-    /// The SHA-256 of the read models' canonical JSON, and the log position they reflect (including
-    /// events decided but still committing): what `lmdsd replay --check` compares with a full replay.
-    func readModelDigest() -> (position: UInt64, digest: String) {
-        (expectedHead, ReadModelDigest.hex(of: state))
+    /// The state, the matching index and the position they reflect, for work too long to do on the actor
+    /// (a plan, a digest): the copies share storage until the next write changes it.
+    func snapshot() -> (position: UInt64, state: DomainState, index: MatchingIndex) {
+        (expectedHead, state, matchingIndex)
     }
 
     /// The actor recorded for what the daemon does by itself (expiries).

@@ -4,6 +4,7 @@ import LMDSJSON
 import LMDSProtocol
 import Matching
 import NIOCore
+import NIOPosix
 
 /// The matching methods: explainable suggestions both ways, and the best plan for a period.
 extension Dispatcher {
@@ -58,7 +59,7 @@ extension Dispatcher {
                 let plan: @Sendable (DomainState, MatchingIndex, Matcher) -> JSONValue = { state, index, matcher in
                     Self.planJSON(Planner.plan(period: period, minScore: minScore, state: state, index: index, matcher: matcher), state: state)
                 }
-                let planned = matchingRead(asOf: asOf, on: eventLoop, plan)
+                let planned = matchingRead(asOf: asOf, on: eventLoop, offActor: true, plan)
                 guard propose else { return planned }
                 let actor = caller.actor
                 let issuer = caller.issuer
@@ -98,16 +99,28 @@ extension Dispatcher {
     }
 
     /// Runs a matching read on the live index, or on an index built for the state as of `asOf`.
+    /// `offActor`: run on the blocking pool on a snapshot (a plan takes about a second at 2,000 x 500, which
+    /// must not hold up writes); otherwise on the actor, where the index is read without a copy.
     func matchingRead(
-        asOf: DomainProcessor.AsOf?, on eventLoop: any EventLoop, _ body: @escaping @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue
+        asOf: DomainProcessor.AsOf?, on eventLoop: any EventLoop, offActor: Bool = false,
+        _ body: @escaping @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue
     ) -> EventLoopFuture<JSONValue> {
         let processor = self.processor
         let log = self.log
+        let pool = self.threadPool
         return eventLoop.makeFutureWithTask {
-            guard let asOf else { return try await processor.withMatching(body) }
-            let state = try DomainProcessor.replay(log: log, upTo: asOf).state
-            let index = MatchingIndex(analyzer: processor.analyzer, state: state)
-            return try body(state, index, processor.matcher)
+            let analyzer = processor.analyzer
+            guard let asOf else {
+                guard offActor else { return try await processor.withMatching(body) }
+                let snapshot = await processor.snapshot()
+                let (state, index, matcher) = (snapshot.state, snapshot.index, processor.matcher)
+                return try await pool.runIfActive { try body(state, index, matcher) }
+            }
+            let matcher = processor.matcher
+            return try await pool.runIfActive {
+                let state = try DomainProcessor.replay(log: log, upTo: asOf).state
+                return try body(state, MatchingIndex(analyzer: analyzer, state: state), matcher)
+            }
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 

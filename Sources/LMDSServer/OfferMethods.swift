@@ -3,12 +3,14 @@ import EventLog
 import LMDSJSON
 import LMDSProtocol
 import NIOCore
+import NIOPosix
 
 /// The offer methods: education slots published by educators (for their own institution) and coordinators.
 extension Dispatcher {
     func handleOffer(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
         let processor = self.processor
         let log = self.log
+        let pool = self.threadPool
         do throws(RPCError) {
             var params = try Params(request.params)
             switch request.method {
@@ -43,7 +45,7 @@ extension Dispatcher {
                 try params.rejectUnknown()
                 let staff = caller.role.map { $0 >= .educator } ?? false
                 return eventLoop.makeFutureWithTask {
-                    let state = try await Self.state(processor: processor, log: log, asOf: asOf)
+                    let state = try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool)
                     guard let offer = state.offers[id] else { throw RPCError.notFound(id) }
                     return try Self.offerJSON(offer, state: state, log: log, withContact: staff)
                 }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
@@ -52,7 +54,7 @@ extension Dispatcher {
                 let asOf = try Self.asOf(&params)
                 try params.rejectUnknown()
                 return eventLoop.makeFutureWithTask {
-                    filter.page(try await Self.state(processor: processor, log: log, asOf: asOf))
+                    filter.page(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
                 }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
             default:
                 return nil

@@ -3,6 +3,7 @@ import EventLog
 import LMDSJSON
 import LMDSProtocol
 import NIOCore
+import NIOPosix
 import Reports
 
 /// `report.get`: the programme's reports, from the current state or as they stood at `asOf`.
@@ -17,6 +18,7 @@ extension Dispatcher {
             let taxonomy = self.taxonomy
             let policy = self.policy
             let clock = self.clock
+            let pool = self.threadPool
             let seesAll = caller.role.map { $0 >= .educator } ?? false
             return eventLoop.makeFutureWithTask {
                 // The live overview reads the figures kept current event by event.
@@ -27,7 +29,7 @@ extension Dispatcher {
                 let position: UInt64
                 let nowMs: Int64
                 if let asOf = request.asOf {
-                    let replay = try DomainProcessor.replay(log: log, upTo: asOf)
+                    let replay = try await Self.replay(log: log, upTo: asOf, pool: pool)
                     state = replay.state
                     position = replay.head
                     if case .timeMs(let time) = asOf { nowMs = time } else { nowMs = replay.headTimeMs }
