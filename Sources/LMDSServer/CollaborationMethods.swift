@@ -323,29 +323,17 @@ struct LinkFilter {
     var cursor: String?
 
     init(_ params: inout Params, statuses: [String], taxonomy: Taxonomy) throws(RPCError) {
-        if let text = try params.string("status", bytesMax: 32) {
-            guard statuses.contains(text) else { throw RPCError.validation(field: "status", "one of \(statuses.joined(separator: ", "))") }
-            status = text
-        }
+        status = try params.listStatus(among: statuses)
         question = try params.string("question", bytesMax: 32)
         offer = try params.string("offer", bytesMax: 32)
-        if let text = try params.string("neighbourhood", bytesMax: 200) {
-            guard let value = taxonomy.place(text) else { throw RPCError.validation(field: "neighbourhood", "\"\(text)\" is not a district or wijk") }
-            place = value
-        }
-        if let text = try params.string("institution", bytesMax: 200) {
-            guard let value = taxonomy.institution(text) else { throw RPCError.validation(field: "institution", "\"\(text)\" is not an institution") }
-            institution = value.id
-        }
+        place = try params.listPlace(taxonomy)
+        institution = try params.listInstitution(taxonomy)
         theme = try params.string("theme", bytesMax: 64)
         discipline = try params.string("discipline", bytesMax: 64)
         level = try params.string("level", bytesMax: 64)
         period = try params.string("period", bytesMax: OfferLimits.periodLabelBytesMax)
-        if let text = try params.string("text", bytesMax: 500) {
-            words = TextFolding.fold(text).split(whereSeparator: { $0.isWhitespace }).map(String.init)
-        }
-        limit = Int(try params.integer("limit", in: 1...QuestionFilter.limitMax) ?? 50)
-        cursor = try params.string("cursor", bytesMax: 32)
+        words = try params.listWords()
+        (limit, cursor) = try params.listPage()
     }
 
     func matches(status: String, question questionID: String, offer offerID: String, text: String?, in state: DomainState) -> Bool {
@@ -379,14 +367,10 @@ struct FollowUpFilter {
     var cursor: String?
 
     init(_ params: inout Params, today: String) throws(RPCError) {
-        if let text = try params.string("status", bytesMax: 16) {
-            guard Self.statuses.contains(text) else { throw RPCError.validation(field: "status", "one of \(Self.statuses.joined(separator: ", "))") }
-            status = text
-        }
+        status = try params.listStatus(among: Self.statuses, bytesMax: 16) ?? "open"
         on = try params.string("on", bytesMax: 10) ?? today
         guard DateWindow.isDate(on) else { throw RPCError.validation(field: "on", "expected a date like 2027-06-01") }
-        limit = Int(try params.integer("limit", in: 1...QuestionFilter.limitMax) ?? 50)
-        cursor = try params.string("cursor", bytesMax: 32)
+        (limit, cursor) = try params.listPage()
     }
 
     /// `done` once recorded; else `pending` before the due date, `due` until the grace days have passed, then `overdue`.

@@ -254,8 +254,6 @@ extension Dispatcher {
 
 /// The filters of `question.list`, read from params and applied to the state.
 struct QuestionFilter {
-    static let limitMax: Int64 = 500
-
     var status: QuestionStatus?
     var place: Taxonomy.Place?
     var theme: String?
@@ -270,29 +268,15 @@ struct QuestionFilter {
     var cursor: String?
 
     init(_ params: inout Params, taxonomy: Taxonomy) throws(RPCError) {
-        if let text = try params.string("status", bytesMax: 32) {
-            guard let value = QuestionStatus(rawValue: text) else {
-                throw RPCError.validation(field: "status", "one of \(QuestionStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            status = value
-        }
-        if let text = try params.string("neighbourhood", bytesMax: 200) {
-            guard let value = taxonomy.place(text) else { throw RPCError.validation(field: "neighbourhood", "\"\(text)\" is not a district or wijk") }
-            place = value
-        }
+        status = try params.listStatus(among: QuestionStatus.allCases.map(\.rawValue)).flatMap(QuestionStatus.init(rawValue:))
+        place = try params.listPlace(taxonomy)
         theme = try params.string("theme", bytesMax: 64)
         discipline = try params.string("discipline", bytesMax: 64)
         level = try params.string("level", bytesMax: 64)
-        if let text = try params.string("institution", bytesMax: 200) {
-            guard let value = taxonomy.institution(text) else { throw RPCError.validation(field: "institution", "\"\(text)\" is not an institution") }
-            institution = value.id
-        }
+        institution = try params.listInstitution(taxonomy)
         period = try params.string("period", bytesMax: OfferLimits.periodLabelBytesMax)
-        if let text = try params.string("text", bytesMax: 500) {
-            words = TextFolding.fold(text).split(whereSeparator: { $0.isWhitespace }).map(String.init)
-        }
-        limit = Int(try params.integer("limit", in: 1...Self.limitMax) ?? 50)
-        cursor = try params.string("cursor", bytesMax: 32)
+        words = try params.listWords()
+        (limit, cursor) = try params.listPage()
     }
 
     func matches(_ question: Question, offersLinked: [Offer]) -> Bool {

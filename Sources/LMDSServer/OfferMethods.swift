@@ -130,26 +130,15 @@ struct OfferFilter {
     var cursor: String?
 
     init(_ params: inout Params, taxonomy: Taxonomy) throws(RPCError) {
-        if let text = try params.string("status", bytesMax: 32) {
-            guard let value = OfferStatus(rawValue: text) else {
-                throw RPCError.validation(field: "status", "one of \(OfferStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            status = value
-        }
-        if let text = try params.string("institution", bytesMax: 200) {
-            guard let value = taxonomy.institution(text) else { throw RPCError.validation(field: "institution", "\"\(text)\" is not an institution") }
-            institution = value.id
-        }
+        status = try params.listStatus(among: OfferStatus.allCases.map(\.rawValue)).flatMap(OfferStatus.init(rawValue:))
+        institution = try params.listInstitution(taxonomy)
         level = try params.string("level", bytesMax: 32)
         kind = try params.string("kind", bytesMax: 32)
         theme = try params.string("theme", bytesMax: 64)
         discipline = try params.string("discipline", bytesMax: 64)
         period = try params.string("period", bytesMax: OfferLimits.periodLabelBytesMax)
-        if let text = try params.string("text", bytesMax: 500) {
-            words = TextFolding.fold(text).split(whereSeparator: { $0.isWhitespace }).map(String.init)
-        }
-        limit = Int(try params.integer("limit", in: 1...QuestionFilter.limitMax) ?? 50)
-        cursor = try params.string("cursor", bytesMax: 32)
+        words = try params.listWords()
+        (limit, cursor) = try params.listPage()
     }
 
     /// Whether the offer passes every filter; `period` matches the label, or a date inside the period.
