@@ -135,9 +135,10 @@ public final class Dispatcher: Sendable {
                 return eventLoop.makeFutureWithTask {
                     // Hashed on the blocking pool: it serialises the whole state.
                     let snapshot = await processor.snapshot()
-                    let state = snapshot.state
                     let position = snapshot.position
-                    let digest = try await pool.runIfActive { ReadModelDigest.hex(of: state) }
+                    let digest = try await pool.runIfActive {
+                        ReadModelDigest.hex(state: snapshot.state, index: snapshot.index, overview: snapshot.overview)
+                    }
                     var members = base.objectValue ?? [:]
                     members["readModels"] = ["position": .integer(Int64(position)), "digest": .string(digest)]
                     return .object(members)

@@ -273,8 +273,8 @@ actor DomainProcessor {
 
     /// The state, the matching index and the position they reflect, for work too long to do on the actor
     /// (a plan, a digest): the copies share storage until the next write changes it.
-    func snapshot() -> (position: UInt64, state: DomainState, index: MatchingIndex) {
-        (expectedHead, state, matchingIndex)
+    func snapshot() -> (position: UInt64, state: DomainState, index: MatchingIndex, overview: OverviewProjection) {
+        (expectedHead, state, matchingIndex, overview)
     }
 
     /// The actor recorded for what the daemon does by itself (expiries).

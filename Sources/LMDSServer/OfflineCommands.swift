@@ -3,6 +3,7 @@ import Domain
 import EventLog
 import LMDSJSON
 import LMDSProtocol
+import Matching
 import Foundation
 import Reports
 
@@ -137,7 +138,11 @@ extension DaemonCommand {
                 print("the log in \(directory) does not reach position \(position) (the daemon's); is it the daemon's data directory?")
                 throw ExitCode(1)
             }
-            let offline = ReadModelDigest.hex(of: replayed.state)
+            // The incremental structures are built from the replayed state: equal digests mean the daemon's
+            // copies, kept current event by event, did not drift.
+            let settings = try DaemonSettings.resolve(config: config, taxonomy: taxonomy, environment: DefaultPaths.processEnvironment())
+            let index = MatchingIndex(analyzer: TextAnalyzer(taxonomy: settings.taxonomy), state: replayed.state)
+            let offline = ReadModelDigest.hex(state: replayed.state, index: index, overview: OverviewProjection(state: replayed.state))
             print("daemon:  position \(position), read models \(live)")
             print("replay:  position \(replayed.head), read models \(offline)")
             guard offline == live else {
