@@ -15,7 +15,7 @@ func runMatching(_ options: Options) throws {
     let planQuestions = try options.positiveInteger("plan-questions", default: 2_000)
     let planOffers = try options.positiveInteger("plan-offers", default: 500)
     let seed = UInt64(try options.positiveInteger("seed", default: Int(UInt32.random(in: 1...UInt32.max))))
-    var generator = BenchRandom(seed: seed)
+    var generator = SplitMix64(seed: seed)
 
     guard let taxonomyText = Taxonomy.embedded["leiden"] else { throw BenchFailure("no built-in taxonomy") }
     let taxonomy = try Taxonomy(json: JSONParser.parse(taxonomyText))
@@ -108,15 +108,3 @@ func runMatching(_ options: Options) throws {
     ])
 }
 
-/// SplitMix64, seeded, so that a run can be repeated.
-struct BenchRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

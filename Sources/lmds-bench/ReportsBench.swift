@@ -23,7 +23,7 @@ func runReports(_ options: Options) async throws {
     var pending: [ProposedEvent] = []
     var written = 0
     var nowMs: Int64 = 1_790_000_000_000
-    var random = BenchRandom(seed: 11)
+    var random = SplitMix64(seed: 11)
     let actor = EventActor(uid: 0, userName: "bench", role: "admin")
     func run(_ command: Command) throws {
         nowMs += 60_000

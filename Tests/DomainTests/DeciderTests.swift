@@ -180,7 +180,7 @@ import Testing
     @Test func replayOfRandomSequencesEqualsLiveState() throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         print("ReplayPropertyTests seed \(seed) (rerun: LMDS_SEED=\(seed))")
-        var generator = SeededGenerator(seed: ProcessInfo.processInfo.environment["LMDS_SEED"].flatMap(UInt64.init) ?? seed)
+        var generator = SplitMix64(seed: ProcessInfo.processInfo.environment["LMDS_SEED"].flatMap(UInt64.init) ?? seed)
         let taxonomy = DeciderTests.leiden
         for round in 0..<30 {
             var live = DomainState()
@@ -201,10 +201,10 @@ import Testing
         }
     }
 
-    static func randomCommand(state: DomainState, taxonomy: Taxonomy, using generator: inout SeededGenerator) -> Command {
+    static func randomCommand(state: DomainState, taxonomy: Taxonomy, using generator: inout SplitMix64) -> Command {
         let ids = state.questions.keys.sorted()
         let id = ids.isEmpty ? "Q-0001" : ids[Int.random(in: 0..<ids.count, using: &generator)]
-        func pick(_ prefix: String, _ count: Int) -> String { prefix + "-" + String(format: "%04d", Int.random(in: 1...max(1, count), using: &generator)) }
+        func pick(_ prefix: String, _ count: Int) -> String { EntityID.make(prefix, Int.random(in: 1...max(1, count), using: &generator)) }
         let side: ConsentSide = Bool.random(using: &generator) ? .requester : .education
         switch Int.random(in: 0..<22, using: &generator) {
         case 8: return OfferDeciderTests.publish(capacity: Int.random(in: 1...3, using: &generator))
@@ -235,19 +235,6 @@ import Testing
         case 6: return .withdrawQuestion(id: id, reason: "ingetrokken", expectedVersion: nil)
         default: return .erasePerson(contact: "C-000\(Int.random(in: 1...5, using: &generator))")
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so that a printed seed replays a failure.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

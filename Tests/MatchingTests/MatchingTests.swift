@@ -65,7 +65,7 @@ import Testing
     @Test func matchesBruteForceOnRandomInstances() {
         let seed = ProcessInfo.processInfo.environment["LMDS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
         print("PlannerTests seed \(seed) (rerun: LMDS_SEED=\(seed))")
-        var generator = SplitMix(seed: seed)
+        var generator = SplitMix64(seed: seed)
         for round in 0..<200 {
             let questions = Int.random(in: 1...6, using: &generator)
             let offers = Int.random(in: 1...3, using: &generator)
@@ -191,15 +191,3 @@ enum MatchingFixtures {
     }
 }
 
-/// SplitMix64: a printed seed replays a failure.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E4B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
