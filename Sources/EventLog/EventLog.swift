@@ -720,6 +720,10 @@ final class LogCore: @unchecked Sendable {
         if status != 0 {
             throw EventLogError(.backupFailed, "copying the log to \(directory): \(LMDBEnvironment.describe(status))")
         }
+        // LMDB creates the copy with 0666 less the umask; it holds the personal table, so it gets the live file's mode.
+        guard chmod(directory + "/data.mdb", 0o600) == 0 else {
+            throw EventLogError(.backupFailed, "setting the mode of \(directory)/data.mdb to 0600: errno \(errno)")
+        }
         let copy = try LogCore(EventLogConfiguration(directory: directory, readOnly: true))
         let verification = try copy.verify()
         var info = stat()
@@ -759,6 +763,10 @@ public final class EventLog: Sendable {
 
     /// The last committed position and hash.
     public var head: LogHead { core.head }
+
+    /// The bytes free on the filesystem holding the log, for callers that pause writes on a full disk;
+    /// nil when it cannot be read.
+    public func freeBytes() -> Int? { DataDirectory.freeBytes(core.configuration.directory) }
 
     /// The current size of LMDB's map; grows on demand up to `mapBytesMax`.
     public var mapBytes: Int { core.mapBytes }

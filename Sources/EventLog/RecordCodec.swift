@@ -239,7 +239,7 @@ struct ByteReader {
     mutating func readString(count: Int) -> String? {
         guard count >= 0, bytes.count - offset >= count else { return nil }
         let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)])
-        guard let text = String(validating: slice, as: UTF8.self) else { return nil }
+        guard let text = UTF8Text.string(validating: slice) else { return nil }
         offset += count
         return text
     }

@@ -172,7 +172,7 @@ private struct Parser {
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: buffer[start..<index])
-                guard let text = String(validating: slice, as: UTF8.self) else {
+                guard let text = UTF8Text.string(validating: slice) else {
                     throw JSONParseError(offset: start, reason: "invalid UTF-8 in string")
                 }
                 index += 1
@@ -187,7 +187,7 @@ private struct Parser {
             let byte = buffer[index]
             switch byte {
             case UInt8(ascii: "\""):
-                guard let text = String(validating: bytes, as: UTF8.self) else {
+                guard let text = bytes.withUnsafeBufferPointer({ UTF8Text.string(validating: $0) }) else {
                     throw JSONParseError(offset: start, reason: "invalid UTF-8 in string")
                 }
                 index += 1

@@ -44,9 +44,19 @@ actor DomainProcessor {
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// Counts rebuilds: a failure of an append decided before the last rebuild says nothing about the
     /// rebuilt state and must not ask for another.
-    private var generation = 0
+    private(set) var generation = 0
     /// After an expiry append fails (a full disk), expiries wait until this time instead of retrying every second.
     private var expiryPausedUntilMs: Int64 = 0
+    /// Set when an append failed because the disk (or the log's configured maximum) is full: the bytes free
+    /// then, and when. Until space is freed, writes are refused at once without being decided, so that a
+    /// full disk costs one rebuild of the state, not one per refused write (found by `scripts/torture
+    /// disk-full`: each refused write re-read the whole log while every other caller waited).
+    private var storageFull: (freeBytes: Int?, atMs: Int64)?
+    /// How much more space than at the failure lets writes try again.
+    static let storageFullHeadroomBytes = 1 << 20
+    /// How long writes are refused after a storage-full failure when no space appears (a log at its
+    /// configured maximum size frees none): then one write tries again.
+    static let storageFullRetryMs: Int64 = 5_000
     /// Log positions of the events that name each entity id, for `history.get`; filled from committed
     /// records only (so it never lists an event that did not reach the log).
     private var entityPositions: [String: [UInt64]] = [:]
@@ -190,6 +200,7 @@ actor DomainProcessor {
     private func decideAndAppendReturningDecision(
         _ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?
     ) async throws -> (JSONValue, Decision) {
+        try refuseWhileStorageIsFull()
         if needsRebuild { try await rebuildWhenIdle() }
         let nowMs = clock.nowMs()
         let decision: Decision
@@ -311,8 +322,23 @@ actor DomainProcessor {
             return try await enqueue(events, options)
         } catch {
             if decidedIn == generation { needsRebuild = true }
+            if let logError = error as? EventLogError, logError.code == .storageFull { storageFull = (log.freeBytes(), clock.nowMs()) }
+            // Rebuild as soon as nothing is in flight, so that reads stop showing what was not written.
+            if needsRebuild && appendsInFlight == 1 { _ = try? rebuild() }
             throw error
         }
+    }
+
+    /// Refuses a write at once while the storage is known to be full (see `storageFull`).
+    private func refuseWhileStorageIsFull() throws(EventLogError) {
+        guard let full = storageFull else { return }
+        var freed = false
+        if let before = full.freeBytes, let now = log.freeBytes() { freed = now >= before + Self.storageFullHeadroomBytes }
+        if freed || clock.nowMs() - full.atMs >= Self.storageFullRetryMs {
+            storageFull = nil
+            return
+        }
+        throw EventLogError(.storageFull, "the disk holding the log is full; writes resume once space is freed, without a restart")
     }
 
     /// Rebuilds once every append in flight has been answered: a rebuild that read the log while an earlier

@@ -43,6 +43,7 @@ extension Dispatcher {
             let count = rows.count
             let readErrors = errors
             let rowsOfCommands = commandRows
+            let decidedCommands = commands
             return eventLoop.makeFutureWithTask {
                 // A retry of an import that was made gets its result, whatever the rows would say today.
                 if !dryRun, let requestID, let earlier = await processor.rememberedResult(requestID) {
@@ -53,7 +54,7 @@ extension Dispatcher {
                 }
                 // The rows that read are decided in order on the current state (appending nothing), so that
                 // every bad row is named, not only the first.
-                let decided = await processor.decideEach(commands, issuer: issuer)
+                let decided = await processor.decideEach(decidedCommands, issuer: issuer)
                 var all = readErrors
                 for (position, result) in decided.enumerated() {
                     if case .failure(let error) = result { all.append(Self.rowError(rowsOfCommands[position], DomainProcessor.rpcError(error))) }
@@ -66,7 +67,7 @@ extension Dispatcher {
                     }
                     return ["dryRun": true, "rows": .integer(Int64(count)), "valid": .integer(Int64(count - all.count)), "errors": .array(sorted)]
                 }
-                let result = try await processor.execute(.importBatch(commands), actor: actor, issuer: issuer, requestID: requestID)
+                let result = try await processor.execute(.importBatch(decidedCommands), actor: actor, issuer: issuer, requestID: requestID)
                 let first = Int((result["id"]?.stringValue ?? "").dropFirst(2)) ?? 0
                 return ["imported": .integer(Int64(count)), "ids": .array((0..<count).map { .string(EntityID.make(prefix, first + $0)) }),
                         "position": result["position"] ?? .null]

@@ -39,7 +39,7 @@ extension Dispatcher {
                     nowMs = clock.nowMs()
                 }
                 let builder = ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: position, nowMs: nowMs,
-                                            period: request.period, seesAll: seesAll)
+                                            period: request.period, seesAll: seesAll, realNowMs: clock.nowMs())
                 guard let report = builder.build(request.name) else { throw RPCError.validation(field: "name", "unknown report") }
                 return Self.reportReply(report, format: request.format)
             }.flatMapErrorThrowing { error in throw Self.rpcError(error) }

@@ -84,8 +84,9 @@ public struct MatchingIndex: Sendable {
         for proposal in state.proposals.values where proposal.status == .proposed { link(proposal.question, proposal.offer, by: 1) }
         for outcome in state.outcomes.values { ratingsByOffer[outcome.offer, default: [:]][outcome.id] = outcome.ratings }
         for offer in ratingsByOffer.keys { updateRatingMean(offer) }
-        for question in state.questions.values.sorted(by: { EntityID.precedes($0.id, $1.id) }) { indexQuestion(question) }
-        for offer in state.offers.values.sorted(by: { EntityID.precedes($0.id, $1.id) }) { indexOffer(offer) }
+        // Ids are sorted rather than the entities themselves: moving whole questions costs far more.
+        for id in state.questions.keys.sorted(by: EntityID.precedes) { indexQuestion(state.questions[id]!) }
+        for id in state.offers.keys.sorted(by: EntityID.precedes) { indexOffer(state.offers[id]!) }
     }
 
     /// Whether the question and offer already have a pending proposal or an open match.

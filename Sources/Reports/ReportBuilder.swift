@@ -18,8 +18,14 @@ public struct ReportBuilder: Sendable {
     public let period: DateWindow?
     /// Whether the reader may see internal and embargoed deliverables (educators and staff).
     public let seesAll: Bool
+    /// The day on which embargoes are judged for readers who do not see everything: the report's day, but
+    /// never later than the real today, so that a report `asOf` a future date cannot lift an embargo early.
+    let embargoDay: String
 
-    public init(state: DomainState, taxonomy: Taxonomy, policy: DomainPolicy, asOfPosition: UInt64, nowMs: Int64, period: DateWindow?, seesAll: Bool) {
+    /// `realNowMs` is the time the report is asked for (the daemon's clock); `nowMs` the time it describes
+    /// (`asOf`). They differ only for reports `asOf` another time.
+    public init(state: DomainState, taxonomy: Taxonomy, policy: DomainPolicy, asOfPosition: UInt64, nowMs: Int64, period: DateWindow?, seesAll: Bool,
+                realNowMs: Int64? = nil) {
         self.state = state
         self.taxonomy = taxonomy
         self.policy = policy
@@ -27,6 +33,7 @@ public struct ReportBuilder: Sendable {
         self.nowMs = nowMs
         self.period = period
         self.seesAll = seesAll
+        embargoDay = CivilDate.date(milliseconds: min(nowMs, realNowMs ?? nowMs))
     }
 
     var today: String { CivilDate.date(milliseconds: nowMs) }
@@ -304,7 +311,7 @@ public struct ReportBuilder: Sendable {
         let outcomes = state.outcomes.values.filter { inPeriod($0.recordedMs) }.sorted { EntityID.precedes($0.id, $1.id) }
         var withheldTotal = 0
         let rows: [[JSONValue]] = outcomes.map { outcome in
-            let visible = seesAll ? outcome.deliverables : outcome.deliverables.filter { $0.isPublic(on: today) }
+            let visible = seesAll ? outcome.deliverables : outcome.deliverables.filter { $0.isPublic(on: embargoDay) }
             withheldTotal += outcome.deliverables.count - visible.count
             let question = state.questions[outcome.question]
             let offer = state.offers[outcome.offer]

@@ -1,3 +1,4 @@
+import Foundation
 import LMDSJSON
 import Testing
 
@@ -50,5 +51,39 @@ import Testing
         #expect(try JSONParser.parse("9223372036854775807") == .integer(Int64.max))
         #expect(try JSONParser.parse("9223372036854775808") == .double(9223372036854775808))
         #expect(try JSONParser.parse("-0.5e1") == .double(-5))
+    }
+}
+
+/// `UTF8Text.string(validating:)` gives exactly what the standard library's validating initialiser gives.
+@Suite struct UTF8TextTests {
+    @Test func agreesWithTheStandardLibraryOnDutchText() {
+        for text in ["Stevenshof", "Bos- en Gasthuisdistrict", "ë", "café ‘t Hof – €5", "", "中文", "🚲 fietsen"] {
+            let bytes = Array(text.utf8)
+            #expect(bytes.withUnsafeBufferPointer { UTF8Text.string(validating: $0) } == text)
+        }
+    }
+
+    /// Seeded random byte strings, mostly made of pieces of valid and broken UTF-8 sequences.
+    @Test func agreesWithTheStandardLibraryOnRandomBytes() {
+        var seed = UInt64(ProcessInfo.processInfo.environment["LMDS_SEED"] ?? "") ?? UInt64.random(in: 1...999_999)
+        print("UTF8TextTests seed \(seed) (LMDS_SEED=\(seed) replays it)")
+        func next() -> UInt64 {  // SplitMix64, inline: LMDSJSON's tests do not depend on Domain
+            seed &+= 0x9E37_79B9_7F4A_7C15
+            var z = seed
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let pieces: [[UInt8]] = [[0x61], [0x7A], [0xC3, 0xAB], [0xC3], [0xAB], [0xE2, 0x80, 0x98], [0xE2, 0x80], [0xF0, 0x9F, 0x9A, 0xB2],
+                                 [0xF0, 0x9F], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xFF], [0x00]]
+        var invalid = 0
+        for _ in 0..<5000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(next() % 12) { bytes += pieces[Int(next() % UInt64(pieces.count))] }
+            let expected = String(validating: bytes, as: UTF8.self)
+            if expected == nil { invalid += 1 }
+            #expect(bytes.withUnsafeBufferPointer { UTF8Text.string(validating: $0) } == expected, "\(bytes)")
+        }
+        #expect(invalid > 500 && invalid < 4500, "both valid and invalid strings are tried")
     }
 }

@@ -11,9 +11,9 @@ import Testing
 @Suite struct DomainProcessorTests {
     static let leiden: Taxonomy = { try! Taxonomy(json: try! JSONParser.parse(Taxonomy.embedded["leiden"]!)) }()
 
-    static func submit(_ number: Int) -> Command {
+    static func submit(_ number: Int, description: String = "Beschrijving") -> Command {
         .submitQuestion(SubmitQuestion(
-            title: "Vraag \(number)", description: "Beschrijving", requesterKind: "resident", organisation: nil,
+            title: "Vraag \(number)", description: description, requesterKind: "resident", organisation: nil,
             contact: ContactDetails(name: nil, email: nil, phone: nil), neighbourhood: "Stevenshof", themes: [], disciplines: [], levels: [],
             window: nil, size: nil))
     }
@@ -60,5 +60,64 @@ import Testing
             #expect(replayed.questions[id] != nil, "\(id) was acknowledged but is not in the log")
         }
         print("DomainProcessorTests: \(acknowledged.count) acknowledged, \(refused) refused")
+    }
+
+    static func run(_ tool: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// On a full disk (a 4 MiB tmpfs mounted for the test), the write that fails costs one rebuild of the
+    /// state; the writes after it are refused at once with `storageFull` without rebuilding again, the state
+    /// never shows what was not written, and writes succeed again once space is freed. Before the fix,
+    /// every refused write re-read the whole log while all other callers waited (scripts/torture disk-full).
+    @Test(.enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
+    func aFullDiskCostsOneRebuildNotOnePerRefusedWrite() async throws {
+        let mountPoint = NSTemporaryDirectory() + "lmds-processor-full-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: mountPoint) }
+        guard Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint]) == 0 else {
+            print("skipped: cannot mount a tmpfs here")
+            return
+        }
+        defer { _ = Self.run("/bin/umount", ["-l", mountPoint]) }
+        let filler = mountPoint + "/filler"
+        try Data(repeating: 1, count: 1 << 20).write(to: URL(fileURLWithPath: filler))
+        let log = try EventLog.open(EventLogConfiguration(directory: mountPoint + "/data", mapBytesInitial: 16 << 20))
+        defer { log.close() }
+        let processor = DomainProcessor(log: log, taxonomy: Self.leiden, policy: .default, weights: MatchingWeights(), clock: SystemClock(),
+                                        eventIDs: RandomEventIDSource())
+        try await processor.rebuild()
+        let actor = EventActor(uid: 0, userName: "test", role: "admin")
+        let long = String(repeating: "Bewoners van het Bos- en Gasthuisdistrict vragen om hulp; café ë. ", count: 140)
+        var submitted = 0
+        var failure: EventLogError?
+        while failure == nil && submitted < 2000 {
+            do {
+                _ = try await processor.execute(Self.submit(submitted, description: long), actor: actor, issuer: .staff, requestID: nil)
+                submitted += 1
+            } catch let error as EventLogError {
+                failure = error
+            }
+        }
+        #expect(failure?.code == .storageFull, "\(String(describing: failure))")
+        let generationAfterFailure = await processor.generation
+        #expect(await processor.state == (try DomainProcessor.replay(log: log, upTo: nil).state), "the state shows only what was written")
+        for number in 0..<20 {
+            await #expect(throws: EventLogError.self) {
+                _ = try await processor.execute(Self.submit(10_000 + number), actor: actor, issuer: .staff, requestID: nil)
+            }
+        }
+        #expect(await processor.generation == generationAfterFailure, "refused writes did not rebuild the state again")
+        #expect(await processor.state.questionCount == submitted)
+        try FileManager.default.removeItem(atPath: filler)
+        let after = try await processor.execute(Self.submit(20_000), actor: actor, issuer: .staff, requestID: nil)
+        #expect(after["status"] == "submitted")
+        #expect(await processor.state == (try DomainProcessor.replay(log: log, upTo: nil).state))
+        print("DomainProcessorTests: \(submitted) written before the disk was full")
     }
 }

@@ -1,7 +1,7 @@
 import Domain
 import Foundation
 import LMDSJSON
-import Matching
+@testable import Matching
 import Testing
 
 /// The Snowball Dutch stemmer against the algorithm's published examples.
@@ -35,6 +35,53 @@ import Testing
         #expect(analysis.surface[DutchStemmer.stem("cafe")] == "cafe")
         #expect(analysis.concepts.contains(TextAnalyzer.Concept(kind: .theme, id: "loneliness")))
         #expect(analysis.terms["#theme:loneliness"] != nil)
+    }
+
+    /// Every string of the labelled set's questions and offers (titles, descriptions, names, places).
+    static func labelledTexts() throws -> [String] {
+        func strings(_ value: JSONValue) -> [String] {
+            switch value {
+            case .string(let text): return [text]
+            case .array(let items): return items.flatMap(strings)
+            case .object(let members): return members.values.flatMap(strings)
+            default: return []
+            }
+        }
+        return try (MatchingFixtures.lines("questions.jsonl") + MatchingFixtures.lines("offers.jsonl")).flatMap(strings)
+    }
+
+    /// The fast path for Latin text finds exactly the words Foundation's folding finds, on real texts.
+    @Test func latinWordsEqualFoldedWordsOnTheLabelledSet() throws {
+        let texts = try Self.labelledTexts()
+        var fast = 0
+        for text in texts {
+            guard let words = TextAnalyzer.latinWords(text) else { continue }
+            fast += 1
+            #expect(words == TextAnalyzer.foldedWords(text), "\(text)")
+        }
+        #expect(texts.count > 100 && fast > texts.count * 9 / 10, "the fast path took \(fast) of \(texts.count) texts")
+    }
+
+    /// The same on seeded random text made of letters with and without diacritics, digits, punctuation,
+    /// and characters the fast path leaves to the general one (which must then be used).
+    @Test func latinWordsEqualFoldedWordsOnRandomText() {
+        let seed = UInt64(ProcessInfo.processInfo.environment["LMDS_SEED"] ?? "") ?? UInt64.random(in: 1...999_999)
+        print("TextAnalyzerTests seed \(seed) (LMDS_SEED=\(seed) replays it)")
+        var random = SplitMix64(seed: seed)
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -'.,;:!?()/\n\t\u{00A0}«»–—‘’“”•…€"
+                             + (0xC0...0xFF).map { String(UnicodeScalar($0)!) }.joined() + "ĳŁœßÆøµ²½ﬁＡ中e\u{0301}")
+        var fallbacks = 0
+        for _ in 0..<2000 {
+            let length = Int(random.next() % 40)
+            let text = String((0..<length).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+            let folded = TextAnalyzer.foldedWords(text)
+            if let fast = TextAnalyzer.latinWords(text) {
+                #expect(fast == folded, "seed \(seed): \(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            } else {
+                fallbacks += 1
+            }
+        }
+        #expect(fallbacks > 0 && fallbacks < 2000, "both paths are exercised")
     }
 }
 

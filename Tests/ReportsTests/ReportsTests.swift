@@ -69,6 +69,19 @@ import Testing
         #expect(text.contains("Rapport") && !text.contains("Data"))
     }
 
+    /// A report asOf a day after the embargo ends, asked for before it ends, still withholds the
+    /// deliverable from a viewer (found by scripts/torture permissions: the report's day lifted it).
+    @Test func aFutureAsOfDoesNotLiftAnEmbargo() throws {
+        let afterEmbargo = Int64(CivilDate.dayNumber("2099-01-02")) * 86_400_000
+        let asked = Self.start + 50 * Self.day
+        let viewer = ReportBuilder(state: try Self.state(), taxonomy: Self.leiden, policy: .default, asOfPosition: 12, nowMs: afterEmbargo,
+                                   period: nil, seesAll: false, realNowMs: asked)
+        #expect(Self.figure(viewer.build("outcomes"), "deliverables withheld") == 1)
+        let later = ReportBuilder(state: try Self.state(), taxonomy: Self.leiden, policy: .default, asOfPosition: 12, nowMs: afterEmbargo,
+                                  period: nil, seesAll: false, realNowMs: afterEmbargo)
+        #expect(Self.figure(later.build("outcomes"), "deliverables withheld") == 0, "once the embargo has really ended, it shows")
+    }
+
     /// Neighbourhoods count per wijk, students from the outcome's match.
     @Test func neighbourhoodRows() throws {
         let report = try #require(try Self.builder().build("neighbourhoods"))
