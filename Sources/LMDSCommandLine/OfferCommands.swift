@@ -6,7 +6,21 @@ extension LMDSCommand {
     struct Offer: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Publish and manage education offers: courses, minors, theses, internships, research, events.",
-            subcommands: [Publish.self, Revise.self, Close.self, Withdraw.self])
+            subcommands: [Publish.self, Get.self, Revise.self, Close.self, Withdraw.self])
+
+        /// `lmds offer get O-…`: the offer in full, as `lmds show` prints it.
+        struct Get: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Show one offer in full (the same as lmds show O-…).")
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "The offer's id, O-0001.") var id: String
+            @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: as it was then.") var asOf: String?
+
+            func validate() throws {
+                guard id.hasPrefix("O-") else { throw ValidationError("\(id) is not an offer id (O-…); lmds show takes any id") }
+            }
+
+            func run() throws { try Show.show(id: id, asOf: asOf, global: global) }
+        }
 
         struct Publish: ParsableCommand {
             static let configuration = CommandConfiguration(

@@ -62,7 +62,21 @@ extension LMDSCommand {
     struct Question: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Take questions from the city through intake: submit, accept, reject, revise, refer, withdraw.",
-            subcommands: [Submit.self, Accept.self, Reject.self, Revise.self, Refer.self, Withdraw.self])
+            subcommands: [Submit.self, Get.self, Accept.self, Reject.self, Revise.self, Refer.self, Withdraw.self])
+
+        /// `lmds question get Q-…`: the question in full, as `lmds show` prints it (scripts call it by this name).
+        struct Get: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Show one question in full (the same as lmds show Q-…).")
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "The question's id, Q-0001.") var id: String
+            @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: as it was then.") var asOf: String?
+
+            func validate() throws {
+                guard id.hasPrefix("Q-") else { throw ValidationError("\(id) is not a question id (Q-…); lmds show takes any id") }
+            }
+
+            func run() throws { try Show.show(id: id, asOf: asOf, global: global) }
+        }
 
         struct Submit: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -245,7 +259,10 @@ extension LMDSCommand {
         @Argument(help: "Q-0001, O-0001, P-0001, M-0001, R-0001 or C-0001.") var id: String
         @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: as it was then.") var asOf: String?
 
-        func run() throws {
+        func run() throws { try Self.show(id: id, asOf: asOf, global: global) }
+
+        /// Prints the entity `id` names (by its prefix), as it was at `asOf` when given.
+        static func show(id: String, asOf: String?, global: GlobalOptions) throws {
             if id.hasPrefix("C-") {
                 let person = try global.call("person.get", ["id": .string(id)])
                 if global.json { return global.printJSON(person) }

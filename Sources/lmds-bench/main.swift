@@ -1,4 +1,6 @@
-/// lmds-bench: measures the `EventLog` on this machine, for `scripts/bench`.
+/// lmds-bench: measures lmds on this machine, for `scripts/bench`: the event log in process (below), the
+/// domain and reports (`ReportsBench.swift`), matching (`MatchingBench.swift`), and a running daemon through
+/// its socket (`RPCBench.swift`).
 ///
 /// Subcommands (each prints exactly one JSON line on stdout; errors go to stderr with exit status 1):
 ///
@@ -35,6 +37,8 @@ let usage = """
            lmds-bench fill   --dir D --events E [--event-bytes 300]
            lmds-bench scan   --dir D [--parse-data]
            lmds-bench reports --dir D [--events 1000000] [--repeats 20]
+           lmds-bench fill-domain --dir D --events N
+           lmds-bench rpc --socket S --method M --clients N [--params JSON] [--rotate K] [--duration-ms 3000] [--warmup-ms 500]
            lmds-bench matching --labelled DIR [--offers 10000] [--queries 300] [--plan-questions 2000] [--plan-offers 500] [--seed S]
     """
 
@@ -72,6 +76,8 @@ struct Options {
         guard let value = Int(text), value > 0 else { throw BenchFailure("--\(name) must be a positive integer") }
         return value
     }
+
+    func optionalString(_ name: String) -> String? { values[name] }
 
     func isSet(_ name: String) -> Bool { switches.contains(name) }
 }
@@ -349,6 +355,10 @@ do {
         try runScan(Options(rest, valueNames: ["dir"], switchNames: ["parse-data"]))
     case "reports":
         try await runReports(Options(rest, valueNames: ["dir", "events", "repeats"], switchNames: []))
+    case "fill-domain":
+        try await runFillDomain(Options(rest, valueNames: ["dir", "events"], switchNames: []))
+    case "rpc":
+        try runRPC(Options(rest, valueNames: ["socket", "method", "clients", "params", "rotate", "duration-ms", "warmup-ms"], switchNames: []))
     case "matching":
         try runMatching(Options(rest, valueNames: ["labelled", "offers", "queries", "plan-questions", "plan-offers", "seed"], switchNames: []))
     case "-h", "--help", "help":

@@ -1,0 +1,164 @@
+import Foundation
+import LMDSJSON
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `lmds-bench rpc`: closed-loop clients against a running daemon, each on its own connection with one
+/// request in flight at a time (send a line, wait for its reply line), for a bounded time. All connections
+/// are driven by one thread with poll(2), as `redis-benchmark` drives its clients, so that the client takes
+/// as little of the machine's CPU from the daemon as the reference's client does.
+///
+///     lmds-bench rpc --socket S --method M --clients N [--params JSON] [--rotate K] [--duration-ms 3000] [--warmup-ms 500]
+///
+/// `--params` is the request's params object; with `--rotate K` every `@N@` in it becomes a 4-digit
+/// number cycling through 1 … K (so `{"id":"Q-@N@"}` reads K different questions), and every `@R@` a value
+/// unique to the request (for `requestId`s). Requests started during the warm-up are sent but not counted.
+/// Prints requests, requests per second, p50/p99 latency (µs) and the error replies seen; any error reply
+/// or a lost connection makes the run fail, so a figure never hides failed requests.
+func runRPC(_ options: Options) throws {
+    let socketPath = try options.string("socket")
+    let method = try options.string("method")
+    let clients = try options.positiveInteger("clients")
+    let durationMs = try options.positiveInteger("duration-ms", default: 3000)
+    let warmupMs = try options.positiveInteger("warmup-ms", default: 500)
+    let rotate = try options.positiveInteger("rotate", default: 1)
+    let template = RequestTemplate(method: method, params: options.optionalString("params"), rotate: rotate)
+
+    var connections: [RPCConnection] = []
+    defer { connections.forEach { close($0.descriptor) } }
+    for client in 0..<clients { connections.append(try RPCConnection(socketPath: socketPath, client: client)) }
+
+    let started = nowNanoseconds()
+    let countFrom = started + UInt64(warmupMs) * 1_000_000
+    let stopAt = countFrom + UInt64(durationMs) * 1_000_000
+    var latencies: [UInt64] = []
+    var pollSet = connections.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    for index in connections.indices { try connections[index].send(template, clients: clients) }
+    var open = clients
+    while open > 0 {
+        let ready = poll(&pollSet, nfds_t(pollSet.count), 1000)
+        if ready < 0 && errno != EINTR { throw BenchFailure("poll failed: errno \(errno)") }
+        guard ready > 0 else { continue }
+        for index in pollSet.indices where pollSet[index].revents != 0 {
+            pollSet[index].revents = 0
+            let count = buffer.withUnsafeMutableBytes { read(pollSet[index].fd, $0.baseAddress, $0.count) }
+            guard count > 0 else { throw BenchFailure("client \(index): the daemon closed the connection (read \(count), errno \(errno))") }
+            guard let reply = try connections[index].received(buffer[0..<count]) else { continue }
+            let now = nowNanoseconds()
+            if let error = reply.error { throw BenchFailure("client \(index): error reply: \(error)") }
+            if reply.sentAt >= countFrom { latencies.append(now - reply.sentAt) }
+            if now >= stopAt {
+                pollSet[index].fd = -1  // poll ignores negative descriptors
+                open -= 1
+            } else {
+                try connections[index].send(template, clients: clients)
+            }
+        }
+    }
+    let seconds = Double(durationMs) / 1000
+    latencies.sort()
+    emit([
+        "workload": "rpc", "method": .string(method), "clients": .integer(Int64(clients)),
+        "requests": .integer(Int64(latencies.count)), "seconds": .double(seconds),
+        "requestsPerSecond": .double(rounded(Double(latencies.count) / seconds, 1)),
+        "p50Us": .double(rounded(Double(quantile(latencies, 0.50)) / 1000, 1)),
+        "p99Us": .double(rounded(Double(quantile(latencies, 0.99)) / 1000, 1)),
+        "errors": .integer(0),
+    ])
+}
+
+/// Builds each request line: the JSON-RPC envelope around the params template, with its placeholders filled.
+struct RequestTemplate: Sendable {
+    let prefix: String
+    let params: String?
+    let rotate: Int
+
+    init(method: String, params: String?, rotate: Int) {
+        prefix = #"{"jsonrpc":"2.0","method":"\#(method)","id":"#
+        self.params = params
+        self.rotate = rotate
+    }
+
+    /// The `sequence`th request of a client, numbered so that all clients' values differ.
+    func line(sequence: Int, client: Int, clients: Int) -> [UInt8] {
+        let unique = sequence * clients + client
+        var text = prefix + String(unique)
+        if var params {
+            if params.contains("@N@") {
+                let number = String(1 + unique % rotate)
+                params = params.replacingOccurrences(of: "@N@", with: String(repeating: "0", count: max(0, 4 - number.count)) + number)
+            }
+            if params.contains("@R@") { params = params.replacingOccurrences(of: "@R@", with: "bench-\(getpid())-\(unique)") }
+            text += #","params":"# + params
+        }
+        text += "}\n"
+        return Array(text.utf8)
+    }
+}
+
+/// One client connection: a blocking socket (requests are small lines, so writes do not stall), the bytes
+/// of a reply read so far, and when the request in flight was sent.
+struct RPCConnection {
+    /// The longest reply line the benchmark accepts.
+    static let replyBytesMax = 16 << 20
+
+    let descriptor: Int32
+    let client: Int
+    private var sequence = 0
+    private var pending: [UInt8] = []
+    private var sentAt: UInt64 = 0
+
+    init(socketPath: String, client: Int) throws(BenchFailure) {
+        self.client = client
+        descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw BenchFailure("socket() failed: errno \(errno)") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(socketPath.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw BenchFailure("socket path too long") }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: pathBytes)
+            raw[pathBytes.count] = 0
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw BenchFailure("client \(client): connect to \(socketPath) failed: errno \(errno)") }
+    }
+
+    /// Sends the next request.
+    mutating func send(_ template: RequestTemplate, clients: Int) throws(BenchFailure) {
+        let line = template.line(sequence: sequence, client: client, clients: clients)
+        sequence += 1
+        sentAt = nowNanoseconds()
+        var offset = 0
+        while offset < line.count {
+            let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw BenchFailure("client \(client): write failed: errno \(errno)")
+            }
+            offset += written
+        }
+    }
+
+    /// Takes bytes read from the socket; returns the reply once its line is complete (with the error line
+    /// when it is an error reply), nil while it is not.
+    mutating func received(_ bytes: ArraySlice<UInt8>) throws(BenchFailure) -> (sentAt: UInt64, error: String?)? {
+        pending.append(contentsOf: bytes)
+        guard let newline = pending.firstIndex(of: 10) else {
+            guard pending.count <= Self.replyBytesMax else { throw BenchFailure("client \(client): a reply over 16 MiB") }
+            return nil
+        }
+        guard newline == pending.count - 1 else { throw BenchFailure("client \(client): more than one reply to one request") }
+        // Canonical replies sort their keys: an error reply starts with {"error".
+        let error = pending.starts(with: Array(#"{"error""#.utf8)) ? String(decoding: pending[..<newline], as: UTF8.self) : nil
+        pending.removeAll(keepingCapacity: true)
+        return (sentAt, error)
+    }
+}
