@@ -197,6 +197,10 @@ import Testing
         #expect(list.stdout.contains("Hittestress in de Merenwijk"))
         let show = try lmds(["show", "Q-0001"])
         #expect(show.stdout.contains("window:        2027-02-01 to 2027-06-30"))
+        // `lmds question get` is the name scripts use (the bench times it): the same page as `lmds show`.
+        #expect(try lmds(["question", "get", "Q-0001"]).stdout == show.stdout)
+        let wrongKind = try lmds(["question", "get", "O-0001"])
+        #expect(wrongKind.status != 0 && wrongKind.stderr.contains("not a question id"))
         _ = daemon
     }
 }
@@ -227,6 +231,7 @@ import Testing
         #expect(error.code == RPCErrorCode.conflict)
         let show = try run(Binaries.cli, ["show", "O-0001", "--socket", workspace.socketPath])
         #expect(show.stdout.contains("hogeschool-leiden, Social Work, hbo"))
+        #expect(try run(Binaries.cli, ["offer", "get", "O-0001", "--socket", workspace.socketPath]).stdout == show.stdout)
         #expect(show.stdout.contains("Jeroen Bakker"))
         let list = try run(Binaries.cli, ["offers", "--institution", "hogeschool-leiden", "--socket", workspace.socketPath])
         #expect(list.stdout.contains("Minor Sociale Innovatie in de Wijk"))
