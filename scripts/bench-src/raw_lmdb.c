@@ -12,6 +12,8 @@
  * Each prints one JSON line on stdout. DIR is created (0700) when missing.
  * Build: cc -O2 -Wall -Wextra -o raw_lmdb raw_lmdb.c -llmdb
  */
+#define PROGRAM "raw_lmdb"
+#include "bench_common.h"
 #include <errno.h>
 #include <lmdb.h>
 #include <stdint.h>
@@ -26,23 +28,6 @@ static void check(int rc, const char *what) {
         fprintf(stderr, "raw_lmdb: %s: %s\n", what, mdb_strerror(rc));
         exit(1);
     }
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long parse_positive(const char *text, const char *name) {
-    char *end = NULL;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || value <= 0) {
-        fprintf(stderr, "raw_lmdb: %s must be a positive integer, not '%s'\n", name, text);
-        exit(2);
-    }
-    return value;
 }
 
 static void encode_key(uint64_t position, unsigned char key[8]) {
@@ -97,7 +82,7 @@ static int run_append(const char *dir, long events, long batch, long event_bytes
     check(mdb_txn_commit(txn), "mdb_txn_commit (open)");
     uint64_t position = last_position(env, dbi);
 
-    /* Random-ish bytes (xorshift), regenerated per record so that pages do not repeat. */
+    /* The payload is regenerated per record (fill_payload) so that pages do not repeat. */
     unsigned char *payload = malloc((size_t)event_bytes);
     if (payload == NULL) {
         fprintf(stderr, "raw_lmdb: out of memory\n");
@@ -112,13 +97,7 @@ static int run_append(const char *dir, long events, long batch, long event_bytes
         long in_this = events - written < batch ? events - written : batch;
         check(mdb_txn_begin(env, NULL, 0, &txn), "mdb_txn_begin");
         for (long i = 0; i < in_this; i++) {
-            for (long b = 0; b < event_bytes; b += 8) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                size_t n = (size_t)(event_bytes - b < 8 ? event_bytes - b : 8);
-                memcpy(payload + b, &state, n);
-            }
+            fill_payload(&state, payload, event_bytes);
             position++;
             encode_key(position, key_bytes);
             MDB_val key = {.mv_size = 8, .mv_data = key_bytes};

@@ -14,6 +14,8 @@
  * Each prints one JSON line on stdout, the same fields as raw_lmdb.
  * Build: cc -O2 -Wall -Wextra -o sqlite_events sqlite_events.c -lsqlite3
  */
+#define PROGRAM "sqlite_events"
+#include "bench_common.h"
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -27,23 +29,6 @@ static void check(sqlite3 *db, int rc, int expected, const char *what) {
         fprintf(stderr, "sqlite_events: %s: %s\n", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
         exit(1);
     }
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long parse_positive(const char *text, const char *name) {
-    char *end = NULL;
-    errno = 0;
-    long value = strtol(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || value <= 0) {
-        fprintf(stderr, "sqlite_events: %s must be a positive integer, not '%s'\n", name, text);
-        exit(2);
-    }
-    return value;
 }
 
 static void exec(sqlite3 *db, const char *sql) {
@@ -78,7 +63,7 @@ static int run_append(const char *file, long events, long batch, long event_byte
     sqlite3_stmt *insert = NULL;
     check(db, sqlite3_prepare_v2(db, "INSERT INTO events (position, record) VALUES (?, ?)", -1, &insert, NULL), SQLITE_OK, "prepare insert");
 
-    /* Random-ish bytes (xorshift), regenerated per record, as in raw_lmdb. */
+    /* The same bytes as raw_lmdb writes (fill_payload). */
     unsigned char *payload = malloc((size_t)event_bytes);
     if (payload == NULL) {
         fprintf(stderr, "sqlite_events: out of memory\n");
@@ -92,13 +77,7 @@ static int run_append(const char *file, long events, long batch, long event_byte
         long in_this = events - written < batch ? events - written : batch;
         exec(db, "BEGIN IMMEDIATE");
         for (long i = 0; i < in_this; i++) {
-            for (long b = 0; b < event_bytes; b += 8) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                size_t n = (size_t)(event_bytes - b < 8 ? event_bytes - b : 8);
-                memcpy(payload + b, &state, n);
-            }
+            fill_payload(&state, payload, event_bytes);
             position++;
             sqlite3_bind_int64(insert, 1, position);
             sqlite3_bind_blob(insert, 2, payload, (int)event_bytes, SQLITE_STATIC);

@@ -22,6 +22,14 @@ DAEMON_START_SECONDS_MAX = 60.0
 REPLY_SECONDS_MAX = 30.0
 # The longest reply line a scenario reads (the daemon's replies are far smaller).
 REPLY_BYTES_MAX = 64 * 1024 * 1024
+# Where valid question and offer params come from: the demo's Leiden data set.
+DEMO_DATA_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo-data")
+
+
+def demo_data(name):
+    """The params objects of one demo data file (`questions.jsonl`, `offers.jsonl`), one per line."""
+    with open(os.path.join(DEMO_DATA_DIRECTORY, name), encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
 
 
 def say(message):

@@ -36,7 +36,7 @@ import selectors
 import socket
 import time
 
-from common import Daemon, TortureFailure, WorkDirectory, offline_replay_check, say, seeded_random
+from common import Daemon, TortureFailure, WorkDirectory, demo_data, offline_replay_check, say, seeded_random
 
 DESCRIBE = ("seeded fuzzer: broken JSON, invalid UTF-8, NUL bytes, 10 MiB lines, deep nesting, wrong types, "
             "batches, mutations, hang-ups and connect storms; every reply well-formed, nothing appended, memory bounded")
@@ -447,7 +447,6 @@ def request_id_of(params):
 # ---------------------------------------------------------------------------------------------------------------
 
 PROTOCOL_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "Protocol")
-DEMO_DATA_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo-data")
 # The transcripts replayed on the fresh daemon before fuzzing, so that ids like Q-0001 name real entities.
 SEEDING_TRANSCRIPTS = ["collaboration.jsonl", "matching.jsonl", "questions.jsonl", "offers.jsonl", "reports.jsonl"]
 
@@ -576,11 +575,8 @@ class Knowledge:
             if succeeded and isinstance(params, dict) and richer:
                 self.base_params[method] = params
         for name, method in (("questions.jsonl", "question.submit"), ("offers.jsonl", "offer.publish")):
-            with open(os.path.join(DEMO_DATA_DIRECTORY, name), encoding="utf-8") as handle:
-                for line in handle:
-                    if line.strip():
-                        self.requests_by_method.setdefault(method, []).append(
-                            {"jsonrpc": "2.0", "id": 1, "method": method, "params": json.loads(line)})
+            for params in demo_data(name):
+                self.requests_by_method.setdefault(method, []).append({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
         self.mutable_methods = sorted(self.requests_by_method)
         self.param_names = sorted({parameter.name.split(".")[0].split("[")[0]
                                    for rows in self.table.values() for parameter in rows})

@@ -35,6 +35,7 @@ from common import (
     TortureFailure,
     WorkDirectory,
     check,
+    demo_data,
     offline_replay_check,
     percentile,
     read_all_events,
@@ -45,8 +46,6 @@ from common import (
 
 DESCRIBE = "256 connections of reads, writes and subscriptions with hot backups: no error, no lost notification"
 
-# Where the valid question and offer params come from (the demo data set).
-DEMO_DATA_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo-data")
 # The hash before position 1 and the head hash of an empty log.
 ZERO_HASH = "0" * 64
 # One connection in this many is a subscriber; the rest run the mix of reads and writes.
@@ -93,8 +92,8 @@ class Templates:
     """Valid `question.submit` and `offer.publish` params, varied from the demo data set."""
 
     def __init__(self):
-        self.questions = _read_jsonl(os.path.join(DEMO_DATA_DIRECTORY, "questions.jsonl"))
-        self.offers = _read_jsonl(os.path.join(DEMO_DATA_DIRECTORY, "offers.jsonl"))
+        self.questions = demo_data("questions.jsonl")
+        self.offers = demo_data("offers.jsonl")
 
     def question(self, generator, request_id, description_bytes=None):
         """A question.submit params object with a title of its own; `description_bytes` makes it about that long."""
@@ -111,11 +110,6 @@ class Templates:
         params["title"] = _tagged(params["title"], request_id)
         params["requestId"] = request_id
         return params
-
-
-def _read_jsonl(path):
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def _tagged(title, tag):

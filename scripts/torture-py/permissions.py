@@ -70,6 +70,7 @@ from common import (
     WorkDirectory,
     binaries_directory,
     check,
+    demo_data,
     say,
     seeded_random,
     status,
@@ -77,8 +78,6 @@ from common import (
 
 DESCRIBE = "every method x every role through the real socket as other uids; socket 0660, data dir 0700"
 
-# Where the valid question and offer params come from (the demo data set).
-DEMO_DATA_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "demo-data")
 # The error codes this scenario switches on (Protocol/README.md section 6).
 FORBIDDEN = -32003
 METHOD_NOT_FOUND = -32601
@@ -359,11 +358,6 @@ class LogWatch:
 # The state the checks run against, written by root (admin).
 
 
-def read_jsonl(path):
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 def institution_of_label(label):
     return {OTHER_INSTITUTION_LABEL: OTHER_INSTITUTION, "Hogeschool Leiden": OWN_INSTITUTION}.get(label)
 
@@ -380,8 +374,8 @@ class Fixture:
         # A future embargo (the viewer must not see it) and one that has ended (the viewer sees it).
         self.embargo_future = (today + datetime.timedelta(days=800)).isoformat()
         self.embargo_ended = (today - datetime.timedelta(days=400)).isoformat()
-        questions = read_jsonl(os.path.join(DEMO_DATA_DIRECTORY, "questions.jsonl"))
-        offers = read_jsonl(os.path.join(DEMO_DATA_DIRECTORY, "offers.jsonl"))
+        questions = demo_data("questions.jsonl")
+        offers = demo_data("offers.jsonl")
         self.offer_templates = {
             institution: [offer for offer in offers if institution_of_label(offer["institution"]) == institution]
             for institution in (OWN_INSTITUTION, OTHER_INSTITUTION)
