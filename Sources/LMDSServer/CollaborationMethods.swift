@@ -347,11 +347,7 @@ struct LinkFilter {
         if let discipline, !linkedQuestion.disciplines.contains(discipline) && !linkedOffer.disciplines.contains(discipline) { return false }
         if let level, linkedOffer.level != level { return false }
         if let period, !linkedOffer.period.matches(period) { return false }
-        if !words.isEmpty {
-            let haystack = TextFolding.fold([linkedQuestion.title, linkedOffer.title, text ?? ""].joined(separator: " "))
-            for word in words where !haystack.contains(word) { return false }
-        }
-        return true
+        return ListText.matches(words, in: [linkedQuestion.title, linkedOffer.title, text ?? ""])
     }
 }
 

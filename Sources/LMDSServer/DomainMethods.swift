@@ -290,11 +290,7 @@ struct QuestionFilter {
         if let theme, !question.themes.contains(theme) { return false }
         if let discipline, !question.disciplines.contains(discipline) { return false }
         if let level, !question.levels.contains(level) { return false }
-        if !words.isEmpty {
-            let haystack = TextFolding.fold(question.title + " " + question.description)
-            for word in words where !haystack.contains(word) { return false }
-        }
-        return true
+        return ListText.matches(words, in: [question.title, question.description])
     }
 
     /// Matching questions in id order after the cursor, at most `limit`, with the cursor for the next page.
@@ -326,10 +322,12 @@ enum Paging {
     static func page<Item>(
         _ items: [Item], key: String, id: (Item) -> String, cursor: String?, limit: Int, json: (Item) -> JSONValue
     ) -> JSONValue {
-        let ordered = items.sorted { precedes(id($0), id($1)) }
-        let start = cursor.map { after in ordered.firstIndex { precedes(after, id($0)) } ?? ordered.count } ?? 0
+        // Positions are sorted rather than the items: moving whole questions costs far more than their ids.
+        let ids = items.map(id)
+        let ordered = ids.indices.sorted { precedes(ids[$0], ids[$1]) }
+        let start = cursor.map { after in ordered.firstIndex { precedes(after, ids[$0]) } ?? ordered.count } ?? 0
         let slice = ordered.dropFirst(start).prefix(limit)
-        let next: JSONValue = start + slice.count < ordered.count ? (slice.last.map { .string(id($0)) } ?? .null) : .null
-        return [key: .array(slice.map(json)), "total": .integer(Int64(ordered.count)), "next": next]
+        let next: JSONValue = start + slice.count < ordered.count ? (slice.last.map { .string(ids[$0]) } ?? .null) : .null
+        return [key: .array(slice.map { json(items[$0]) }), "total": .integer(Int64(ordered.count)), "next": next]
     }
 }

@@ -150,11 +150,7 @@ struct OfferFilter {
         if let theme, !offer.themes.contains(theme) { return false }
         if let discipline, !offer.disciplines.contains(discipline) { return false }
         if let period, !offer.period.matches(period) { return false }
-        if !words.isEmpty {
-            let haystack = TextFolding.fold(offer.title + " " + offer.description + " " + offer.programme)
-            for word in words where !haystack.contains(word) { return false }
-        }
-        return true
+        return ListText.matches(words, in: [offer.title, offer.description, offer.programme])
     }
 
     func page(_ state: DomainState) -> JSONValue {

@@ -90,14 +90,14 @@ public struct TextAnalyzer: Sendable {
     /// The general path, for text in any script: Foundation's case and diacritic folding, then Unicode's
     /// letters and numbers.
     static func foldedWords(_ text: String) -> [String] {
-        TextFolding.fold(text)
+        TextFolding.foundationFold(text)
             .split { !($0.isLetter || $0.isNumber) }
             .map(String.init)
             .filter { $0.count >= 2 && !stopWords.contains($0) && !$0.allSatisfy(\.isNumber) }
     }
 
     /// The same words as `foldedWords`, about ten times faster, for the text nearly every question and offer
-    /// is written in: ASCII, the Latin-1 letters with diacritics of `latinFold` and common punctuation.
+    /// is written in: ASCII, the Latin-1 letters with diacritics of `TextFolding.latinBase` and common punctuation.
     /// `nil` for text with any other character, which takes the general path (so the result never differs;
     /// `TextAnalyzerTests` compares both on the labelled set and on seeded random text).
     static func latinWords(_ text: String) -> [String]? {
@@ -127,7 +127,7 @@ public struct TextAnalyzer: Sendable {
             case 0..<0x80:
                 finish()
             case 0xC0...0xFF:
-                guard let folded = latinFold[Int(value - 0xC0)] else { return nil }
+                guard let folded = TextFolding.latinBase[Int(value - 0xC0)] else { return nil }
                 token.append(folded)
                 onlyDigits = false
             case 0xA0, 0xAB, 0xBB, 0x2010...0x2015, 0x2018...0x201F, 0x2022, 0x2026, 0x20AC:
@@ -139,15 +139,6 @@ public struct TextAnalyzer: Sendable {
         finish()
         return result
     }
-
-    /// The base letter of U+00C0 … U+00FF ("é" → "e"), lower-cased; nil for those that fold to something
-    /// else or are not letters (Æ, Ð, ×, Ø, Þ, ß, æ, ð, ÷, ø, þ), which take the general path.
-    static let latinFold: [UInt8?] = {
-        let letters = Array("aaaaaa" + "-" + "ceeeeiiii" + "-" + "nooooo" + "--" + "uuuuy" + "--"
-                            + "aaaaaa" + "-" + "ceeeeiiii" + "-" + "nooooo" + "--" + "uuuuy" + "-" + "y")
-        precondition(letters.count == 64, "the fold table covers U+00C0 to U+00FF")
-        return letters.map { $0 == "-" ? nil : $0.asciiValue }
-    }()
 
     /// Analyses one text.
     public func analyze(_ text: String) -> Analysis {

@@ -69,3 +69,47 @@ import Testing
         #expect(TextFolding.fold("Bos- en Gasthuisdistrict") == "bos- en gasthuisdistrict")
     }
 }
+
+/// The fast fold for Latin text gives exactly what Foundation's folding gives.
+@Suite struct TextFoldingTests {
+    @Test func latinFoldEqualsFoundationOnDutchNames() {
+        for text in ["Stevenshof", "Bos- en Gasthuisdistrict", "Café Ëxtra", "ZOË", "Coöperatie", "ruïne", "Leiden-Noord 2027", ""] {
+            #expect(TextFolding.latinFold(text) == TextFolding.foundationFold(text), "\(text)")
+        }
+        #expect(TextFolding.fold("Café Ëxtra") == "cafe extra")
+    }
+
+    /// Seeded random text over every ASCII character, U+00A0 … U+00FF and a few others: where the fast
+    /// fold answers, it equals Foundation's; otherwise `fold` takes Foundation's path.
+    @Test func latinFoldEqualsFoundationOnRandomText() {
+        let seed = UInt64(ProcessInfo.processInfo.environment["LMDS_SEED"] ?? "") ?? UInt64.random(in: 1...999_999)
+        print("TextFoldingTests seed \(seed) (LMDS_SEED=\(seed) replays it)")
+        var random = SplitMix64(seed: seed)
+        let scalars = Array(0x00...0x7F) + Array(0xA0...0xFF) + [0x0133, 0x0141, 0x0153, 0x2019, 0x20AC, 0xFB01, 0xFF21, 0x4E2D, 0x0301]
+        var fast = 0
+        for _ in 0..<3000 {
+            let length = Int(random.next() % 30)
+            let text = String(String.UnicodeScalarView((0..<length).map { _ in
+                // Mostly the characters the fast path takes, so that it answers often.
+                let pool = random.next() % 8 == 0 ? scalars : Array(0x20...0x7E) + Array(0xC0...0xFF)
+                return UnicodeScalar(UInt32(pool[Int(random.next() % UInt64(pool.count))]))!
+            }))
+            if let folded = TextFolding.latinFold(text) {
+                fast += 1
+                #expect(folded == TextFolding.foundationFold(text), "seed \(seed): \(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            }
+            #expect(TextFolding.fold(text) == TextFolding.foundationFold(text))
+        }
+        #expect(fast > 100 && fast < 3000, "both paths are exercised")
+    }
+}
+
+/// Ids sort in the order they were handed out.
+@Suite struct EntityIDTests {
+    @Test func idsSortByNumberAcrossDigitCounts() {
+        let ids = ["Q-10000", "Q-0002", "Q-9999", "Q-0010", "Q-0001", "Q-100000"]
+        #expect(ids.sorted(by: EntityID.precedes) == ["Q-0001", "Q-0002", "Q-0010", "Q-9999", "Q-10000", "Q-100000"])
+        #expect(!EntityID.precedes("Q-0001", "Q-0001"))
+        #expect(EntityID.make("P", 12) == "P-0012" && EntityID.make("P", 12345) == "P-12345")
+    }
+}
