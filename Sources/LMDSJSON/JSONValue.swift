@@ -119,7 +119,7 @@ public enum UTF8Text {
     /// kept only if decoding changed nothing (invalid sequences would have become U+FFFD, whose bytes
     /// differ from any invalid sequence).
     public static func string(validating bytes: UnsafeRawBufferPointer) -> String? {
-        string(validating: bytes.bindMemory(to: UInt8.self))
+        string(validating: UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count))
     }
 
     /// As above, for typed bytes.
