@@ -115,7 +115,7 @@ public enum UTF8Text {
     /// The string the bytes spell, or nil when they are not valid UTF-8.
     ///
     /// The same answer as `String(validating:as:)`, which here costs a generic metadata lookup per call
-    /// (a third of a replay's time went to it): ASCII is taken as it is, and other text is decoded and
+    /// (a quarter of a replay's time went to it): ASCII is taken as it is, and other text is decoded and
     /// kept only if decoding changed nothing (invalid sequences would have become U+FFFD, whose bytes
     /// differ from any invalid sequence).
     public static func string(validating bytes: UnsafeRawBufferPointer) -> String? {
