@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "LMDSServerTests",
             dependencies: [
-                "LMDSServer", "LMDSProtocol", "LMDSJSON", "EventLog", "Domain", "Matching",
+                "LMDSServer", "LMDSProtocol", "LMDSJSON", "EventLog", "Domain", "Matching", "Reports",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]

@@ -114,6 +114,8 @@ private struct Parser {
             depth -= 1
             return .object(members)
         }
+        // Room for a typical object's members at once, instead of growing (and rehashing) at 1, 2, 4 and 8.
+        members.reserveCapacity(8)
         while true {
             skipWhiteSpace()
             guard index < buffer.count else { throw fail("unexpected end of input") }

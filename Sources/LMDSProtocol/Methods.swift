@@ -117,10 +117,14 @@ public enum MethodCatalogue {
     ]
 
     /// Every method the daemon serves.
-    public static var all: [MethodDescriptor] { system + domain }
+    public static let all: [MethodDescriptor] = system + domain
+
+    /// The descriptors by name, built once: every request is authorised through this lookup (a search of
+    /// `all` cost an eighth of a cached `question.get`'s time in the daemon).
+    private static let byName: [String: MethodDescriptor] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
     /// The descriptor for `name`, or `nil`.
     public static func descriptor(_ name: String) -> MethodDescriptor? {
-        all.first { $0.name == name }
+        byName[name]
     }
 }

@@ -112,6 +112,30 @@ public enum RPCCodec {
         ["jsonrpc": "2.0", "id": id, "result": result]
     }
 
+    /// A success reply's canonical bytes around a result that is already canonical JSON: the bytes of
+    /// `success(id:result:)` written canonically, without rendering the result again.
+    public static func success(id: JSONValue, encodedResult: [UInt8]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(encodedResult.count + 48)
+        bytes.append(contentsOf: #"{"id":"#.utf8)
+        bytes.append(contentsOf: JSONWriter.canonicalBytes(id))
+        bytes.append(contentsOf: #","jsonrpc":"2.0","result":"#.utf8)
+        bytes.append(contentsOf: encodedResult)
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// A batch reply's canonical bytes from its replies' canonical bytes.
+    public static func batch(_ encodedReplies: [[UInt8]]) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, reply) in encodedReplies.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: reply)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return bytes
+    }
+
     /// An error reply object.
     public static func failure(id: JSONValue, error: RPCError) -> JSONValue {
         ["jsonrpc": "2.0", "id": id, "error": error.json]

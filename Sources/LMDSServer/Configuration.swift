@@ -28,6 +28,9 @@ public enum ServerLimits {
     public static let shutdownDrainMsMax: Int64 = 10_000
     /// `events.read` returns at most this many events per call.
     public static let readEventsMax: Int64 = 1000
+    /// Rendered `question.get` / `offer.get` results kept for repeated reads of the current state. Each
+    /// costs about the size of its reply (1-2 KiB); when full, the cache starts empty again.
+    public static let replyCacheEntriesMax = 20_000
 }
 
 /// What the config file may set. Everything is optional; the daemon runs without a file.

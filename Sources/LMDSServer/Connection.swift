@@ -244,12 +244,25 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
 
     private func processNext() {
         guard let context, !busy, caller != nil, context.channel.isWritable, let line = pending.popFirst() else { return }
+        let incoming = decode(line)
+        // A read answered from the reply cache is written at once, without futures; after a half-close every
+        // reply takes the path below, which closes the connection once the last one has left.
+        if !inputClosed, case .incoming(.single(.request(let request))) = incoming, let reply = cachedReply(request) {
+            var buffer = context.channel.allocator.buffer(capacity: reply.count + 1)
+            buffer.writeBytes(reply)
+            buffer.writeInteger(UInt8(ascii: "\n"))
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            resumeReadingIfDeferred()
+            processNext()
+            return
+        }
         busy = true
-        handle(line).assumeIsolated().whenComplete { result in
+        handle(incoming).assumeIsolated().whenComplete { result in
             self.busy = false
             if case .success(let reply?) = result, let context = self.context {
-                var buffer = context.channel.allocator.buffer(capacity: 256)
-                buffer.writeBytes(RPCCodec.line(reply))
+                var buffer = context.channel.allocator.buffer(capacity: reply.count + 1)
+                buffer.writeBytes(reply)
+                buffer.writeInteger(UInt8(ascii: "\n"))
                 // Close (after a half-close) only once the last reply has left, never with it still buffered.
                 context.writeAndFlush(self.wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
                     self.closeIfDrained()
@@ -257,42 +270,70 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             } else {
                 self.closeIfDrained()
             }
-            if self.readDeferred && self.pending.count < ServerLimits.pendingLinesPerConnectionMax {
-                self.readDeferred = false
-                self.context?.read()
-            }
+            self.resumeReadingIfDeferred()
             self.processNext()
         }
     }
 
-    private func handle(_ line: InboundLine) -> EventLoopFuture<JSONValue?> {
+    private func resumeReadingIfDeferred() {
+        if readDeferred && pending.count < ServerLimits.pendingLinesPerConnectionMax {
+            readDeferred = false
+            context?.read()
+        }
+    }
+
+    /// A line read: too long to parse, or parsed into a request, a batch or an error.
+    private enum DecodedLine {
+        case tooLong
+        case incoming(RPCIncoming)
+    }
+
+    private func decode(_ line: InboundLine) -> DecodedLine {
+        switch line {
+        case .tooLong: return .tooLong
+        case .line(let buffer): return .incoming(RPCCodec.decodeLine(buffer.readableBytesView))
+        }
+    }
+
+    /// The whole reply to a request whose result is in the reply cache (an admitted, authorised
+    /// `question.get` or `offer.get` of the current state), or nil when it must be answered the usual way.
+    private func cachedReply(_ request: RPCRequest) -> [UInt8]? {
+        guard let id = request.id, let caller, let result = dispatcher.cachedResult(request, caller: caller) else { return nil }
+        // Authorised as every request is, and admitted (none once shutdown began) like every other.
+        guard (try? Dispatcher.authorise(method: request.method, caller: caller)) != nil, dispatcher.admit() else { return nil }
+        dispatcher.finish()
+        return RPCCodec.success(id: id, encodedResult: result)
+    }
+
+    /// The reply to a line as canonical JSON bytes (without the newline), or nil when nothing is answered.
+    private func handle(_ line: DecodedLine) -> EventLoopFuture<[UInt8]?> {
         let eventLoop = context!.eventLoop
         switch line {
         case .tooLong:
             let error = RPCError.invalidRequest("the line is longer than \(lineBytesMax) bytes")
-            return eventLoop.makeSucceededFuture(RPCCodec.failure(id: .null, error: error))
-        case .line(let buffer):
-            switch RPCCodec.decodeLine(buffer.readableBytesView) {
+            return eventLoop.makeSucceededFuture(JSONWriter.canonicalBytes(RPCCodec.failure(id: .null, error: error)))
+        case .incoming(let incoming):
+            switch incoming {
             case .single(let entry):
                 return handle(entry)
             case .batch(let entries):
                 let futures = entries.map { handle($0) }
                 return EventLoopFuture.whenAllComplete(futures, on: eventLoop).map { results in
-                    let replies: [JSONValue] = results.compactMap { result in
+                    let replies: [[UInt8]] = results.compactMap { result in
                         if case .success(let reply?) = result { return reply }
                         return nil
                     }
-                    return replies.isEmpty ? nil : .array(replies)
+                    return replies.isEmpty ? nil : RPCCodec.batch(replies)
                 }
             }
         }
     }
 
-    private func handle(_ entry: RPCEntry) -> EventLoopFuture<JSONValue?> {
+    private func handle(_ entry: RPCEntry) -> EventLoopFuture<[UInt8]?> {
         let eventLoop = context!.eventLoop
         switch entry {
         case .invalid(let id, let error):
-            return eventLoop.makeSucceededFuture(RPCCodec.failure(id: id, error: error))
+            return eventLoop.makeSucceededFuture(JSONWriter.canonicalBytes(RPCCodec.failure(id: id, error: error)))
         case .request(let request):
             var outcome: EventLoopFuture<JSONValue>
             if dispatcher.admit() {
@@ -311,12 +352,12 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             } else {
                 outcome = eventLoop.makeFailedFuture(RPCError.unavailable(cause: "shuttingDown", "the daemon is shutting down"))
             }
-            return outcome.map { result -> JSONValue? in
+            return outcome.map { result -> [UInt8]? in
                 guard let id = request.id else { return nil }
-                return RPCCodec.success(id: id, result: result)
-            }.recover { error -> JSONValue? in
+                return JSONWriter.canonicalBytes(RPCCodec.success(id: id, result: result))
+            }.recover { error -> [UInt8]? in
                 guard let id = request.id else { return nil }
-                return RPCCodec.failure(id: id, error: Dispatcher.rpcError(error))
+                return JSONWriter.canonicalBytes(RPCCodec.failure(id: id, error: Dispatcher.rpcError(error)))
             }
         }
     }

@@ -218,6 +218,7 @@ public final class Dispatcher: Sendable {
             "uptimeSeconds": .integer((now - startedMs) / 1000),
             "startedAt": .string(UTCTime.iso8601(milliseconds: startedMs)),
             "connections": .integer(Int64(connectionCount())),
+            "cachedReplies": .integer(Int64(processor.replyCache.count)),
         ]
     }
 

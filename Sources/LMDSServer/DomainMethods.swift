@@ -67,11 +67,14 @@ extension Dispatcher {
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let asOf = try Self.asOf(&params)
                 try params.rejectUnknown()
-                let staff = caller.role.map { $0 >= .coordinator } ?? false
-                return eventLoop.makeFutureWithTask {
-                    let state = try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool)
+                let staff = Self.seesContact(.question, role: caller.role)
+                let render: @Sendable (DomainState) throws -> JSONValue = { state in
                     guard let question = state.questions[id] else { throw RPCError.notFound(id) }
                     return try Self.questionJSON(question, state: state, log: log, withContact: staff)
+                }
+                if asOf == nil { return renderCurrent(ReplyCache.Key(kind: .question, id: id, withContact: staff), on: eventLoop, render) }
+                return eventLoop.makeFutureWithTask {
+                    try render(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
                 }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
             case "question.list":
                 let filter = try QuestionFilter(&params, taxonomy: taxonomy)
@@ -132,6 +135,44 @@ extension Dispatcher {
         return eventLoop.makeFutureWithTask {
             try await processor.execute(command, actor: actor, issuer: issuer, requestID: requestID)
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+    }
+
+    /// Whether `role` sees the contact details in `question.get` (coordinators and admins) or `offer.get`
+    /// (educators too).
+    static func seesContact(_ kind: ReplyCache.Kind, role: Role?) -> Bool {
+        guard let role else { return false }
+        switch kind {
+        case .question: return role >= .coordinator
+        case .offer: return role >= .educator
+        }
+    }
+
+    /// Renders a read of the current state and keeps the result in the processor's reply cache, so that the
+    /// same read next time is answered by `cachedResult` on the event loop.
+    func renderCurrent(
+        _ key: ReplyCache.Key, on eventLoop: any EventLoop, _ render: @escaping @Sendable (DomainState) throws -> JSONValue
+    ) -> EventLoopFuture<JSONValue> {
+        let processor = self.processor
+        return eventLoop.makeFutureWithTask {
+            let (state, epoch) = await processor.stateForReplies()
+            let result = try render(state)
+            processor.replyCache.store(JSONWriter.canonicalBytes(result), for: key, renderedAt: epoch)
+            return result
+        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+    }
+
+    /// The cached result (canonical JSON bytes) of a `question.get` or `offer.get` of the current state,
+    /// when the request is exactly such a read (only an `id`) and its result is in the cache. The caller
+    /// has already authorised the request.
+    public func cachedResult(_ request: RPCRequest, caller: Caller) -> [UInt8]? {
+        let kind: ReplyCache.Kind
+        switch request.method {
+        case "question.get": kind = .question
+        case "offer.get": kind = .offer
+        default: return nil
+        }
+        guard case .object(let members)? = request.params, members.count == 1, case .string(let id)? = members["id"] else { return nil }
+        return processor.replyCache.result(ReplyCache.Key(kind: kind, id: id, withContact: Self.seesContact(kind, role: caller.role)))
     }
 
     /// The current state from the processor, or the state as of a past point, replayed from the log off

@@ -3,6 +3,7 @@ import EventLog
 import LMDSJSON
 import LMDSProtocol
 import Matching
+import NIOConcurrencyHelpers
 import Reports
 
 #if canImport(Glibc)
@@ -63,6 +64,9 @@ actor DomainProcessor {
     /// Callers waiting for a request id that is being executed right now: a retry that arrives while the
     /// first attempt commits gets the first attempt's outcome instead of being executed twice.
     private var inFlight: [String: [CheckedContinuation<JSONValue, any Error>]] = [:]
+    /// Rendered `question.get` / `offer.get` results of the current state, read without a hop to this
+    /// actor; this actor invalidates them as it changes the state (see `ReplyCache`).
+    nonisolated let replyCache = ReplyCache()
 
     init(log: EventLog, taxonomy: Taxonomy, policy: DomainPolicy, weights: MatchingWeights, clock: any Clock, eventIDs: any EventIDSource) {
         self.log = log
@@ -80,7 +84,8 @@ actor DomainProcessor {
     func rebuild() throws(EventLogError) -> UInt64 {
         let replay = try Self.replay(log: log, upTo: nil)
         state = replay.state
-        matchingIndex = MatchingIndex(analyzer: matchingIndex.analyzer, state: state)
+        replyCache.removeAll()
+        matchingIndex = ParallelIndexBuild.index(analyzer: matchingIndex.analyzer, state: state)
         overview = OverviewProjection(state: state)
         entityPositions = replay.entityPositions
         results = [:]
@@ -119,14 +124,9 @@ actor DomainProcessor {
             replay.results.append((finished.id, result(state: replay.state, entityID: finished.entity, position: finished.position)))
             request = nil
         }
-        try log.scan(from: 1) { record throws(EventLogError) -> Bool in
-            switch upTo {
-            case .position(let last)? where record.position > last: return false
-            case .timeMs(let last)? where record.timeMs > last: return false
-            default: break
-            }
+        try ParallelReplay.forEach(log: log, upTo: upTo) { record, event in
             for entity in record.entityIDs { replay.entityPositions[entity, default: []].append(record.position) }
-            if let event = DomainEvent(type: record.type, data: try record.data()) {
+            if let event {
                 if let current = request, current.id == record.requestID, current.position + 1 == record.position {
                     request?.position = record.position
                 } else {
@@ -141,7 +141,6 @@ actor DomainProcessor {
             }
             replay.head = record.position
             replay.headTimeMs = record.timeMs
-            return true
         }
         finishRequest()
         return replay
@@ -219,6 +218,12 @@ actor DomainProcessor {
             SideWrite(key: contact, operation: details.map { .put(JSONWriter.canonicalBytes($0.json)) } ?? .delete)
         }
         let expected = expectedHead
+        // The commit starts now, and the state, the matching index and the overview are brought up to date
+        // while the log's writer syncs it: the index upkeep (text analysis) overlaps the disk's flush
+        // instead of preceding it. Nothing suspends before the events are applied, so the next command is
+        // still decided on a state that holds them.
+        let decidedIn = generation
+        let commit = beginAppend(proposed, AppendOptions(expectedPosition: expected, sideWrites: sideWrites))
         for event in decision.events {
             matchingIndex.beforeApplying(event, to: state)
             let overviewBefore = overview.beforeApplying(event, to: state)
@@ -227,10 +232,15 @@ actor DomainProcessor {
             overview.afterApplying(event, to: state, before: overviewBefore)
         }
         expectedHead += UInt64(proposed.count)
+        // Cached renderings of what changed go now, and again once the commit is answered: a reader that
+        // rendered contact details between the two read the personal data as it was before the commit.
+        let changed = decision.events.flatMap(\.entityIDs)
+        replyCache.invalidate(changed, personalData: !sideWrites.isEmpty)
+        defer { replyCache.invalidate(changed, personalData: !sideWrites.isEmpty) }
         // The reply describes the entity as this command left it (not as later commands, decided while this
         // one commits, leave it): the same reply a retry gets after a restart.
         let before = Self.result(state: state, entityID: decision.entityID, position: expected + UInt64(proposed.count))
-        let records = try await appendTracked(proposed, AppendOptions(expectedPosition: expected, sideWrites: sideWrites))
+        let records = try await finishAppend(commit, decidedIn: decidedIn)
         index(records)
         var result = before
         if case .object(var members) = result, let position = records.last?.position {
@@ -279,6 +289,12 @@ actor DomainProcessor {
             .overview(from: overview)
     }
 
+    /// The current state and the reply cache's epoch as of it: a result rendered from this state may be
+    /// stored in the cache under that epoch.
+    func stateForReplies() -> (state: DomainState, epoch: UInt64) {
+        (state, replyCache.epoch)
+    }
+
     /// The result remembered for a request id, if it was executed (and not yet forgotten).
     func rememberedResult(_ requestID: String) -> JSONValue? { results[requestID] }
 
@@ -309,7 +325,22 @@ actor DomainProcessor {
     /// failed append was decided before a rebuild that already happened.
     private func appendTracked(_ events: [ProposedEvent], _ options: AppendOptions) async throws -> [EventRecord] {
         let decidedIn = generation
+        let commit = beginAppend(events, options)
+        return try await finishAppend(commit, decidedIn: decidedIn)
+    }
+
+    /// Hands events to the log without waiting, counting the append in flight. Called on this actor, so
+    /// appends reach the log's queue in the order they were decided. Every call is followed by
+    /// `finishAppend`.
+    private func beginAppend(_ events: [ProposedEvent], _ options: AppendOptions) -> PendingCommit {
         appendsInFlight += 1
+        let commit = PendingCommit()
+        log.append(events, options: options) { result in commit.complete(result) }
+        return commit
+    }
+
+    /// Waits for an append begun by `beginAppend` (decided in rebuild `decidedIn`) to commit.
+    private func finishAppend(_ commit: PendingCommit, decidedIn: Int) async throws -> [EventRecord] {
         defer {
             appendsInFlight -= 1
             if appendsInFlight == 0 {
@@ -319,7 +350,7 @@ actor DomainProcessor {
             }
         }
         do {
-            return try await enqueue(events, options)
+            return try await commit.value()
         } catch {
             if decidedIn == generation { needsRebuild = true }
             if let logError = error as? EventLogError, logError.code == .storageFull { storageFull = (log.freeBytes(), clock.nowMs()) }
@@ -367,14 +398,6 @@ actor DomainProcessor {
         return positions.sorted()
     }
 
-    /// Hands the events to the log while still on this actor, so that appends reach the log's queue in the
-    /// order they were decided (an `await` on the log's async API would hop executors first and could
-    /// reorder them), then waits for the commit.
-    private func enqueue(_ events: [ProposedEvent], _ options: AppendOptions) async throws -> [EventRecord] {
-        try await withCheckedThrowingContinuation { continuation in
-            log.append(events, options: options) { result in continuation.resume(with: result) }
-        }
-    }
 
     private func remember(_ requestID: String, _ result: JSONValue) {
         if results.updateValue(result, forKey: requestID) == nil { resultOrder.append(requestID) }
@@ -401,6 +424,55 @@ actor DomainProcessor {
             return RPCError.validation(field: field, reason)
         case .forbidden:
             return RPCError(code: RPCErrorCode.forbidden, message: "Forbidden: \(error.message)", data: ["reason": .string(error.message)])
+        }
+    }
+}
+
+/// An append handed to the log and not yet awaited: the log's writer may report the commit before or
+/// after the processor starts waiting for it, and either order delivers the result exactly once.
+final class PendingCommit: Sendable {
+    private enum Stage {
+        case waitingForBoth
+        case committed(Result<[EventRecord], EventLogError>)
+        case awaited(CheckedContinuation<[EventRecord], any Error>)
+        case done
+    }
+
+    private let stage = NIOLockedValueBox(Stage.waitingForBoth)
+
+    /// Called once by the log's writer with the commit's outcome.
+    func complete(_ result: Result<[EventRecord], EventLogError>) {
+        let waiter: CheckedContinuation<[EventRecord], any Error>? = stage.withLockedValue { stage in
+            switch stage {
+            case .waitingForBoth:
+                stage = .committed(result)
+                return nil
+            case .awaited(let continuation):
+                stage = .done
+                return continuation
+            case .committed, .done:
+                preconditionFailure("an append completed twice")
+            }
+        }
+        waiter?.resume(with: result.mapError { $0 as any Error })
+    }
+
+    /// The records once committed, or the log's error.
+    func value() async throws -> [EventRecord] {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<[EventRecord], EventLogError>? = stage.withLockedValue { stage in
+                switch stage {
+                case .waitingForBoth:
+                    stage = .awaited(continuation)
+                    return nil
+                case .committed(let result):
+                    stage = .done
+                    return result
+                case .awaited, .done:
+                    preconditionFailure("an append awaited twice")
+                }
+            }
+            if let ready { continuation.resume(with: ready.mapError { $0 as any Error }) }
         }
     }
 }

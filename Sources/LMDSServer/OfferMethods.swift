@@ -43,11 +43,14 @@ extension Dispatcher {
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let asOf = try Self.asOf(&params)
                 try params.rejectUnknown()
-                let staff = caller.role.map { $0 >= .educator } ?? false
-                return eventLoop.makeFutureWithTask {
-                    let state = try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool)
+                let staff = Self.seesContact(.offer, role: caller.role)
+                let render: @Sendable (DomainState) throws -> JSONValue = { state in
                     guard let offer = state.offers[id] else { throw RPCError.notFound(id) }
                     return try Self.offerJSON(offer, state: state, log: log, withContact: staff)
+                }
+                if asOf == nil { return renderCurrent(ReplyCache.Key(kind: .offer, id: id, withContact: staff), on: eventLoop, render) }
+                return eventLoop.makeFutureWithTask {
+                    try render(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
                 }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
             case "offer.list":
                 let filter = try OfferFilter(&params, taxonomy: taxonomy)

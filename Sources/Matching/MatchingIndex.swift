@@ -76,6 +76,12 @@ public struct MatchingIndex: Sendable {
 
     /// The index of a whole state (start-up, `asOf` reads, benchmarks).
     public init(analyzer: TextAnalyzer, state: DomainState) {
+        self.init(analyzer: analyzer, state: state, analyses: [:])
+    }
+
+    /// The index of a whole state, with the analyses of `indexedText` already made for some or all of its
+    /// questions and offers (by id); the others are analysed here. Lets a caller analyse in parallel.
+    public init(analyzer: TextAnalyzer, state: DomainState, analyses precomputed: [String: TextAnalyzer.Analysis]) {
         self.init(analyzer: analyzer)
         for match in state.matches.values where match.status.isOpen {
             placesTaken[match.offer, default: 0] += 1
@@ -85,9 +91,15 @@ public struct MatchingIndex: Sendable {
         for outcome in state.outcomes.values { ratingsByOffer[outcome.offer, default: [:]][outcome.id] = outcome.ratings }
         for offer in ratingsByOffer.keys { updateRatingMean(offer) }
         // Ids are sorted rather than the entities themselves: moving whole questions costs far more.
-        for id in state.questions.keys.sorted(by: EntityID.precedes) { indexQuestion(state.questions[id]!) }
-        for id in state.offers.keys.sorted(by: EntityID.precedes) { indexOffer(state.offers[id]!) }
+        for id in state.questions.keys.sorted(by: EntityID.precedes) { indexQuestion(state.questions[id]!, analysis: precomputed[id]) }
+        for id in state.offers.keys.sorted(by: EntityID.precedes) { indexOffer(state.offers[id]!, analysis: precomputed[id]) }
     }
+
+    /// The text of a question that the index analyses.
+    public static func indexedText(_ question: Question) -> String { question.title + "\n" + question.description }
+
+    /// The text of an offer that the index analyses.
+    public static func indexedText(_ offer: Offer) -> String { offer.title + "\n" + offer.description + "\n" + offer.programme }
 
     /// Whether the question and offer already have a pending proposal or an open match.
     public func areLinked(question: String, offer: String) -> Bool { (linkedOffers[question]?[offer] ?? 0) > 0 }
@@ -174,15 +186,15 @@ public struct MatchingIndex: Sendable {
         }
     }
 
-    mutating func indexQuestion(_ question: Question) {
-        let analysis = analyzer.analyze(question.title + "\n" + question.description)
+    mutating func indexQuestion(_ question: Question, analysis precomputed: TextAnalyzer.Analysis? = nil) {
+        let analysis = precomputed ?? analyzer.analyze(Self.indexedText(question))
         analyses[question.id] = analysis
         questionText.upsert(question.id, analysis)
         refreshSlot(question)
     }
 
-    mutating func indexOffer(_ offer: Offer) {
-        let analysis = analyzer.analyze(offer.title + "\n" + offer.description + "\n" + offer.programme)
+    mutating func indexOffer(_ offer: Offer, analysis precomputed: TextAnalyzer.Analysis? = nil) {
+        let analysis = precomputed ?? analyzer.analyze(Self.indexedText(offer))
         analyses[offer.id] = analysis
         offerText.upsert(offer.id, analysis)
         refreshSlot(offer)

@@ -49,6 +49,20 @@ import Testing
     }
 
     /// Replies are one canonical line ending in a newline.
+    /// A reply around an already encoded result, and a batch of encoded replies, are byte for byte the
+    /// canonical JSON of the same reply built as a value (the daemon answers cached reads this way).
+    @Test func encodedRepliesEqualTheCanonicalBytesOfTheSameValue() {
+        let result: JSONValue = ["title": "Eenzaamheid in de Stevenshof", "district": "Bos- en Gasthuisdistrict", "tags": ["ë", 1, .null]]
+        let ids: [JSONValue] = [1, -7, "abc", "Vraag \"ë\"", .null, 2.5]
+        for id in ids {
+            let encoded = RPCCodec.success(id: id, encodedResult: JSONWriter.canonicalBytes(result))
+            #expect(encoded == JSONWriter.canonicalBytes(RPCCodec.success(id: id, result: result)))
+        }
+        let replies: [JSONValue] = ids.map { RPCCodec.success(id: $0, result: result) }
+        #expect(RPCCodec.batch(replies.map { JSONWriter.canonicalBytes($0) }) == JSONWriter.canonicalBytes(.array(replies)))
+        #expect(RPCCodec.batch([JSONWriter.canonicalBytes(replies[0])]) == JSONWriter.canonicalBytes(.array([replies[0]])))
+    }
+
     @Test func repliesAreCanonicalLines() {
         let line = RPCCodec.line(RPCCodec.success(id: 1, result: ["b": 1, "a": "Stevenshof"]))
         #expect(String(decoding: line, as: UTF8.self) == #"{"id":1,"jsonrpc":"2.0","result":{"a":"Stevenshof","b":1}}"# + "\n")

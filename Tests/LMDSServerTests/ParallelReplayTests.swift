@@ -1,0 +1,121 @@
+import Domain
+import EventLog
+import Foundation
+import LMDSJSON
+import Matching
+import Reports
+import Testing
+@testable import LMDSServer
+
+/// The two-thread replay and index build give exactly what a plain fold over the log gives.
+@Suite struct ParallelReplayTests {
+    /// A log of several replay chunks: submitted questions (some with request ids), half of them accepted
+    /// under a new title.
+    static func makeLog(questions: Int) async throws -> (EventLog, String) {
+        let directory = NSTemporaryDirectory() + "lmds-replay-\(UInt32.random(in: 0...UInt32.max))"
+        let log = try EventLog.open(EventLogConfiguration(directory: directory))
+        let processor = DomainProcessor(log: log, taxonomy: DomainProcessorTests.leiden, policy: .default, weights: MatchingWeights(),
+                                        clock: SystemClock(), eventIDs: RandomEventIDSource())
+        try await processor.rebuild()
+        let actor = EventActor(uid: 0, userName: "test", role: "admin")
+        let descriptions = ["Ouderen in de Stevenshof voelen zich eenzaam", "Groen in het Bos- en Gasthuisdistrict", "Café voor de buurt, met ë"]
+        for start in stride(from: 1, through: questions, by: 50) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for number in start..<min(start + 50, questions + 1) {
+                    group.addTask {
+                        let submit = DomainProcessorTests.submit(number, description: descriptions[number % descriptions.count])
+                        _ = try await processor.execute(submit, actor: actor, issuer: .staff, requestID: number % 3 == 0 ? "request-\(number)" : nil)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        for number in stride(from: 2, through: questions, by: 2) {
+            let id = "Q-" + String(format: "%04d", number)
+            _ = try await processor.execute(.acceptQuestion(id: id, title: "Aangenomen \(number): buurthuis", description: nil, expectedVersion: nil),
+                                            actor: actor, issuer: .staff, requestID: "accept-\(number)")
+        }
+        return (log, directory)
+    }
+
+    /// What the replay must equal: the log folded record by record on one thread.
+    static func sequentialFold(_ log: EventLog, upTo last: UInt64) throws -> (state: DomainState, positions: [String: [UInt64]], head: UInt64) {
+        var state = DomainState()
+        var positions: [String: [UInt64]] = [:]
+        var head: UInt64 = 0
+        try log.scan(from: 1) { record throws(EventLogError) -> Bool in
+            guard record.position <= last else { return false }
+            for entity in record.entityIDs { positions[entity, default: []].append(record.position) }
+            if let event = DomainEvent(type: record.type, data: try record.data()) { state.apply(event) }
+            head = record.position
+            return true
+        }
+        return (state, positions, head)
+    }
+
+    @Test func replayEqualsASequentialFoldWholeAndCutMidChunk() async throws {
+        let (log, directory) = try await Self.makeLog(questions: 3_000)
+        defer {
+            log.close()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let head = log.head.position
+        #expect(head > UInt64(2 * ParallelReplay.chunkRecordsMax))
+        for last in [head, UInt64(ParallelReplay.chunkRecordsMax) + 17, 1] {
+            let replayed = try DomainProcessor.replay(log: log, upTo: last == head ? nil : .position(last))
+            let expected = try Self.sequentialFold(log, upTo: last)
+            #expect(replayed.head == expected.head)
+            #expect(replayed.state == expected.state, "replay up to \(last)")
+            #expect(replayed.entityPositions == expected.positions, "positions up to \(last)")
+        }
+        // Retried requests get their first reply back: one remembered per request id in the log.
+        let whole = try DomainProcessor.replay(log: log, upTo: nil)
+        #expect(whole.results.count == 1_000 + 1_500)
+        #expect(whole.results.first { $0.0 == "accept-2" }?.1["status"] == "open")
+    }
+
+    @Test func indexBuiltOnTwoThreadsEqualsTheSequentialOne() async throws {
+        let (log, directory) = try await Self.makeLog(questions: 600)
+        defer {
+            log.close()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let state = try DomainProcessor.replay(log: log, upTo: nil).state
+        let analyzer = TextAnalyzer(taxonomy: DomainProcessorTests.leiden)
+        let sequential = MatchingIndex(analyzer: analyzer, state: state)
+        let parallel = ParallelIndexBuild.index(analyzer: analyzer, state: state)
+        #expect(parallel.analyses == sequential.analyses)
+        #expect(parallel.analyses.count == 600)
+        let overview = OverviewProjection(state: state)
+        #expect(ReadModelDigest.hex(state: state, index: parallel, overview: overview)
+            == ReadModelDigest.hex(state: state, index: sequential, overview: overview))
+        for id in ["Q-0001", "Q-0300", "Q-0600"] {
+            #expect(parallel.questionText.ordinal(id) == sequential.questionText.ordinal(id))
+        }
+    }
+}
+
+/// The hand-over between the replay's reader and its folder.
+@Suite struct ChunkQueueTests {
+    @Test func deliversEveryChunkInOrderThenTheEnd() throws {
+        let queue = ChunkQueue<Int>(chunksMax: 2)
+        let producer = Thread {
+            for chunk in 0..<50 { queue.put([chunk, chunk]) }
+            queue.finish(.success(()))
+        }
+        producer.start()
+        var taken: [Int] = []
+        while let chunk = try queue.take() { taken += chunk }
+        #expect(taken == (0..<50).flatMap { [$0, $0] })
+    }
+
+    @Test func aProducerFailureArrivesAfterTheChunksBeforeIt() throws {
+        let queue = ChunkQueue<Int>(chunksMax: 4)
+        queue.put([1])
+        queue.put([2])
+        queue.finish(.failure(EventLogError(.damaged, "record 3 is damaged")))
+        #expect(try queue.take() == [1])
+        #expect(try queue.take() == [2])
+        #expect(throws: EventLogError.self) { try queue.take() }
+    }
+}
