@@ -342,6 +342,26 @@ public enum EntityID {
         return leftBytes.lexicographicallyPrecedes(rightBytes)
     }
 
+    /// `ids` in the order of `precedes`, sorted on integer keys (length and first 16 bytes) so that a
+    /// start-up sorting every question's id compares integers rather than byte sequences.
+    public static func sorted(_ ids: some Collection<String>) -> [String] {
+        var keyed = ids.map { id -> (length: Int, high: UInt64, low: UInt64, id: String) in
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            for (index, byte) in id.utf8.prefix(16).enumerated() {
+                if index < 8 { high |= UInt64(byte) << (56 - 8 * index) } else { low |= UInt64(byte) << (56 - 8 * (index - 8)) }
+            }
+            return (id.utf8.count, high, low, id)
+        }
+        keyed.sort { left, right in
+            if left.length != right.length { return left.length < right.length }
+            if left.high != right.high { return left.high < right.high }
+            if left.low != right.low { return left.low < right.low }
+            return precedes(left.id, right.id)
+        }
+        return keyed.map(\.id)
+    }
+
     /// The id numbered `number` with `prefix`: `Q-0001`, ... (more digits past 9999).
     public static func make(_ prefix: String, _ number: Int) -> String {
         let digits = String(number)
@@ -382,6 +402,24 @@ public enum CivilDate {
 
     /// Days since 1970-01-01 of an ISO date (0 for text that is not one).
     public static func dayNumber(_ date: String) -> Int {
+        // The usual `YYYY-MM-DD` read from its bytes (start-up computes one per question and offer);
+        // anything else takes the general path below, which gives the same numbers for these.
+        var text = date
+        let quick = text.withUTF8 { bytes -> Int? in
+            guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+            func number(_ range: Range<Int>) -> Int? {
+                var value = 0
+                for index in range {
+                    let digit = Int(bytes[index]) - Int(UInt8(ascii: "0"))
+                    guard (0...9).contains(digit) else { return nil }
+                    value = value * 10 + digit
+                }
+                return value
+            }
+            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+            return daysSinceEpoch(year, month, day)
+        }
+        if let quick { return quick }
         let parts = date.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return 0 }
         return daysSinceEpoch(parts[0], parts[1], parts[2])

@@ -248,6 +248,14 @@ public struct DomainState: Sendable, Hashable {
 
     public init() {}
 
+    /// Sets what only `apply` sets otherwise, for a state restored from a snapshot (`StateSnapshot.swift`).
+    mutating func restore(questionCount: Int, offerCount: Int, contacts: Set<String>, erasedContacts: Set<String>) {
+        self.questionCount = questionCount
+        self.offerCount = offerCount
+        self.contacts = contacts
+        self.erasedContacts = erasedContacts
+    }
+
     /// Applies one event: little more than setting fields; all judgement is in `Decider`.
     public mutating func apply(_ event: DomainEvent) {
         switch event {

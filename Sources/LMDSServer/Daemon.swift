@@ -117,11 +117,12 @@ public enum Daemon {
         let registry = ConnectionRegistry()
         let dispatcher = Dispatcher(
             log: log, clock: clock, eventIDs: eventIDs, threadPool: threadPool, dataDirectory: options.dataDirectory, taxonomy: options.taxonomy,
-            policy: options.config.policy, weights: options.config.matchingWeights, connectionCount: { registry.count }, daemonLog: daemonLog)
-        // Replay: fold the whole log into the read models before serving.
-        let replayed: UInt64
+            policy: options.config.policy, weights: options.config.matchingWeights, connectionCount: { registry.count }, daemonLog: daemonLog,
+            snapshotDirectory: options.dataDirectory)
+        // Replay: load the snapshot of the read models, if any, and fold the log after it (or the whole log).
+        let rebuilt: DomainProcessor.RebuildSummary
         do {
-            replayed = try await dispatcher.processor.rebuild()
+            rebuilt = try await dispatcher.processor.rebuild()
         } catch {
             daemonLog.error("cannot replay the log: \(error)")
             try? await threadPool.shutdownGracefully()
@@ -129,7 +130,7 @@ public enum Daemon {
             return 1
         }
         let replayMs = clock.nowMs() - startMs
-        daemonLog.info("opened \(options.dataDirectory): \(replayed) events replayed in \(replayMs) ms, head \(log.head.position)")
+        daemonLog.info("opened \(options.dataDirectory) in \(replayMs) ms: \(rebuilt.description), head \(log.head.position)")
         let taxonomy = options.taxonomy
         daemonLog.info("city \(taxonomy.cityLabel): \(taxonomy.districts.count) districts, \(taxonomy.wijkCount) wijken, \(taxonomy.institutions.count) institutions, \(taxonomy.themes.count) themes, \(taxonomy.disciplines.count) disciplines")
 
@@ -183,7 +184,9 @@ public enum Daemon {
         // Requests in flight finish (their appends commit and are answered); new ones are refused.
         let unfinished = await dispatcher.drain(timeoutMs: ServerLimits.shutdownDrainMsMax)
         if unfinished > 0 { daemonLog.warning("\(unfinished) requests still running after \(ServerLimits.shutdownDrainMsMax) ms; closing anyway") }
-        // Every append accepted so far is committed and answered before the log closes.
+        // Every append accepted so far is committed and answered: the read models are the log's, and a
+        // snapshot of them lets the next start replay nothing.
+        if let line = await dispatcher.processor.saveSnapshot() { daemonLog.info(line) }
         log.close()
         // Give replies in flight a moment to reach their sockets, then close the connections.
         try? await Task.sleep(nanoseconds: 200_000_000)

@@ -88,7 +88,8 @@ public final class Dispatcher: Sendable {
     /// `connectionCount` reports open connections for `system.status`; uptime counts from now on `clock`.
     public init(
         log: EventLog, clock: any Clock, eventIDs: any EventIDSource, threadPool: NIOThreadPool, dataDirectory: String, taxonomy: Taxonomy,
-        policy: DomainPolicy = .default, weights: MatchingWeights = MatchingWeights(), connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog
+        policy: DomainPolicy = .default, weights: MatchingWeights = MatchingWeights(), connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog,
+        snapshotDirectory: String? = nil
     ) {
         self.log = log
         self.clock = clock
@@ -97,7 +98,9 @@ public final class Dispatcher: Sendable {
         self.dataDirectory = dataDirectory
         self.taxonomy = taxonomy
         self.policy = policy
-        self.processor = DomainProcessor(log: log, taxonomy: taxonomy, policy: policy, weights: weights, clock: clock, eventIDs: eventIDs)
+        self.processor = DomainProcessor(
+            log: log, taxonomy: taxonomy, policy: policy, weights: weights, clock: clock, eventIDs: eventIDs,
+            snapshotDirectory: snapshotDirectory, report: { line in daemonLog.info(line) })
         self.startedMs = clock.nowMs()
         self.connectionCount = connectionCount
         self.daemonLog = daemonLog

@@ -1,3 +1,4 @@
+import Dispatch
 import Domain
 import EventLog
 import LMDSJSON
@@ -67,8 +68,20 @@ actor DomainProcessor {
     /// Rendered `question.get` / `offer.get` results of the current state, read without a hop to this
     /// actor; this actor invalidates them as it changes the state (see `ReplyCache`).
     nonisolated let replyCache = ReplyCache()
+    /// Where the start-up snapshot lives (the data directory); nil: none is read or written.
+    let snapshotDirectory: String?
+    /// Receives one line about each snapshot saved in the background, or why it failed (the daemon's log).
+    let report: @Sendable (String) -> Void
+    /// The position of the last snapshot saved or loaded, and the background save running, if any.
+    private var lastSnapshotPosition: UInt64 = 0
+    private var snapshotSave: Task<Void, Never>?
 
-    init(log: EventLog, taxonomy: Taxonomy, policy: DomainPolicy, weights: MatchingWeights, clock: any Clock, eventIDs: any EventIDSource) {
+    init(
+        log: EventLog, taxonomy: Taxonomy, policy: DomainPolicy, weights: MatchingWeights, clock: any Clock, eventIDs: any EventIDSource,
+        snapshotDirectory: String? = nil, report: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.snapshotDirectory = snapshotDirectory
+        self.report = report
         self.log = log
         self.taxonomy = taxonomy
         self.policy = policy
@@ -79,14 +92,84 @@ actor DomainProcessor {
         self.eventIDs = eventIDs
     }
 
-    /// Rebuilds the state from the whole log; returns the events replayed.
+    /// How a rebuild went, for the daemon's log.
+    struct RebuildSummary: Sendable {
+        /// The head the read models reflect.
+        var head: UInt64
+        /// The snapshot's position when one was loaded; events after it were replayed.
+        var snapshotPosition: UInt64?
+        /// Why the snapshot file was not used, when there was one.
+        var snapshotProblem: String?
+        var eventsReplayed: UInt64
+        var loadMs: Int64
+        var replayMs: Int64
+        var indexMs: Int64
+
+        var description: String {
+            var text = snapshotPosition.map { "snapshot at position \($0) loaded in \(loadMs) ms, " } ?? ""
+            if let snapshotProblem { text += "snapshot not used (\(snapshotProblem)), " }
+            return text + "\(eventsReplayed) events replayed in \(replayMs) ms, matching index and overview built in \(indexMs) ms"
+        }
+    }
+
+    /// Rebuilds the read models from the log: from the snapshot (when there is one for this log) and the
+    /// events after it, or from the whole log.
     @discardableResult
-    func rebuild() throws(EventLogError) -> UInt64 {
-        let replay = try Self.replay(log: log, upTo: nil)
+    func rebuild(usingSnapshot: Bool = true) throws(EventLogError) -> RebuildSummary {
+        let startMs = clock.nowMs()
+        var start = Replay()
+        var summary = RebuildSummary(head: 0, eventsReplayed: 0, loadMs: 0, replayMs: 0, indexMs: 0)
+        var snapshot: SnapshotFile.StatePart?
+        let analyzer = matchingIndex.analyzer
+        // The questions' texts are analysed on another thread from the moment the snapshot's questions
+        // are read (the analysis is most of the index's cost), while the rest is read here.
+        var analysis: TextAnalysisInBackground?
+        let loaded = usingSnapshot ? loadSnapshot { questions in analysis = TextAnalysisInBackground(questions: questions, analyzer: analyzer) } : .success(nil)
+        switch loaded {
+        case .success(let part?):
+            start = Replay(state: part.state, head: part.position, headTimeMs: part.headTimeMs)
+            snapshot = part
+        case .success(nil):
+            break
+        case .failure(let problem):
+            summary.snapshotProblem = problem.reason
+        }
+        let loadedMs = clock.nowMs()
+        // After a snapshot, `replay` holds the tail's positions and replies only; the snapshot's are merged below.
+        var replay = try Self.replay(log: log, upTo: nil, continuing: start)
+        let replayedMs = clock.nowMs()
+        // The matching index and the overview are built from the final state on other threads while the
+        // rest of the snapshot (positions, replies) is read here.
+        let final = replay.state
+        let built = ResultSlots<MatchingIndex>(count: 1)
+        let building = DispatchGroup()
+        let earlier = analysis
+        let questionsUnchanged = snapshot != nil && replay.head == start.head
+        DispatchQueue.global().async(group: building) {
+            let index = earlier.map { ParallelIndexBuild.index(analyzer: analyzer, state: final, earlier: $0, questionsUnchanged: questionsUnchanged) }
+                ?? ParallelIndexBuild.index(analyzer: analyzer, state: final)
+            built.set(0, index)
+        }
+        overview = OverviewProjection(state: final)
+        if let snapshot {
+            do throws(SnapshotFileError) {
+                var rest = try SnapshotFile.decodeRest(snapshot)
+                for (entity, positions) in replay.entityPositions { rest.entityPositions[entity, default: []].append(contentsOf: positions) }
+                replay.entityPositions = rest.entityPositions
+                replay.results = rest.results + replay.results
+                summary.snapshotPosition = snapshot.position
+                lastSnapshotPosition = snapshot.position
+            } catch {
+                building.wait()
+                var fallback = try rebuild(usingSnapshot: false)
+                fallback.snapshotProblem = error.reason
+                return fallback
+            }
+        }
+        building.wait()
         state = replay.state
         replyCache.removeAll()
-        matchingIndex = ParallelIndexBuild.index(analyzer: matchingIndex.analyzer, state: state)
-        overview = OverviewProjection(state: state)
+        matchingIndex = built.get(0)
         entityPositions = replay.entityPositions
         results = [:]
         resultOrder = []
@@ -95,7 +178,87 @@ actor DomainProcessor {
         expectedHead = replay.head
         needsRebuild = false
         generation += 1
-        return replay.head
+        summary.head = replay.head
+        summary.eventsReplayed = replay.head - start.head
+        summary.loadMs = loadedMs - startMs
+        summary.replayMs = replayedMs - loadedMs
+        summary.indexMs = clock.nowMs() - replayedMs
+        return summary
+    }
+
+    /// The snapshot in the data directory, if there is one and it belongs to this log: the log holds its
+    /// position with the same hash (a snapshot of another log, or of a log since restored from an older
+    /// backup, is not used).
+    private func loadSnapshot(afterQuestions: ([String: Question]) -> Void) -> Result<SnapshotFile.StatePart?, SnapshotFileError> {
+        guard let snapshotDirectory else { return .success(nil) }
+        do throws(SnapshotFileError) {
+            guard let bytes = try SnapshotFile.read(directory: snapshotDirectory) else { return .success(nil) }
+            let snapshot = try SnapshotFile.decodeState(bytes, afterQuestions: afterQuestions)
+            let record: EventRecord?
+            do {
+                record = try log.record(at: snapshot.position)
+            } catch {
+                throw SnapshotFileError(reason: "its position \(snapshot.position) cannot be read: \(error)")
+            }
+            guard snapshot.position == 0 || record?.hash == snapshot.hash else {
+                throw SnapshotFileError(reason: "it was taken of another log (position \(snapshot.position) differs)")
+            }
+            return .success(snapshot)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The read models as of the log's head, when nothing is in flight (so that they are exactly the
+    /// log's up to there); nil otherwise.
+    private func captureSnapshot() -> ReadModelSnapshot? {
+        let head = log.head
+        guard appendsInFlight == 0, !needsRebuild, head.position == expectedHead else { return nil }
+        let ordered = resultOrder[resultOrderStart...].compactMap { id in results[id].map { (id, $0) } }
+        let headTimeMs = head.position == 0 ? 0 : ((try? log.record(at: head.position))??.timeMs ?? 0)
+        return ReadModelSnapshot(
+            position: head.position, hash: head.hash, headTimeMs: headTimeMs, state: state, entityPositions: entityPositions,
+            results: ordered)
+    }
+
+    /// Saves a snapshot in the background when `ServerLimits.snapshotEventsInterval` events were committed
+    /// since the last one and nothing is in flight. The copies of the state it takes share storage until
+    /// the next write, which then copies the tables it changes once.
+    private func saveSnapshotIfDue() {
+        guard let snapshotDirectory, snapshotSave == nil, expectedHead >= lastSnapshotPosition + ServerLimits.snapshotEventsInterval,
+              let snapshot = captureSnapshot() else { return }
+        lastSnapshotPosition = snapshot.position
+        let report = self.report
+        let clock = self.clock
+        snapshotSave = Task.detached(priority: .background) { [weak self] in
+            report(Self.save(snapshot, directory: snapshotDirectory, clock: clock))
+            await self?.snapshotSaved()
+        }
+    }
+
+    private func snapshotSaved() { snapshotSave = nil }
+
+    /// Writes a snapshot; returns a line for the log saying what was written or why not.
+    private static func save(_ snapshot: ReadModelSnapshot, directory: String, clock: any Clock) -> String {
+        let startedMs = clock.nowMs()
+        let bytes = SnapshotFile.encode(snapshot)
+        do throws(SnapshotFileError) {
+            try SnapshotFile.write(bytes, directory: directory)
+        } catch {
+            return "snapshot at position \(snapshot.position) not saved: \(error)"
+        }
+        let elapsedMs = clock.nowMs() - startedMs
+        return "snapshot saved at position \(snapshot.position): \(bytes.count / 1_000_000) MB in \(elapsedMs) ms"
+    }
+
+    /// Saves a snapshot of the read models now (at shutdown, after the last write was answered), after any
+    /// background save; returns a line for the log, or nil when there is nothing new to save.
+    func saveSnapshot() async -> String? {
+        await snapshotSave?.value
+        guard let snapshotDirectory, expectedHead != lastSnapshotPosition, let snapshot = captureSnapshot() else { return nil }
+        lastSnapshotPosition = snapshot.position
+        let clock = self.clock
+        return await Task.detached { Self.save(snapshot, directory: snapshotDirectory, clock: clock) }.value
     }
 
     /// Where a replay stops.
@@ -117,14 +280,19 @@ actor DomainProcessor {
     /// A command's events are contiguous and share its request id; the reply it got is about the entity
     /// its first event names, as of its last event, and is rebuilt that way for retries.
     static func replay(log: EventLog, upTo: AsOf?) throws(EventLogError) -> Replay {
-        var replay = Replay()
+        try replay(log: log, upTo: upTo, continuing: Replay())
+    }
+
+    /// The fold continued from `start` (a snapshot's read models at `start.head`) with the events after it.
+    static func replay(log: EventLog, upTo: AsOf?, continuing start: Replay) throws(EventLogError) -> Replay {
+        var replay = start
         var request: (id: String, entity: String, position: UInt64)?
         func finishRequest() {
             guard let finished = request else { return }
             replay.results.append((finished.id, result(state: replay.state, entityID: finished.entity, position: finished.position)))
             request = nil
         }
-        try ParallelReplay.forEach(log: log, upTo: upTo) { record, event in
+        try ParallelReplay.forEach(log: log, from: start.head + 1, upTo: upTo) { record, event in
             for entity in record.entityIDs { replay.entityPositions[entity, default: []].append(record.position) }
             if let event {
                 if let current = request, current.id == record.requestID, current.position + 1 == record.position {
@@ -248,6 +416,7 @@ actor DomainProcessor {
             result = .object(members)
         }
         if let requestID { remember(requestID, result) }
+        if appendsInFlight == 0 { saveSnapshotIfDue() }
         return (result, decision)
     }
 
@@ -314,6 +483,7 @@ actor DomainProcessor {
         expectedHead += 1
         let records = try await appendTracked([event], AppendOptions(expectedPosition: expected))
         index(records)
+        if appendsInFlight == 0 { saveSnapshotIfDue() }
         return records
     }
 

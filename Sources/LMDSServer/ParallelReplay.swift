@@ -61,14 +61,14 @@ enum ParallelReplay {
     /// Calls `body` with every record up to `upTo` and its decoded domain event (nil for records that
     /// are not domain events), in log order, on the calling thread.
     static func forEach(
-        log: EventLog, upTo: DomainProcessor.AsOf?, _ body: (EventRecord, DomainEvent?) -> Void
+        log: EventLog, from position: UInt64 = 1, upTo: DomainProcessor.AsOf?, _ body: (EventRecord, DomainEvent?) -> Void
     ) throws(EventLogError) {
         let queue = ChunkQueue<(EventRecord, DomainEvent?)>(chunksMax: chunksWaitingMax)
         let producer = Thread {
             var chunk: [(EventRecord, DomainEvent?)] = []
             chunk.reserveCapacity(chunkRecordsMax)
             do throws(EventLogError) {
-                try log.scan(from: 1) { record throws(EventLogError) -> Bool in
+                try log.scan(from: position) { record throws(EventLogError) -> Bool in
                     switch upTo {
                     case .position(let last)? where record.position > last: return false
                     case .timeMs(let last)? where record.timeMs > last: return false
@@ -106,7 +106,8 @@ enum ParallelIndexBuild {
         let halves = [0..<texts.count / 2, texts.count / 2..<texts.count]
         let results = ResultSlots<[(String, TextAnalyzer.Analysis)]>(count: halves.count)
         DispatchQueue.concurrentPerform(iterations: halves.count) { half in
-            results.set(half, halves[half].map { (texts[$0].0, analyzer.analyze(texts[$0].1)) })
+            var cache = TextAnalyzer.WordCache()
+            results.set(half, halves[half].map { (texts[$0].0, analyzer.analyze(texts[$0].1, cache: &cache)) })
         }
         var analyses: [String: TextAnalyzer.Analysis] = [:]
         analyses.reserveCapacity(texts.count)
@@ -114,6 +115,60 @@ enum ParallelIndexBuild {
             for (id, analysis) in results.get(half) { analyses[id] = analysis }
         }
         return MatchingIndex(analyzer: analyzer, state: state, analyses: analyses)
+    }
+
+    /// The index of `state` using analyses made earlier (by `TextAnalysisInBackground`) of the texts
+    /// they were made of; a question or offer whose text has changed since, or that has none, is
+    /// analysed here.
+    ///
+    /// `questionsUnchanged`: no event since the snapshot could have changed a question (none was
+    /// replayed after it), so the earlier analyses are used without comparing texts.
+    static func index(
+        analyzer: TextAnalyzer, state: DomainState, earlier: TextAnalysisInBackground, questionsUnchanged: Bool
+    ) -> MatchingIndex {
+        // The offers first: the questions' analysis may still be running.
+        var cache = TextAnalyzer.WordCache()
+        let offers = state.offers.values.map { ($0.id, analyzer.analyze(MatchingIndex.indexedText($0), cache: &cache)) }
+        let made = earlier.wait()
+        var analyses = made.mapValues(\.analysis)
+        if !questionsUnchanged {
+            for question in state.questions.values {
+                let text = MatchingIndex.indexedText(question)
+                if made[question.id]?.text != text { analyses[question.id] = analyzer.analyze(text, cache: &cache) }
+            }
+        }
+        for (id, analysis) in offers { analyses[id] = analysis }
+        return MatchingIndex(analyzer: analyzer, state: state, analyses: analyses)
+    }
+}
+
+/// Analyses questions' texts on a thread of its own, started as soon as a snapshot's questions are read
+/// (while the rest of the snapshot is read), and waited for when the index is built.
+final class TextAnalysisInBackground: @unchecked Sendable {
+    private let done = DispatchGroup()
+    private var made: [String: (text: String, analysis: TextAnalyzer.Analysis)] = [:]
+
+    init(questions: [String: Question], analyzer: TextAnalyzer) {
+        done.enter()
+        let thread = Thread { [self] in
+            var cache = TextAnalyzer.WordCache()
+            var made: [String: (text: String, analysis: TextAnalyzer.Analysis)] = [:]
+            made.reserveCapacity(questions.count)
+            for question in questions.values {
+                let text = MatchingIndex.indexedText(question)
+                made[question.id] = (text, analyzer.analyze(text, cache: &cache))
+            }
+            self.made = made
+            done.leave()
+        }
+        thread.name = "lmds-analysis"
+        thread.start()
+    }
+
+    /// The analyses by id, with the text each was made of, once all are made.
+    func wait() -> [String: (text: String, analysis: TextAnalyzer.Analysis)] {
+        done.wait()
+        return made
     }
 }
 

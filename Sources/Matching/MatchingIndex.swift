@@ -91,8 +91,9 @@ public struct MatchingIndex: Sendable {
         for outcome in state.outcomes.values { ratingsByOffer[outcome.offer, default: [:]][outcome.id] = outcome.ratings }
         for offer in ratingsByOffer.keys { updateRatingMean(offer) }
         // Ids are sorted rather than the entities themselves: moving whole questions costs far more.
-        for id in state.questions.keys.sorted(by: EntityID.precedes) { indexQuestion(state.questions[id]!, analysis: precomputed[id]) }
-        for id in state.offers.keys.sorted(by: EntityID.precedes) { indexOffer(state.offers[id]!, analysis: precomputed[id]) }
+        analyses.reserveCapacity(state.questions.count + state.offers.count)
+        for id in EntityID.sorted(state.questions.keys) { indexQuestion(state.questions[id]!, analysis: precomputed[id]) }
+        for id in EntityID.sorted(state.offers.keys) { indexOffer(state.offers[id]!, analysis: precomputed[id]) }
     }
 
     /// The text of a question that the index analyses.

@@ -142,34 +142,71 @@ public struct TextAnalyzer: Sendable {
 
     /// Analyses one text.
     public func analyze(_ text: String) -> Analysis {
-        var analysis = Analysis()
         let tokens = Self.words(text)
-        let stems = tokens.map(DutchStemmer.stem)
-        analysis.length = stems.count
-        for (word, stem) in zip(tokens, stems) {
-            analysis.terms[stem, default: 0] += 1
-            if analysis.surface[stem] == nil { analysis.surface[stem] = word }
+        return analysis(tokens, tokens.map { word in
+            let stem = DutchStemmer.stem(word)
+            return (stem, concepts(ofStem: stem))
+        })
+    }
+
+    /// What each word seen so far stands for: its stem and the concepts the stem names. A word's entry
+    /// depends only on the word and the analyzer, so one cache serves any number of texts (one analyzer's,
+    /// one thread's); it saves the stemming and the keyword lookups of words seen before.
+    public struct WordCache {
+        var entries: [String: (stem: String, concepts: Set<Concept>)] = [:]
+
+        public init() {}
+    }
+
+    /// The same analysis as `analyze(_:)`, with words already seen taken from `cache` (for building an
+    /// index of many texts at once).
+    public func analyze(_ text: String, cache: inout WordCache) -> Analysis {
+        let tokens = Self.words(text)
+        return analysis(tokens, tokens.map { word in
+            if let known = cache.entries[word] { return known }
+            let stem = DutchStemmer.stem(word)
+            let entry = (stem: stem, concepts: concepts(ofStem: stem))
+            cache.entries[word] = entry
+            return entry
+        })
+    }
+
+    /// The concepts a stem names by itself: a keyword, or a long keyword at the start or the end of a
+    /// Dutch compound.
+    func concepts(ofStem stem: String) -> Set<Concept> {
+        var matched = words[stem] ?? []
+        if stem.count > Self.compoundStemMin {
+            let head = compoundHeads.contains(String(stem.prefix(Self.compoundStemMin)))
+            let tail = compoundTails.contains(String(stem.suffix(Self.compoundStemMin)))
+            if head || tail {
+                for length in Self.compoundStemMin..<stem.count {
+                    if head { matched.formUnion(words[String(stem.prefix(length))] ?? []) }
+                    if tail { matched.formUnion(words[String(stem.suffix(length))] ?? []) }
+                }
+            }
+        }
+        return matched
+    }
+
+    /// The analysis of a text's words, given each word's stem and the concepts the stem names.
+    func analysis(_ tokens: [String], _ stemmed: [(stem: String, concepts: Set<Concept>)]) -> Analysis {
+        var analysis = Analysis()
+        analysis.length = stemmed.count
+        // Room for every word at once, instead of growing (and rehashing) as the text is read.
+        analysis.terms.reserveCapacity(stemmed.count)
+        analysis.surface.reserveCapacity(stemmed.count)
+        for (word, entry) in zip(tokens, stemmed) {
+            analysis.terms[entry.stem, default: 0] += 1
+            if analysis.surface[entry.stem] == nil { analysis.surface[entry.stem] = word }
         }
         func found(_ concept: Concept) {
             analysis.concepts.insert(concept)
             analysis.terms[concept.term, default: 0] += 1
         }
-        for (position, stem) in stems.enumerated() {
-            var matched = words[stem] ?? []
-            // Compounds: a long keyword at the start or the end of a longer word.
-            if stem.count > Self.compoundStemMin {
-                let head = compoundHeads.contains(String(stem.prefix(Self.compoundStemMin)))
-                let tail = compoundTails.contains(String(stem.suffix(Self.compoundStemMin)))
-                if head || tail {
-                    for length in Self.compoundStemMin..<stem.count {
-                        if head { matched.formUnion(words[String(stem.prefix(length))] ?? []) }
-                        if tail { matched.formUnion(words[String(stem.suffix(length))] ?? []) }
-                    }
-                }
-            }
-            matched.forEach(found)
-            for (phrase, concept) in phrases[stem] ?? [] where position + phrase.count <= stems.count {
-                if stems[position..<(position + phrase.count)].elementsEqual(phrase) { found(concept) }
+        for (position, entry) in stemmed.enumerated() {
+            entry.concepts.forEach(found)
+            for (phrase, concept) in phrases[entry.stem] ?? [] where position + phrase.count <= stemmed.count {
+                if stemmed[position..<(position + phrase.count)].lazy.map(\.stem).elementsEqual(phrase) { found(concept) }
             }
         }
         return analysis

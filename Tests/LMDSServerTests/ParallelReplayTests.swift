@@ -95,6 +95,32 @@ import Testing
     }
 }
 
+extension ParallelReplayTests {
+    /// Analyses made in the background of an earlier state (a snapshot's) are reused only where a
+    /// question's text is still the same: the index equals one built from scratch.
+    @Test func indexFromEarlierAnalysesEqualsOneBuiltFromScratch() async throws {
+        let (log, directory) = try await Self.makeLog(questions: 400)
+        defer {
+            log.close()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let analyzer = TextAnalyzer(taxonomy: DomainProcessorTests.leiden)
+        // Before the accepts that retitle every second question, and after them.
+        let earlier = try DomainProcessor.replay(log: log, upTo: .position(400)).state
+        let final = try DomainProcessor.replay(log: log, upTo: nil).state
+        #expect(earlier.questions["Q-0002"]?.title != final.questions["Q-0002"]?.title)
+        let scratch = MatchingIndex(analyzer: analyzer, state: final)
+        let background = TextAnalysisInBackground(questions: earlier.questions, analyzer: analyzer)
+        let reused = ParallelIndexBuild.index(analyzer: analyzer, state: final, earlier: background, questionsUnchanged: false)
+        #expect(reused.analyses == scratch.analyses)
+        // With nothing changed since, the earlier analyses are taken as they are.
+        let unchanged = ParallelIndexBuild.index(
+            analyzer: analyzer, state: final, earlier: TextAnalysisInBackground(questions: final.questions, analyzer: analyzer),
+            questionsUnchanged: true)
+        #expect(unchanged.analyses == scratch.analyses)
+    }
+}
+
 /// The hand-over between the replay's reader and its folder.
 @Suite struct ChunkQueueTests {
     @Test func deliversEveryChunkInOrderThenTheEnd() throws {

@@ -50,6 +50,20 @@ import Testing
         return try (MatchingFixtures.lines("questions.jsonl") + MatchingFixtures.lines("offers.jsonl")).flatMap(strings)
     }
 
+    /// With a word cache shared over many texts (as an index build does), every analysis equals the one
+    /// made without it: on the labelled set, twice over (the second pass all from the cache).
+    @Test func analysesWithAWordCacheEqualThoseWithout() throws {
+        let texts = try Self.labelledTexts()
+        var cache = TextAnalyzer.WordCache()
+        for _ in 0..<2 {
+            for text in texts { #expect(Self.analyzer.analyze(text, cache: &cache) == Self.analyzer.analyze(text), "\(text)") }
+        }
+        #expect(!cache.entries.isEmpty)
+        let compound = "De buurthuisbezoekers en het wijkcentrum: eenzaamheid, ouderenzorg en het buurthuis"
+        #expect(Self.analyzer.analyze(compound, cache: &cache) == Self.analyzer.analyze(compound))
+        #expect(!Self.analyzer.analyze(compound).concepts.isEmpty)
+    }
+
     /// The fast path for Latin text finds exactly the words Foundation's folding finds, on real texts.
     @Test func latinWordsEqualFoldedWordsOnTheLabelledSet() throws {
         let texts = try Self.labelledTexts()
