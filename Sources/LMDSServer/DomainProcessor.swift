@@ -70,6 +70,8 @@ actor DomainProcessor {
     nonisolated let replyCache = ReplyCache()
     /// Where the start-up snapshot lives (the data directory); nil: none is read or written.
     let snapshotDirectory: String?
+    /// Events committed between background snapshots.
+    let snapshotEventsInterval: UInt64
     /// Receives one line about each snapshot saved in the background, or why it failed (the daemon's log).
     let report: @Sendable (String) -> Void
     /// The position of the last snapshot saved or loaded, and the background save running, if any.
@@ -78,9 +80,11 @@ actor DomainProcessor {
 
     init(
         log: EventLog, taxonomy: Taxonomy, policy: DomainPolicy, weights: MatchingWeights, clock: any Clock, eventIDs: any EventIDSource,
-        snapshotDirectory: String? = nil, report: @escaping @Sendable (String) -> Void = { _ in }
+        snapshotDirectory: String? = nil, snapshotEventsInterval: UInt64 = ServerLimits.snapshotEventsInterval,
+        report: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.snapshotDirectory = snapshotDirectory
+        self.snapshotEventsInterval = snapshotEventsInterval
         self.report = report
         self.log = log
         self.taxonomy = taxonomy
@@ -225,7 +229,7 @@ actor DomainProcessor {
     /// since the last one and nothing is in flight. The copies of the state it takes share storage until
     /// the next write, which then copies the tables it changes once.
     private func saveSnapshotIfDue() {
-        guard let snapshotDirectory, snapshotSave == nil, expectedHead >= lastSnapshotPosition + ServerLimits.snapshotEventsInterval,
+        guard let snapshotDirectory, snapshotSave == nil, expectedHead >= lastSnapshotPosition + snapshotEventsInterval,
               let snapshot = captureSnapshot() else { return }
         lastSnapshotPosition = snapshot.position
         let report = self.report
@@ -237,6 +241,9 @@ actor DomainProcessor {
     }
 
     private func snapshotSaved() { snapshotSave = nil }
+
+    /// Returns once the background snapshot being saved, if any, is written.
+    func waitForBackgroundSnapshot() async { await snapshotSave?.value }
 
     /// Writes a snapshot; returns a line for the log saying what was written or why not.
     private static func save(_ snapshot: ReadModelSnapshot, directory: String, clock: any Clock) -> String {

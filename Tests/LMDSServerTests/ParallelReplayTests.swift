@@ -145,3 +145,51 @@ extension ParallelReplayTests {
         #expect(throws: EventLogError.self) { try queue.take() }
     }
 }
+
+/// Background snapshots: taken when the interval's events are committed and nothing is in flight, and
+/// each equal to the log up to its position.
+@Suite struct BackgroundSnapshotTests {
+    @Test func aSnapshotIsSavedEveryIntervalAndEqualsTheLogUpToIt() async throws {
+        let directory = NSTemporaryDirectory() + "lmds-snapshots-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = try EventLog.open(EventLogConfiguration(directory: directory))
+        defer { log.close() }
+        let lines = LockedLines()
+        let processor = DomainProcessor(
+            log: log, taxonomy: DomainProcessorTests.leiden, policy: .default, weights: MatchingWeights(), clock: SystemClock(),
+            eventIDs: RandomEventIDSource(), snapshotDirectory: directory, snapshotEventsInterval: 40, report: { lines.append($0) })
+        try await processor.rebuild()
+        let actor = EventActor(uid: 0, userName: "test", role: "admin")
+        for number in 1...100 {
+            _ = try await processor.execute(DomainProcessorTests.submit(number), actor: actor, issuer: .staff, requestID: "r-\(number)")
+        }
+        // Saves run in the background, one at a time: the first at 40; the second at 80, or later when the
+        // first was still being written then. Wait for the last one started to be reported.
+        await processor.waitForBackgroundSnapshot()
+        #expect((1...2).contains(lines.all.count), "\(lines.all)")
+        #expect(lines.all.allSatisfy { $0.hasPrefix("snapshot saved at position") })
+        let snapshot = try SnapshotFile.decode(try #require(try SnapshotFile.read(directory: directory)))
+        #expect((40..<100).contains(snapshot.position))
+        let replayed = try DomainProcessor.replay(log: log, upTo: .position(snapshot.position))
+        #expect(snapshot.state == replayed.state)
+        #expect(snapshot.entityPositions == replayed.entityPositions)
+        #expect(snapshot.results.map(\.0) == (1...Int(snapshot.position)).map { "r-\($0)" })
+        #expect(snapshot.hash == (try log.record(at: snapshot.position))?.hash)
+        // The stop saves the rest; a new processor loads it and replays nothing.
+        #expect(await processor.saveSnapshot()?.hasPrefix("snapshot saved at position 100") == true)
+        let restarted = DomainProcessor(
+            log: log, taxonomy: DomainProcessorTests.leiden, policy: .default, weights: MatchingWeights(), clock: SystemClock(),
+            eventIDs: RandomEventIDSource(), snapshotDirectory: directory)
+        let summary = try await restarted.rebuild()
+        #expect(summary.snapshotPosition == 100 && summary.eventsReplayed == 0)
+        #expect(await restarted.state == (await processor.state))
+        #expect(await restarted.rememberedResult("r-100") == (await processor.rememberedResult("r-100")))
+    }
+}
+
+final class LockedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+}
