@@ -170,6 +170,8 @@ actor DomainProcessor {
                 return fallback
             }
         }
+        // This thread's own part is done: it helps analyse what is left before waiting.
+        analysis?.help()
         building.wait()
         state = replay.state
         replyCache.removeAll()

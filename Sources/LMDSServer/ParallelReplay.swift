@@ -129,7 +129,7 @@ enum ParallelIndexBuild {
         // The offers first: the questions' analysis may still be running.
         var cache = TextAnalyzer.WordCache()
         let offers = state.offers.values.map { ($0.id, analyzer.analyze(MatchingIndex.indexedText($0), cache: &cache)) }
-        let made = earlier.wait()
+        let made = earlier.take()
         var analyses = made.mapValues(\.analysis)
         if !questionsUnchanged {
             for question in state.questions.values {
@@ -137,37 +137,73 @@ enum ParallelIndexBuild {
                 if made[question.id]?.text != text { analyses[question.id] = analyzer.analyze(text, cache: &cache) }
             }
         }
+        // Freeing 100,000 texts takes a while: not on the way to serving.
+        DispatchQueue.global(qos: .background).async { withExtendedLifetime(made) {} }
         for (id, analysis) in offers { analyses[id] = analysis }
         return MatchingIndex(analyzer: analyzer, state: state, analyses: analyses)
     }
 }
 
-/// Analyses questions' texts on a thread of its own, started as soon as a snapshot's questions are read
-/// (while the rest of the snapshot is read), and waited for when the index is built.
+/// Analyses questions' texts in chunks: a thread of its own starts as soon as a snapshot's questions are
+/// read (while the rest of the snapshot is read), and the reading thread `help`s once it is done, so that
+/// both cores analyse when both are free; the index build waits for the last chunk.
 final class TextAnalysisInBackground: @unchecked Sendable {
-    private let done = DispatchGroup()
-    private var made: [String: (text: String, analysis: TextAnalyzer.Analysis)] = [:]
+    typealias Made = [(id: String, text: String, analysis: TextAnalyzer.Analysis)]
+    /// Questions per chunk: small enough that the two threads end together, large enough that taking one
+    /// (a lock) costs nothing next to analysing it.
+    static let chunkQuestionsMax = 2_048
+
+    private let questions: [Question]
+    private let analyzer: TextAnalyzer
+    private let condition = NSCondition()
+    private var nextChunk = 0
+    private var chunksDone = 0
+    private var chunks: [Made]
 
     init(questions: [String: Question], analyzer: TextAnalyzer) {
-        done.enter()
-        let thread = Thread { [self] in
-            var cache = TextAnalyzer.WordCache()
-            var made: [String: (text: String, analysis: TextAnalyzer.Analysis)] = [:]
-            made.reserveCapacity(questions.count)
-            for question in questions.values {
-                let text = MatchingIndex.indexedText(question)
-                made[question.id] = (text, analyzer.analyze(text, cache: &cache))
-            }
-            self.made = made
-            done.leave()
-        }
+        self.questions = Array(questions.values)
+        self.analyzer = analyzer
+        chunks = Array(repeating: [], count: (self.questions.count + Self.chunkQuestionsMax - 1) / Self.chunkQuestionsMax)
+        let thread = Thread { [self] in help() }
         thread.name = "lmds-analysis"
         thread.start()
     }
 
-    /// The analyses by id, with the text each was made of, once all are made.
-    func wait() -> [String: (text: String, analysis: TextAnalyzer.Analysis)] {
-        done.wait()
+    /// Analyses chunks until none is left to take.
+    func help() {
+        var cache = TextAnalyzer.WordCache()
+        while true {
+            condition.lock()
+            let chunk = nextChunk
+            nextChunk += 1
+            condition.unlock()
+            guard chunk < chunks.count else { return }
+            let range = chunk * Self.chunkQuestionsMax..<min(questions.count, (chunk + 1) * Self.chunkQuestionsMax)
+            let made = questions[range].map { question in
+                let text = MatchingIndex.indexedText(question)
+                return (question.id, text, analyzer.analyze(text, cache: &cache))
+            }
+            condition.lock()
+            chunks[chunk] = made
+            chunksDone += 1
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// The analyses by id, with the text each was made of, once all are made; they are handed over (this
+    /// object keeps none).
+    func take() -> [String: (text: String, analysis: TextAnalyzer.Analysis)] {
+        condition.lock()
+        while chunksDone < chunks.count { condition.wait() }
+        let all = chunks
+        chunks = []
+        condition.unlock()
+        var made: [String: (text: String, analysis: TextAnalyzer.Analysis)] = [:]
+        made.reserveCapacity(questions.count)
+        for chunk in all {
+            for entry in chunk { made[entry.id] = (entry.text, entry.analysis) }
+        }
         return made
     }
 }

@@ -36,22 +36,28 @@ def emit(name, result):
     print(json.dumps({"name": name, "result": result, "runs": [result]}), flush=True)
 
 
-def ping_once(socket_path):
-    """True when the daemon on `socket_path` answers system.ping."""
+def call_once(socket_path, line):
+    """The reply line (bytes) to one request line, or None when the daemon does not answer."""
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.settimeout(5)
             connection.connect(socket_path)
-            connection.sendall(b'{"jsonrpc":"2.0","id":1,"method":"system.ping"}\n')
+            connection.sendall(line)
             reply = b""
             while not reply.endswith(b"\n"):
-                chunk = connection.recv(4096)
+                chunk = connection.recv(65536)
                 if not chunk:
-                    return False
+                    return None
                 reply += chunk
-            return b'"result"' in reply
+            return reply
     except OSError:
-        return False
+        return None
+
+
+def ping_once(socket_path):
+    """True when the daemon on `socket_path` answers system.ping."""
+    reply = call_once(socket_path, b'{"jsonrpc":"2.0","id":1,"method":"system.ping"}\n')
+    return reply is not None and b'"result"' in reply
 
 
 def resident_kib(pid, field="VmRSS"):
@@ -104,8 +110,12 @@ def bench_rpc(binaries, socket_path, method, clients, duration_ms, params=None, 
     return json.loads(done.stdout)
 
 
-def redis_figures(work, quick):
-    """PING and GET from redis-benchmark against a redis-server on a Unix socket (no TCP), 1 and 16 clients."""
+def redis_figures(work, quick, value_bytes):
+    """PING and GET from redis-benchmark against a redis-server on a Unix socket (no TCP), 1 and 16 clients;
+    and GET of a value of `value_bytes` (stored by redis-benchmark's SET test first), 16 clients.
+
+    Plain `-t ping,get` asks for a key nothing stored: Redis answers nil (5 bytes). The sized GET answers as
+    many bytes as lmds's `question.get` does, so that the two move the same data."""
     if not shutil.which("redis-server") or not shutil.which("redis-benchmark"):
         return {"available": False, "reason": "redis-server or redis-benchmark is not installed"}
     directory = os.path.join(work, "redis")
@@ -131,6 +141,15 @@ def redis_figures(work, quick):
                         "requestsPerSecond": float(row["rps"]), "p50Us": float(row["p50_latency_ms"]) * 1000,
                         "p99Us": float(row["p99_latency_ms"]) * 1000, "requests": requests,
                     }
+        requests = 50000 if quick else 400000
+        done = subprocess.run(["redis-benchmark", "-s", socket_path, "-t", "set,get", "-d", str(value_bytes), "-c", "16",
+                               "-n", str(requests), "--csv"], capture_output=True, text=True, timeout=300)
+        for row in csv.DictReader(io.StringIO(done.stdout)):
+            if row["test"] == "GET":
+                figures["getSized16"] = {
+                    "requestsPerSecond": float(row["rps"]), "p50Us": float(row["p50_latency_ms"]) * 1000,
+                    "p99Us": float(row["p99_latency_ms"]) * 1000, "requests": requests, "valueBytes": value_bytes,
+                }
         return figures
     finally:
         server.terminate()
@@ -139,9 +158,6 @@ def redis_figures(work, quick):
 
 def section_daemon(arguments):
     duration_ms = 1000 if arguments.quick else 4000
-    say("redis-benchmark PING and GET on a Unix socket, 1 and 16 clients")
-    emit("redis", redis_figures(arguments.work, arguments.quick))
-
     directory = os.path.join(arguments.work, "daemon")
     os.makedirs(directory, mode=0o700, exist_ok=True)
     socket_path = os.path.join(directory, "lmds.sock")
@@ -163,6 +179,10 @@ def section_daemon(arguments):
         rotate = max(1, min(1000, questions))
         say(f"lmds question.get over {rotate} questions, 16 clients ({duration_ms} ms)")
         results["get16"] = bench_rpc(arguments.bin, socket_path, "question.get", 16, duration_ms, {"id": "Q-@N@"}, rotate)
+        reply = call_once(socket_path, b'{"jsonrpc":"2.0","id":1,"method":"question.get","params":{"id":"Q-0001"}}\n')
+        if reply is None or b'"result"' not in reply:
+            raise SystemExit("question.get Q-0001 did not answer")
+        results["get16"]["replyBytes"] = len(reply)
 
         runs = 11 if arguments.quick else 31
         say(f"lmds question get Q-0001 as a process, {runs} runs")
@@ -179,6 +199,8 @@ def section_daemon(arguments):
         emit("lmds_daemon", results)
     finally:
         daemon.stop()
+    say(f"redis-benchmark PING and GET on a Unix socket, 1 and 16 clients; GET of {results['get16']['replyBytes']} bytes, 16 clients")
+    emit("redis", redis_figures(arguments.work, arguments.quick, results["get16"]["replyBytes"]))
 
 
 def section_startup(arguments):
