@@ -401,17 +401,18 @@ final class LogCore: @unchecked Sendable {
             records.reserveCapacity(pending.events.count)
             for event in pending.events {
                 position += 1
-                let (encoded, record) = RecordCodec.seal(event, position: position, previousHash: hash)
+                // LMDB reserves the record's space in its page and the record is sealed straight into it.
+                var value = MDB_val(mv_size: event.storedByteCount, mv_data: nil)
                 status = withPositionKey(position) { key in
-                    encoded.withUnsafeBytes { raw in
-                        var value = MDB_val(mv_size: raw.count, mv_data: UnsafeMutableRawPointer(mutating: raw.baseAddress))
-                        return mdb_put(txn, storage.eventsTable, &key, &value, UInt32(MDB_APPEND))
-                    }
+                    mdb_put(txn, storage.eventsTable, &key, &value, UInt32(MDB_APPEND | MDB_RESERVE))
                 }
                 guard status == 0 else {
                     mdb_txn_abort(txn)
                     return failure(status, "appending position \(position)")
                 }
+                let record = RecordCodec.seal(
+                    event, position: position, previousHash: hash,
+                    into: UnsafeMutableRawBufferPointer(start: value.mv_data, count: value.mv_size))
                 hash = record.hash
                 records.append(record)
             }

@@ -109,22 +109,39 @@ public enum RecordCodec {
     public static func seal(
         _ prepared: PreparedRecord, position: UInt64, previousHash: [UInt8]
     ) -> (bytes: [UInt8], record: EventRecord) {
+        var record: EventRecord?
+        let bytes = [UInt8](unsafeUninitializedCapacity: prepared.storedByteCount) { buffer, initialized in
+            record = seal(prepared, position: position, previousHash: previousHash, into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = prepared.storedByteCount
+        }
+        return (bytes, record!)
+    }
+
+    /// Places a prepared record at `position` after `previousHash`, writing its stored bytes straight
+    /// into `destination` (exactly `storedByteCount` bytes: the space LMDB reserves in its page, so the
+    /// writer thread copies each record once).
+    public static func seal(
+        _ prepared: PreparedRecord, position: UInt64, previousHash: [UInt8], into destination: UnsafeMutableRawBufferPointer
+    ) -> EventRecord {
         precondition(position >= 1, "positions start at 1")
         precondition(previousHash.count == hashBytes, "previous hash must be 32 bytes")
+        precondition(destination.count == prepared.storedByteCount, "the destination holds exactly the stored bytes")
         let event = prepared.event
-        var bytes = prepared.canonical
-        bytes.reserveCapacity(bytes.count + 2 * hashBytes)
+        let canonicalCount = prepared.canonical.count
+        prepared.canonical.withUnsafeBytes { destination.copyMemory(from: $0) }
         withUnsafeBytes(of: position.bigEndian) { raw in
-            for index in 0..<8 { bytes[positionOffset + index] = raw[index] }
+            for index in 0..<8 { destination[positionOffset + index] = raw[index] }
         }
-        let hash = chainHash(previousHash: previousHash, canonical: bytes[...])
-        bytes.append(contentsOf: previousHash)
-        bytes.append(contentsOf: hash)
-        let record = EventRecord(
+        var hasher = SHA256()
+        hasher.update(data: previousHash)
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: destination[0..<canonicalCount]))
+        let hash = hasher.finalize().withUnsafeBytes { Array($0) }
+        previousHash.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: destination[canonicalCount..<canonicalCount + hashBytes]).copyMemory(from: $0) }
+        hash.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: destination[(canonicalCount + hashBytes)...]).copyMemory(from: $0) }
+        return EventRecord(
             position: position, eventID: event.eventID, type: event.type, schemaVersion: event.schemaVersion,
             timeMs: event.timeMs, actor: event.actor, requestID: event.requestID, entityIDs: event.entityIDs,
             dataBytes: prepared.dataBytes, previousHash: previousHash, hash: hash)
-        return (bytes, record)
     }
 
     /// SHA-256 over the previous hash and the canonical bytes.
