@@ -244,13 +244,42 @@ public struct SnapshotWriter: Sendable {
     }
 }
 
+/// The bytes a snapshot is read from, kept alive as long as a reader uses them: a copy of an array, or
+/// memory the caller owns (a read-only mapping of the file, released by `release`).
+public final class SnapshotBytes: @unchecked Sendable {
+    public let buffer: UnsafeRawBufferPointer
+    private let release: @Sendable (UnsafeRawBufferPointer) -> Void
+
+    /// The bytes of `bytes`, copied.
+    public init(copying bytes: [UInt8]) {
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        bytes.withUnsafeBytes { copy.copyMemory(from: $0) }
+        buffer = UnsafeRawBufferPointer(rebasing: copy[0..<bytes.count])
+        release = { buffer in UnsafeMutableRawPointer(mutating: buffer.baseAddress)?.deallocate() }
+    }
+
+    /// Memory that stays valid until `release` is called with it (when this object goes).
+    public init(owning buffer: UnsafeRawBufferPointer, release: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
+        self.buffer = buffer
+        self.release = release
+    }
+
+    deinit { release(buffer) }
+}
+
 /// Reads what `SnapshotWriter` wrote; every read checks the bytes left, so damaged bytes throw, never trap.
 public struct SnapshotReader {
-    let bytes: [UInt8]
+    let storage: SnapshotBytes
+    let bytes: UnsafeRawBufferPointer
     public private(set) var offset: Int
 
     public init(bytes: [UInt8], offset: Int = 0) {
-        self.bytes = bytes
+        self.init(storage: SnapshotBytes(copying: bytes), offset: offset)
+    }
+
+    public init(storage: SnapshotBytes, offset: Int = 0) {
+        self.storage = storage
+        self.bytes = storage.buffer
         self.offset = offset
     }
 
@@ -267,8 +296,7 @@ public struct SnapshotReader {
 
     public mutating func uint64() throws(SnapshotDecodingError) -> UInt64 {
         guard bytes.count - offset >= 8 else { throw fail("unexpected end") }
-        var value: UInt64 = 0
-        for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
+        let value = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
         offset += 8
         return value
     }
@@ -285,16 +313,17 @@ public struct SnapshotReader {
         return Int(value)
     }
 
-    public mutating func raw() throws(SnapshotDecodingError) -> ArraySlice<UInt8> {
+    /// The next length-prefixed bytes, valid as long as this reader's storage.
+    public mutating func raw() throws(SnapshotDecodingError) -> UnsafeRawBufferPointer {
         let length = try count()
         defer { offset += length }
-        return bytes[offset..<offset + length]
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length])
     }
 
     public mutating func string() throws(SnapshotDecodingError) -> String {
         let start = offset
         let slice = try raw()
-        guard let text = slice.withUnsafeBufferPointer({ UTF8Text.string(validating: $0) }) else {
+        guard let text = UTF8Text.string(validating: slice) else {
             throw SnapshotDecodingError(offset: start, reason: "a string that is not UTF-8")
         }
         return text

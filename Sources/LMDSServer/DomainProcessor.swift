@@ -149,12 +149,24 @@ actor DomainProcessor {
         let building = DispatchGroup()
         let earlier = analysis
         let questionsUnchanged = snapshot != nil && replay.head == start.head
+        let offers = ResultSlots<[String: TextAnalyzer.Analysis]>(count: 1)
+        let offersAnalysed = DispatchGroup()
+        offersAnalysed.enter()
         DispatchQueue.global().async(group: building) {
-            let index = earlier.map { ParallelIndexBuild.index(analyzer: analyzer, state: final, earlier: $0, questionsUnchanged: questionsUnchanged) }
-                ?? ParallelIndexBuild.index(analyzer: analyzer, state: final)
+            let index = earlier.map { earlier in
+                ParallelIndexBuild.index(analyzer: analyzer, state: final, earlier: earlier, questionsUnchanged: questionsUnchanged) {
+                    offersAnalysed.wait()
+                    return offers.get(0)
+                }
+            } ?? ParallelIndexBuild.index(analyzer: analyzer, state: final)
             built.set(0, index)
         }
         overview = OverviewProjection(state: final)
+        // The offers' analyses, which the index needs after every question's.
+        var cache = TextAnalyzer.WordCache()
+        offers.set(0, earlier == nil ? [:] : Dictionary(
+            uniqueKeysWithValues: final.offers.values.map { ($0.id, analyzer.analyze(MatchingIndex.indexedText($0), cache: &cache)) }))
+        offersAnalysed.leave()
         if let snapshot {
             do throws(SnapshotFileError) {
                 var rest = try SnapshotFile.decodeRest(snapshot)

@@ -123,88 +123,101 @@ enum ParallelIndexBuild {
     ///
     /// `questionsUnchanged`: no event since the snapshot could have changed a question (none was
     /// replayed after it), so the earlier analyses are used without comparing texts.
+    ///
+    /// The index takes each question's analysis as soon as its chunk is made (both go in id order), so
+    /// building it overlaps the analysis; `offers` are the offers' analyses, made meanwhile elsewhere.
     static func index(
-        analyzer: TextAnalyzer, state: DomainState, earlier: TextAnalysisInBackground, questionsUnchanged: Bool
+        analyzer: TextAnalyzer, state: DomainState, earlier: TextAnalysisInBackground, questionsUnchanged: Bool,
+        offers: @escaping () -> [String: TextAnalyzer.Analysis]
     ) -> MatchingIndex {
-        // The offers first: the questions' analysis may still be running.
-        var cache = TextAnalyzer.WordCache()
-        let offers = state.offers.values.map { ($0.id, analyzer.analyze(MatchingIndex.indexedText($0), cache: &cache)) }
-        let made = earlier.take()
-        var analyses = made.mapValues(\.analysis)
-        if !questionsUnchanged {
-            for question in state.questions.values {
-                let text = MatchingIndex.indexedText(question)
-                if made[question.id]?.text != text { analyses[question.id] = analyzer.analyze(text, cache: &cache) }
+        var offerAnalyses: [String: TextAnalyzer.Analysis]?
+        let index = MatchingIndex(analyzer: analyzer, state: state) { id, text in
+            if let made = earlier.analysis(of: id) {
+                return questionsUnchanged || made.text == text ? made.analysis : nil
             }
+            if offerAnalyses == nil && state.offers[id] != nil { offerAnalyses = offers() }
+            return offerAnalyses?[id]
         }
         // Freeing 100,000 texts takes a while: not on the way to serving.
-        DispatchQueue.global(qos: .background).async { withExtendedLifetime(made) {} }
-        for (id, analysis) in offers { analyses[id] = analysis }
-        return MatchingIndex(analyzer: analyzer, state: state, analyses: analyses)
+        DispatchQueue.global(qos: .background).async { withExtendedLifetime(earlier) {} }
+        return index
     }
 }
 
-/// Analyses questions' texts in chunks: a thread of its own starts as soon as a snapshot's questions are
-/// read (while the rest of the snapshot is read), and the reading thread `help`s once it is done, so that
-/// both cores analyse when both are free; the index build waits for the last chunk.
+/// Analyses questions' texts in chunks, in id order: a thread of its own starts as soon as a snapshot's
+/// questions are read (while the rest of the snapshot is read), and the reading thread `help`s once it is
+/// done, so that both cores analyse when both are free; the index build takes each analysis as soon as
+/// its chunk is made.
 final class TextAnalysisInBackground: @unchecked Sendable {
     typealias Made = [(id: String, text: String, analysis: TextAnalyzer.Analysis)]
-    /// Questions per chunk: small enough that the two threads end together, large enough that taking one
-    /// (a lock) costs nothing next to analysing it.
-    static let chunkQuestionsMax = 2_048
+    /// Questions per chunk: small enough that the index build follows closely, large enough that taking
+    /// one (a lock) costs nothing next to analysing it.
+    static let chunkQuestionsMax = 1_024
 
-    private let questions: [Question]
+    private let questions: [String: Question]
     private let analyzer: TextAnalyzer
     private let condition = NSCondition()
+    /// Set by the first helper: the ids in order, and each id's place in it.
+    private var order: [String] = []
+    private var places: [String: Int] = [:]
+    private var ordered = false
     private var nextChunk = 0
-    private var chunksDone = 0
-    private var chunks: [Made]
+    private var chunks: [Made?]
 
     init(questions: [String: Question], analyzer: TextAnalyzer) {
-        self.questions = Array(questions.values)
+        self.questions = questions
         self.analyzer = analyzer
-        chunks = Array(repeating: [], count: (self.questions.count + Self.chunkQuestionsMax - 1) / Self.chunkQuestionsMax)
-        let thread = Thread { [self] in help() }
+        chunks = Array(repeating: nil, count: (questions.count + Self.chunkQuestionsMax - 1) / Self.chunkQuestionsMax)
+        let thread = Thread { [self] in
+            let order = EntityID.sorted(questions.keys)
+            var places: [String: Int] = [:]
+            places.reserveCapacity(order.count)
+            for (place, id) in order.enumerated() { places[id] = place }
+            condition.lock()
+            (self.order, self.places, ordered) = (order, places, true)
+            condition.broadcast()
+            condition.unlock()
+            help()
+        }
         thread.name = "lmds-analysis"
         thread.start()
     }
 
-    /// Analyses chunks until none is left to take.
+    /// The analysis made of a question (with its text then), waiting for its chunk; nil for an id that
+    /// was not among the questions.
+    func analysis(of id: String) -> (text: String, analysis: TextAnalyzer.Analysis)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !ordered { condition.wait() }
+        guard let place = places[id] else { return nil }
+        let chunk = place / Self.chunkQuestionsMax
+        while chunks[chunk] == nil { condition.wait() }
+        let entry = chunks[chunk]![place % Self.chunkQuestionsMax]
+        return (entry.text, entry.analysis)
+    }
+
+    /// Analyses chunks, the earliest first, until none is left to take.
     func help() {
         var cache = TextAnalyzer.WordCache()
+        condition.lock()
+        while !ordered { condition.wait() }
+        condition.unlock()
         while true {
             condition.lock()
             let chunk = nextChunk
             nextChunk += 1
             condition.unlock()
             guard chunk < chunks.count else { return }
-            let range = chunk * Self.chunkQuestionsMax..<min(questions.count, (chunk + 1) * Self.chunkQuestionsMax)
-            let made = questions[range].map { question in
-                let text = MatchingIndex.indexedText(question)
-                return (question.id, text, analyzer.analyze(text, cache: &cache))
+            let range = chunk * Self.chunkQuestionsMax..<min(order.count, (chunk + 1) * Self.chunkQuestionsMax)
+            let made = order[range].map { id in
+                let text = MatchingIndex.indexedText(questions[id]!)
+                return (id, text, analyzer.analyze(text, cache: &cache))
             }
             condition.lock()
             chunks[chunk] = made
-            chunksDone += 1
             condition.broadcast()
             condition.unlock()
         }
-    }
-
-    /// The analyses by id, with the text each was made of, once all are made; they are handed over (this
-    /// object keeps none).
-    func take() -> [String: (text: String, analysis: TextAnalyzer.Analysis)] {
-        condition.lock()
-        while chunksDone < chunks.count { condition.wait() }
-        let all = chunks
-        chunks = []
-        condition.unlock()
-        var made: [String: (text: String, analysis: TextAnalyzer.Analysis)] = [:]
-        made.reserveCapacity(questions.count)
-        for chunk in all {
-            for entry in chunk { made[entry.id] = (entry.text, entry.analysis) }
-        }
-        return made
     }
 }
 

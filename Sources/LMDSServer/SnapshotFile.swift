@@ -72,6 +72,11 @@ enum SnapshotFile {
 
     /// Reads a snapshot from its bytes.
     static func decode(_ bytes: [UInt8]) throws(SnapshotFileError) -> ReadModelSnapshot {
+        try decode(SnapshotBytes(copying: bytes))
+    }
+
+    /// Reads a snapshot from its bytes.
+    static func decode(_ bytes: SnapshotBytes) throws(SnapshotFileError) -> ReadModelSnapshot {
         let head = try decodeState(bytes)
         let rest = try decodeRest(head)
         return ReadModelSnapshot(
@@ -86,13 +91,14 @@ enum SnapshotFile {
         var hash: [UInt8]
         var headTimeMs: Int64
         var state: DomainState
-        fileprivate var bytes: [UInt8]
+        fileprivate var bytes: SnapshotBytes
         fileprivate var restOffset: Int
     }
 
     /// Checks the whole file and reads its position, hash, time and state.
-    static func decodeState(_ bytes: [UInt8], afterQuestions: ([String: Question]) -> Void = { _ in }) throws(SnapshotFileError) -> StatePart {
-        guard bytes.count >= headerBytes + 32, Array(bytes[0..<8]) == magic else {
+    static func decodeState(_ storage: SnapshotBytes, afterQuestions: ([String: Question]) -> Void = { _ in }) throws(SnapshotFileError) -> StatePart {
+        let bytes = storage.buffer
+        guard bytes.count >= headerBytes + 32, bytes[0..<8].elementsEqual(magic) else {
             throw SnapshotFileError(reason: "not an lmds snapshot")
         }
         var version: UInt32 = 0
@@ -100,21 +106,21 @@ enum SnapshotFile {
         guard version == formatVersion else {
             throw SnapshotFileError(reason: "snapshot format \(version), this lmdsd reads \(formatVersion)")
         }
-        var header = SnapshotReader(bytes: bytes, offset: 12)
+        var header = SnapshotReader(storage: storage, offset: 12)
         guard let bodyBytes = try? header.uint64(), bodyBytes == UInt64(bytes.count - headerBytes - 32) else {
             throw SnapshotFileError(reason: "the snapshot is cut short or too long")
         }
-        let body = bytes[headerBytes..<bytes.count - 32]
-        guard Array(SHA256.hash(data: body)) == Array(bytes[(bytes.count - 32)...]) else {
+        let body = UnsafeRawBufferPointer(rebasing: bytes[headerBytes..<bytes.count - 32])
+        guard SHA256.hash(data: body).elementsEqual(bytes[(bytes.count - 32)...]) else {
             throw SnapshotFileError(reason: "the snapshot's checksum does not match its contents")
         }
         do throws(SnapshotDecodingError) {
-            var reader = SnapshotReader(bytes: bytes, offset: headerBytes)
+            var reader = SnapshotReader(storage: storage, offset: headerBytes)
             let position = try reader.uint64()
             let hash = Array(try reader.raw())
             let headTimeMs = try reader.int64()
             let state = try StateSnapshot.decode(from: &reader, afterQuestions: afterQuestions)
-            return StatePart(position: position, hash: hash, headTimeMs: headTimeMs, state: state, bytes: bytes, restOffset: reader.offset)
+            return StatePart(position: position, hash: hash, headTimeMs: headTimeMs, state: state, bytes: storage, restOffset: reader.offset)
         } catch {
             throw SnapshotFileError(reason: "the snapshot cannot be read: \(error)")
         }
@@ -122,9 +128,9 @@ enum SnapshotFile {
 
     /// The rest of a snapshot: each entity's event positions and the remembered replies.
     static func decodeRest(_ part: StatePart) throws(SnapshotFileError) -> (entityPositions: [String: [UInt64]], results: [(String, JSONValue)]) {
-        let bytes = part.bytes
+        let bytes = part.bytes.buffer
         do throws(SnapshotDecodingError) {
-            var reader = SnapshotReader(bytes: bytes, offset: part.restOffset)
+            var reader = SnapshotReader(storage: part.bytes, offset: part.restOffset)
             let entityCount = try reader.count()
             var entityPositions: [String: [UInt64]] = [:]
             entityPositions.reserveCapacity(entityCount)
@@ -191,8 +197,9 @@ enum SnapshotFile {
         }
     }
 
-    /// The directory's snapshot file's bytes; nil when there is none.
-    static func read(directory: String) throws(SnapshotFileError) -> [UInt8]? {
+    /// The directory's snapshot file's bytes, mapped read-only (reading them costs no copy and no zeroed
+    /// pages; they are unmapped when the last reader is done); nil when there is none.
+    static func read(directory: String) throws(SnapshotFileError) -> SnapshotBytes? {
         let file = path(in: directory)
         let descriptor = open(file, O_RDONLY | O_CLOEXEC)
         if descriptor < 0 {
@@ -202,21 +209,13 @@ enum SnapshotFile {
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw SnapshotFileError(reason: "cannot stat \(file)") }
-        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
-        var done = 0
-        var failure: String?
-        bytes.withUnsafeMutableBytes { raw in
-            while done < raw.count {
-                let result = Glibc.read(descriptor, raw.baseAddress! + done, raw.count - done)
-                if result < 0 && errno == EINTR { continue }
-                if result <= 0 {
-                    failure = "cannot read \(file)"
-                    return
-                }
-                done += result
-            }
+        let size = Int(status.st_size)
+        guard size > 0 else { return SnapshotBytes(copying: []) }
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0), mapped != MAP_FAILED else {
+            throw SnapshotFileError(reason: "cannot map \(file): \(String(cString: strerror(errno)))")
         }
-        if let failure { throw SnapshotFileError(reason: failure) }
-        return bytes
+        return SnapshotBytes(owning: UnsafeRawBufferPointer(start: mapped, count: size)) { buffer in
+            munmap(UnsafeMutableRawPointer(mutating: buffer.baseAddress), buffer.count)
+        }
     }
 }

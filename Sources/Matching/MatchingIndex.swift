@@ -82,6 +82,13 @@ public struct MatchingIndex: Sendable {
     /// The index of a whole state, with the analyses of `indexedText` already made for some or all of its
     /// questions and offers (by id); the others are analysed here. Lets a caller analyse in parallel.
     public init(analyzer: TextAnalyzer, state: DomainState, analyses precomputed: [String: TextAnalyzer.Analysis]) {
+        self.init(analyzer: analyzer, state: state, analysis: { id, _ in precomputed[id] })
+    }
+
+    /// The index of a whole state, asking `analysis` for each question's and offer's analysis (with the
+    /// id and its `indexedText`): questions first, then offers, each in id order, so that a caller
+    /// analysing in that order elsewhere can hand each over as it is made; nil: analysed here.
+    public init(analyzer: TextAnalyzer, state: DomainState, analysis precomputed: (String, String) -> TextAnalyzer.Analysis?) {
         self.init(analyzer: analyzer)
         for match in state.matches.values where match.status.isOpen {
             placesTaken[match.offer, default: 0] += 1
@@ -92,8 +99,14 @@ public struct MatchingIndex: Sendable {
         for offer in ratingsByOffer.keys { updateRatingMean(offer) }
         // Ids are sorted rather than the entities themselves: moving whole questions costs far more.
         analyses.reserveCapacity(state.questions.count + state.offers.count)
-        for id in EntityID.sorted(state.questions.keys) { indexQuestion(state.questions[id]!, analysis: precomputed[id]) }
-        for id in EntityID.sorted(state.offers.keys) { indexOffer(state.offers[id]!, analysis: precomputed[id]) }
+        for id in EntityID.sorted(state.questions.keys) {
+            let question = state.questions[id]!
+            indexQuestion(question, analysis: precomputed(id, Self.indexedText(question)))
+        }
+        for id in EntityID.sorted(state.offers.keys) {
+            let offer = state.offers[id]!
+            indexOffer(offer, analysis: precomputed(id, Self.indexedText(offer)))
+        }
     }
 
     /// The text of a question that the index analyses.

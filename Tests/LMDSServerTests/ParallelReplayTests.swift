@@ -111,13 +111,20 @@ extension ParallelReplayTests {
         #expect(earlier.questions["Q-0002"]?.title != final.questions["Q-0002"]?.title)
         let scratch = MatchingIndex(analyzer: analyzer, state: final)
         let background = TextAnalysisInBackground(questions: earlier.questions, analyzer: analyzer)
-        let reused = ParallelIndexBuild.index(analyzer: analyzer, state: final, earlier: background, questionsUnchanged: false)
+        let reused = ParallelIndexBuild.index(analyzer: analyzer, state: final, earlier: background, questionsUnchanged: false) { [:] }
         #expect(reused.analyses == scratch.analyses)
-        // With nothing changed since, the earlier analyses are taken as they are.
+        #expect(reused.questionText.ordinal("Q-0400") == scratch.questionText.ordinal("Q-0400"))
+        // With nothing changed since, the earlier analyses are taken as they are; the offers' come from
+        // the closure (none in this log: every question of the state is still checked).
         let unchanged = ParallelIndexBuild.index(
             analyzer: analyzer, state: final, earlier: TextAnalysisInBackground(questions: final.questions, analyzer: analyzer),
-            questionsUnchanged: true)
+            questionsUnchanged: true) { [:] }
         #expect(unchanged.analyses == scratch.analyses)
+        // A thread helping with the analysis changes nothing.
+        let helped = TextAnalysisInBackground(questions: earlier.questions, analyzer: analyzer)
+        helped.help()
+        #expect(ParallelIndexBuild.index(analyzer: analyzer, state: final, earlier: helped, questionsUnchanged: false) { [:] }.analyses
+            == scratch.analyses)
     }
 }
 
