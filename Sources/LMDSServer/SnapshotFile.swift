@@ -160,6 +160,12 @@ enum SnapshotFile {
         }
     }
 
+    /// Removes the temporary file of a save that never finished (the daemon died while writing it); only
+    /// at start-up, before any save of this daemon can be under way.
+    static func removeUnfinished(directory: String) {
+        unlink(path(in: directory) + ".tmp")
+    }
+
     /// Writes `bytes` as the directory's snapshot, replacing the previous one atomically.
     static func write(_ bytes: [UInt8], directory: String) throws(SnapshotFileError) {
         let final = path(in: directory)

@@ -51,7 +51,10 @@ import Testing
         _ = try daemon.call("question.accept", ["id": accepted, "title": "Ontmoeten in de Bos- en Gasthuisdistrict"])
         let afterCrash = try daemon.call("question.submit", QuestionTests.submitParams(9, requestID: "intake-9"))
         daemon.stop(signal: SIGKILL)
+        // As if the daemon had died while saving a snapshot: the start removes the unfinished file.
+        _ = FileManager.default.createFile(atPath: Self.snapshotPath(workspace) + ".tmp", contents: Data(repeating: 7, count: 4096))
         daemon = try DaemonProcess(workspace: workspace)
+        #expect(!FileManager.default.fileExists(atPath: Self.snapshotPath(workspace) + ".tmp"))
         #expect(daemon.stderr.contains("snapshot at position \(head) loaded"), "\(daemon.stderr)")
         #expect(daemon.stderr.contains(" 3 events replayed"), "\(daemon.stderr)")
         #expect(try daemon.call("question.get", ["id": accepted])["title"] == "Ontmoeten in de Bos- en Gasthuisdistrict")
