@@ -132,10 +132,7 @@ public enum RecordCodec {
         withUnsafeBytes(of: position.bigEndian) { raw in
             for index in 0..<8 { destination[positionOffset + index] = raw[index] }
         }
-        var hasher = SHA256()
-        hasher.update(data: previousHash)
-        hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: destination[0..<canonicalCount]))
-        let hash = hasher.finalize().withUnsafeBytes { Array($0) }
+        let hash = chainHash(previousHash: previousHash, canonical: UnsafeRawBufferPointer(rebasing: destination[0..<canonicalCount]))
         previousHash.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: destination[canonicalCount..<canonicalCount + hashBytes]).copyMemory(from: $0) }
         hash.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: destination[(canonicalCount + hashBytes)...]).copyMemory(from: $0) }
         return EventRecord(
@@ -145,11 +142,11 @@ public enum RecordCodec {
     }
 
     /// SHA-256 over the previous hash and the canonical bytes.
-    public static func chainHash(previousHash: [UInt8], canonical: ArraySlice<UInt8>) -> [UInt8] {
+    public static func chainHash(previousHash: [UInt8], canonical: UnsafeRawBufferPointer) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: previousHash)
-        hasher.update(data: canonical)
-        return Array(hasher.finalize())
+        hasher.update(bufferPointer: canonical)
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// Decodes stored bytes. Does not check the hash (see `verifyHash`).
@@ -205,10 +202,7 @@ public enum RecordCodec {
         let storedPrevious = Array(bytes[canonicalEnd..<(canonicalEnd + hashBytes)])
         let storedHash = Array(bytes[(canonicalEnd + hashBytes)...])
         guard storedPrevious == previousHash else { return false }
-        var hasher = SHA256()
-        hasher.update(data: previousHash)
-        hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[0..<canonicalEnd]))
-        return Array(hasher.finalize()) == storedHash
+        return chainHash(previousHash: previousHash, canonical: UnsafeRawBufferPointer(rebasing: bytes[0..<canonicalEnd])) == storedHash
     }
 
     static func appendInteger<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {

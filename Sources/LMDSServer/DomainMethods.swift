@@ -164,7 +164,7 @@ extension Dispatcher {
     /// The cached result (canonical JSON bytes) of a `question.get` or `offer.get` of the current state,
     /// when the request is exactly such a read (only an `id`) and its result is in the cache. The caller
     /// has already authorised the request.
-    public func cachedResult(_ request: RPCRequest, caller: Caller) -> [UInt8]? {
+    func cachedResult(_ request: RPCRequest, caller: Caller) -> [UInt8]? {
         let kind: ReplyCache.Kind
         switch request.method {
         case "question.get": kind = .question

@@ -71,11 +71,6 @@ enum SnapshotFile {
     }
 
     /// Reads a snapshot from its bytes.
-    static func decode(_ bytes: [UInt8]) throws(SnapshotFileError) -> ReadModelSnapshot {
-        try decode(SnapshotBytes(copying: bytes))
-    }
-
-    /// Reads a snapshot from its bytes.
     static func decode(_ bytes: SnapshotBytes) throws(SnapshotFileError) -> ReadModelSnapshot {
         let head = try decodeState(bytes)
         let rest = try decodeRest(head)
