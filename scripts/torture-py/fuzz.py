@@ -1036,7 +1036,8 @@ class Generator:
         elif member == "extra":
             request[rng.choice(["extra", "ID", "Method", "jsonrpc2", "", "result", "error"])] = rng.choice([1, None, "x"])
         elif member == "missing":
-            del request[rng.choice(["jsonrpc", "method", "id"])]
+            # Some generated requests already lack a member (a notification has no id): then it stays missing.
+            request.pop(rng.choice(["jsonrpc", "method", "id"]), None)
         text = encode(request)
         if member == "duplicate":
             name = rng.choice(["id", "jsonrpc", "method"])
