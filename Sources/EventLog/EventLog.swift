@@ -316,11 +316,13 @@ final class LogCore: @unchecked Sendable {
                 // The serial queue keeps batches (and the observer's view) in position order.
                 let observer = configuration.commitObserver
                 let complete: @Sendable () -> Void = {
-                    let committed = results.flatMap { result -> [EventRecord] in
-                        if case .success(let records) = result { return records }
-                        return []
+                    if let observer {
+                        let committed = results.flatMap { result -> [EventRecord] in
+                            if case .success(let records) = result { return records }
+                            return []
+                        }
+                        if !committed.isEmpty { observer(committed) }
                     }
-                    if !committed.isEmpty { observer?(committed) }
                     for (pending, result) in zip(taken, results) { pending.completion(result) }
                 }
                 if taken.count <= Self.inlineCompletionsMax { completionQueue.sync(execute: complete) } else { completionQueue.async(execute: complete) }

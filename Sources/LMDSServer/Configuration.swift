@@ -35,6 +35,10 @@ public enum ServerLimits {
     /// after a crash. A snapshot of a 1,000,000-event state costs about a second of one core and a
     /// write of its size (about 100 MB); the next write after it copies the tables it changes once.
     public static let snapshotEventsInterval: UInt64 = 100_000
+    /// Words whose stem and concepts the live matching index remembers (`TextAnalyzer.WordCache`): a
+    /// submission's words are mostly words seen before. Each costs about 150 bytes (the word, its stem,
+    /// its concepts); when full, the cache starts empty again. Dutch running text rarely reaches this.
+    public static let analysisWordsCachedMax = 200_000
 }
 
 /// What the config file may set. Everything is optional; the daemon runs without a file.

@@ -25,8 +25,13 @@ public struct RandomEventIDSource: EventIDSource {
 
     /// A fresh random version-4 UUID.
     public func nextEventID() -> EventID {
+        // Two draws of 8 bytes from the system's generator (one `getrandom` each), not sixteen of 1.
         var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        bytes.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: generator.next() as UInt64, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: generator.next() as UInt64, toByteOffset: 8, as: UInt64.self)
+        }
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
         return EventID(bytes: bytes)

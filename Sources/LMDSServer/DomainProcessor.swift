@@ -62,6 +62,8 @@ actor DomainProcessor {
     /// Log positions of the events that name each entity id, for `history.get`; filled from committed
     /// records only (so it never lists an event that did not reach the log).
     private var entityPositions: [String: [UInt64]] = [:]
+    /// The stem and concepts of words the live index has analysed: saves the stemming of familiar words.
+    private var analysisWords = TextAnalyzer.WordCache(wordsMax: ServerLimits.analysisWordsCachedMax)
     /// Callers waiting for a request id that is being executed right now: a retry that arrives while the
     /// first attempt commits gets the first attempt's outcome instead of being executed twice.
     private var inFlight: [String: [CheckedContinuation<JSONValue, any Error>]] = [:]
@@ -417,7 +419,7 @@ actor DomainProcessor {
             matchingIndex.beforeApplying(event, to: state)
             let overviewBefore = overview.beforeApplying(event, to: state)
             state.apply(event)
-            matchingIndex.afterApplying(event, to: state)
+            matchingIndex.afterApplying(event, to: state, words: &analysisWords)
             overview.afterApplying(event, to: state, before: overviewBefore)
         }
         expectedHead += UInt64(proposed.count)

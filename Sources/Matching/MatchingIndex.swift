@@ -173,17 +173,24 @@ public struct MatchingIndex: Sendable {
     /// applied: a submission or revision costs one document's analysis; a change of status, places or
     /// ratings refreshes the slots of the questions and offers the event names.
     public mutating func afterApplying(_ event: DomainEvent, to state: DomainState) {
+        var words = TextAnalyzer.WordCache()
+        afterApplying(event, to: state, words: &words)
+    }
+
+    /// The same upkeep, analysing texts with the words of earlier texts taken from `words` (the daemon
+    /// keeps one cache for the index's whole life: a submission's words are mostly words seen before).
+    public mutating func afterApplying(_ event: DomainEvent, to state: DomainState, words: inout TextAnalyzer.WordCache) {
         switch event {
         case .questionSubmitted(let question):
-            indexQuestion(question)
+            indexQuestion(question, analysis: analyzer.analyze(Self.indexedText(question), cache: &words))
         case .questionAccepted(let id, nil, nil):
             if let question = state.questions[id] { refreshSlot(question) }
         case .questionAccepted(let id, _, _), .questionRevised(let id, _):
-            if let question = state.questions[id] { indexQuestion(question) }
+            if let question = state.questions[id] { indexQuestion(question, analysis: analyzer.analyze(Self.indexedText(question), cache: &words)) }
         case .offerPublished(let offer):
-            indexOffer(offer)
+            indexOffer(offer, analysis: analyzer.analyze(Self.indexedText(offer), cache: &words))
         case .offerRevised(let id, _):
-            if let offer = state.offers[id] { indexOffer(offer) }
+            if let offer = state.offers[id] { indexOffer(offer, analysis: analyzer.analyze(Self.indexedText(offer), cache: &words)) }
         default:
             for id in event.entityIDs {
                 if let question = state.questions[id] {

@@ -154,8 +154,17 @@ public struct TextAnalyzer: Sendable {
     /// one thread's); it saves the stemming and the keyword lookups of words seen before.
     public struct WordCache {
         var entries: [String: (stem: String, concepts: Set<Concept>)] = [:]
+        /// Words held at most; when full, the cache starts empty again (a long-lived cache stays bounded).
+        public let wordsMax: Int
 
-        public init() {}
+        /// An empty cache of at most `wordsMax` words (unbounded by default: a one-off index build).
+        public init(wordsMax: Int = .max) {
+            precondition(wordsMax > 0, "a word cache holds at least one word")
+            self.wordsMax = wordsMax
+        }
+
+        /// Words held now.
+        public var count: Int { entries.count }
     }
 
     /// The same analysis as `analyze(_:)`, with words already seen taken from `cache` (for building an
@@ -166,6 +175,7 @@ public struct TextAnalyzer: Sendable {
             if let known = cache.entries[word] { return known }
             let stem = DutchStemmer.stem(word)
             let entry = (stem: stem, concepts: concepts(ofStem: stem))
+            if cache.entries.count >= cache.wordsMax { cache.entries.removeAll(keepingCapacity: true) }
             cache.entries[word] = entry
             return entry
         })

@@ -59,6 +59,11 @@ import Testing
             for text in texts { #expect(Self.analyzer.analyze(text, cache: &cache) == Self.analyzer.analyze(text), "\(text)") }
         }
         #expect(!cache.entries.isEmpty)
+        var small = TextAnalyzer.WordCache(wordsMax: 7)
+        for text in texts.prefix(20) {
+            #expect(Self.analyzer.analyze(text, cache: &small) == Self.analyzer.analyze(text), "\(text)")
+            #expect(small.count <= 7)
+        }
         let compound = "De buurthuisbezoekers en het wijkcentrum: eenzaamheid, ouderenzorg en het buurthuis"
         #expect(Self.analyzer.analyze(compound, cache: &cache) == Self.analyzer.analyze(compound))
         #expect(!Self.analyzer.analyze(compound).concepts.isEmpty)
@@ -193,18 +198,28 @@ import Testing
         }
     }
 
-    /// Keeping the index current event by event gives the same suggestions as building it from the state.
-    @Test func incrementalIndexEqualsRebuilt() throws {
+    /// Keeping the index current event by event gives the same suggestions as building it from the state,
+    /// with a fresh word cache per event, and with one long-lived cache small enough to be emptied over
+    /// and over (as the daemon's bounded cache is when full).
+    @Test(arguments: [nil, 50]) func incrementalIndexEqualsRebuilt(wordsMax: Int?) throws {
         let set = try MatchingFixtures.labelledSet()
         var state = DomainState()
         var index = MatchingIndex(analyzer: TextAnalyzer(taxonomy: MatchingFixtures.leiden))
         let rebuilt = MatchingIndex(analyzer: TextAnalyzer(taxonomy: MatchingFixtures.leiden), state: set.state)
+        var words = TextAnalyzer.WordCache(wordsMax: wordsMax ?? 1)
+        var largestCache = 0
         // Replay the same commands the set was built from, through the incremental path.
         for event in MatchingFixtures.events(of: set.state) {
             index.beforeApplying(event, to: state)
             state.apply(event)
-            index.afterApplying(event, to: state)
+            if wordsMax == nil {
+                index.afterApplying(event, to: state)
+            } else {
+                index.afterApplying(event, to: state, words: &words)
+                largestCache = max(largestCache, words.count)
+            }
         }
+        if let wordsMax { #expect(largestCache == wordsMax, "the cache filled up to its bound and never beyond") }
         let matcher = Matcher(taxonomy: MatchingFixtures.leiden)
         for question in ["Q-0001", "Q-0010", "Q-0039"] {
             let live = try matcher.suggestOffers(for: question, state: state, index: index, limit: 5, explain: false).suggestions
