@@ -173,24 +173,29 @@ public struct MatchingIndex: Sendable {
     /// applied: a submission or revision costs one document's analysis; a change of status, places or
     /// ratings refreshes the slots of the questions and offers the event names.
     public mutating func afterApplying(_ event: DomainEvent, to state: DomainState) {
-        var words = TextAnalyzer.WordCache()
-        afterApplying(event, to: state, words: &words)
+        let analyzer = self.analyzer
+        afterApplying(event, to: state) { analyzer.analyze($0) }
     }
 
     /// The same upkeep, analysing texts with the words of earlier texts taken from `words` (the daemon
     /// keeps one cache for the index's whole life: a submission's words are mostly words seen before).
     public mutating func afterApplying(_ event: DomainEvent, to state: DomainState, words: inout TextAnalyzer.WordCache) {
+        let analyzer = self.analyzer
+        afterApplying(event, to: state) { analyzer.analyze($0, cache: &words) }
+    }
+
+    private mutating func afterApplying(_ event: DomainEvent, to state: DomainState, analyze: (String) -> TextAnalyzer.Analysis) {
         switch event {
         case .questionSubmitted(let question):
-            indexQuestion(question, analysis: analyzer.analyze(Self.indexedText(question), cache: &words))
+            indexQuestion(question, analysis: analyze(Self.indexedText(question)))
         case .questionAccepted(let id, nil, nil):
             if let question = state.questions[id] { refreshSlot(question) }
         case .questionAccepted(let id, _, _), .questionRevised(let id, _):
-            if let question = state.questions[id] { indexQuestion(question, analysis: analyzer.analyze(Self.indexedText(question), cache: &words)) }
+            if let question = state.questions[id] { indexQuestion(question, analysis: analyze(Self.indexedText(question))) }
         case .offerPublished(let offer):
-            indexOffer(offer, analysis: analyzer.analyze(Self.indexedText(offer), cache: &words))
+            indexOffer(offer, analysis: analyze(Self.indexedText(offer)))
         case .offerRevised(let id, _):
-            if let offer = state.offers[id] { indexOffer(offer, analysis: analyzer.analyze(Self.indexedText(offer), cache: &words)) }
+            if let offer = state.offers[id] { indexOffer(offer, analysis: analyze(Self.indexedText(offer))) }
         default:
             for id in event.entityIDs {
                 if let question = state.questions[id] {
