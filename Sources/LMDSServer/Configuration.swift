@@ -36,8 +36,8 @@ public enum ServerLimits {
     /// write of its size (about 100 MB); the next write after it copies the tables it changes once.
     public static let snapshotEventsInterval: UInt64 = 100_000
     /// Words whose stem and concepts the live matching index remembers (`TextAnalyzer.WordCache`): a
-    /// submission's words are mostly words seen before. Each costs about 150 bytes (the word, its stem,
-    /// its concepts); when full, the cache starts empty again. Dutch running text rarely reaches this.
+    /// submission's words are mostly words seen before. Each entry holds a word, its stem and the concepts
+    /// the stem names; when full, the cache starts empty again, so its memory stays bounded.
     public static let analysisWordsCachedMax = 200_000
 }
 

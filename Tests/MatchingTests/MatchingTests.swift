@@ -199,8 +199,8 @@ import Testing
     }
 
     /// Keeping the index current event by event gives the same suggestions as building it from the state,
-    /// with a fresh word cache per event, and with one long-lived cache small enough to be emptied over
-    /// and over (as the daemon's bounded cache is when full).
+    /// without a word cache, and with one long-lived cache small enough to be emptied over and over (as
+    /// the daemon's bounded cache is when full).
     @Test(arguments: [nil, 50]) func incrementalIndexEqualsRebuilt(wordsMax: Int?) throws {
         let set = try MatchingFixtures.labelledSet()
         var state = DomainState()
