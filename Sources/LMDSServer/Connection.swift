@@ -245,9 +245,9 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     private func processNext() {
         guard let context, !busy, caller != nil, context.channel.isWritable, let line = pending.popFirst() else { return }
         let incoming = decode(line)
-        // A read answered from the reply cache is written at once, without futures; after a half-close every
-        // reply takes the path below, which closes the connection once the last one has left.
-        if !inputClosed, case .incoming(.single(.request(let request))) = incoming, let reply = cachedReply(request) {
+        // A ping, or a read answered from the reply cache, is written at once, without futures; after a
+        // half-close every reply takes the path below, which closes the connection once the last one has left.
+        if !inputClosed, case .incoming(.single(.request(let request))) = incoming, let reply = immediateReply(request) {
             var buffer = context.channel.allocator.buffer(capacity: reply.count + 1)
             buffer.writeBytes(reply)
             buffer.writeInteger(UInt8(ascii: "\n"))
@@ -295,10 +295,11 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// The whole reply to a request whose result is in the reply cache (an admitted, authorised
-    /// `question.get` or `offer.get` of the current state), or nil when it must be answered the usual way.
-    private func cachedReply(_ request: RPCRequest) -> [UInt8]? {
-        guard let id = request.id, let caller, let result = dispatcher.cachedResult(request, caller: caller) else { return nil }
+    /// The whole reply to a request answered without futures (an admitted, authorised `system.ping`, or a
+    /// `question.get` or `offer.get` of the current state in the reply cache; see
+    /// `Dispatcher.immediateResult`), or nil when it must be answered the usual way.
+    private func immediateReply(_ request: RPCRequest) -> [UInt8]? {
+        guard let id = request.id, let caller, let result = dispatcher.immediateResult(request, caller: caller) else { return nil }
         // Authorised as every request is, and admitted (none once shutdown began) like every other.
         guard (try? Dispatcher.authorise(method: request.method, caller: caller)) != nil, dispatcher.admit() else { return nil }
         dispatcher.finish()

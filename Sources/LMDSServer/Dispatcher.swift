@@ -122,6 +122,27 @@ public final class Dispatcher: Sendable {
         return descriptor
     }
 
+    /// `system.ping`'s result: the daemon answers, and its clock.
+    func pong() -> JSONValue {
+        ["pong": true, "time": .string(UTCTime.iso8601(milliseconds: clock.nowMs()))]
+    }
+
+    /// The result (canonical JSON bytes) of a request that needs neither the domain processor nor a
+    /// thread: a `system.ping` without params, or a read in the reply cache (`cachedResult`). The
+    /// connection writes its reply at once, without futures; nil: answer the usual way (which also gives
+    /// every error). The caller has already authorised the request.
+    func immediateResult(_ request: RPCRequest, caller: Caller) -> [UInt8]? {
+        if request.method == "system.ping" {
+            switch request.params {
+            case nil: break
+            case .object(let members)? where members.isEmpty: break
+            default: return nil
+            }
+            return JSONWriter.canonicalBytes(pong())
+        }
+        return cachedResult(request, caller: caller)
+    }
+
     /// Runs an authorised request (except the subscription methods, which the connection handles).
     public func handle(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue> {
         if let answer = handleDomain(request, caller: caller, on: eventLoop) { return answer }
@@ -130,8 +151,7 @@ public final class Dispatcher: Sendable {
             switch request.method {
             case "system.ping":
                 try params.rejectUnknown()
-                let now = clock.nowMs()
-                return eventLoop.makeSucceededFuture(["pong": true, "time": .string(UTCTime.iso8601(milliseconds: now))])
+                return eventLoop.makeSucceededFuture(pong())
             case "system.status":
                 let digest = try params.bool("digest") ?? false
                 try params.rejectUnknown()

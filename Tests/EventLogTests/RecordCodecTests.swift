@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 import LMDSJSON
 import Testing
 
@@ -59,5 +60,36 @@ import Testing
         #expect(UTCTime.iso8601(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
         #expect(UTCTime.iso8601(milliseconds: 951_782_400_123) == "2000-02-29T00:00:00.123Z")
         #expect(UTCTime.iso8601(milliseconds: -1) == "1969-12-31T23:59:59.999Z")
+        #expect(UTCTime.iso8601(milliseconds: 253_402_300_799_999) == "9999-12-31T23:59:59.999Z")
+        #expect(UTCTime.iso8601(milliseconds: 253_402_300_800_000) == "10000-01-01T00:00:00.000Z")
+    }
+
+    /// Over seeded random instants from year 0 to 9999, the formatted time has the fixed shape, reads
+    /// back to the same millisecond, and its fields are the calendar's (checked against Foundation's).
+    @Test func formatsRandomUTCTimesLikeTheCalendar() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        print("formatsRandomUTCTimesLikeTheCalendar seed \(seed)")
+        var state = seed
+        func next() -> UInt64 {  // SplitMix64
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        for _ in 0..<2000 {
+            let milliseconds = Int64(next() % 253_402_300_800_000) - 62_167_219_200_000
+            let text = UTCTime.iso8601(milliseconds: milliseconds)
+            #expect(text.utf8.count == 24, "\(text)")
+            #expect(UTCTime.milliseconds(from: text) == milliseconds, "seed \(seed): \(text)")
+            guard milliseconds >= -12_219_292_800_000 else { continue }  // Foundation's Gregorian starts in 1582
+            let seconds = milliseconds >= 0 ? milliseconds / 1000 : -((-milliseconds + 999) / 1000)
+            let date = Date(timeIntervalSince1970: Double(seconds))
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
+            #expect(text.hasPrefix(expected), "seed \(seed): \(text) vs \(expected)")
+        }
     }
 }

@@ -50,6 +50,30 @@ import Testing
         #expect(try daemon.call("system.status")["position"] == 0)
     }
 
+    /// `system.ping` (answered without futures when it has no params) gives the same reply in every form:
+    /// with no params, with empty params, with a string id; a ping notification gets no reply (the next
+    /// request's reply is the next line); ping with params is refused; all in order on one connection.
+    @Test func pingAnswersInEveryFormAndInOrder() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        let client = try daemon.client()
+        try client.sendRaw(Self.line(#"{"jsonrpc":"2.0","id":1,"method":"system.ping"}"#)
+            + Self.line(#"{"jsonrpc":"2.0","method":"system.ping"}"#)
+            + Self.line(#"{"jsonrpc":"2.0","id":"zwei","method":"system.ping","params":{}}"#)
+            + Self.line(#"{"jsonrpc":"2.0","id":3,"method":"system.ping","params":{"loud":true}}"#)
+            + Self.line(#"{"jsonrpc":"2.0","id":4,"method":"system.status"}"#))
+        let replies = try (0..<4).map { _ in try client.readMessage() }
+        #expect(replies.map { $0["id"] } == [1, "zwei", 3, 4])
+        for reply in replies.prefix(2) {
+            #expect(reply["result"]?["pong"] == true)
+            let time = try #require(reply["result"]?["time"]?.stringValue)
+            #expect(time.utf8.count == 24 && time.hasSuffix("Z"), "\(time)")
+            #expect(UTCTimeShape.matches(time), "\(time)")
+        }
+        #expect(replies[2]["error"]?["code"]?.integerValue == RPCErrorCode.invalidParams)
+        #expect(replies[3]["result"]?["position"] == 0)
+    }
+
     /// Invalid params name the field in `data.field`.
     @Test func invalidParamsNameTheField() throws {
         let workspace = Workspace()
@@ -172,5 +196,24 @@ import Testing
         let reply = try extra.readMessage()
         #expect(reply["error"]?["code"]?.integerValue == RPCErrorCode.unavailable)
         #expect(try held[0].call("system.ping").get()["pong"] == true)
+    }
+}
+
+/// The shape of an ISO 8601 UTC time with milliseconds, `2026-11-29T11:38:17.123Z`.
+enum UTCTimeShape {
+    static func matches(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 24 else { return false }
+        for (index, byte) in bytes.enumerated() {
+            switch index {
+            case 4, 7: if byte != UInt8(ascii: "-") { return false }
+            case 10: if byte != UInt8(ascii: "T") { return false }
+            case 13, 16: if byte != UInt8(ascii: ":") { return false }
+            case 19: if byte != UInt8(ascii: ".") { return false }
+            case 23: if byte != UInt8(ascii: "Z") { return false }
+            default: if !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { return false }
+            }
+        }
+        return true
     }
 }
