@@ -133,10 +133,17 @@ public struct BackupReport: Sendable, Hashable {
 final class LogCore: @unchecked Sendable {
     typealias Completion = @Sendable (Result<[EventRecord], EventLogError>) -> Void
 
+    /// One command's events, sealed at their positions in the chain when they were queued, so that the
+    /// writer thread only copies bytes into LMDB between its commits.
     struct PendingAppend {
-        let events: [RecordCodec.PreparedRecord]
+        /// Each record's stored bytes.
+        var sealedBytes: [[UInt8]]
+        /// The records as the appender gets them back, in the same order.
+        var records: [EventRecord]
         let options: AppendOptions
         let completion: Completion
+
+        var storedByteCount: Int { sealedBytes.reduce(0) { $0 + $1.count } }
     }
 
     let configuration: EventLogConfiguration
@@ -145,10 +152,15 @@ final class LogCore: @unchecked Sendable {
     /// Holds the directory lock while the log is writable; guarded by `condition`.
     private var lockFileDescriptor: Int32?
 
-    /// Guards `batcher`, `currentHead` and `writerStopped`.
-    private let condition = NSCondition()
+    /// Guards `batcher`, `currentHead`, `queuedHead` and `writerStopped`.
+    private let condition = SpinningCondition()
     private var batcher: GroupCommitBatcher<PendingAppend>
     private var currentHead: LogHead
+    /// The head once every queued append is committed: where the next append is sealed. Equals
+    /// `currentHead` when nothing is waiting or being written.
+    private var queuedHead: LogHead
+    /// Appends sealed again after a failed transaction; guarded by `condition`.
+    private var rechainedAppendCount = 0
     private var writerStopped = false
     /// Completes appenders after their commit, off the writer thread, in commit order.
     private let completionQueue = DispatchQueue(label: "lmds-log-completions")
@@ -176,8 +188,10 @@ final class LogCore: @unchecked Sendable {
                 batchEventsMax: configuration.commitLimits.batchEventsMax,
                 batchBytesMax: configuration.commitLimits.batchBytesMax))
             currentHead = LogHead(position: 0, hash: RecordCodec.genesisHash)
+            queuedHead = currentHead
             if !configuration.readOnly { try initialiseFormat() }
             currentHead = try readAndCheckHead()
+            queuedHead = currentHead
         } catch {
             if let lockFileDescriptor { Glibc.close(lockFileDescriptor) }
             throw error
@@ -202,6 +216,14 @@ final class LogCore: @unchecked Sendable {
         return currentHead
     }
 
+    /// Appends sealed again after a failed transaction, since the log was opened (tests check that the
+    /// path ran).
+    var rechainedAppends: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return rechainedAppendCount
+    }
+
     /// The current size of LMDB's map; grows on demand up to `mapBytesMax`.
     var mapBytes: Int {
         gate.withShared { storage.mapBytes }
@@ -213,13 +235,16 @@ final class LogCore: @unchecked Sendable {
     /// - Throws: `EventLogError`: `.overloaded` when the queue is full, `.storageFull` when the disk or the
     ///   maximum map size leaves no room (nothing is written), `.tooLarge` for oversized envelopes.
     func append(_ events: [ProposedEvent], options: AppendOptions = AppendOptions()) async throws -> [EventRecord] {
-        try await withCheckedThrowingContinuation { continuation in
+        // Every path through `append(_:options:completion:)` calls its completion exactly once (the tests
+        // run them all), so the unchecked continuation is safe and spares an allocation per append.
+        try await withUnsafeThrowingContinuation { continuation in
             append(events, options: options) { result in continuation.resume(with: result) }
         }
     }
 
-    /// Appends one command's events atomically and calls `completion` on the writer thread after the commit.
-    /// The completion must be quick (hop to another executor for real work).
+    /// Appends one command's events atomically and calls `completion` exactly once: after the commit, on
+    /// the writer thread or the log's completion queue, or at once when the append is refused. The
+    /// completion must be quick (hop to another executor for real work).
     func append(_ events: [ProposedEvent], options: AppendOptions = AppendOptions(), completion: @escaping @Sendable (Result<[EventRecord], EventLogError>) -> Void) {
         guard !events.isEmpty else {
             completion(.success([]))
@@ -233,7 +258,6 @@ final class LogCore: @unchecked Sendable {
             completion(.failure(EventLogError(.notWritable, "the log was opened read-only")))
             return
         }
-        var byteCount = 0
         var prepared: [RecordCodec.PreparedRecord] = []
         prepared.reserveCapacity(events.count)
         for event in events {
@@ -244,14 +268,39 @@ final class LogCore: @unchecked Sendable {
                 return
             }
             // Encoding happens here, on the caller's thread, in parallel with other callers and with the commit.
-            let record = RecordCodec.prepare(event)
-            byteCount += record.storedByteCount
-            prepared.append(record)
+            prepared.append(RecordCodec.prepare(event))
         }
+        var pending = PendingAppend(sealedBytes: [], records: [], options: options, completion: completion)
+        pending.sealedBytes.reserveCapacity(events.count)
+        pending.records.reserveCapacity(events.count)
         condition.lock()
-        byteCount += options.sideWrites.reduce(0) { $0 + $1.byteCount }
-        let action = batcher.enqueue(PendingAppend(events: prepared, options: options, completion: completion), eventCount: events.count, byteCount: byteCount)
-        if action == .wakeWriter { condition.signal() }
+        if let expected = options.expectedPosition, expected != queuedHead.position {
+            let error = Self.conflict(expected: expected, head: queuedHead.position)
+            condition.unlock()
+            completion(.failure(error))
+            return
+        }
+        // Sealing (the position and the SHA-256 link) happens here too, in queue order under the lock, so
+        // that the chain is settled before the writer takes the batch: the writer's transaction, during which
+        // every appender waits, only copies bytes. A failed transaction re-chains the queue (`rechainWaiting`).
+        var head = queuedHead
+        for record in prepared {
+            let (bytes, sealed) = RecordCodec.seal(record, position: head.position + 1, previousHash: head.hash)
+            pending.sealedBytes.append(bytes)
+            pending.records.append(sealed)
+            head = LogHead(position: sealed.position, hash: sealed.hash)
+        }
+        let byteCount = pending.storedByteCount + options.sideWrites.reduce(0) { $0 + $1.byteCount }
+        let action = batcher.enqueue(pending, eventCount: events.count, byteCount: byteCount)
+        switch action {
+        case .wakeWriter:
+            queuedHead = head
+            condition.signal()
+        case .nothing:
+            queuedHead = head
+        case .rejectOverloaded, .rejectClosed:
+            break
+        }
         condition.unlock()
         switch action {
         case .wakeWriter, .nothing: return
@@ -289,9 +338,20 @@ final class LogCore: @unchecked Sendable {
     // MARK: Writer
 
     private func writerLoop() {
+        // The completions of the last transaction, handed out once the next batch is taken: the writer
+        // takes the lock once per transaction, to record the new head and take the next batch together.
+        var finished: (() -> Void)?
+        condition.lock()
         while true {
-            condition.lock()
             var batch = batcher.takeBatch()
+            if batch.isEmpty, let complete = finished {
+                // Nothing waits: complete the last batch's callers (who may append at once), then look again.
+                condition.unlock()
+                complete()
+                finished = nil
+                condition.lock()
+                batch = batcher.takeBatch()
+            }
             while batch.isEmpty {
                 if batcher.isClosed {
                     writerStopped = true
@@ -304,34 +364,67 @@ final class LogCore: @unchecked Sendable {
             }
             let head = currentHead
             condition.unlock()
+            if let complete = finished {
+                complete()
+                finished = nil
+            }
             let taken = batch
-
             let outcome = commit(taken, after: head)
+            condition.lock()
             switch outcome {
-            case .success(let (results, newHead)):
-                condition.lock()
+            case .success(let newHead):
                 currentHead = newHead
-                condition.unlock()
                 // Completing the callers overlaps with the next transaction: the writer goes straight on.
                 // The serial queue keeps batches (and the observer's view) in position order.
                 let observer = configuration.commitObserver
                 let complete: @Sendable () -> Void = {
-                    if let observer {
-                        let committed = results.flatMap { result -> [EventRecord] in
-                            if case .success(let records) = result { return records }
-                            return []
-                        }
-                        if !committed.isEmpty { observer(committed) }
-                    }
-                    for (pending, result) in zip(taken, results) { pending.completion(result) }
+                    if let observer { observer(taken.flatMap(\.records)) }
+                    for pending in taken { pending.completion(.success(pending.records)) }
                 }
-                if taken.count <= Self.inlineCompletionsMax { completionQueue.sync(execute: complete) } else { completionQueue.async(execute: complete) }
+                let queue = completionQueue
+                finished = taken.count <= Self.inlineCompletionsMax ? { queue.sync(execute: complete) } : { queue.async(execute: complete) }
             case .failure(let error):
-                completionQueue.async {
-                    for pending in taken { pending.completion(.failure(error)) }
+                // The appends queued behind this batch were chained to it: chain them to the last
+                // committed record instead, refusing those that expected the failed batch's head.
+                let refused = rechainWaiting()
+                let queue = completionQueue
+                finished = {
+                    queue.async {
+                        for pending in taken { pending.completion(.failure(error)) }
+                        for (pending, conflict) in refused { pending.completion(.failure(conflict)) }
+                    }
                 }
             }
         }
+    }
+
+    /// Seals every waiting append again, in queue order, from the last committed record; refuses (and
+    /// removes) those whose expected position no longer holds. Called with `condition` held, after a
+    /// failed transaction.
+    private func rechainWaiting() -> [(PendingAppend, EventLogError)] {
+        var head = currentHead
+        var conflicts: [EventLogError] = []
+        let dropped = batcher.rewriteWaiting { pending in
+            if let expected = pending.options.expectedPosition, expected != head.position {
+                conflicts.append(Self.conflict(expected: expected, head: head.position))
+                return false
+            }
+            for index in pending.records.indices {
+                let record = RecordCodec.reseal(
+                    &pending.sealedBytes[index], of: pending.records[index], position: head.position + 1, previousHash: head.hash)
+                pending.records[index] = record
+                head = LogHead(position: record.position, hash: record.hash)
+            }
+            rechainedAppendCount += 1
+            return true
+        }
+        queuedHead = head
+        return Array(zip(dropped, conflicts))
+    }
+
+    /// The refusal of an append whose expected head is not the one it would follow.
+    static func conflict(expected: UInt64, head: UInt64) -> EventLogError {
+        EventLogError(.conflict, "the log moved on: this append expected to follow position \(expected), the head is \(head)")
     }
 
     /// A failed write transaction: LMDB's status and the error to report.
@@ -341,7 +434,7 @@ final class LogCore: @unchecked Sendable {
     }
 
     /// Writes a batch in one transaction, growing the map and retrying on MDB_MAP_FULL.
-    private func commit(_ batch: [PendingAppend], after head: LogHead) -> Result<([Result<[EventRecord], EventLogError>], LogHead), EventLogError> {
+    private func commit(_ batch: [PendingAppend], after head: LogHead) -> Result<LogHead, EventLogError> {
         while true {
             switch writeTransaction(batch, after: head) {
             case .success(let committed):
@@ -367,7 +460,7 @@ final class LogCore: @unchecked Sendable {
             case .failure(let failure) where failure.status == EIO:
                 // LMDB reports a short write (what a full disk gives) as EIO: tell the two apart by the space left.
                 let free = DataDirectory.freeBytes(configuration.directory)
-                let needed = batch.reduce(0) { $0 + $1.events.reduce(0) { $0 + $1.storedByteCount } }
+                let needed = batch.reduce(0) { $0 + $1.storedByteCount }
                 if let free, free < max(1 << 20, 4 * needed) {
                     return .failure(EventLogError(.storageFull,
                         "the disk holding \(configuration.directory) is full (\(free) bytes free); nothing was written"))
@@ -379,54 +472,52 @@ final class LogCore: @unchecked Sendable {
         }
     }
 
-    /// One transaction for the batch. A request whose `expectedPosition` does not match is skipped and
-    /// refused with `conflict`; the others are written. Side writes go to the personal table in the same
-    /// transaction as their events.
-    private func writeTransaction(_ batch: [PendingAppend], after head: LogHead) -> Result<([Result<[EventRecord], EventLogError>], LogHead), TransactionFailure> {
-        func failure(_ status: Int32, _ doing: String) -> Result<([Result<[EventRecord], EventLogError>], LogHead), TransactionFailure> {
+    /// One transaction for the batch: the sealed records, their side writes in the personal table, and
+    /// the new head. All or nothing.
+    private func writeTransaction(_ batch: [PendingAppend], after head: LogHead) -> Result<LogHead, TransactionFailure> {
+        func failure(_ status: Int32, _ doing: String) -> Result<LogHead, TransactionFailure> {
             .failure(TransactionFailure(status: status, error: LMDBEnvironment.error(status, doing)))
         }
         var txn: OpaquePointer?
         var status = mdb_txn_begin(storage.environment, nil, 0, &txn)
         guard status == 0 else { return failure(status, "beginning a write transaction") }
+        // One cursor for the whole batch: MDB_APPEND through it skips the descent from the root per record.
+        var cursor: OpaquePointer?
+        status = mdb_cursor_open(txn, storage.eventsTable, &cursor)
+        guard status == 0 else {
+            mdb_txn_abort(txn)
+            return failure(status, "opening a cursor")
+        }
         var position = head.position
         var hash = head.hash
-        var committed: [Result<[EventRecord], EventLogError>] = []
-        committed.reserveCapacity(batch.count)
         for pending in batch {
-            if let expected = pending.options.expectedPosition, expected != position {
-                committed.append(.failure(EventLogError(.conflict,
-                    "the log moved on: this append expected to follow position \(expected), the head is \(position)")))
-                continue
-            }
-            var records: [EventRecord] = []
-            records.reserveCapacity(pending.events.count)
-            for event in pending.events {
-                position += 1
-                // LMDB reserves the record's space in its page and the record is sealed straight into it.
-                var value = MDB_val(mv_size: event.storedByteCount, mv_data: nil)
-                status = withPositionKey(position) { key in
-                    mdb_put(txn, storage.eventsTable, &key, &value, UInt32(MDB_APPEND | MDB_RESERVE))
+            for (bytes, record) in zip(pending.sealedBytes, pending.records) {
+                precondition(record.position == position + 1 && record.previousHash == hash,
+                    "queued appends are sealed in order on the committed head")
+                status = withPositionKey(record.position) { key in
+                    bytes.withUnsafeBytes { raw in
+                        var value = MDB_val(mv_size: raw.count, mv_data: UnsafeMutableRawPointer(mutating: raw.baseAddress))
+                        return mdb_cursor_put(cursor, &key, &value, UInt32(MDB_APPEND))
+                    }
                 }
                 guard status == 0 else {
+                    mdb_cursor_close(cursor)
                     mdb_txn_abort(txn)
-                    return failure(status, "appending position \(position)")
+                    return failure(status, "appending position \(record.position)")
                 }
-                let record = RecordCodec.seal(
-                    event, position: position, previousHash: hash,
-                    into: UnsafeMutableRawBufferPointer(start: value.mv_data, count: value.mv_size))
+                position = record.position
                 hash = record.hash
-                records.append(record)
             }
             for write in pending.options.sideWrites {
                 status = applySideWrite(write, txn: txn)
                 guard status == 0 || (status == MDB_NOTFOUND && write.isDelete) else {
+                    mdb_cursor_close(cursor)
                     mdb_txn_abort(txn)
                     return failure(status, "writing the personal table")
                 }
             }
-            committed.append(.success(records))
         }
+        mdb_cursor_close(cursor)
         let newHead = LogHead(position: position, hash: hash)
         status = putHead(newHead, txn: txn)
         guard status == 0 else {
@@ -435,7 +526,7 @@ final class LogCore: @unchecked Sendable {
         }
         status = mdb_txn_commit(txn)
         guard status == 0 else { return failure(status, "committing") }
-        return .success((committed, newHead))
+        return .success(newHead)
     }
 
     private func applySideWrite(_ write: SideWrite, txn: OpaquePointer?) -> Int32 {
@@ -749,6 +840,8 @@ enum CLMDBPosition {
 ///
 /// One writer thread owns every write transaction. `append` returns only after the transaction holding
 /// its events has committed with LMDB's synchronous durability, so an acknowledged event survives a crash.
+/// Appenders encode and seal (position, SHA-256 link) their own records as they queue them, so that the
+/// writer's transaction, which every queued appender waits for, only copies bytes into LMDB.
 /// Reads run concurrently on the caller's thread, each in its own short read transaction.
 public final class EventLog: Sendable {
     private let core: LogCore
@@ -779,6 +872,9 @@ public final class EventLog: Sendable {
     /// The current size of LMDB's map; grows on demand up to `mapBytesMax`.
     public var mapBytes: Int { core.mapBytes }
 
+    /// Appends sealed again after a failed transaction since the log was opened (for tests).
+    var rechainedAppends: Int { core.rechainedAppends }
+
     /// Appends one command's events atomically and returns them as committed records.
     ///
     /// Returns only after the write transaction that holds them has committed durably.
@@ -788,8 +884,9 @@ public final class EventLog: Sendable {
         try await core.append(events, options: options)
     }
 
-    /// Appends one command's events atomically and calls `completion` on the writer thread after the commit.
-    /// The completion must be quick (hop to another executor for real work).
+    /// Appends one command's events atomically and calls `completion` exactly once: after the commit, on
+    /// the writer thread or the log's completion queue, or at once when the append is refused. The
+    /// completion must be quick (hop to another executor for real work).
     public func append(
         _ events: [ProposedEvent], options: AppendOptions = AppendOptions(),
         completion: @escaping @Sendable (Result<[EventRecord], EventLogError>) -> Void

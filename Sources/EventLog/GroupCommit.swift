@@ -36,7 +36,7 @@ public struct GroupCommitBatcher<Request> {
     }
 
     struct Entry {
-        let request: Request
+        var request: Request
         let eventCount: Int
         let byteCount: Int
     }
@@ -94,6 +94,23 @@ public struct GroupCommitBatcher<Request> {
         if batch.isEmpty { writerBusy = false }
         assert(batch.isEmpty || writerBusy, "a batch is only taken by the busy writer")
         return batch
+    }
+
+    /// Passes every waiting request, in queue order, to `rewrite`, which may change it in place or
+    /// return `false` to drop it; returns the dropped requests in order. Counts and limits are unchanged:
+    /// a rewrite keeps a request's size. The log uses it after a failed transaction, when the appends
+    /// queued behind that batch must be chained again from the last committed record.
+    public mutating func rewriteWaiting(_ rewrite: (inout Request) -> Bool) -> [Request] {
+        var kept: [Entry] = []
+        kept.reserveCapacity(waitingCount)
+        var dropped: [Request] = []
+        for index in queueHead..<queue.count {
+            var entry = queue[index]
+            if rewrite(&entry.request) { kept.append(entry) } else { dropped.append(entry.request) }
+        }
+        queue = kept
+        queueHead = 0
+        return dropped
     }
 
     /// Refuses further requests; those already queued are still committed (a clean shutdown loses

@@ -54,7 +54,7 @@ public enum RecordCodec {
     }
 
     /// An event encoded up to its position and hashes: the expensive part (JSON serialisation, layout),
-    /// done by the appending caller so that the single writer thread only seals.
+    /// done by the appending caller outside any lock.
     public struct PreparedRecord: Sendable {
         let event: ProposedEvent
         /// Canonical bytes with a zero position at `positionOffset`.
@@ -80,7 +80,11 @@ public enum RecordCodec {
         let position: UInt64 = 0
         let dataBytes = JSONWriter.canonicalBytes(event.data)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(96 + dataBytes.count + event.type.utf8.count + event.actor.userName.utf8.count)
+        // The exact size, so that the bytes are laid out in one allocation.
+        let fixedBytes = 1 + 8 + 16 + 2 + 8 + 4 + 2 + 1 + 1 + 2 + 2 + 4
+        let textBytes = event.actor.userName.utf8.count + event.actor.role.utf8.count + event.type.utf8.count
+            + (event.requestID.map { 2 + $0.utf8.count } ?? 0) + event.entityIDs.reduce(0) { $0 + 2 + $1.utf8.count }
+        bytes.reserveCapacity(fixedBytes + textBytes + dataBytes.count)
         bytes.append(recordFormat)
         appendInteger(position, to: &bytes)
         bytes.append(contentsOf: event.eventID.bytes)
@@ -88,9 +92,11 @@ public enum RecordCodec {
         appendInteger(event.timeMs, to: &bytes)
         appendInteger(event.actor.uid, to: &bytes)
         appendString16(event.actor.userName, to: &bytes)
-        let role = Array(event.actor.role.utf8)
-        bytes.append(UInt8(role.count))
-        bytes.append(contentsOf: role)
+        var role = event.actor.role
+        role.withUTF8 { role in
+            bytes.append(UInt8(role.count))
+            bytes.append(contentsOf: role)
+        }
         if let requestID = event.requestID {
             bytes.append(1)
             appendString16(requestID, to: &bytes)
@@ -105,7 +111,7 @@ public enum RecordCodec {
         return PreparedRecord(event: event, canonical: bytes, dataBytes: dataBytes)
     }
 
-    /// Places a prepared record at `position` after `previousHash`: the writer thread's share of the work.
+    /// Places a prepared record at `position` after `previousHash`: its stored bytes and the record.
     public static func seal(
         _ prepared: PreparedRecord, position: UInt64, previousHash: [UInt8]
     ) -> (bytes: [UInt8], record: EventRecord) {
@@ -127,24 +133,45 @@ public enum RecordCodec {
         precondition(previousHash.count == hashBytes, "previous hash must be 32 bytes")
         precondition(destination.count == prepared.storedByteCount, "the destination holds exactly the stored bytes")
         let event = prepared.event
-        let canonicalCount = prepared.canonical.count
         prepared.canonical.withUnsafeBytes { destination.copyMemory(from: $0) }
-        withUnsafeBytes(of: position.bigEndian) { raw in
-            for index in 0..<8 { destination[positionOffset + index] = raw[index] }
-        }
-        let hash = chainHash(previousHash: previousHash, canonical: UnsafeRawBufferPointer(rebasing: destination[0..<canonicalCount]))
-        previousHash.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: destination[canonicalCount..<canonicalCount + hashBytes]).copyMemory(from: $0) }
-        hash.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: destination[(canonicalCount + hashBytes)...]).copyMemory(from: $0) }
+        let hash = place(destination, position: position, previousHash: previousHash)
         return EventRecord(
             position: position, eventID: event.eventID, type: event.type, schemaVersion: event.schemaVersion,
             timeMs: event.timeMs, actor: event.actor, requestID: event.requestID, entityIDs: event.entityIDs,
             dataBytes: prepared.dataBytes, previousHash: previousHash, hash: hash)
     }
 
+    /// Moves a sealed record to another place in the chain: rewrites the position and both hashes in its
+    /// stored `bytes` and returns `record` as it now stands. The log uses it when an earlier transaction
+    /// failed and the appends queued behind it close the gap.
+    public static func reseal(_ bytes: inout [UInt8], of record: EventRecord, position: UInt64, previousHash: [UInt8]) -> EventRecord {
+        precondition(position >= 1, "positions start at 1")
+        precondition(previousHash.count == hashBytes, "previous hash must be 32 bytes")
+        precondition(bytes.count > 2 * hashBytes + positionOffset + 8, "sealed bytes hold a header and two hashes")
+        let hash = bytes.withUnsafeMutableBytes { place($0, position: position, previousHash: previousHash) }
+        return EventRecord(
+            position: position, eventID: record.eventID, type: record.type, schemaVersion: record.schemaVersion,
+            timeMs: record.timeMs, actor: record.actor, requestID: record.requestID, entityIDs: record.entityIDs,
+            dataBytes: record.dataBytes, previousHash: previousHash, hash: hash)
+    }
+
+    /// Writes `position` into stored bytes whose canonical part is in place, then the previous hash and
+    /// the new hash after it; returns the new hash.
+    private static func place(_ destination: UnsafeMutableRawBufferPointer, position: UInt64, previousHash: [UInt8]) -> [UInt8] {
+        let canonicalCount = destination.count - 2 * hashBytes
+        withUnsafeBytes(of: position.bigEndian) { raw in
+            for index in 0..<8 { destination[positionOffset + index] = raw[index] }
+        }
+        let hash = chainHash(previousHash: previousHash, canonical: UnsafeRawBufferPointer(rebasing: destination[0..<canonicalCount]))
+        previousHash.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: destination[canonicalCount..<canonicalCount + hashBytes]).copyMemory(from: $0) }
+        hash.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: destination[(canonicalCount + hashBytes)...]).copyMemory(from: $0) }
+        return hash
+    }
+
     /// SHA-256 over the previous hash and the canonical bytes.
     public static func chainHash(previousHash: [UInt8], canonical: UnsafeRawBufferPointer) -> [UInt8] {
         var hasher = SHA256()
-        hasher.update(data: previousHash)
+        previousHash.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         hasher.update(bufferPointer: canonical)
         return hasher.finalize().withUnsafeBytes { Array($0) }
     }
@@ -210,10 +237,12 @@ public enum RecordCodec {
     }
 
     static func appendString16(_ text: String, to bytes: inout [UInt8]) {
-        let utf8 = Array(text.utf8)
-        precondition(utf8.count <= Int(UInt16.max), "string too long for the envelope")
-        appendInteger(UInt16(utf8.count), to: &bytes)
-        bytes.append(contentsOf: utf8)
+        var text = text
+        text.withUTF8 { utf8 in
+            precondition(utf8.count <= Int(UInt16.max), "string too long for the envelope")
+            appendInteger(UInt16(utf8.count), to: &bytes)
+            bytes.append(contentsOf: utf8)
+        }
     }
 }
 

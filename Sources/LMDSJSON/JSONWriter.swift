@@ -34,12 +34,24 @@ public enum JSONWriter {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (offset, key) in keys.enumerated() {
+            // Sorting the members themselves rather than the keys spares a dictionary lookup per key; the
+            // small objects most event data is made of are sorted by insertion as they are collected.
+            var sorted: [(key: String, value: JSONValue)] = []
+            if members.count <= smallObjectMembersMax {
+                sorted.reserveCapacity(members.count)
+                for member in members {
+                    var index = sorted.endIndex
+                    while index > 0 && utf8Precedes(member.key, sorted[index - 1].key) { index -= 1 }
+                    sorted.insert(member, at: index)
+                }
+            } else {
+                sorted = members.sorted { utf8Precedes($0.key, $1.key) }
+            }
+            for (offset, member) in sorted.enumerated() {
                 if offset > 0 { output.append(UInt8(ascii: ",")) }
-                writeString(key, into: &output)
+                writeString(member.key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                write(members[key]!, into: &output)
+                write(member.value, into: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
@@ -55,12 +67,57 @@ public enum JSONWriter {
         }
     }
 
+    /// Objects of up to this many members are sorted by insertion (quadratic, but without the general
+    /// sort's set-up, which dominated for the three to ten members of typical event data).
+    static let smallObjectMembersMax = 16
+
+    /// Whether `left` comes before `right` in the order of their UTF-8 bytes (the canonical key order).
+    static func utf8Precedes(_ left: String, _ right: String) -> Bool {
+        var left = left
+        var right = right
+        return left.withUTF8 { leftBytes in
+            right.withUTF8 { rightBytes in
+                for index in 0..<min(leftBytes.count, rightBytes.count) where leftBytes[index] != rightBytes[index] {
+                    return leftBytes[index] < rightBytes[index]
+                }
+                return leftBytes.count < rightBytes.count
+            }
+        }
+    }
+
+    /// Whether any byte must be escaped in a JSON string: a control character, `"` or `\`.
+    ///
+    /// Event data is mostly long runs of plain text, and every append and reply writes it: eight bytes
+    /// are tested at a time (the "has a byte less than n" and "has a zero byte" word tricks, both exact
+    /// for the question whether such a byte exists).
+    public static func needsEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= bytes.count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                let control = (word &- 0x20 &* ones) & ~word & highBits
+                let quote = word ^ (0x22 &* ones)
+                let backslash = word ^ (0x5C &* ones)
+                let zeroed = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highBits
+                if control | zeroed != 0 { return true }
+                index += 8
+            }
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return true }
+            index += 1
+        }
+        return false
+    }
+
     static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         var text = text
-        let needsEscaping = text.withUTF8 { utf8 in
-            utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
-        }
+        let needsEscaping = text.withUTF8 { Self.needsEscaping($0) }
         if !needsEscaping {
             // Most strings need no escaping: copy them in one go.
             text.withUTF8 { output.append(contentsOf: $0) }

@@ -33,6 +33,29 @@ import Testing
         #expect(batcher.takeBatch() == [2, 3])
     }
 
+    /// Rewriting the waiting requests changes them in place, in queue order, drops the refused ones, and
+    /// leaves the batch limits working on what is left; the writer stays busy.
+    @Test func rewriteWaitingChangesKeepsOrderAndDrops() {
+        var batcher = GroupCommitBatcher<Int>(limits: .init(queueRequestsMax: 10, batchEventsMax: 2, batchBytesMax: 1000))
+        #expect(batcher.enqueue(1, eventCount: 1, byteCount: 1) == .wakeWriter)
+        #expect(batcher.takeBatch() == [1])
+        for request in 2...6 { #expect(batcher.enqueue(request, eventCount: 1, byteCount: 1) == .nothing) }
+        var seen: [Int] = []
+        let dropped = batcher.rewriteWaiting { request in
+            seen.append(request)
+            request *= 10
+            return request != 40
+        }
+        #expect(seen == [2, 3, 4, 5, 6])
+        #expect(dropped == [40])
+        #expect(batcher.waitingCount == 4)
+        #expect(batcher.enqueue(7, eventCount: 1, byteCount: 1) == .nothing)
+        #expect(batcher.takeBatch() == [20, 30])
+        #expect(batcher.takeBatch() == [50, 60])
+        #expect(batcher.takeBatch() == [7])
+        #expect(batcher.takeBatch() == [])
+    }
+
     /// A full queue refuses; a closed batcher refuses, but what it accepted is still handed out.
     @Test func fullQueueAndCloseRefuseButDrain() {
         var batcher = GroupCommitBatcher<Int>(limits: .init(queueRequestsMax: 2, batchEventsMax: 100, batchBytesMax: 1000))

@@ -16,6 +16,23 @@ import Testing
         #expect(!bytes.withUnsafeBytes { RecordCodec.verifyHash($0, previousHash: RecordCodec.genesisHash) })
     }
 
+    /// A sealed record moved to another place in the chain is byte for byte the record sealed there in
+    /// the first place, and its returned record says so too.
+    @Test func resealEqualsSealingAtTheNewPlace() throws {
+        var factory = EventFactory()
+        let event = factory.make(data: ["wijk": "Bos- en Gasthuisdistrict", "n": 3], entities: ["Q-0007"], requestID: "aanvraag-ë")
+        let first = [UInt8](repeating: 1, count: 32)
+        let second = [UInt8](repeating: 9, count: 32)
+        var (bytes, record) = RecordCodec.encode(event, position: 12, previousHash: first)
+        let moved = RecordCodec.reseal(&bytes, of: record, position: 10, previousHash: second)
+        let (expectedBytes, expectedRecord) = RecordCodec.encode(event, position: 10, previousHash: second)
+        #expect(bytes == expectedBytes)
+        #expect(moved == expectedRecord)
+        #expect(moved != record)
+        #expect(try bytes.withUnsafeBytes { try RecordCodec.decode($0) } == expectedRecord)
+        #expect(bytes.withUnsafeBytes { RecordCodec.verifyHash($0, previousHash: second) })
+    }
+
     /// Every truncation of a record is reported as damaged, never a crash.
     @Test func truncatedRecordsAreDamaged() {
         var factory = EventFactory()

@@ -54,6 +54,48 @@ import Testing
     }
 }
 
+/// The canonical writer's word-at-a-time escape test and byte-order key comparison agree with their
+/// byte-by-byte definitions.
+@Suite struct JSONWriterTests {
+    /// Seeded random byte strings of every length up to 40, made mostly of bytes next to the ones that
+    /// must be escaped (0x1F/0x20, 0x21/0x22/0x23, 0x5B/0x5C/0x5D) and of non-ASCII bytes, at every offset.
+    @Test func escapeTestAgreesWithTheByteDefinition() {
+        var seed = UInt64(ProcessInfo.processInfo.environment["LMDS_SEED"] ?? "") ?? UInt64.random(in: 1...999_999)
+        print("JSONWriterTests seed \(seed) (LMDS_SEED=\(seed) replays it)")
+        func next() -> UInt64 {  // SplitMix64
+            seed &+= 0x9E37_79B9_7F4A_7C15
+            var z = seed
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let plain: [UInt8] = [0x20, 0x21, 0x23, 0x5B, 0x5D, 0x61, 0x7F, 0x80, 0xC3, 0xAB, 0xFF, 0xA2, 0xDC]
+        let escaped: [UInt8] = [0x00, 0x01, 0x0A, 0x1F, 0x22, 0x5C]
+        var found = 0
+        for _ in 0..<20_000 {
+            let count = Int(next() % 41)
+            var bytes = (0..<count).map { _ in plain[Int(next() % UInt64(plain.count))] }
+            if count > 0 && next() % 2 == 0 { bytes[Int(next() % UInt64(count))] = escaped[Int(next() % UInt64(escaped.count))] }
+            let expected = bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+            if expected { found += 1 }
+            #expect(bytes.withUnsafeBufferPointer { JSONWriter.needsEscaping($0) } == expected, "\(bytes)")
+        }
+        #expect(found > 5000 && found < 15000, "strings with and without escapes are tried")
+    }
+
+    /// Keys are ordered by their UTF-8 bytes, which is not the standard library's order for all strings;
+    /// small objects (sorted by insertion) and large ones (the general sort) alike.
+    @Test(arguments: [0, 40])
+    func keysAreOrderedByTheirBytes(extraKeys: Int) throws {
+        let keys = ["b", "a", "ab", "", "é", "z", "Z", "ë", "a\u{0}", "😀", "ﬀ", "Ω", "aa"] + (0..<extraKeys).map { "wijk-\(($0 * 7919) % 101)-ë" }
+        let value = JSONValue.object(Dictionary(uniqueKeysWithValues: keys.map { ($0, JSONValue.integer(1)) }))
+        let expected = keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let text = JSONWriter.canonicalString(value)
+        #expect(text == "{" + expected.map { JSONWriter.canonicalString(.string($0)) + ":1" }.joined(separator: ",") + "}")
+        #expect(JSONWriter.canonicalString(try JSONParser.parse(text)) == text)
+    }
+}
+
 /// `UTF8Text.string(validating:)` gives exactly what the standard library's validating initialiser gives.
 @Suite struct UTF8TextTests {
     @Test func agreesWithTheStandardLibraryOnDutchText() {
