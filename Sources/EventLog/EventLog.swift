@@ -24,14 +24,15 @@ public struct EventLogConfiguration: Sendable {
     public var appendEventsMax: Int
     /// LMDB reader slots: concurrent read transactions at most (one per in-flight read).
     public var readersMax: UInt32
-    /// Called on the writer thread with every committed batch, in position order, before the appenders
-    /// are completed. Must be quick: it delays the next commit.
-    public var commitObserver: (@Sendable ([EventRecord]) -> Void)?
+    /// Called after every committed transaction, in position order, just before its appenders are
+    /// completed (on the log's completion thread, or the writer's for a small batch). Must be quick: it
+    /// delays those appenders. It gets a summary, not the records: the appenders have those.
+    public var commitObserver: (@Sendable (CommitSummary) -> Void)?
 
     public init(
         directory: String, readOnly: Bool = false, mapBytesInitial: Int = 64 << 20, mapBytesMax: Int = 64 << 30,
         commitLimits: GroupCommitLimits = GroupCommitLimits(), appendEventsMax: Int = 10_000, readersMax: UInt32 = 512,
-        commitObserver: (@Sendable ([EventRecord]) -> Void)? = nil
+        commitObserver: (@Sendable (CommitSummary) -> Void)? = nil
     ) {
         self.directory = directory
         self.readOnly = readOnly
@@ -41,6 +42,22 @@ public struct EventLogConfiguration: Sendable {
         self.appendEventsMax = appendEventsMax
         self.readersMax = readersMax
         self.commitObserver = commitObserver
+    }
+}
+
+/// One committed write transaction, as `EventLogConfiguration.commitObserver` sees it.
+public struct CommitSummary: Sendable, Hashable {
+    /// The first and last positions the transaction appended.
+    public let positions: ClosedRange<UInt64>
+    /// The appends (commands) it held.
+    public let appendCount: Int
+
+    /// The events it appended.
+    public var eventCount: Int { Int(positions.upperBound - positions.lowerBound + 1) }
+
+    public init(positions: ClosedRange<UInt64>, appendCount: Int) {
+        self.positions = positions
+        self.appendCount = appendCount
     }
 }
 
@@ -140,6 +157,10 @@ final class LogCore: @unchecked Sendable {
         var sealedBytes: [[UInt8]]
         /// The records as the appender gets them back, in the same order.
         var records: [EventRecord]
+        /// The head the first record was sealed after, and the head after the last: the writer checks the
+        /// chain per append with these rather than reading every record (made on another core).
+        var chainStart: LogHead
+        var chainEnd: LogHead
         let options: AppendOptions
         let completion: Completion
 
@@ -162,8 +183,9 @@ final class LogCore: @unchecked Sendable {
     /// Appends sealed again after a failed transaction; guarded by `condition`.
     private var rechainedAppendCount = 0
     private var writerStopped = false
-    /// Completes appenders after their commit, off the writer thread, in commit order.
-    private let completionQueue = DispatchQueue(label: "lmds-log-completions")
+    /// Completes appenders after their commit, off the writer thread, in commit order. Set once, in `init`,
+    /// before the writer starts; none when read-only.
+    private var completions: CompletionThread?
     private var writerThread: Thread?
 
     init(_ configuration: EventLogConfiguration) throws(EventLogError) {
@@ -197,6 +219,7 @@ final class LogCore: @unchecked Sendable {
             throw error
         }
         if !configuration.readOnly {
+            completions = CompletionThread(name: "lmds-log-completions")
             let thread = Thread { self.writerLoop() }
             thread.name = "lmds-log-writer"
             writerThread = thread
@@ -243,7 +266,7 @@ final class LogCore: @unchecked Sendable {
     }
 
     /// Appends one command's events atomically and calls `completion` exactly once: after the commit, on
-    /// the writer thread or the log's completion queue, or at once when the append is refused. The
+    /// the writer thread or the log's completion thread, or at once when the append is refused. The
     /// completion must be quick (hop to another executor for real work).
     func append(_ events: [ProposedEvent], options: AppendOptions = AppendOptions(), completion: @escaping @Sendable (Result<[EventRecord], EventLogError>) -> Void) {
         guard !events.isEmpty else {
@@ -260,19 +283,21 @@ final class LogCore: @unchecked Sendable {
         }
         var prepared: [RecordCodec.PreparedRecord] = []
         prepared.reserveCapacity(events.count)
-        for event in events {
+        for index in events.indices {
             do {
-                try RecordCodec.validate(event)
+                try RecordCodec.validate(events[index])
             } catch {
                 completion(.failure(error))
                 return
             }
             // Encoding happens here, on the caller's thread, in parallel with other callers and with the commit.
-            prepared.append(RecordCodec.prepare(event))
+            prepared.append(RecordCodec.prepare(events[index]))
         }
-        var pending = PendingAppend(sealedBytes: [], records: [], options: options, completion: completion)
-        pending.sealedBytes.reserveCapacity(events.count)
-        pending.records.reserveCapacity(events.count)
+        let byteCount = prepared.reduce(0) { $0 + $1.storedByteCount } + options.sideWrites.reduce(0) { $0 + $1.byteCount }
+        var sealedBytes: [[UInt8]] = []
+        var records: [EventRecord] = []
+        sealedBytes.reserveCapacity(events.count)
+        records.reserveCapacity(events.count)
         condition.lock()
         if let expected = options.expectedPosition, expected != queuedHead.position {
             let error = Self.conflict(expected: expected, head: queuedHead.position)
@@ -283,14 +308,16 @@ final class LogCore: @unchecked Sendable {
         // Sealing (the position and the SHA-256 link) happens here too, in queue order under the lock, so
         // that the chain is settled before the writer takes the batch: the writer's transaction, during which
         // every appender waits, only copies bytes. A failed transaction re-chains the queue (`rechainWaiting`).
-        var head = queuedHead
-        for record in prepared {
-            let (bytes, sealed) = RecordCodec.seal(record, position: head.position + 1, previousHash: head.hash)
-            pending.sealedBytes.append(bytes)
-            pending.records.append(sealed)
+        let start = queuedHead
+        var head = start
+        for index in prepared.indices {
+            let (bytes, sealed) = RecordCodec.seal(prepared[index], of: events[index], position: head.position + 1, previousHash: head.hash)
+            sealedBytes.append(bytes)
             head = LogHead(position: sealed.position, hash: sealed.hash)
+            records.append(sealed)
         }
-        let byteCount = pending.storedByteCount + options.sideWrites.reduce(0) { $0 + $1.byteCount }
+        let pending = PendingAppend(
+            sealedBytes: sealedBytes, records: records, chainStart: start, chainEnd: head, options: options, completion: completion)
         let action = batcher.enqueue(pending, eventCount: events.count, byteCount: byteCount)
         switch action {
         case .wakeWriter:
@@ -323,7 +350,7 @@ final class LogCore: @unchecked Sendable {
         }
         if batcher.close() == .wakeWriter { condition.signal() }
         while !writerStopped { condition.wait() }
-        completionQueue.sync {}
+        completions?.stop()
         if let lockFileDescriptor { Glibc.close(lockFileDescriptor) }
         lockFileDescriptor = nil
         condition.unlock()
@@ -340,14 +367,14 @@ final class LogCore: @unchecked Sendable {
     private func writerLoop() {
         // The completions of the last transaction, handed out once the next batch is taken: the writer
         // takes the lock once per transaction, to record the new head and take the next batch together.
-        var finished: (() -> Void)?
+        var finished: (work: () -> Void, inline: Bool)?
         condition.lock()
         while true {
             var batch = batcher.takeBatch()
             if batch.isEmpty, let complete = finished {
                 // Nothing waits: complete the last batch's callers (who may append at once), then look again.
                 condition.unlock()
-                complete()
+                completions?.complete(inlineWhenIdle: complete.inline, complete.work)
                 finished = nil
                 condition.lock()
                 batch = batcher.takeBatch()
@@ -365,7 +392,7 @@ final class LogCore: @unchecked Sendable {
             let head = currentHead
             condition.unlock()
             if let complete = finished {
-                complete()
+                completions?.complete(inlineWhenIdle: complete.inline, complete.work)
                 finished = nil
             }
             let taken = batch
@@ -375,25 +402,23 @@ final class LogCore: @unchecked Sendable {
             case .success(let newHead):
                 currentHead = newHead
                 // Completing the callers overlaps with the next transaction: the writer goes straight on.
-                // The serial queue keeps batches (and the observer's view) in position order.
+                // The completion thread keeps batches (and the observer's view) in position order.
                 let observer = configuration.commitObserver
+                let summary = CommitSummary(positions: head.position + 1...newHead.position, appendCount: taken.count)
                 let complete: @Sendable () -> Void = {
-                    if let observer { observer(taken.flatMap(\.records)) }
-                    for pending in taken { pending.completion(.success(pending.records)) }
+                    if let observer { observer(summary) }
+                    // By index: the appends are read in place, not copied (a reference count per field).
+                    for index in taken.indices { taken[index].completion(.success(taken[index].records)) }
                 }
-                let queue = completionQueue
-                finished = taken.count <= Self.inlineCompletionsMax ? { queue.sync(execute: complete) } : { queue.async(execute: complete) }
+                finished = (complete, taken.count <= Self.inlineCompletionsMax)
             case .failure(let error):
                 // The appends queued behind this batch were chained to it: chain them to the last
                 // committed record instead, refusing those that expected the failed batch's head.
                 let refused = rechainWaiting()
-                let queue = completionQueue
-                finished = {
-                    queue.async {
-                        for pending in taken { pending.completion(.failure(error)) }
-                        for (pending, conflict) in refused { pending.completion(.failure(conflict)) }
-                    }
-                }
+                finished = ({
+                    for pending in taken { pending.completion(.failure(error)) }
+                    for (pending, conflict) in refused { pending.completion(.failure(conflict)) }
+                }, false)
             }
         }
     }
@@ -409,12 +434,14 @@ final class LogCore: @unchecked Sendable {
                 conflicts.append(Self.conflict(expected: expected, head: head.position))
                 return false
             }
+            pending.chainStart = head
             for index in pending.records.indices {
                 let record = RecordCodec.reseal(
                     &pending.sealedBytes[index], of: pending.records[index], position: head.position + 1, previousHash: head.hash)
                 pending.records[index] = record
                 head = LogHead(position: record.position, hash: record.hash)
             }
+            pending.chainEnd = head
             rechainedAppendCount += 1
             return true
         }
@@ -489,13 +516,16 @@ final class LogCore: @unchecked Sendable {
             return failure(status, "opening a cursor")
         }
         var position = head.position
-        var hash = head.hash
-        for pending in batch {
-            for (bytes, record) in zip(pending.sealedBytes, pending.records) {
-                precondition(record.position == position + 1 && record.previousHash == hash,
-                    "queued appends are sealed in order on the committed head")
-                status = withPositionKey(record.position) { key in
-                    bytes.withUnsafeBytes { raw in
+        // Indexing rather than iterating: the batch's appends (and their records) are read in place, never
+        // copied, so the writer adds no reference counting to lines other cores wrote.
+        for index in batch.indices {
+            precondition(batch[index].chainStart.position == position && batch[index].chainStart.hash == (index == 0 ? head.hash : batch[index - 1].chainEnd.hash),
+                "queued appends are sealed in order on the committed head")
+            precondition(batch[index].chainEnd.position == position + UInt64(batch[index].sealedBytes.count), "an append's records are consecutive")
+            for recordIndex in batch[index].sealedBytes.indices {
+                position += 1
+                status = withPositionKey(position) { key in
+                    batch[index].sealedBytes[recordIndex].withUnsafeBytes { raw in
                         var value = MDB_val(mv_size: raw.count, mv_data: UnsafeMutableRawPointer(mutating: raw.baseAddress))
                         return mdb_cursor_put(cursor, &key, &value, UInt32(MDB_APPEND))
                     }
@@ -503,12 +533,10 @@ final class LogCore: @unchecked Sendable {
                 guard status == 0 else {
                     mdb_cursor_close(cursor)
                     mdb_txn_abort(txn)
-                    return failure(status, "appending position \(record.position)")
+                    return failure(status, "appending position \(position)")
                 }
-                position = record.position
-                hash = record.hash
             }
-            for write in pending.options.sideWrites {
+            for write in batch[index].options.sideWrites {
                 status = applySideWrite(write, txn: txn)
                 guard status == 0 || (status == MDB_NOTFOUND && write.isDelete) else {
                     mdb_cursor_close(cursor)
@@ -518,7 +546,7 @@ final class LogCore: @unchecked Sendable {
             }
         }
         mdb_cursor_close(cursor)
-        let newHead = LogHead(position: position, hash: hash)
+        let newHead = batch.last?.chainEnd ?? head
         status = putHead(newHead, txn: txn)
         guard status == 0 else {
             mdb_txn_abort(txn)
@@ -693,7 +721,7 @@ final class LogCore: @unchecked Sendable {
     /// Records scanned per read transaction; between chunks the map may grow and old pages may be reused.
     static let scanChunkRecordsMax = 65_536
     /// Batches of at most this many appends are completed on the writer thread itself rather than handed
-    /// to the completion queue: a lone append is answered without waking another thread (about a tenth
+    /// to the completion thread: a lone append is answered without waking another thread (about a tenth
     /// of its latency here), while a big batch's completions still overlap the next transaction.
     static let inlineCompletionsMax = 4
 
@@ -885,7 +913,7 @@ public final class EventLog: Sendable {
     }
 
     /// Appends one command's events atomically and calls `completion` exactly once: after the commit, on
-    /// the writer thread or the log's completion queue, or at once when the append is refused. The
+    /// the writer thread or the log's completion thread, or at once when the append is refused. The
     /// completion must be quick (hop to another executor for real work).
     public func append(
         _ events: [ProposedEvent], options: AppendOptions = AppendOptions(),

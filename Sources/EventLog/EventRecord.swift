@@ -52,7 +52,12 @@ public struct EventActor: Sendable, Hashable {
 }
 
 /// An event as a caller hands it to the log: everything but its position and hashes.
-public struct ProposedEvent: Sendable, Hashable {
+///
+/// An immutable class rather than a struct: the log passes each event through validation, encoding and
+/// sealing, and copying a struct of eight reference-counted fields cost a count per field each time
+/// (about 2.5% of all CPU with 64 appenders, measured); a class costs one. Equality and hashing are by
+/// content, as for a value.
+public final class ProposedEvent: Sendable, Hashable {
     /// The unique id the caller chose for this event.
     public let eventID: EventID
     /// Past-tense event type, such as `QuestionSubmitted`.
@@ -82,6 +87,24 @@ public struct ProposedEvent: Sendable, Hashable {
         self.requestID = requestID
         self.entityIDs = entityIDs
         self.data = data
+    }
+
+    public static func == (left: ProposedEvent, right: ProposedEvent) -> Bool {
+        left === right
+            || (left.eventID == right.eventID && left.type == right.type && left.schemaVersion == right.schemaVersion
+                && left.timeMs == right.timeMs && left.actor == right.actor && left.requestID == right.requestID
+                && left.entityIDs == right.entityIDs && left.data == right.data)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(eventID)
+        hasher.combine(type)
+        hasher.combine(schemaVersion)
+        hasher.combine(timeMs)
+        hasher.combine(actor)
+        hasher.combine(requestID)
+        hasher.combine(entityIDs)
+        hasher.combine(data)
     }
 }
 

@@ -55,8 +55,8 @@ public enum RecordCodec {
 
     /// An event encoded up to its position and hashes: the expensive part (JSON serialisation, layout),
     /// done by the appending caller outside any lock.
+    /// It does not keep the event: sealing is given it again.
     public struct PreparedRecord: Sendable {
-        let event: ProposedEvent
         /// Canonical bytes with a zero position at `positionOffset`.
         let canonical: [UInt8]
         let dataBytes: [UInt8]
@@ -72,7 +72,7 @@ public enum RecordCodec {
     public static func encode(
         _ event: ProposedEvent, position: UInt64, previousHash: [UInt8]
     ) -> (bytes: [UInt8], record: EventRecord) {
-        seal(prepare(event), position: position, previousHash: previousHash)
+        seal(prepare(event), of: event, position: position, previousHash: previousHash)
     }
 
     /// Lays out everything but the position and the hashes.
@@ -108,16 +108,16 @@ public enum RecordCodec {
         appendString16(event.type, to: &bytes)
         appendInteger(UInt32(dataBytes.count), to: &bytes)
         bytes.append(contentsOf: dataBytes)
-        return PreparedRecord(event: event, canonical: bytes, dataBytes: dataBytes)
+        return PreparedRecord(canonical: bytes, dataBytes: dataBytes)
     }
 
-    /// Places a prepared record at `position` after `previousHash`: its stored bytes and the record.
+    /// Places a prepared record of `event` at `position` after `previousHash`: its stored bytes and the record.
     public static func seal(
-        _ prepared: PreparedRecord, position: UInt64, previousHash: [UInt8]
+        _ prepared: PreparedRecord, of event: ProposedEvent, position: UInt64, previousHash: [UInt8]
     ) -> (bytes: [UInt8], record: EventRecord) {
         var record: EventRecord?
         let bytes = [UInt8](unsafeUninitializedCapacity: prepared.storedByteCount) { buffer, initialized in
-            record = seal(prepared, position: position, previousHash: previousHash, into: UnsafeMutableRawBufferPointer(buffer))
+            record = seal(prepared, of: event, position: position, previousHash: previousHash, into: UnsafeMutableRawBufferPointer(buffer))
             initialized = prepared.storedByteCount
         }
         return (bytes, record!)
@@ -127,12 +127,12 @@ public enum RecordCodec {
     /// into `destination` (exactly `storedByteCount` bytes: the space LMDB reserves in its page, so the
     /// writer thread copies each record once).
     public static func seal(
-        _ prepared: PreparedRecord, position: UInt64, previousHash: [UInt8], into destination: UnsafeMutableRawBufferPointer
+        _ prepared: PreparedRecord, of event: ProposedEvent, position: UInt64, previousHash: [UInt8],
+        into destination: UnsafeMutableRawBufferPointer
     ) -> EventRecord {
         precondition(position >= 1, "positions start at 1")
         precondition(previousHash.count == hashBytes, "previous hash must be 32 bytes")
         precondition(destination.count == prepared.storedByteCount, "the destination holds exactly the stored bytes")
-        let event = prepared.event
         prepared.canonical.withUnsafeBytes { destination.copyMemory(from: $0) }
         let hash = place(destination, position: position, previousHash: previousHash)
         return EventRecord(

@@ -34,19 +34,36 @@ public enum JSONWriter {
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            // Sorting the members themselves rather than the keys spares a dictionary lookup per key; the
-            // small objects most event data is made of are sorted by insertion as they are collected.
-            var sorted: [(key: String, value: JSONValue)] = []
             if members.count <= smallObjectMembersMax {
-                sorted.reserveCapacity(members.count)
-                for member in members {
-                    var index = sorted.endIndex
-                    while index > 0 && utf8Precedes(member.key, sorted[index - 1].key) { index -= 1 }
-                    sorted.insert(member, at: index)
+                // The small objects most event data is made of: their positions in the dictionary, sorted by
+                // insertion in a buffer on the stack (no allocation, no copies of the members).
+                withUnsafeTemporaryAllocation(of: [String: JSONValue].Index.self, capacity: members.count) { order in
+                    order.initialize(repeating: members.startIndex)
+                    var count = 0
+                    var position = members.startIndex
+                    while position != members.endIndex {
+                        var slot = count
+                        while slot > 0 && utf8Precedes(members.keys[position], members.keys[order[slot - 1]]) {
+                            order[slot] = order[slot - 1]
+                            slot -= 1
+                        }
+                        order[slot] = position
+                        count += 1
+                        members.formIndex(after: &position)
+                    }
+                    for slot in 0..<count {
+                        if slot > 0 { output.append(UInt8(ascii: ",")) }
+                        writeString(members.keys[order[slot]], into: &output)
+                        output.append(UInt8(ascii: ":"))
+                        write(members.values[order[slot]], into: &output)
+                    }
+                    order.deinitialize()
                 }
-            } else {
-                sorted = members.sorted { utf8Precedes($0.key, $1.key) }
+                output.append(UInt8(ascii: "}"))
+                return
             }
+            // Sorting the members themselves rather than the keys spares a dictionary lookup per key.
+            let sorted = members.sorted { utf8Precedes($0.key, $1.key) }
             for (offset, member) in sorted.enumerated() {
                 if offset > 0 { output.append(UInt8(ascii: ",")) }
                 writeString(member.key, into: &output)
@@ -165,7 +182,7 @@ extension JSONWriter {
             output.append(UInt8(ascii: "]"))
         case .object(let members) where !members.isEmpty:
             output.append(contentsOf: "{\n".utf8)
-            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let keys = members.keys.sorted(by: utf8Precedes)
             for (offset, key) in keys.enumerated() {
                 output.append(contentsOf: pad(indent + 1))
                 writeString(key, into: &output)

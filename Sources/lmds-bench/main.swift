@@ -4,9 +4,11 @@
 ///
 /// Subcommands (each prints exactly one JSON line on stdout; errors go to stderr with exit status 1):
 ///
-///     lmds-bench append --dir D --appenders N --events E [--event-bytes 300]
-///         N concurrent tasks append one event per call until E events are appended; reports wall time,
-///         events per second and the per-append latency (p50/p99 in µs). Durable, group-committed.
+///     lmds-bench append --dir D --appenders N --events E [--event-bytes 300] [--events-per-append 1]
+///         N concurrent tasks append one event per call (or commands of K events) until E events are
+///         appended; reports wall time, events per second and the per-append latency (p50/p99 in µs).
+///         Durable, group-committed. One appender with K = 32 measures the log's own cost of a 32-event
+///         transaction, with no concurrency, next to raw LMDB's batch 32.
 ///     lmds-bench fill --dir D --events E [--event-bytes 300]
 ///         Fills a log quickly (commands of 1,000 events each) for the scan benchmark.
 ///     lmds-bench scan --dir D [--parse-data]
@@ -33,7 +35,7 @@ struct BenchFailure: Error, CustomStringConvertible {
 }
 
 let usage = """
-    usage: lmds-bench append --dir D --appenders N --events E [--event-bytes 300]
+    usage: lmds-bench append --dir D --appenders N --events E [--event-bytes 300] [--events-per-append 1]
            lmds-bench fill   --dir D --events E [--event-bytes 300]
            lmds-bench scan   --dir D [--parse-data]
            lmds-bench reports --dir D [--events 1000000] [--repeats 20]
@@ -203,36 +205,38 @@ func emit(_ fields: KeyValuePairs<String, JSONValue>) {
 
 /// Counts the log's write transactions and their events, through `commitObserver`.
 ///
-/// The log calls `observe` from its serial completion queue, one batch at a time; the counts are read
-/// after `EventLog.close()`, which waits for the writer to stop and the completion queue to drain, so the
-/// reads happen after every write.
+/// The log calls `observe` from its completion thread (or its writer, for a small batch when that thread
+/// is idle), one transaction at a time; the counts are read after `EventLog.close()`, which waits for the
+/// writer to stop and the completion thread to finish, so the reads happen after every write.
 final class CommitCounter: @unchecked Sendable {
     private(set) var transactions = 0
     private(set) var events = 0
     private(set) var largest = 0
 
-    func observe(_ records: [EventRecord]) {
+    func observe(_ summary: CommitSummary) {
         transactions += 1
-        events += records.count
-        largest = max(largest, records.count)
+        events += summary.eventCount
+        largest = max(largest, summary.eventCount)
     }
 }
 
-/// N tasks, one event per append, E events in all.
+/// N tasks, one event (or K) per append, E events in all.
 func runAppend(_ options: Options) async throws {
     let directory = try options.string("dir")
     let appenders = try options.positiveInteger("appenders")
     let events = try options.positiveInteger("events")
+    let eventsPerAppend = try options.positiveInteger("events-per-append", default: 1)
     let factory = try EventFactory(eventBytes: try options.positiveInteger("event-bytes", default: 300))
     let counter = CommitCounter()
     let log = try EventLog.open(EventLogConfiguration(directory: directory, commitObserver: { counter.observe($0) }))
     let firstIndex = Int(log.head.position)
     // Each appender's events are built before the clock starts: the measure is the log's, as the raw
     // LMDB reference's is LMDB's (its payload is a byte fill), not the cost of making up events.
-    let shares: [[ProposedEvent]] = (0..<appenders).map { appender in
+    let shares: [[[ProposedEvent]]] = (0..<appenders).map { appender in
         // Appender `a` appends the events whose index is a modulo `appenders`.
         let share = events / appenders + (appender < events % appenders ? 1 : 0)
-        return (0..<share).map { step in factory.event(index: firstIndex + appender + step * appenders) }
+        let mine = (0..<share).map { step in factory.event(index: firstIndex + appender + step * appenders) }
+        return stride(from: 0, to: mine.count, by: eventsPerAppend).map { Array(mine[$0..<min(mine.count, $0 + eventsPerAppend)]) }
     }
 
     let started = nowNanoseconds()
@@ -241,25 +245,26 @@ func runAppend(_ options: Options) async throws {
             group.addTask {
                 var mine: [UInt64] = []
                 mine.reserveCapacity(share.count)
-                for event in share {
+                for command in share {
                     let before = nowNanoseconds()
-                    _ = try await log.append([event])
+                    _ = try await log.append(command)
                     mine.append(nowNanoseconds() - before)
                 }
                 return mine
             }
         }
         var all: [UInt64] = []
-        all.reserveCapacity(events)
+        all.reserveCapacity(shares.reduce(0) { $0 + $1.count })
         for try await mine in group { all.append(contentsOf: mine) }
         return all
     }
     let seconds = Double(nowNanoseconds() - started) / 1e9
     log.close()
-    guard latencies.count == events else { throw BenchFailure("appended \(latencies.count) events, expected \(events)") }
+    guard counter.events == events else { throw BenchFailure("appended \(counter.events) events, expected \(events)") }
     let sorted = latencies.sorted()
     emit([
         "workload": "append", "appenders": .integer(Int64(appenders)), "events": .integer(Int64(events)),
+        "eventsPerAppend": .integer(Int64(eventsPerAppend)),
         "seconds": .double(rounded(seconds, 4)), "eventsPerSecond": .double(rounded(Double(events) / seconds, 1)),
         "p50Us": .double(rounded(Double(quantile(sorted, 0.50)) / 1000, 1)),
         "p99Us": .double(rounded(Double(quantile(sorted, 0.99)) / 1000, 1)),
@@ -351,7 +356,7 @@ do {
     let rest = arguments.dropFirst()
     switch command {
     case "append":
-        try await runAppend(Options(rest, valueNames: ["dir", "appenders", "events", "event-bytes"], switchNames: []))
+        try await runAppend(Options(rest, valueNames: ["dir", "appenders", "events", "event-bytes", "events-per-append"], switchNames: []))
     case "fill":
         try await runFill(Options(rest, valueNames: ["dir", "events", "event-bytes"], switchNames: []))
     case "scan":

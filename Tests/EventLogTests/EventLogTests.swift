@@ -81,6 +81,58 @@ import Testing
         #expect(report.recordsChecked == UInt64(appenders * commandsEach * 3))
     }
 
+    /// The commit observer sees every transaction once, in position order: its ranges tile the log from
+    /// position 1 without gaps or overlaps, and its append counts add up to the appends made.
+    @Test func commitObserverSeesContiguousTransactions() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        final class Seen: @unchecked Sendable {
+            let lock = NSLock()
+            var summaries: [CommitSummary] = []
+        }
+        let seen = Seen()
+        let log = try EventLog.open(EventLogConfiguration(directory: directory.path, commitObserver: { summary in
+            seen.lock.withLock { seen.summaries.append(summary) }
+        }))
+        let appenders = 16
+        let commandsEach = 20
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for appender in 0..<appenders {
+                group.addTask {
+                    var factory = EventFactory(counter: UInt64(appender) * 1000)
+                    for command in 0..<commandsEach {
+                        _ = try await log.append((0...(command % 3)).map { _ in factory.make() })
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        log.close()
+        let summaries = seen.lock.withLock { seen.summaries }
+        var next: UInt64 = 1
+        for summary in summaries {
+            #expect(summary.positions.lowerBound == next)
+            #expect(summary.eventCount >= summary.appendCount && summary.appendCount >= 1)
+            next = summary.positions.upperBound + 1
+        }
+        #expect(next - 1 == log.head.position)
+        #expect(summaries.reduce(0) { $0 + $1.appendCount } == appenders * commandsEach)
+    }
+
+    /// Proposed events compare and hash by content, as values do, though the type is a class.
+    @Test func proposedEventsCompareByContent() {
+        var first = EventFactory()
+        var second = EventFactory()
+        let one = first.make(data: ["wijk": "Bos- en Gasthuisdistrict"])
+        let same = second.make(data: ["wijk": "Bos- en Gasthuisdistrict"])
+        let other = second.make(data: ["wijk": "Stevenshof"])
+        #expect(one !== same)
+        #expect(one == same)
+        #expect(one.hashValue == same.hashValue)
+        #expect(one != other)
+        #expect(Set([one, same, other]).count == 2)
+    }
+
     /// A command with one invalid event appends none of its events.
     @Test func invalidEventInBatchAppendsNothing() async throws {
         let directory = TemporaryDirectory()

@@ -56,6 +56,52 @@ import Testing
         #expect(batcher.takeBatch() == [])
     }
 
+    /// Over seeded random enqueues and takes, batches hand out every request once, in queue order, within
+    /// the limits (a request over a limit goes alone), whether a take empties the queue (the array is
+    /// handed over whole) or stops part-way.
+    @Test func randomEnqueuesAndTakesKeepOrderAndLimits() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        print("randomEnqueuesAndTakesKeepOrderAndLimits seed \(seed)")
+        var state = seed
+        func next(_ bound: Int) -> Int {  // SplitMix64
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var mixed = state
+            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((mixed ^ (mixed >> 31)) % UInt64(bound))
+        }
+        let limits = GroupCommitBatcher<Int>.Limits(queueRequestsMax: 64, batchEventsMax: 8, batchBytesMax: 100)
+        var batcher = GroupCommitBatcher<Int>(limits: limits)
+        var sizes: [Int: (events: Int, bytes: Int)] = [:]
+        var enqueued: [Int] = []
+        var handedOut: [Int] = []
+        var request = 0
+        for _ in 0..<2_000 {
+            if next(3) > 0 {
+                for _ in 0..<next(6) {
+                    let size = (events: 1 + next(10), bytes: 1 + next(120))
+                    guard batcher.enqueue(request, eventCount: size.events, byteCount: size.bytes) != .rejectOverloaded else { continue }
+                    sizes[request] = size
+                    enqueued.append(request)
+                    request += 1
+                }
+            } else {
+                let batch = batcher.takeBatch()
+                let events = batch.reduce(0) { $0 + sizes[$1]!.events }
+                let bytes = batch.reduce(0) { $0 + sizes[$1]!.bytes }
+                #expect(batch.count <= 1 || (events <= limits.batchEventsMax && bytes <= limits.batchBytesMax), "seed \(seed)")
+                handedOut += batch
+            }
+        }
+        while true {
+            let batch = batcher.takeBatch()
+            if batch.isEmpty { break }
+            handedOut += batch
+        }
+        #expect(handedOut == enqueued, "seed \(seed)")
+        #expect(batcher.waitingCount == 0)
+    }
+
     /// A full queue refuses; a closed batcher refuses, but what it accepted is still handed out.
     @Test func fullQueueAndCloseRefuseButDrain() {
         var batcher = GroupCommitBatcher<Int>(limits: .init(queueRequestsMax: 2, batchEventsMax: 100, batchBytesMax: 1000))

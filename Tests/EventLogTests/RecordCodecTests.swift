@@ -16,6 +16,24 @@ import Testing
         #expect(!bytes.withUnsafeBytes { RecordCodec.verifyHash($0, previousHash: RecordCodec.genesisHash) })
     }
 
+    /// The stored layout is a contract with every log already written: a fixed event gives the bytes an
+    /// independent encoder of the layout in the doc comment gives (Python's struct and hashlib produced
+    /// the expected digests), with Dutch text and a diacritic in UTF-8.
+    @Test func storedBytesMatchTheDocumentedLayout() throws {
+        let event = ProposedEvent(
+            eventID: EventID(bytes: Array(0x10...0x1F)), type: "QuestionSubmitted", schemaVersion: 1, timeMs: 1_790_000_000_000,
+            actor: EventActor(uid: 1000, userName: "makelaar", role: "coordinator"), requestID: "req-ë",
+            entityIDs: ["Q-0001", "W-Stevenshof"],
+            data: ["wijk": "Bos- en Gasthuisdistrict", "title": "Eenzaamheid in de Stevenshof", "aantal": 3])
+        let (bytes, record) = RecordCodec.encode(event, position: 7, previousHash: [UInt8](repeating: 0xAB, count: 32))
+        #expect(bytes.count == 266)
+        #expect(Hex.encode(record.hash) == "51f9bafed0e12c95e02b9e28dc88842c29124447d068bdcd34a457890aed4d33")
+        let wholeDigest = bytes.withUnsafeBytes { RecordCodec.chainHash(previousHash: [], canonical: $0) }
+        #expect(Hex.encode(wholeDigest) == "ee24b71c58fcc15887da37bfe3628559d12086bced135cd4e5fbdf5fb97ffa23")
+        #expect(String(decoding: record.dataBytes, as: UTF8.self)
+            == #"{"aantal":3,"title":"Eenzaamheid in de Stevenshof","wijk":"Bos- en Gasthuisdistrict"}"#)
+    }
+
     /// A sealed record moved to another place in the chain is byte for byte the record sealed there in
     /// the first place, and its returned record says so too.
     @Test func resealEqualsSealingAtTheNewPlace() throws {
