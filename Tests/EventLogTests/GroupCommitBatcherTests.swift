@@ -62,14 +62,8 @@ import Testing
     @Test func randomEnqueuesAndTakesKeepOrderAndLimits() {
         let seed = UInt64.random(in: 0...UInt64.max)
         print("randomEnqueuesAndTakesKeepOrderAndLimits seed \(seed)")
-        var state = seed
-        func next(_ bound: Int) -> Int {  // SplitMix64
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var mixed = state
-            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((mixed ^ (mixed >> 31)) % UInt64(bound))
-        }
+        var numbers = SeededNumbers(seed: seed)
+        func next(_ bound: Int) -> Int { numbers.next(below: bound) }
         let limits = GroupCommitBatcher<Int>.Limits(queueRequestsMax: 64, batchEventsMax: 8, batchBytesMax: 100)
         var batcher = GroupCommitBatcher<Int>(limits: limits)
         var sizes: [Int: (events: Int, bytes: Int)] = [:]

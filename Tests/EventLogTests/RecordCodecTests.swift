@@ -104,14 +104,8 @@ import Testing
     @Test func formatsRandomUTCTimesLikeTheCalendar() {
         let seed = UInt64.random(in: 0...UInt64.max)
         print("formatsRandomUTCTimesLikeTheCalendar seed \(seed)")
-        var state = seed
-        func next() -> UInt64 {  // SplitMix64
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var numbers = SeededNumbers(seed: seed)
+        func next() -> UInt64 { numbers.next() }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         for _ in 0..<2000 {
