@@ -515,13 +515,14 @@ final class LogCore: @unchecked Sendable {
             mdb_txn_abort(txn)
             return failure(status, "opening a cursor")
         }
-        var position = head.position
         // Indexing rather than iterating: the batch's appends (and their records) are read in place, never
         // copied, so the writer adds no reference counting to lines other cores wrote.
+        var chain = head
         for index in batch.indices {
-            precondition(batch[index].chainStart.position == position && batch[index].chainStart.hash == (index == 0 ? head.hash : batch[index - 1].chainEnd.hash),
-                "queued appends are sealed in order on the committed head")
-            precondition(batch[index].chainEnd.position == position + UInt64(batch[index].sealedBytes.count), "an append's records are consecutive")
+            precondition(batch[index].chainStart == chain, "queued appends are sealed in order on the committed head")
+            precondition(batch[index].chainEnd.position == chain.position + UInt64(batch[index].sealedBytes.count),
+                "an append's records are consecutive")
+            var position = chain.position
             for recordIndex in batch[index].sealedBytes.indices {
                 position += 1
                 status = withPositionKey(position) { key in
@@ -544,9 +545,10 @@ final class LogCore: @unchecked Sendable {
                     return failure(status, "writing the personal table")
                 }
             }
+            chain = batch[index].chainEnd
         }
         mdb_cursor_close(cursor)
-        let newHead = batch.last?.chainEnd ?? head
+        let newHead = chain
         status = putHead(newHead, txn: txn)
         guard status == 0 else {
             mdb_txn_abort(txn)

@@ -54,7 +54,7 @@ public struct EventActor: Sendable, Hashable {
 /// An event as a caller hands it to the log: everything but its position and hashes.
 ///
 /// An immutable class rather than a struct: the log passes each event through validation, encoding and
-/// sealing, and copying a struct of eight reference-counted fields cost a count per field each time
+/// sealing, and copying a struct of seven reference-counted fields cost a count per field each time
 /// (about 2.5% of all CPU with 64 appenders, measured); a class costs one. Equality and hashing are by
 /// content, as for a value.
 public final class ProposedEvent: Sendable, Hashable {

@@ -115,30 +115,20 @@ public enum RecordCodec {
     public static func seal(
         _ prepared: PreparedRecord, of event: ProposedEvent, position: UInt64, previousHash: [UInt8]
     ) -> (bytes: [UInt8], record: EventRecord) {
-        var record: EventRecord?
-        let bytes = [UInt8](unsafeUninitializedCapacity: prepared.storedByteCount) { buffer, initialized in
-            record = seal(prepared, of: event, position: position, previousHash: previousHash, into: UnsafeMutableRawBufferPointer(buffer))
-            initialized = prepared.storedByteCount
-        }
-        return (bytes, record!)
-    }
-
-    /// Places a prepared record at `position` after `previousHash`, writing its stored bytes straight
-    /// into `destination` (exactly `storedByteCount` bytes: the space LMDB reserves in its page, so the
-    /// writer thread copies each record once).
-    public static func seal(
-        _ prepared: PreparedRecord, of event: ProposedEvent, position: UInt64, previousHash: [UInt8],
-        into destination: UnsafeMutableRawBufferPointer
-    ) -> EventRecord {
         precondition(position >= 1, "positions start at 1")
         precondition(previousHash.count == hashBytes, "previous hash must be 32 bytes")
-        precondition(destination.count == prepared.storedByteCount, "the destination holds exactly the stored bytes")
-        prepared.canonical.withUnsafeBytes { destination.copyMemory(from: $0) }
-        let hash = place(destination, position: position, previousHash: previousHash)
-        return EventRecord(
+        var hash: [UInt8] = []
+        let bytes = [UInt8](unsafeUninitializedCapacity: prepared.storedByteCount) { buffer, initialized in
+            let destination = UnsafeMutableRawBufferPointer(buffer)
+            prepared.canonical.withUnsafeBytes { destination.copyMemory(from: $0) }
+            hash = place(destination, position: position, previousHash: previousHash)
+            initialized = prepared.storedByteCount
+        }
+        let record = EventRecord(
             position: position, eventID: event.eventID, type: event.type, schemaVersion: event.schemaVersion,
             timeMs: event.timeMs, actor: event.actor, requestID: event.requestID, entityIDs: event.entityIDs,
             dataBytes: prepared.dataBytes, previousHash: previousHash, hash: hash)
+        return (bytes, record)
     }
 
     /// Moves a sealed record to another place in the chain: rewrites the position and both hashes in its

@@ -7,8 +7,9 @@
 ///     lmds-bench append --dir D --appenders N --events E [--event-bytes 300] [--events-per-append 1]
 ///         N concurrent tasks append one event per call (or commands of K events) until E events are
 ///         appended; reports wall time, events per second and the per-append latency (p50/p99 in µs).
-///         Durable, group-committed. One appender with K = 32 measures the log's own cost of a 32-event
-///         transaction, with no concurrency, next to raw LMDB's batch 32.
+///         Durable, group-committed. Two appenders with K = 32 time the log's 32-event transaction
+///         without many callers (one encodes its next command while the other's commits), next to raw
+///         LMDB's batch 32.
 ///     lmds-bench fill --dir D --events E [--event-bytes 300]
 ///         Fills a log quickly (commands of 1,000 events each) for the scan benchmark.
 ///     lmds-bench scan --dir D [--parse-data]
