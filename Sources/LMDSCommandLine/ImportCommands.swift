@@ -250,7 +250,7 @@ extension LMDSCommand {
                     for error in result["errors"]?.arrayValue ?? [] { lines.append(Self.rowProblem(error, rows: rows, file: file)) }
                 case .failure(let error):
                     let refused = error.data?["rows"]?.arrayValue ?? []
-                    if refused.isEmpty { _ = try GlobalOptions.unwrap(.failure(error)) }
+                    if refused.isEmpty { _ = try GlobalOptions.unwrap(.failure(error), method: "import.\(kind)") }
                     for row in refused { lines.append(Self.rowProblem(row, rows: rows, file: file)) }
                 }
             }
