@@ -4,14 +4,14 @@ import LMDSProtocol
 
 /// The filters every list of proposals, matches and outcomes takes, as `*.list` params.
 struct LinkFilterOptions: ParsableArguments {
-    @Option(help: "\(Choices.linkStatuses).") var status: String?
+    @Option(help: "The status; \(Choices.linkStatuses).") var status: String?
     @Option(help: "Only those of this question.") var question: String?
     @Option(help: "Only those of this offer.") var offer: String?
     @Option(help: "The question's district or wijk.") var neighbourhood: String?
     @Option(help: "The offer's institution.") var institution: String?
     @Option(help: "A theme, by id or label.") var theme: String?
     @Option(help: "A discipline, by id or label.") var discipline: String?
-    @Option(help: "The offer's level: \(Choices.levels).") var level: String?
+    @Option(help: "The offer's level, by id or label: \(Choices.levels).") var level: String?
     @Option(help: "The offer's period: a label (\"2026-2027 S2\") or a date inside it.") var period: String?
     @Option(help: "Words that must all appear (case and accents ignored).") var text: String?
     @Option(help: "At most this many (1 to 500).") var limit: Int = 50
@@ -287,7 +287,7 @@ extension LMDSCommand {
         static let configuration = CommandConfiguration(
             commandName: "followups", abstract: "List follow-up checks of outcomes: due and overdue by default.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "\(Choices.followupStatuses).") var status: String?
+        @Option(help: "The checks: \(Choices.followupStatuses).") var status: String?
         @Option(help: "Judge on this date (YYYY-MM-DD; default: today).") var on: String?
         @Option(help: "At most this many (1 to 500).") var limit: Int = 50
         @Option(help: "Continue after this id (the `next` of the previous page).") var cursor: String?

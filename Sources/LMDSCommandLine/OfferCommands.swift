@@ -41,8 +41,8 @@ extension LMDSCommand {
             @Option(help: "What the students do (required).") var description: String?
             @Option(help: "Institution id or name (required; lmds taxonomy lists them).") var institution: String?
             @Option(help: "The study programme, such as \"Social Work\" (required).") var programme: String?
-            @Option(help: "Required: \(Choices.levels), one the institution teaches.") var level: String?
-            @Option(help: "Required: \(Choices.offerKinds).") var kind: String?
+            @Option(help: "A level the institution teaches, by id or label (required): \(Choices.levels).") var level: String?
+            @Option(help: "The kind of offer (required): \(Choices.offerKinds).") var kind: String?
             @Option(name: .customLong("theme"), help: "A theme, by id or label; repeat for more.") var themes: [String] = []
             @Option(name: .customLong("discipline"), help: "A discipline, by id or label; repeat for more.") var disciplines: [String] = []
             @Option(help: "First day (YYYY-MM-DD; required).") var from: String?
@@ -165,10 +165,10 @@ extension LMDSCommand {
     struct Offers: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List offers, filtered; a page at a time; with the places left of each.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "\(Choices.offerStatuses).") var status: String?
+        @Option(help: "The status: \(Choices.offerStatuses).") var status: String?
         @Option(help: "An institution, by id or name.") var institution: String?
-        @Option(help: "\(Choices.levels).") var level: String?
-        @Option(help: "\(Choices.offerKinds).") var kind: String?
+        @Option(help: "A level, by id or label: \(Choices.levels).") var level: String?
+        @Option(help: "The kind: \(Choices.offerKinds).") var kind: String?
         @Option(help: "A theme, by id or label.") var theme: String?
         @Option(help: "A discipline, by id or label.") var discipline: String?
         @Option(help: "A period label (\"2026-2027 S2\") or a date inside the period.") var period: String?

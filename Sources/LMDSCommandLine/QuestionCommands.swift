@@ -53,7 +53,7 @@ func asOfValue(_ text: String?) -> JSONValue? {
 /// Protocol/methods list the same).
 enum Choices {
     static let requesterKinds = "resident, group, organisation, municipality or company"
-    static let levels = "a level by id or label: mbo, hbo, wo-bachelor or wo-master in Leiden (lmds taxonomy lists the city's)"
+    static let levels = "mbo, hbo, wo-bachelor or wo-master in Leiden (lmds taxonomy lists the city's)"
     static let sizes = "small, medium (the default) or large"
     static let sides = "requester or education"
     static let offerKinds = "course, minor, thesis, internship, research or event"
@@ -117,10 +117,10 @@ extension LMDSCommand {
             @Option(help: "The requester's phone (kept out of the log).") var phone: String?
             @Option(name: .customLong("theme"), help: "A theme, by id or label; repeat for more (lmds taxonomy lists them).") var themes: [String] = []
             @Option(name: .customLong("discipline"), help: "A discipline, by id or label; repeat for more.") var disciplines: [String] = []
-            @Option(name: .customLong("level"), help: "\(Choices.levels); repeat for more.") var levels: [String] = []
+            @Option(name: .customLong("level"), help: "A level, by id or label: \(Choices.levels); repeat for more.") var levels: [String] = []
             @Option(help: "First day the work can start (YYYY-MM-DD; with --to).") var from: String?
             @Option(help: "Last day (YYYY-MM-DD; with --from).") var to: String?
-            @Option(help: "\(Choices.sizes).") var size: String?
+            @Option(help: "How big: \(Choices.sizes).") var size: String?
 
             /// question.submit's params by this command's flags.
             static let flags: FlagTable = [
@@ -212,8 +212,8 @@ extension LMDSCommand {
             @Option(help: "District or wijk, by id or name.") var neighbourhood: String?
             @Option(name: .customLong("theme"), help: "A theme, by id or label; repeat for more.") var themes: [String] = []
             @Option(name: .customLong("discipline"), help: "A discipline, by id or label; repeat for more.") var disciplines: [String] = []
-            @Option(name: .customLong("level"), help: "\(Choices.levels); repeat for more.") var levels: [String] = []
-            @Option(help: "\(Choices.sizes).") var size: String?
+            @Option(name: .customLong("level"), help: "A level, by id or label: \(Choices.levels); repeat for more.") var levels: [String] = []
+            @Option(help: "How big: \(Choices.sizes).") var size: String?
 
             static let flags: FlagTable = [
                 "id": "ID", "title": "--title", "description": "--description", "neighbourhood": "--neighbourhood", "themes": "--theme",
@@ -269,11 +269,11 @@ extension LMDSCommand {
     struct Questions: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List questions, filtered; a page at a time.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "\(Choices.questionStatuses).") var status: String?
+        @Option(help: "The status: \(Choices.questionStatuses).") var status: String?
         @Option(help: "District or wijk, by id or name.") var neighbourhood: String?
         @Option(help: "A theme, by id or label (lmds taxonomy lists them).") var theme: String?
         @Option(help: "A discipline, by id or label.") var discipline: String?
-        @Option(help: "\(Choices.levels).") var level: String?
+        @Option(help: "A level, by id or label: \(Choices.levels).") var level: String?
         @Option(help: "Proposed or matched to an offer of this institution (id or name).") var institution: String?
         @Option(help: "A date inside the question's window, or the period of an offer it was proposed to.") var period: String?
         @Option(help: "Words that must all appear in title or description (case and accents ignored).") var text: String?

@@ -45,7 +45,7 @@ extension LMDSCommand {
         @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: the report as it stood then.") var asOf: String?
         @Option(help: "First day of the period (YYYY-MM-DD).") var from: String?
         @Option(help: "Last day of the period (YYYY-MM-DD).") var to: String?
-        @Option(help: "\(Choices.formats).") var format: String = "text"
+        @Option(help: "The format: \(Choices.formats).") var format: String = "text"
         @Option(help: "Write the report to this file instead of printing it.") var output: String?
         @Flag(help: "Neighbourhoods report: include the wijken with nothing to report.") var all = false
 

@@ -49,6 +49,19 @@ import Testing
         #expect(help.stdout.contains("--socket <socket>") && help.stdout.contains("--json"), "\(help.stdout)")
     }
 
+    /// `lmds --help` and `lmds question submit --help` read as their golden files in Protocol/cli (`LMDS_UPDATE_GOLDEN=1` rewrites them).
+    @Test func helpMatchesGoldenFiles() throws {
+        for (arguments, name) in [(["--help"], "lmds-help.txt"), (["question", "submit", "--help"], "lmds-question-submit-help.txt")] {
+            let result = try run(Binaries.cli, arguments, environment: ["COLUMNS": "100"])
+            #expect(result.status == 0)
+            let path = Binaries.repositoryRoot + "/Protocol/cli/" + name
+            if ProcessInfo.processInfo.environment["LMDS_UPDATE_GOLDEN"] == "1" {
+                try result.stdout.write(toFile: path, atomically: true, encoding: .utf8)
+            }
+            #expect(result.stdout == (try String(contentsOfFile: path, encoding: .utf8)), "\(name) differs; rerun with LMDS_UPDATE_GOLDEN=1 if the change is meant")
+        }
+    }
+
     /// Missing flags are named all at once, before anything is sent; help says which are required and lists the choices.
     @Test func missingFlagsAndHelpThatSaysWhatIsRequired() throws {
         let workspace = Workspace()
