@@ -32,7 +32,7 @@ struct CLIExit: Error {
 /// takes `--socket` and `--json` from anywhere and every subcommand's `@OptionGroup var global` gets that
 /// value; each subcommand still declares the group, so that its `--help` lists both. (`@ParentCommand` would
 /// reach only the parent's value, and moving arguments about before parsing would duplicate the parser's
-/// own option scanning.) `GlobalOptionsTests` runs both positions for plain and nested commands.
+/// own option scanning.) `CLIForPeopleTests.socketAndJSONAreGlobal` runs both positions, nested commands included.
 struct GlobalOptions: ParsableArguments {
     @Option(help: "The daemon's socket (default: $LMDS_SOCKET, $XDG_RUNTIME_DIR/lmds/lmds.sock, /run/lmds/lmds.sock). Before or after the command.")
     var socket: String?

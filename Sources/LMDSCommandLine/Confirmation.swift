@@ -58,7 +58,7 @@ struct Confirmation {
         "question.refer": { "\($0.id) referred to \($0.param("to")); closed" },
         "question.withdraw": { "\($0.id) withdrawn; closed" },
         "offer.publish": { "\($0.id) published; open for proposals" },
-        "offer.revise": { "\($0.id) revised; still \($0.status == "full" ? "full" : $0.status == "published" ? "open for proposals" : $0.status)" },
+        "offer.revise": { "\($0.id) revised; still \($0.status == "published" ? "open for proposals" : $0.status)" },
         "offer.close": { "\($0.id) closed; it takes no more questions" },
         "offer.withdraw": { "\($0.id) withdrawn; closed" },
         "proposal.create": { "\($0.id) proposed; \($0.waitingSides)" },

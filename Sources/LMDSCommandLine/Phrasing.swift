@@ -162,11 +162,18 @@ struct ErrorText {
         let field = field ?? "id"
         let id = params?[field]?.stringValue ?? "the id"
         let verb = method.split(separator: ".").last.map(String.init) ?? ""
-        let command = CommandNames.byMethod["\(kind).\(verb)"].map { $0 == "lmds show" ? nil : $0 } ?? nil
+        // The command of the same verb for the id's kind (`lmds question accept`), else `lmds show`.
+        let command = CommandNames.byMethod["\(kind).\(verb)"] ?? "lmds show"
         var text = "\(id) is \(English.withArticle(kind)); \(English.plural(expected)) are \(prefix ?? "")…"
         if field != "id", let flag = FieldFlags.flag(for: field, in: flags) { text += " (\(flag) takes \(English.withArticle(expected)))" }
-        text += "; try `\(command ?? "lmds show") \(id)`"
-        return text
+        // Two ids the wrong way round (`lmds propose O-0003 Q-0009`): the param named after the id's kind holds
+        // an id of the kind this one wants; the command takes them in the order of its params' checks.
+        if field != "id", let other = params?[kind]?.stringValue, CommandNames.kind(ofID: other) == expected,
+            let swapped = CommandNames.byMethod[method]
+        {
+            return text + "; the two ids are the other way round: try `\(swapped) \(other) \(id)`"
+        }
+        return text + "; try `\(command) \(id)`"
     }
 
     /// "  allowed now: `lmds question withdraw Q-0009`, `lmds question revise Q-0009`".

@@ -332,9 +332,9 @@ extension LMDSCommand {
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
             let printers: [(prefix: String, method: String, print: (JSONValue, PeopleView) -> Void)] = [
                 ("O-", "offer.get", printOffer), ("P-", "proposal.get", printProposal), ("M-", "match.get", printMatch),
-                ("R-", "outcome.get", printOutcome), ("", "question.get", printQuestion),
+                ("R-", "outcome.get", printOutcome),
             ]
-            let printer = printers.first { id.hasPrefix($0.prefix) }!
+            let printer = printers.first { id.hasPrefix($0.prefix) } ?? ("Q-", "question.get", printQuestion)
             let entity = try global.call(printer.method, .object(params), flags: flags)
             if global.json { return global.printJSON(entity) }
             printer.print(entity, try global.peopleView())
