@@ -62,14 +62,16 @@ extension LMDSCommand {
             discussion: "Example: lmds propose Q-0001 O-0002 --note \"Past bij de wijkaanpak van de minor\"")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var write: WriteOptions
-        @Argument(help: "The question, such as Q-0001.") var question: String
-        @Argument(help: "The offer, such as O-0002.") var offer: String
+        @Argument(help: "The question, such as Q-0001 (required).") var question: String?
+        @Argument(help: "The offer, such as O-0002 (required).") var offer: String?
         @Option(help: "Why this match: a note for both sides.") var note: String?
 
         static let flags: FlagTable = ["question": "QUESTION", "offer": "OFFER", "note": "--note"]
 
+        func validate() throws { try requireFlags([("QUESTION (Q-…)", question != nil), ("OFFER (O-…)", offer != nil)]) }
+
         func run() throws {
-            var params: [String: JSONValue] = ["question": .string(question), "offer": .string(offer)]
+            var params: [String: JSONValue] = ["question": .string(question ?? ""), "offer": .string(offer ?? "")]
             if let note { params["note"] = .string(note) }
             try global.write("proposal.create", params, write, versioned: false, flags: Self.flags)
         }

@@ -328,7 +328,7 @@ extension LMDSCommand {
             let taxonomy = try global.call("taxonomy.get")
             if global.json { return global.printJSON(taxonomy) }
             let districts = taxonomy["neighbourhoods"]?.arrayValue ?? []
-            print("\(taxonomy["city"]?["label"]?.stringValue ?? "?"): \(districts.count) districts")
+            print("\(taxonomy["city"]?["label"]?.stringValue ?? "?"): \(English.count(districts.count, "district"))")
             print()
             print(TextTable.render(headers: ["DISTRICT", "ID", "WIJKEN"], rows: districts.map { district in
                 let wijken = (district["wijken"]?.arrayValue ?? []).compactMap { $0["label"]?.stringValue }

@@ -92,9 +92,9 @@ extension LMDSCommand {
                 }))
             }
             let unassigned = (result["unassigned"]?.arrayValue ?? []).compactMap(\.stringValue)
-            let left = unassigned.count == 1 ? "1 open question" : "\(unassigned.count) open questions"
+            let left = English.count(unassigned.count, "open question")
             if let position = result["position"]?.integerValue { print("proposed in one append, up to log position \(position)") }
-            print("\(pairs.count) pairs, total score \(describe(result["totalScore"])); \(left) left without an offer"
+            print("\(English.count(pairs.count, "pair")), total score \(describe(result["totalScore"])); \(left) left without an offer"
                   + (unassigned.isEmpty ? "" : ": " + unassigned.prefix(12).joined(separator: ", ") + (unassigned.count > 12 ? ", ..." : "")))
         }
     }

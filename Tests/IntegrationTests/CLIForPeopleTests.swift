@@ -73,6 +73,7 @@ import Testing
         #expect(submit.status == 2)
         #expect(submit.stderr.contains("missing --requester-kind <resident|group|organisation|municipality|company>"), "\(submit.stderr)")
         #expect(!submit.stderr.contains("{kind"), "no JSON shape: \(submit.stderr)")
+        #expect(try Self.cli(workspace, ["propose"]).stderr.contains("missing QUESTION (Q-…) and OFFER (O-…)"))
         let nothing = try Self.cli(workspace, ["offer", "publish"])
         #expect(nothing.stderr.contains("missing --title <text>, --description <text>, --institution <id or name>, --programme <text>"), "\(nothing.stderr)")
         #expect(try daemon.call("system.status")["position"] == 0, "nothing was sent")
