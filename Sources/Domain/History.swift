@@ -10,7 +10,8 @@ public enum EventSummary {
             let place = data["neighbourhood"]?["wijk"]?.stringValue ?? data["neighbourhood"]?["district"]?.stringValue ?? "?"
             var who = data["requester"]?["kind"]?.stringValue ?? "?"
             if let organisation = data["requester"]?["organisation"]?.stringValue { who += " (\(organisation))" }
-            return "\(text("id")) submitted by a \(who) in \(place): \(text("title"))"
+            let article = "aeiou".contains(who.first ?? "x") ? "an" : "a"  // "an organisation", "a group"
+            return "\(text("id")) submitted by \(article) \(who) in \(place): \(text("title"))"
         case "QuestionAccepted":
             if let title = data["title"]?.stringValue { return "\(text("id")) accepted after intake, re-articulated as: \(title)" }
             return "\(text("id")) accepted after intake"

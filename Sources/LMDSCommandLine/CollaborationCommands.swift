@@ -4,19 +4,26 @@ import LMDSProtocol
 
 /// The filters every list of proposals, matches and outcomes takes, as `*.list` params.
 struct LinkFilterOptions: ParsableArguments {
-    @Option var status: String?
+    @Option(help: "The status; \(Choices.linkStatuses).") var status: String?
     @Option(help: "Only those of this question.") var question: String?
     @Option(help: "Only those of this offer.") var offer: String?
     @Option(help: "The question's district or wijk.") var neighbourhood: String?
     @Option(help: "The offer's institution.") var institution: String?
-    @Option var theme: String?
-    @Option var discipline: String?
-    @Option(help: "The offer's level.") var level: String?
+    @Option(help: "A theme, by id or label.") var theme: String?
+    @Option(help: "A discipline, by id or label.") var discipline: String?
+    @Option(help: "The offer's level, by id or label: \(Choices.levels).") var level: String?
     @Option(help: "The offer's period: a label (\"2026-2027 S2\") or a date inside it.") var period: String?
     @Option(help: "Words that must all appear (case and accents ignored).") var text: String?
-    @Option var limit: Int = 50
+    @Option(help: "At most this many (1 to 500).") var limit: Int = 50
     @Option(help: "Continue after this id (the `next` of the previous page).") var cursor: String?
     @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: the list as it was then.") var asOf: String?
+
+    /// The lists' params by these flags.
+    static let flags: FlagTable = [
+        "status": "--status", "question": "--question", "offer": "--offer", "neighbourhood": "--neighbourhood", "institution": "--institution",
+        "theme": "--theme", "discipline": "--discipline", "level": "--level", "period": "--period", "text": "--text", "limit": "--limit",
+        "cursor": "--cursor", "asOf": "--as-of",
+    ]
 
     var params: JSONValue {
         var params: [String: JSONValue] = ["limit": .integer(Int64(limit))]
@@ -30,17 +37,23 @@ struct LinkFilterOptions: ParsableArguments {
     }
 }
 
-/// Prints one page of a list as a table, with the paging line under it.
-func printPage(_ result: JSONValue, key: String, columns: [(header: String, field: String)], empty: String, global: GlobalOptions) {
+/// Prints one page of a list as a table, with the paging line under it; each column's cell from its item
+/// and the people view (labels, times).
+func printPage(_ result: JSONValue, key: String, columns: [(header: String, cell: (JSONValue, PeopleView) -> String)], empty: String,
+               global: GlobalOptions) throws {
     if global.json { return global.printJSON(result) }
     let items = result[key]?.arrayValue ?? []
     if items.isEmpty {
         print(empty)
         return
     }
-    print(TextTable.render(headers: columns.map(\.header), rows: items.map { item in columns.map { describe(item[$0.field]) } }))
-    print("\(items.count) of \(describe(result["total"]))" + (result["next"]?.stringValue.map { "; more with --cursor \($0)" } ?? ""))
+    let view = try global.peopleView()
+    print(TextTable.render(headers: columns.map(\.header), rows: items.map { item in columns.map { $0.cell(item, view) } }))
+    print(pageLine(result, count: items.count))
 }
+
+/// A column that shows a member as it is.
+func plain(_ field: String) -> (JSONValue, PeopleView) -> String { { item, _ in describe(item[field]) } }
 
 extension LMDSCommand {
     struct Propose: ParsableCommand {
@@ -49,40 +62,52 @@ extension LMDSCommand {
             discussion: "Example: lmds propose Q-0001 O-0002 --note \"Past bij de wijkaanpak van de minor\"")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var write: WriteOptions
-        @Argument(help: "The question, such as Q-0001.") var question: String
-        @Argument(help: "The offer, such as O-0002.") var offer: String
+        @Argument(help: "The question, such as Q-0001 (required).") var question: String?
+        @Argument(help: "The offer, such as O-0002 (required).") var offer: String?
         @Option(help: "Why this match: a note for both sides.") var note: String?
 
+        static let flags: FlagTable = ["question": "QUESTION", "offer": "OFFER", "note": "--note"]
+
+        func validate() throws { try requireFlags([("QUESTION (Q-…)", question != nil), ("OFFER (O-…)", offer != nil)]) }
+
         func run() throws {
-            var params: [String: JSONValue] = ["question": .string(question), "offer": .string(offer)]
+            var params: [String: JSONValue] = ["question": .string(question ?? ""), "offer": .string(offer ?? "")]
             if let note { params["note"] = .string(note) }
-            try global.write("proposal.create", params, write, versioned: false)
+            try global.write("proposal.create", params, write, versioned: false, flags: Self.flags)
         }
     }
 
     struct Accept: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Accept a proposal for one side; when both sides have, the match is agreed.")
+            abstract: "Accept a proposal for one side (--side is required); when both sides have, the match is agreed.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The proposal, such as P-0001.") var id: String
-        @Option(help: "requester or education.") var side: String
+        @Option(help: "The side that accepts (required): \(Choices.sides).") var side: String?
+
+        static let flags: FlagTable = ["id": "ID", "side": "--side"]
+
+        func validate() throws { try requireFlags([("--side <requester|education>", side != nil)]) }
 
         func run() throws {
-            try global.write("proposal.accept", ["id": .string(id), "side": .string(side)], write)
+            try global.write("proposal.accept", ["id": .string(id), "side": .string(side ?? "")], write, flags: Self.flags)
         }
     }
 
     struct Decline: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Decline a proposal for one side, with the reason.")
+        static let configuration = CommandConfiguration(abstract: "Decline a proposal for one side, with the reason (--side and --reason are required).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The proposal, such as P-0001.") var id: String
-        @Option(help: "requester or education.") var side: String
-        @Option var reason: String
+        @Option(help: "The side that declines (required): \(Choices.sides).") var side: String?
+        @Option(help: "Why (required).") var reason: String?
+
+        static let flags: FlagTable = ["id": "ID", "side": "--side", "reason": "--reason"]
+
+        func validate() throws { try requireFlags([("--side <requester|education>", side != nil), ("--reason <text>", reason != nil)]) }
 
         func run() throws {
-            try global.write("proposal.decline", ["id": .string(id), "side": .string(side), "reason": .string(reason)], write)
+            try global.write("proposal.decline", ["id": .string(id), "side": .string(side ?? ""), "reason": .string(reason ?? "")], write, flags: Self.flags)
         }
     }
 
@@ -91,14 +116,16 @@ extension LMDSCommand {
             commandName: "proposal", abstract: "Manage proposals (see also propose, accept, decline).", subcommands: [Withdraw.self])
 
         struct Withdraw: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Withdraw a pending proposal, with the reason.")
+            static let configuration = CommandConfiguration(abstract: "Withdraw a pending proposal, with the reason (--reason is required).")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
-            @Argument var id: String
-            @Option var reason: String
+            @Argument(help: "The proposal, such as P-0001.") var id: String
+            @Option(help: "Why (required).") var reason: String?
+
+            func validate() throws { try requireFlags([("--reason <text>", reason != nil)]) }
 
             func run() throws {
-                try global.write("proposal.withdraw", ["id": .string(id), "reason": .string(reason)], write)
+                try global.write("proposal.withdraw", ["id": .string(id), "reason": .string(reason ?? "")], write, flags: ["id": "ID", "reason": "--reason"])
             }
         }
     }
@@ -109,7 +136,7 @@ extension LMDSCommand {
         @OptionGroup var filter: LinkFilterOptions
 
         func run() throws {
-            var result = try global.call("proposal.list", filter.params)
+            var result = try global.call("proposal.list", filter.params, flags: LinkFilterOptions.flags)
             if !global.json, var page = result.objectValue {
                 page["proposals"] = .array((page["proposals"]?.arrayValue ?? []).map { row in
                     guard var members = row.objectValue else { return row }
@@ -119,24 +146,30 @@ extension LMDSCommand {
                 })
                 result = .object(page)
             }
-            printPage(result, key: "proposals", columns: [("ID", "id"), ("STATUS", "status"), ("QUESTION", "question"), ("OFFER", "offer"),
-                                                          ("CONSENTS", "consents"), ("EXPIRES", "expiresAt"), ("QUESTION TITLE", "questionTitle")],
-                      empty: "no proposals match", global: global)
+            try printPage(result, key: "proposals", columns: [("ID", plain("id")), ("STATUS", plain("status")), ("QUESTION", plain("question")),
+                                                              ("OFFER", plain("offer")), ("CONSENTS", plain("consents")),
+                                                              ("EXPIRES", { $0["status"] == "proposed" ? $1.time($0["expiresAt"]) : "-" }),
+                                                              ("QUESTION TITLE", plain("questionTitle"))],
+                          empty: "no proposals match", global: global)
         }
     }
 
     struct Start: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start an agreed match: the team begins.")
+        static let configuration = CommandConfiguration(abstract: "Start an agreed match: the team begins (--students is required).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "The match, such as M-0001.") var id: String
-        @Option(help: "How many students form the team.") var students: Int
+        @Option(help: "How many students form the team, 1 to 500 (required).") var students: Int?
         @Option(name: .customLong("started-on"), help: "The start date (YYYY-MM-DD; default: today).") var startedOn: String?
 
+        static let flags: FlagTable = ["id": "ID", "students": "--students", "startedOn": "--started-on", "start": "--started-on"]
+
+        func validate() throws { try requireFlags([("--students <1-500>", students != nil)]) }
+
         func run() throws {
-            var params: [String: JSONValue] = ["id": .string(id), "students": .integer(Int64(students))]
+            var params: [String: JSONValue] = ["id": .string(id), "students": .integer(Int64(students ?? 0))]
             if let startedOn { params["startedOn"] = .string(startedOn) }
-            try global.write("match.start", params, write)
+            try global.write("match.start", params, write, flags: Self.flags)
         }
     }
 
@@ -145,14 +178,16 @@ extension LMDSCommand {
             commandName: "match", abstract: "Manage matches: start, cancel, close.", subcommands: [Start.self, Cancel.self, Close.self])
 
         struct Cancel: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Cancel an agreed or started match, with the reason.")
+            static let configuration = CommandConfiguration(abstract: "Cancel an agreed or started match, with the reason (--reason is required).")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
-            @Argument var id: String
-            @Option var reason: String
+            @Argument(help: "The match, such as M-0001.") var id: String
+            @Option(help: "Why (required).") var reason: String?
+
+            func validate() throws { try requireFlags([("--reason <text>", reason != nil)]) }
 
             func run() throws {
-                try global.write("match.cancel", ["id": .string(id), "reason": .string(reason)], write)
+                try global.write("match.cancel", ["id": .string(id), "reason": .string(reason ?? "")], write, flags: ["id": "ID", "reason": "--reason"])
             }
         }
 
@@ -160,13 +195,13 @@ extension LMDSCommand {
             static let configuration = CommandConfiguration(abstract: "Close a delivered match.")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
-            @Argument var id: String
-            @Option var note: String?
+            @Argument(help: "The match, such as M-0001.") var id: String
+            @Option(help: "A closing note.") var note: String?
 
             func run() throws {
                 var params: [String: JSONValue] = ["id": .string(id)]
                 if let note { params["note"] = .string(note) }
-                try global.write("match.close", params, write)
+                try global.write("match.close", params, write, flags: ["id": "ID", "note": "--note"])
             }
         }
     }
@@ -177,10 +212,11 @@ extension LMDSCommand {
         @OptionGroup var filter: LinkFilterOptions
 
         func run() throws {
-            printPage(try global.call("match.list", filter.params), key: "matches",
-                      columns: [("ID", "id"), ("STATUS", "status"), ("QUESTION", "question"), ("OFFER", "offer"), ("INSTITUTION", "institution"),
-                                ("STUDENTS", "students"), ("OUTCOME", "outcome"), ("QUESTION TITLE", "questionTitle")],
-                      empty: "no matches match", global: global)
+            try printPage(try global.call("match.list", filter.params, flags: LinkFilterOptions.flags), key: "matches",
+                          columns: [("ID", plain("id")), ("STATUS", plain("status")), ("QUESTION", plain("question")), ("OFFER", plain("offer")),
+                                    ("INSTITUTION", { $1.label("institution", $0["institution"]) }), ("STUDENTS", plain("students")),
+                                    ("OUTCOME", plain("outcome")), ("QUESTION TITLE", plain("questionTitle"))],
+                          empty: "no matches match", global: global)
         }
     }
 
@@ -204,6 +240,8 @@ extension LMDSCommand {
             @Argument(help: "The match, such as M-0001.") var match: String
             @Option(name: .customLong("follow-up"), help: "title|description of a new question it raised (repeatable).") var followUps: [String] = []
 
+            func validate() throws { try requireFlags([("--summary <text>", try content.params()["summary"] != nil)]) }
+
             func run() throws {
                 var params = try content.params()
                 params["match"] = .string(match)
@@ -214,7 +252,7 @@ extension LMDSCommand {
                         return ["title": .string(parts[0]), "description": .string(parts[1])]
                     })
                 }
-                try global.write("outcome.record", params, write, versioned: false)
+                try global.write("outcome.record", params, write, versioned: false, flags: OutcomeContentOptions.flags.merging(["match": "MATCH", "followUps": "--follow-up"]) { $1 })
             }
         }
 
@@ -228,7 +266,7 @@ extension LMDSCommand {
             func run() throws {
                 var params = try content.params()
                 params["id"] = .string(id)
-                try global.write("outcome.revise", params, write)
+                try global.write("outcome.revise", params, write, flags: OutcomeContentOptions.flags.merging(["id": "ID"]) { $1 })
             }
         }
     }
@@ -239,10 +277,11 @@ extension LMDSCommand {
         @OptionGroup var filter: LinkFilterOptions
 
         func run() throws {
-            printPage(try global.call("outcome.list", filter.params), key: "outcomes",
-                      columns: [("ID", "id"), ("MATCH", "match"), ("QUESTION", "question"), ("OFFER", "offer"), ("DELIVERABLES", "deliverables"),
-                                ("FOLLOW-UP DUE", "followUpDue"), ("USED", "followUp"), ("QUESTION TITLE", "questionTitle")],
-                      empty: "no outcomes match", global: global)
+            try printPage(try global.call("outcome.list", filter.params, flags: LinkFilterOptions.flags), key: "outcomes",
+                          columns: [("ID", plain("id")), ("MATCH", plain("match")), ("QUESTION", plain("question")), ("OFFER", plain("offer")),
+                                    ("DELIVERABLES", plain("deliverables")), ("FOLLOW-UP DUE", plain("followUpDue")), ("USED", plain("followUp")),
+                                    ("QUESTION TITLE", plain("questionTitle"))],
+                          empty: "no outcomes match", global: global)
         }
     }
 
@@ -250,10 +289,10 @@ extension LMDSCommand {
         static let configuration = CommandConfiguration(
             commandName: "followups", abstract: "List follow-up checks of outcomes: due and overdue by default.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "open (due or overdue), pending, due, overdue, done or all.") var status: String?
+        @Option(help: "The checks: \(Choices.followupStatuses).") var status: String?
         @Option(help: "Judge on this date (YYYY-MM-DD; default: today).") var on: String?
-        @Option var limit: Int = 50
-        @Option var cursor: String?
+        @Option(help: "At most this many (1 to 500).") var limit: Int = 50
+        @Option(help: "Continue after this id (the `next` of the previous page).") var cursor: String?
         @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: the checks as they stood then.") var asOf: String?
 
         func run() throws {
@@ -262,12 +301,13 @@ extension LMDSCommand {
                 if let value { params[key] = .string(value) }
             }
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
-            let result = try global.call("followup.list", .object(params))
+            let result = try global.call("followup.list", .object(params),
+                                         flags: ["status": "--status", "on": "--on", "limit": "--limit", "cursor": "--cursor", "asOf": "--as-of"])
             if !global.json { print("follow-up checks on \(describe(result["on"])):") }
-            printPage(result, key: "followUps",
-                      columns: [("OUTCOME", "outcome"), ("DUE", "due"), ("STATUS", "status"), ("USED", "used"), ("QUESTION", "question"),
-                                ("QUESTION TITLE", "questionTitle")],
-                      empty: "no follow-up checks match", global: global)
+            try printPage(result, key: "followUps",
+                          columns: [("OUTCOME", plain("outcome")), ("DUE", plain("due")), ("STATUS", plain("status")), ("USED", plain("used")),
+                                    ("QUESTION", plain("question")), ("QUESTION TITLE", plain("questionTitle"))],
+                          empty: "no follow-up checks match", global: global)
         }
     }
 
@@ -276,17 +316,21 @@ extension LMDSCommand {
             commandName: "followup", abstract: "Record follow-up checks.", subcommands: [Record.self])
 
         struct Record: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Record whether the requester used what was delivered.")
+            static let configuration = CommandConfiguration(abstract: "Record whether the requester used what was delivered (--used is required).")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
             @Argument(help: "The outcome, such as R-0001.") var outcome: String
-            @Option(help: "yes, partly or no.") var used: String
-            @Option var note: String?
+            @Option(help: "Whether it was used (required): \(Choices.used).") var used: String?
+            @Option(help: "What was learned.") var note: String?
+
+            static let flags: FlagTable = ["outcome": "OUTCOME", "used": "--used", "note": "--note"]
+
+            func validate() throws { try requireFlags([("--used <yes|partly|no>", used != nil)]) }
 
             func run() throws {
-                var params: [String: JSONValue] = ["outcome": .string(outcome), "used": .string(used)]
+                var params: [String: JSONValue] = ["outcome": .string(outcome), "used": .string(used ?? "")]
                 if let note { params["note"] = .string(note) }
-                try global.write("followup.record", params, write, versioned: false)
+                try global.write("followup.record", params, write, versioned: false, flags: Self.flags)
             }
         }
     }
@@ -295,15 +339,24 @@ extension LMDSCommand {
 /// The fields of an outcome as flags, or a JSON file with them.
 struct OutcomeContentOptions: ParsableArguments {
     @Option(help: "A JSON file with the params (flags given as well override it).") var file: String?
-    @Option var summary: String?
-    @Option(name: .customLong("deliverable"), help: "kind|title|uri|visibility|embargoUntil (visibility public, internal or embargo; repeatable).")
+    @Option(help: "What the collaboration delivered (required to record).") var summary: String?
+    @Option(name: .customLong("deliverable"), help: """
+        kind|title|uri|visibility|embargoUntil, repeatable; kind: \(Choices.deliverableKinds); visibility: \(Choices.visibilities); \
+        embargoUntil (YYYY-MM-DD) only with embargo.
+        """)
     var deliverables: [String] = []
-    @Option var students: Int?
-    @Option var hours: Int?
+    @Option(help: "How many students took part (default: the team's size).") var students: Int?
+    @Option(help: "Hours spent, all students together.") var hours: Int?
     @Option(name: .customLong("competence"), help: "A competence the students developed (repeatable).") var competences: [String] = []
     @Option(name: .customLong("rating-requester"), help: "1-5.") var ratingRequester: Int?
     @Option(name: .customLong("rating-education"), help: "1-5.") var ratingEducation: Int?
     @Option(help: "What it meant for the neighbourhood.") var impact: String?
+
+    /// outcome.record's and outcome.revise's params by these flags.
+    static let flags: FlagTable = [
+        "summary": "--summary", "deliverables": "--deliverable", "students": "--students", "hours": "--hours", "competences": "--competence",
+        "ratings.requester": "--rating-requester", "ratings.education": "--rating-education", "ratings": "--rating-requester", "impact": "--impact",
+    ]
 
     func params() throws -> [String: JSONValue] {
         var params: [String: JSONValue] = [:]
@@ -341,47 +394,66 @@ struct OutcomeContentOptions: ParsableArguments {
     }
 }
 
-/// How `lmds show P-...` prints a proposal.
-func printProposal(_ proposal: JSONValue) {
-    let consents = ["requester", "education"].map { "\($0): \(proposal["consents"]?[$0]?.boolValue == true ? "accepted" : "waiting")" }
+/// How `lmds show P-...` prints a proposal: while it is pending, each side's consent and the expiry; once
+/// it is decided, who declined (or that it was withdrawn or expired) and no expiry.
+func printProposal(_ proposal: JSONValue, _ view: PeopleView) {
     var rows: [(String, String)] = [
         ("proposal", "\(describe(proposal["id"])) (\(describe(proposal["status"])), version \(describe(proposal["version"])))"),
         ("question", "\(describe(proposal["question"])): \(describe(proposal["questionTitle"]))"),
         ("offer", "\(describe(proposal["offer"])): \(describe(proposal["offerTitle"]))"),
-        ("consents", consents.joined(separator: ", ")),
-        ("created", describe(proposal["createdAt"])),
-        ("expires", describe(proposal["expiresAt"])),
+        ("consents", proposalConsents(proposal)),
+        ("created", view.time(proposal["createdAt"])),
     ]
+    if proposal["status"]?.stringValue == "proposed" { rows.append(("expires", view.time(proposal["expiresAt"]))) }
     if let note = proposal["note"]?.stringValue { rows.append(("note", note)) }
     if let match = proposal["match"]?.stringValue { rows.append(("match", match)) }
-    if let side = proposal["declinedBy"]?.stringValue { rows.append(("declined by", side)) }
+    if let side = proposal["declinedBy"]?.stringValue { rows.append(("declined by", Confirmation.side(side))) }
     if let reason = proposal["closingReason"]?.stringValue { rows.append(("reason", reason)) }
     print(TextTable.keyValue(rows))
 }
 
+/// Each side's answer to a proposal: "accepted", "waiting" while it is pending, "declined" for the side that
+/// declined, and for a proposal withdrawn or expired "no answer" instead of "waiting".
+func proposalConsents(_ proposal: JSONValue) -> String {
+    let status = proposal["status"]?.stringValue ?? "?"
+    return ["requester", "education"].map { side in
+        let answer: String
+        if proposal["consents"]?[side]?.boolValue == true {
+            answer = "accepted"
+        } else if proposal["declinedBy"]?.stringValue == side {
+            answer = "declined"
+        } else {
+            answer = status == "proposed" ? "waiting" : "no answer"
+        }
+        return "\(side): \(answer)"
+    }.joined(separator: ", ")
+}
+
 /// How `lmds show M-...` prints a match.
-func printMatch(_ match: JSONValue) {
+func printMatch(_ match: JSONValue, _ view: PeopleView) {
     var rows: [(String, String)] = [
         ("match", "\(describe(match["id"])) (\(describe(match["status"])), version \(describe(match["version"])))"),
         ("question", "\(describe(match["question"])): \(describe(match["questionTitle"]))"),
-        ("offer", "\(describe(match["offer"])): \(describe(match["offerTitle"])) (\(describe(match["institution"])))"),
+        ("offer", "\(describe(match["offer"])): \(describe(match["offerTitle"])) (\(view.label("institution", match["institution"])))"),
         ("proposal", describe(match["proposal"])),
-        ("agreed", describe(match["agreedAt"])),
+        ("agreed", view.time(match["agreedAt"])),
     ]
-    if let students = match["students"]?.integerValue { rows.append(("team", "\(students) students, started \(describe(match["startedOn"]))")) }
+    if let students = match["students"]?.integerValue {
+        rows.append(("team", "\(English.count(Int(students), "student")), started \(describe(match["startedOn"]))"))
+    }
     if let outcome = match["outcome"]?.stringValue { rows.append(("outcome", outcome)) }
     if let reason = match["closingReason"]?.stringValue { rows.append(("reason", reason)) }
     print(TextTable.keyValue(rows))
 }
 
 /// How `lmds show R-...` prints an outcome.
-func printOutcome(_ outcome: JSONValue) {
+func printOutcome(_ outcome: JSONValue, _ view: PeopleView) {
     var rows: [(String, String)] = [
         ("outcome", "\(describe(outcome["id"])) (version \(describe(outcome["version"])))"),
         ("match", describe(outcome["match"])),
         ("question", "\(describe(outcome["question"])): \(describe(outcome["questionTitle"]))"),
         ("offer", "\(describe(outcome["offer"])): \(describe(outcome["offerTitle"]))"),
-        ("recorded", describe(outcome["recordedAt"])),
+        ("recorded", view.time(outcome["recordedAt"])),
         ("team", "\(describe(outcome["students"])) students, \(describe(outcome["hours"])) hours"),
         ("competences", (outcome["competences"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")),
         ("ratings", "requester \(describe(outcome["ratings"]?["requester"])), education \(describe(outcome["ratings"]?["education"]))"),
@@ -392,7 +464,9 @@ func printOutcome(_ outcome: JSONValue) {
         if let uri = deliverable["uri"]?.stringValue { text += " <\(uri)>" }
         rows.append(("deliverable", text))
     }
-    if let withheld = outcome["withheld"]?.integerValue, withheld > 0 { rows.append(("withheld", "\(withheld) internal or embargoed deliverable(s)")) }
+    if let withheld = outcome["withheld"]?.integerValue, withheld > 0 {
+        rows.append(("withheld", English.count(Int(withheld), "internal or embargoed deliverable")))
+    }
     if let impact = outcome["impact"]?.stringValue { rows.append(("impact", impact)) }
     let followUps = (outcome["followUps"]?.arrayValue ?? []).compactMap(\.stringValue)
     if !followUps.isEmpty { rows.append(("new questions", followUps.joined(separator: ", "))) }

@@ -23,21 +23,42 @@ struct CLIExit: Error {
     let code: Int32
 }
 
-/// Options every command takes.
+/// Options every command takes: `--socket` and `--json`.
+///
+/// They are global: `lmds --socket PATH --json status` and `lmds status --socket PATH --json` mean the same,
+/// for nested commands too (`lmds --json question get Q-0001`). The root command declares this group, and
+/// swift-argument-parser parses a command's options from the whole command line, wherever they stand, and
+/// hands an `@OptionGroup` of a type already decoded for a parent command to its subcommands. So the root
+/// takes `--socket` and `--json` from anywhere and every subcommand's `@OptionGroup var global` gets that
+/// value; each subcommand still declares the group, so that its `--help` lists both. (`@ParentCommand` would
+/// reach only the parent's value, and moving arguments about before parsing would duplicate the parser's
+/// own option scanning.) `CLIForPeopleTests.socketAndJSONAreGlobal` runs both positions, nested commands included.
 struct GlobalOptions: ParsableArguments {
-    @Option(help: "The daemon's socket (default: $LMDS_SOCKET, $XDG_RUNTIME_DIR/lmds/lmds.sock, /run/lmds/lmds.sock).")
+    @Option(help: "The daemon's socket (default: $LMDS_SOCKET, $XDG_RUNTIME_DIR/lmds/lmds.sock, /run/lmds/lmds.sock). Before or after the command.")
     var socket: String?
 
-    @Flag(help: "Print the raw JSON result for scripts instead of tables.")
+    @Flag(help: "Print the raw JSON result (ids, UTC times) for scripts instead of text for people. Before or after the command.")
     var json = false
 
     var socketPath: String { socket ?? DefaultPaths.socketPath(environment: DefaultPaths.processEnvironment()) }
 
-    /// Connects, calls, and returns the result; prints the daemon's error and exits 1 on failure,
-    /// or explains and exits 3 when the daemon cannot be reached.
-    func call(_ method: String, _ params: JSONValue? = nil) throws -> JSONValue {
+    /// Connects, calls, and returns the result; prints the daemon's error (phrased with the command's `flags`)
+    /// and exits 1 on failure, or explains and exits 3 when the daemon cannot be reached. Warnings in the
+    /// result are printed on stderr.
+    func call(_ method: String, _ params: JSONValue? = nil, flags: FlagTable = [:]) throws -> JSONValue {
         let client = try connect()
-        return try Self.unwrap(try invoke(client, method, params))
+        return try Self.unwrap(try invoke(client, method, params), method: method, params: params, flags: flags)
+    }
+
+    /// Calls as `call` does, but prints an error as the daemon phrased it (with `data.field`): for
+    /// `lmds call`, whose user speaks in methods and JSON paths.
+    func callRaw(_ method: String, _ params: JSONValue?) throws -> JSONValue {
+        let result = try invoke(try connect(), method, params)
+        if case .failure(let error) = result {
+            printError("lmds: \(error.message) (code \(error.code))" + (error.data?["field"]?.stringValue.map { "\n  field: \($0)" } ?? ""))
+            throw CLIExit(code: CLIExitCode.daemonError)
+        }
+        return try Self.unwrap(result, method: method)
     }
 
     func connect() throws -> RPCClient {
@@ -58,13 +79,17 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    static func unwrap(_ result: Result<JSONValue, RPCError>) throws -> JSONValue {
+    /// The result, after printing its `warnings` (`warning: <reason>` on stderr); or the error phrased for
+    /// people (`ErrorText`) and exit 1.
+    static func unwrap(_ result: Result<JSONValue, RPCError>, method: String, params: JSONValue? = nil, flags: FlagTable = [:]) throws -> JSONValue {
         switch result {
-        case .success(let value): return value
+        case .success(let value):
+            for warning in value["warnings"]?.arrayValue ?? [] {
+                printError("warning: " + CommandNames.replacingMethods(in: warning["reason"]?.stringValue ?? describe(warning)))
+            }
+            return value
         case .failure(let error):
-            var text = "lmds: \(error.message) (code \(error.code))"
-            if let field = error.data?["field"]?.stringValue { text += "\n  field: \(field)" }
-            printError(text)
+            printError(ErrorText(method: method, params: params, flags: flags).lines(error).joined(separator: "\n"))
             throw CLIExit(code: CLIExitCode.daemonError)
         }
     }
@@ -89,6 +114,9 @@ public struct LMDSCommand: ParsableCommand {
             Proposals.self, Suggest.self, PlanCommand.self, ReportCommand.self, Export.self, Import.self, Start.self, MatchGroup.self, Matches.self, OutcomeGroup.self, Outcomes.self, Followups.self,
             FollowupGroup.self, Show.self, History.self, Erase.self,
         ])
+
+    /// Declared here so that `--socket` and `--json` may stand before the command (see `GlobalOptions`).
+    @OptionGroup var global: GlobalOptions
 
     public init() {}
 
@@ -130,7 +158,7 @@ extension LMDSCommand {
                 ("head hash", status["headHash"]?.stringValue ?? "?"),
                 ("uptime", "\(describe(status["uptimeSeconds"])) s"),
                 ("connections", describe(status["connections"])),
-            ]
+            ] + ["logId": "log id", "timeZone": "time zone"].sorted(by: <).compactMap { key, name in status[key]?.stringValue.map { (name, $0) } }
             print(TextTable.keyValue(rows))
         }
     }
@@ -142,7 +170,7 @@ extension LMDSCommand {
         func run() throws {
             let client = try global.connect()
             let start = monotonicNs()
-            let result = try GlobalOptions.unwrap(try global.invoke(client, "system.ping", nil))
+            let result = try GlobalOptions.unwrap(try global.invoke(client, "system.ping", nil), method: "system.ping")
             let elapsedUs = (monotonicNs() - start) / 1000
             if global.json { return global.printJSON(result) }
             print("pong from lmdsd at \(global.socketPath) in \(elapsedUs) µs")
@@ -166,36 +194,50 @@ extension LMDSCommand {
                     throw ValidationError("PARAMS is not valid JSON: \(error)")
                 }
             }
-            let result = try global.call(method, parsed)
+            let result = try global.callRaw(method, parsed)
             print(global.json ? JSONWriter.canonicalString(result) : JSONWriter.prettyString(result))
         }
     }
 
     struct Events: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List events from the log; with --follow, keep printing new ones as they are committed.")
+            abstract: "List events from the log (the latest 20 by default); with --follow, keep printing new ones as they are committed.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "First position (default: 1; with --follow and no --from: only new events).") var from: UInt64?
-        @Option(help: "Events to list at most (without --follow).") var limit: Int = 100
+        @Option(help: "First position (default: the latest --limit events; with --follow and no --from: only new events).") var from: UInt64?
+        @Option(help: "Events to list at most, 1 to 1000 (default \(Events.latestCount); without --follow).") var limit: Int?
         @Flag(help: "Stream events as they are committed, until interrupted.") var follow = false
 
+        /// How many events `lmds events` lists without --limit: the latest, one screen.
+        static let latestCount = 20
+
+        static let flags: FlagTable = ["from": "--from", "limit": "--limit"]
+
         func validate() throws {
-            guard limit >= 1 && limit <= 1000 else { throw ValidationError("--limit must be from 1 to 1000") }
+            if let limit { guard limit >= 1 && limit <= 1000 else { throw ValidationError("--limit must be from 1 to 1000") } }
             if let from, from < 1 { throw ValidationError("--from must be 1 or more") }
         }
 
         func run() throws {
             if follow { return try runFollow() }
-            let result = try global.call("events.read", ["from": .integer(Int64(from ?? 1)), "limit": .integer(Int64(limit))])
+            let status = try global.call("system.status")
+            let view = PeopleView(taxonomy: .null, timeZone: status["timeZone"]?.stringValue)
+            let count = limit ?? Self.latestCount
+            let head = status["position"]?.integerValue ?? 0
+            let start = from.map { Int64($0) } ?? max(1, head - Int64(count) + 1)
+            let result = try global.call("events.read", ["from": .integer(start), "limit": .integer(Int64(count))], flags: Self.flags)
             if global.json { return global.printJSON(result) }
             let events = result["events"]?.arrayValue ?? []
             if events.isEmpty {
-                print("no events from position \(from ?? 1) (head is \(describe(result["head"])))")
+                print("no events from position \(start) (head is \(describe(result["head"])))")
                 return
             }
-            print(TextTable.render(headers: EventRow.headers, rows: events.map(EventRow.cells)))
+            print(TextTable.render(headers: EventRow.headers, rows: events.map { EventRow.cells($0, view) }))
             if let next = result["next"]?.integerValue, let head = result["head"]?.integerValue, next <= head {
                 print("… more from position \(next) (lmds events --from \(next))")
+            }
+            if from == nil && start > 1 {
+                let earlier = max(1, start - Int64(count))
+                print("the latest \(English.count(events.count, "event")) of \(head); earlier ones with lmds events --from \(earlier) --limit \(start - earlier)")
             }
         }
 
@@ -203,7 +245,8 @@ extension LMDSCommand {
             let client = try global.connect()
             var params: [String: JSONValue] = [:]
             if let from { params["from"] = .integer(Int64(from)) }
-            let subscription = try GlobalOptions.unwrap(try global.invoke(client, "events.subscribe", .object(params)))
+            let subscription = try GlobalOptions.unwrap(try global.invoke(client, "events.subscribe", .object(params)), method: "events.subscribe", flags: Self.flags)
+            let view = global.json ? PeopleView(taxonomy: .null, timeZone: nil) : PeopleView(taxonomy: .null, timeZone: try global.call("system.status")["timeZone"]?.stringValue)
             if !global.json {
                 printError("following events from position \(describe(subscription["from"])) (Ctrl-C to stop)")
                 print(TextTable.line(EventRow.headers, widths: EventRow.widths))
@@ -220,7 +263,7 @@ extension LMDSCommand {
                 if global.json {
                     global.printJSON(event)
                 } else {
-                    print(TextTable.line(EventRow.cells(event), widths: EventRow.widths))
+                    print(TextTable.line(EventRow.cells(event, view), widths: EventRow.widths))
                 }
                 fflush(nil)
             }
@@ -285,7 +328,7 @@ extension LMDSCommand {
             let taxonomy = try global.call("taxonomy.get")
             if global.json { return global.printJSON(taxonomy) }
             let districts = taxonomy["neighbourhoods"]?.arrayValue ?? []
-            print("\(taxonomy["city"]?["label"]?.stringValue ?? "?"): \(districts.count) districts")
+            print("\(taxonomy["city"]?["label"]?.stringValue ?? "?"): \(English.count(districts.count, "district"))")
             print()
             print(TextTable.render(headers: ["DISTRICT", "ID", "WIJKEN"], rows: districts.map { district in
                 let wijken = (district["wijken"]?.arrayValue ?? []).compactMap { $0["label"]?.stringValue }
@@ -318,29 +361,30 @@ extension LMDSCommand {
         func run() throws {
             var params: [String: JSONValue] = ["id": .string(id)]
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
-            let history = try global.call("history.get", .object(params))
+            let history = try global.call("history.get", .object(params), flags: ["id": "ID", "asOf": "--as-of"])
             if global.json { return global.printJSON(history) }
             let events = history["events"]?.arrayValue ?? []
-            print("history of \(id): \(events.count) events")
+            let view = try global.peopleView()
+            print("history of \(id): \(English.count(events.count, "event"))")
             print(TextTable.render(headers: ["POSITION", "TIME", "WHO", "WHAT"], rows: events.map { event in
                 let actor = event["actor"]
-                return [describe(event["position"]), describe(event["time"]),
-                        "\(describe(actor?["user"])) (\(describe(actor?["role"])))", describe(event["summary"])]
+                return [describe(event["position"]), view.time(event["time"]),
+                        "\(describe(actor?["user"])) (\(describe(actor?["role"])))", view.relabel(describe(event["summary"]), data: event["data"])]
             }))
         }
     }
 }
 
-/// How an event is shown in a table.
+/// How an event is shown in a table: its time in the programme's time zone, to the minute.
 enum EventRow {
     static let headers = ["POSITION", "TIME", "TYPE", "ACTOR", "ENTITIES"]
-    static let widths = [8, 24, 24, 20, 20]
+    static let widths = [8, 16, 24, 20, 20]
 
-    static func cells(_ event: JSONValue) -> [String] {
+    static func cells(_ event: JSONValue, _ view: PeopleView) -> [String] {
         let actor = event["actor"]
         let who = "\(actor?["user"]?.stringValue ?? "?") (\(actor?["role"]?.stringValue ?? "?"))"
         let entities = (event["entities"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
-        return [describe(event["position"]), event["time"]?.stringValue ?? "", event["type"]?.stringValue ?? "", who, entities]
+        return [describe(event["position"]), view.time(event["time"]), event["type"]?.stringValue ?? "", who, entities]
     }
 }
 

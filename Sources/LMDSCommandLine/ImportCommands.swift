@@ -244,22 +244,22 @@ extension LMDSCommand {
                     if !dryRun && problems.isEmpty {
                         if global.json { return global.printJSON(result) }
                         let ids = (result["ids"]?.arrayValue ?? []).compactMap(\.stringValue)
-                        print("imported \(ids.count) \(kind) (\(ids.first ?? "")..\(ids.last ?? "")) in one append, up to log position \(describe(result["position"]))")
+                        print("imported \(English.count(ids.count, String(kind.dropLast()))) (\(ids.first ?? "")..\(ids.last ?? "")) in one append, up to log position \(describe(result["position"]))")
                         return
                     }
                     for error in result["errors"]?.arrayValue ?? [] { lines.append(Self.rowProblem(error, rows: rows, file: file)) }
                 case .failure(let error):
                     let refused = error.data?["rows"]?.arrayValue ?? []
-                    if refused.isEmpty { _ = try GlobalOptions.unwrap(.failure(error)) }
+                    if refused.isEmpty { _ = try GlobalOptions.unwrap(.failure(error), method: "import.\(kind)") }
                     for row in refused { lines.append(Self.rowProblem(row, rows: rows, file: file)) }
                 }
             }
             if lines.isEmpty {
-                print("\(file): all \(rows.count) rows are valid" + (dryRun ? "; nothing imported (dry run)" : ""))
+                print("\(file): " + (rows.count == 1 ? "the 1 row is valid" : "all \(rows.count) rows are valid") + (dryRun ? "; nothing imported (dry run)" : ""))
                 return
             }
             for line in lines { print(line) }
-            print("\(lines.count) problem(s) in \(rows.count) rows; nothing imported")
+            print("\(English.count(lines.count, "problem")) in \(English.count(rows.count, "row")); nothing imported")
             throw CLIExit(code: CLIExitCode.daemonError)
         }
 

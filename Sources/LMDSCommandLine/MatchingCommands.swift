@@ -18,7 +18,7 @@ extension LMDSCommand {
             var params: [String: JSONValue] = [id.hasPrefix("O-") ? "offer" : "question": .string(id), "limit": .integer(Int64(limit))]
             if explain { params["explain"] = true }
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
-            let result = try global.call("match.suggest", .object(params))
+            let result = try global.call("match.suggest", .object(params), flags: ["question": "ID", "offer": "ID", "limit": "--limit", "asOf": "--as-of"])
             if global.json { return global.printJSON(result) }
             let suggestions = result["suggestions"]?.arrayValue ?? []
             print(suggestions.isEmpty ? "no suggestions for \(id)" : "suggestions for \(id), best first:")
@@ -55,20 +55,26 @@ extension LMDSCommand {
         @Option(name: .customLong("min-score"), help: "Pairs scoring below this are not planned (default 0.3).") var minScore: Double?
         @Flag(help: "Turn the plan into proposals, in one atomic append.") var propose = false
 
+        static let flags: FlagTable = [
+            "period": "--period", "period.from": "--from", "period.to": "--to", "minScore": "--min-score", "propose": "--propose",
+        ]
+
+        func validate() throws {
+            guard period != nil || (from != nil && to != nil) else { throw ValidationError("missing --period <label>, or --from <YYYY-MM-DD> and --to <YYYY-MM-DD>") }
+        }
+
         func run() throws {
             var params: [String: JSONValue] = [:]
             if let period {
                 params["period"] = .string(period)
             } else if let from, let to {
                 params["period"] = ["from": .string(from), "to": .string(to)]
-            } else {
-                throw ValidationError("give --period LABEL, or --from and --to")
             }
             if let minScore { params["minScore"] = .double(minScore) }
             if propose { params["propose"] = true }
             if write.expectedVersion != nil { throw ValidationError("--expected-version does not apply to a plan") }
             write.apply(to: &params, versioned: false)
-            let result = try global.call("match.plan", .object(params))
+            let result = try global.call("match.plan", .object(params), flags: Self.flags)
             if global.json { return global.printJSON(result) }
             let pairs = result["pairs"]?.arrayValue ?? []
             if pairs.isEmpty {
@@ -86,9 +92,9 @@ extension LMDSCommand {
                 }))
             }
             let unassigned = (result["unassigned"]?.arrayValue ?? []).compactMap(\.stringValue)
-            let left = unassigned.count == 1 ? "1 open question" : "\(unassigned.count) open questions"
+            let left = English.count(unassigned.count, "open question")
             if let position = result["position"]?.integerValue { print("proposed in one append, up to log position \(position)") }
-            print("\(pairs.count) pairs, total score \(describe(result["totalScore"])); \(left) left without an offer"
+            print("\(English.count(pairs.count, "pair")), total score \(describe(result["totalScore"])); \(left) left without an offer"
                   + (unassigned.isEmpty ? "" : ": " + unassigned.prefix(12).joined(separator: ", ") + (unassigned.count > 12 ? ", ..." : "")))
         }
     }

@@ -26,38 +26,57 @@ extension LMDSCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Publish an offer (flags, or --file with offer.publish's params as JSON).",
                 discussion: """
-                    Example: lmds offer publish --title "Minor Sociale Innovatie" --description "..." \\
-                      --institution "Hogeschool Leiden" --programme "Social Work" --level hbo --kind minor \\
-                      --from 2027-02-01 --to 2027-06-30 --period-label "2026-2027 S2" --capacity 3 --theme loneliness
+                    Required (as flags or in --file): --title, --description, --institution,
+                    --programme, --level, --kind, --capacity, --from and --to.
+                    Example:
+                      lmds offer publish --title "Minor Sociale Innovatie" --description "..." \\
+                        --institution "Hogeschool Leiden" --programme "Social Work" \\
+                        --level hbo --kind minor --from 2027-02-01 --to 2027-06-30 \\
+                        --period-label "2026-2027 S2" --capacity 3 --theme loneliness
                     """)
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
             @Option(help: "A JSON file with offer.publish's params (flags given as well override it).") var file: String?
-            @Option var title: String?
-            @Option var description: String?
-            @Option(help: "Institution id or name (lmds taxonomy lists them).") var institution: String?
-            @Option var programme: String?
-            @Option(help: "mbo, hbo, wo-bachelor or wo-master.") var level: String?
-            @Option(help: "course, minor, thesis, internship, research or event.") var kind: String?
-            @Option(name: .customLong("theme")) var themes: [String] = []
-            @Option(name: .customLong("discipline")) var disciplines: [String] = []
-            @Option(help: "First day (YYYY-MM-DD).") var from: String?
-            @Option(help: "Last day (YYYY-MM-DD).") var to: String?
+            @Option(help: "The offer's title (required).") var title: String?
+            @Option(help: "What the students do (required).") var description: String?
+            @Option(help: "Institution id or name (required; lmds taxonomy lists them).") var institution: String?
+            @Option(help: "The study programme, such as \"Social Work\" (required).") var programme: String?
+            @Option(help: "A level the institution teaches, by id or label (required): \(Choices.levels).") var level: String?
+            @Option(help: "The kind of offer (required): \(Choices.offerKinds).") var kind: String?
+            @Option(name: .customLong("theme"), help: "A theme, by id or label; repeat for more.") var themes: [String] = []
+            @Option(name: .customLong("discipline"), help: "A discipline, by id or label; repeat for more.") var disciplines: [String] = []
+            @Option(help: "First day (YYYY-MM-DD; required).") var from: String?
+            @Option(help: "Last day (YYYY-MM-DD; required).") var to: String?
             @Option(name: .customLong("period-label"), help: "The period's name, such as \"2026-2027 S2\".") var periodLabel: String?
-            @Option(help: "How many questions it can take.") var capacity: Int?
-            @Option(name: .customLong("team-size")) var teamSize: Int?
-            @Option(name: .customLong("contact-name")) var contactName: String?
-            @Option(name: .customLong("contact-email")) var contactEmail: String?
-            @Option(name: .customLong("contact-phone")) var contactPhone: String?
+            @Option(help: "How many questions it can take, 1 to 100 (required).") var capacity: Int?
+            @Option(name: .customLong("team-size"), help: "How many students work on it.") var teamSize: Int?
+            @Option(name: .customLong("contact-name"), help: "The contact person (kept out of the log).") var contactName: String?
+            @Option(name: .customLong("contact-email"), help: "The contact's e-mail (kept out of the log).") var contactEmail: String?
+            @Option(name: .customLong("contact-phone"), help: "The contact's phone (kept out of the log).") var contactPhone: String?
 
-            func run() throws {
-                var params: [String: JSONValue] = [:]
-                if let file {
-                    guard let text = readTextFile(file), case .object(let members)? = try? JSONParser.parse(text) else {
-                        throw ValidationError("\(file) must hold a JSON object")
-                    }
-                    params = members
-                }
+            /// offer.publish's params by this command's flags.
+            static let flags: FlagTable = [
+                "title": "--title", "description": "--description", "institution": "--institution", "programme": "--programme",
+                "level": "--level", "kind": "--kind", "themes": "--theme", "disciplines": "--discipline", "period": "--from and --to",
+                "period.from": "--from", "period.to": "--to", "period.label": "--period-label", "capacity": "--capacity",
+                "teamSize": "--team-size", "contact": "--contact-name", "contact.name": "--contact-name", "contact.email": "--contact-email",
+                "contact.phone": "--contact-phone",
+            ]
+
+            func validate() throws {
+                let params = try self.params()
+                try requireFlags([
+                    ("--title <text>", params["title"] != nil), ("--description <text>", params["description"] != nil),
+                    ("--institution <id or name>", params["institution"] != nil), ("--programme <text>", params["programme"] != nil),
+                    ("--level <level>", params["level"] != nil), ("--kind <\(Choices.offerKinds.replacing(", ", with: "|").replacing(" or ", with: "|"))>", params["kind"] != nil),
+                    ("--capacity <1-100>", params["capacity"] != nil), ("--from <YYYY-MM-DD>", params["period"]?["from"] != nil),
+                    ("--to <YYYY-MM-DD>", params["period"]?["to"] != nil),
+                ])
+            }
+
+            /// The params: the file's, with the flags given laid over them.
+            func params() throws -> [String: JSONValue] {
+                var params = try fileParams(file)
                 for (key, value) in [("title", title), ("description", description), ("institution", institution),
                                      ("programme", programme), ("level", level), ("kind", kind)] {
                     if let value { params[key] = .string(value) }
@@ -65,9 +84,12 @@ extension LMDSCommand {
                 for (key, values) in [("themes", themes), ("disciplines", disciplines)] where !values.isEmpty {
                     params[key] = .array(values.map { .string($0) })
                 }
-                if from != nil || to != nil {
-                    guard let from, let to else { throw ValidationError("give both --from and --to") }
-                    params["period"] = ["from": .string(from), "to": .string(to), "label": periodLabel.map { .string($0) } ?? .null]
+                if from != nil || to != nil || periodLabel != nil {
+                    var period = params["period"]?.objectValue ?? [:]
+                    for (key, value) in [("from", from), ("to", to), ("label", periodLabel)] {
+                        if let value { period[key] = .string(value) }
+                    }
+                    params["period"] = .object(period)
                 }
                 if let capacity { params["capacity"] = .integer(Int64(capacity)) }
                 if let teamSize { params["teamSize"] = .integer(Int64(teamSize)) }
@@ -76,7 +98,11 @@ extension LMDSCommand {
                     if let value { contact[key] = .string(value) }
                 }
                 if !contact.isEmpty { params["contact"] = .object(contact) }
-                try global.write("offer.publish", params, write, versioned: false)
+                return params
+            }
+
+            func run() throws {
+                try global.write("offer.publish", try params(), write, versioned: false, flags: Self.flags)
             }
         }
 
@@ -84,12 +110,17 @@ extension LMDSCommand {
             static let configuration = CommandConfiguration(abstract: "Change fields of an offer.")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
-            @Argument var id: String
+            @Argument(help: "The offer, such as O-0001.") var id: String
             @Option var title: String?
             @Option var description: String?
             @Option var programme: String?
-            @Option var capacity: Int?
-            @Option(name: .customLong("team-size")) var teamSize: Int?
+            @Option(help: "How many questions it can take, 1 to 100.") var capacity: Int?
+            @Option(name: .customLong("team-size"), help: "How many students work on it.") var teamSize: Int?
+
+            static let flags: FlagTable = [
+                "id": "ID", "title": "--title", "description": "--description", "programme": "--programme", "capacity": "--capacity",
+                "teamSize": "--team-size",
+            ]
 
             func run() throws {
                 var params: [String: JSONValue] = ["id": .string(id)]
@@ -98,7 +129,7 @@ extension LMDSCommand {
                 }
                 if let capacity { params["capacity"] = .integer(Int64(capacity)) }
                 if let teamSize { params["teamSize"] = .integer(Int64(teamSize)) }
-                try global.write("offer.revise", params, write)
+                try global.write("offer.revise", params, write, flags: Self.flags)
             }
         }
 
@@ -106,43 +137,50 @@ extension LMDSCommand {
             static let configuration = CommandConfiguration(abstract: "Close an offer: it takes no more questions.")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
-            @Argument var id: String
-            @Option var reason: String?
+            @Argument(help: "The offer, such as O-0001.") var id: String
+            @Option(help: "Why.") var reason: String?
 
             func run() throws {
                 var params: [String: JSONValue] = ["id": .string(id)]
                 if let reason { params["reason"] = .string(reason) }
-                try global.write("offer.close", params, write)
+                try global.write("offer.close", params, write, flags: ["id": "ID", "reason": "--reason"])
             }
         }
 
         struct Withdraw: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Withdraw an offer.")
+            static let configuration = CommandConfiguration(abstract: "Withdraw an offer (--reason is required).")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
-            @Argument var id: String
-            @Option var reason: String
+            @Argument(help: "The offer, such as O-0001.") var id: String
+            @Option(help: "Why (required).") var reason: String?
+
+            func validate() throws { try requireFlags([("--reason <text>", reason != nil)]) }
 
             func run() throws {
-                try global.write("offer.withdraw", ["id": .string(id), "reason": .string(reason)], write)
+                try global.write("offer.withdraw", ["id": .string(id), "reason": .string(reason ?? "")], write, flags: ["id": "ID", "reason": "--reason"])
             }
         }
     }
 
     struct Offers: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List offers, filtered; a page at a time.")
+        static let configuration = CommandConfiguration(abstract: "List offers, filtered; a page at a time; with the places left of each.")
         @OptionGroup var global: GlobalOptions
-        @Option var status: String?
-        @Option var institution: String?
-        @Option var level: String?
-        @Option var kind: String?
-        @Option var theme: String?
-        @Option var discipline: String?
+        @Option(help: "The status: \(Choices.offerStatuses).") var status: String?
+        @Option(help: "An institution, by id or name.") var institution: String?
+        @Option(help: "A level, by id or label: \(Choices.levels).") var level: String?
+        @Option(help: "The kind: \(Choices.offerKinds).") var kind: String?
+        @Option(help: "A theme, by id or label.") var theme: String?
+        @Option(help: "A discipline, by id or label.") var discipline: String?
         @Option(help: "A period label (\"2026-2027 S2\") or a date inside the period.") var period: String?
-        @Option var text: String?
-        @Option var limit: Int = 50
-        @Option var cursor: String?
-        @Option(name: .customLong("as-of")) var asOf: String?
+        @Option(help: "Words that must all appear (case and accents ignored).") var text: String?
+        @Option(help: "At most this many (1 to 500).") var limit: Int = 50
+        @Option(help: "Continue after this id (the `next` of the previous page).") var cursor: String?
+        @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: the list as it was then.") var asOf: String?
+
+        static let flags: FlagTable = [
+            "status": "--status", "institution": "--institution", "level": "--level", "kind": "--kind", "theme": "--theme",
+            "discipline": "--discipline", "period": "--period", "text": "--text", "limit": "--limit", "cursor": "--cursor", "asOf": "--as-of",
+        ]
 
         func run() throws {
             var params: [String: JSONValue] = ["limit": .integer(Int64(limit))]
@@ -151,34 +189,42 @@ extension LMDSCommand {
                 if let value { params[key] = .string(value) }
             }
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
-            let result = try global.call("offer.list", .object(params))
+            let result = try global.call("offer.list", .object(params), flags: Self.flags)
             if global.json { return global.printJSON(result) }
             let offers = result["offers"]?.arrayValue ?? []
             if offers.isEmpty {
                 print("no offers match")
                 return
             }
-            print(TextTable.render(headers: ["ID", "STATUS", "INSTITUTION", "LEVEL", "KIND", "PERIOD", "CAP", "TITLE"], rows: offers.map { offer in
-                ["id", "status", "institution", "level", "kind", "period", "capacity", "title"].map { describe(offer[$0]) }
+            let view = try global.peopleView()
+            print(TextTable.render(headers: ["ID", "STATUS", "INSTITUTION", "LEVEL", "KIND", "PERIOD", "CAPACITY", "LEFT", "TITLE"], rows: offers.map { offer in
+                [describe(offer["id"]), describe(offer["status"]), view.label("institution", offer["institution"]), view.label("level", offer["level"]),
+                 describe(offer["kind"]), describe(offer["period"]), describe(offer["capacity"]), placesLeft(offer), describe(offer["title"])]
             }))
-            print("\(offers.count) of \(describe(result["total"]))" + (result["next"]?.stringValue.map { "; more with --cursor \($0)" } ?? ""))
+            print(pageLine(result, count: offers.count))
         }
     }
 }
 
+/// An offer's `placesLeft`, or "?" from a daemon that does not send it.
+func placesLeft(_ offer: JSONValue) -> String {
+    offer["placesLeft"]?.integerValue.map(String.init) ?? "?"
+}
+
 /// How `lmds show O-...` prints an offer.
-func printOffer(_ offer: JSONValue) {
+func printOffer(_ offer: JSONValue, _ view: PeopleView) {
     var rows: [(String, String)] = [
         ("offer", "\(describe(offer["id"])) (\(describe(offer["status"])), version \(describe(offer["version"])))"),
         ("title", describe(offer["title"])),
-        ("institution", "\(describe(offer["institution"])), \(describe(offer["programme"])), \(describe(offer["level"]))"),
+        ("institution", "\(view.label("institution", offer["institution"])), \(describe(offer["programme"])), \(view.label("level", offer["level"]))"),
         ("kind", describe(offer["kind"])),
         ("period", "\(describe(offer["period"]?["from"])) to \(describe(offer["period"]?["to"]))" + (offer["period"]?["label"]?.stringValue.map { " (\($0))" } ?? "")),
-        ("capacity", "\(describe(offer["capacity"])) questions, teams of \(describe(offer["teamSize"]))"),
-        ("themes", (offer["themes"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")),
-        ("disciplines", (offer["disciplines"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")),
-        ("published", describe(offer["publishedAt"])),
+        ("capacity", "\(English.count(Int(offer["capacity"]?.integerValue ?? 0), "question")), \(placesLeft(offer)) left; teams of \(describe(offer["teamSize"]))"),
+        ("themes", view.labels("theme", offer["themes"])),
+        ("disciplines", view.labels("discipline", offer["disciplines"])),
+        ("published", view.time(offer["publishedAt"])),
     ]
+    if let pending = offer["proposalsPending"]?.integerValue { rows.append(("proposals", "\(English.count(Int(pending), "proposal")) waiting for consent")) }
     if let details = offer["contactDetails"], !details.isNull {
         rows.append(("contact", "\(describe(details["name"])) <\(describe(details["email"]))> [\(describe(offer["contact"]))]"))
     }

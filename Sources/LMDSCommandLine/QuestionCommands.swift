@@ -22,33 +22,24 @@ struct WriteOptions: ParsableArguments {
 }
 
 extension GlobalOptions {
-    /// Calls a domain write with `params` plus the write options, and prints its result.
-    func write(_ method: String, _ params: [String: JSONValue], _ options: WriteOptions, versioned: Bool = true) throws {
+    /// Calls a domain write with `params` plus the write options, and prints what it did (`Confirmation`),
+    /// or the result with `--json`. Errors name the command's `flags`.
+    func write(_ method: String, _ params: [String: JSONValue], _ options: WriteOptions, versioned: Bool = true, flags: FlagTable = [:]) throws {
         if !versioned && options.expectedVersion != nil {
-            throw ValidationError("--expected-version does not apply here: \(method) creates or erases, it does not change a version")
+            throw ValidationError("--expected-version does not apply here: \(CommandNames.byMethod[method] ?? method) creates or erases, it does not change a version")
         }
         var params = params
         options.apply(to: &params, versioned: versioned)
-        printWrite(try call(method, .object(params)), global: self)
+        let result = try call(method, .object(params), flags: flags)
+        if json { return printJSON(result) }
+        print(try confirmation(method, .object(params), result).line)
     }
-}
 
-/// Prints a write's result: one sentence for people, the raw result with `--json`.
-func printWrite(_ result: JSONValue, global: GlobalOptions) {
-    if global.json { return global.printJSON(result) }
-    var text = "\(describe(result["id"])) \(describe(result["status"]))"
-    var details: [String] = []
-    if let version = result["version"]?.integerValue { details.append("version \(version)") }
-    if let position = result["position"]?.integerValue { details.append("log position \(position)") }
-    if !details.isEmpty { text += " (" + details.joined(separator: ", ") + ")" }
-    if let match = result["match"]?.stringValue { text += "; match \(match)" }
-    // Only the recording of an outcome (its version 1) raised its follow-up questions.
-    if result["status"]?.stringValue == "recorded" && result["version"]?.integerValue == 1 {
-        let followUps = (result["followUps"]?.arrayValue ?? []).compactMap(\.stringValue)
-        if !followUps.isEmpty { text += "; new follow-up questions \(followUps.joined(separator: ", "))" }
-        if let due = result["followUpDue"]?.stringValue { text += "; follow-up check due \(due)" }
+    /// The confirmation of a write, with the one read of the entity it may need (never for `--json`).
+    func confirmation(_ method: String, _ params: JSONValue, _ result: JSONValue) throws -> Confirmation {
+        let entity = try Confirmation.readNeeded(method: method, params: params, result: result).map { try call($0.method, $0.params) }
+        return Confirmation(method: method, params: params, result: result, entity: entity)
     }
-    print(text)
 }
 
 /// `asOf` from the command line: a log position or a UTC date/time, passed on as the daemon expects.
@@ -56,6 +47,25 @@ func asOfValue(_ text: String?) -> JSONValue? {
     guard let text else { return nil }
     if let position = Int64(text) { return .integer(position) }
     return .string(text)
+}
+
+/// The values the daemon accepts where a flag takes one of a few words, for help texts (the method pages in
+/// Protocol/methods list the same).
+enum Choices {
+    static let requesterKinds = "resident, group, organisation, municipality or company"
+    static let levels = "mbo, hbo, wo-bachelor or wo-master in Leiden (lmds taxonomy lists the city's)"
+    static let sizes = "small, medium (the default) or large"
+    static let sides = "requester or education"
+    static let offerKinds = "course, minor, thesis, internship, research or event"
+    static let deliverableKinds = "report, advice, prototype, design, dataset, event, video or other"
+    static let visibilities = "public, internal (the default) or embargo"
+    static let used = "yes, partly or no"
+    static let questionStatuses = "submitted, open, matched, completed, rejected, referred or withdrawn"
+    static let offerStatuses = "published, full, closed or withdrawn"
+    static let linkStatuses = "proposals: proposed, accepted, declined, withdrawn or expired; matches: agreed, started, delivered, closed or cancelled; outcomes: recorded or followed-up"
+    static let followupStatuses = "open (due or overdue), pending, due, overdue, done or all"
+    static let reports = "overview, neighbourhoods, institutions, themes, talent, outcomes or followups"
+    static let formats = "text (the default), json, csv, markdown or html"
 }
 
 extension LMDSCommand {
@@ -82,40 +92,59 @@ extension LMDSCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Submit a question (flags, or --file with question.submit's params as JSON).",
                 discussion: """
-                    Example: lmds question submit --title "Eenzaamheid in de Stevenshof" --description "..." \\
-                      --neighbourhood Stevenshof --requester-kind group --organisation "Bewonersvereniging" \\
-                      --name "Anouk de Vries" --email anouk@example.nl --theme loneliness --level hbo
-                    The requester's name, e-mail and phone go to the personal table, never into the log.
+                    Required (as flags or in --file): --title, --description, --neighbourhood,
+                    --requester-kind, and --organisation for the kinds organisation,
+                    municipality and company.
+                    Example:
+                      lmds question submit --title "Eenzaamheid in de Stevenshof" \\
+                        --description "..." --neighbourhood Stevenshof \\
+                        --requester-kind group --organisation "Bewonersvereniging" \\
+                        --name "Anouk de Vries" --email anouk@example.nl \\
+                        --theme loneliness --level hbo
+                    The requester's name, e-mail and phone go to the personal table,
+                    never into the log.
                     """)
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
             @Option(help: "A JSON file with question.submit's params (flags given as well override it).") var file: String?
-            @Option var title: String?
-            @Option var description: String?
-            @Option(help: "District or wijk, by id or name (lmds taxonomy lists them).") var neighbourhood: String?
-            @Option(name: .customLong("requester-kind"), help: "resident, group, organisation, municipality or company.") var requesterKind: String?
-            @Option var organisation: String?
+            @Option(help: "The question's title (required).") var title: String?
+            @Option(help: "What the requester asks (required).") var description: String?
+            @Option(help: "District or wijk, by id or name (required; lmds taxonomy lists them).") var neighbourhood: String?
+            @Option(name: .customLong("requester-kind"), help: "Who asks (required): \(Choices.requesterKinds).") var requesterKind: String?
+            @Option(help: "The requester's organisation (required for organisation, municipality and company).") var organisation: String?
             @Option(help: "The requester's name (kept out of the log).") var name: String?
-            @Option var email: String?
-            @Option var phone: String?
-            @Option(name: .customLong("theme"), help: "A theme id; repeat for more.") var themes: [String] = []
-            @Option(name: .customLong("discipline"), help: "A discipline id; repeat for more.") var disciplines: [String] = []
-            @Option(name: .customLong("level"), help: "mbo, hbo, wo-bachelor or wo-master; repeat for more.") var levels: [String] = []
-            @Option(help: "First day the work can start (YYYY-MM-DD).") var from: String?
-            @Option(help: "Last day (YYYY-MM-DD).") var to: String?
-            @Option(help: "small, medium or large.") var size: String?
+            @Option(help: "The requester's e-mail (kept out of the log).") var email: String?
+            @Option(help: "The requester's phone (kept out of the log).") var phone: String?
+            @Option(name: .customLong("theme"), help: "A theme, by id or label; repeat for more (lmds taxonomy lists them).") var themes: [String] = []
+            @Option(name: .customLong("discipline"), help: "A discipline, by id or label; repeat for more.") var disciplines: [String] = []
+            @Option(name: .customLong("level"), help: "A level, by id or label: \(Choices.levels); repeat for more.") var levels: [String] = []
+            @Option(help: "First day the work can start (YYYY-MM-DD; with --to).") var from: String?
+            @Option(help: "Last day (YYYY-MM-DD; with --from).") var to: String?
+            @Option(help: "How big: \(Choices.sizes).") var size: String?
 
-            func run() throws {
-                var params: [String: JSONValue] = [:]
-                if let file {
-                    guard let text = readTextFile(file) else { throw ValidationError("cannot read \(file)") }
-                    do {
-                        guard case .object(let members) = try JSONParser.parse(text) else { throw ValidationError("\(file) must hold a JSON object") }
-                        params = members
-                    } catch let error as JSONParseError {
-                        throw ValidationError("\(file) is not valid JSON: \(error)")
-                    }
-                }
+            /// question.submit's params by this command's flags.
+            static let flags: FlagTable = [
+                "title": "--title", "description": "--description", "neighbourhood": "--neighbourhood", "requester": "--requester-kind",
+                "requester.kind": "--requester-kind", "requester.organisation": "--organisation", "requester.name": "--name",
+                "requester.email": "--email", "requester.phone": "--phone", "themes": "--theme", "disciplines": "--discipline",
+                "levels": "--level", "window": "--from and --to", "window.from": "--from", "window.to": "--to", "size": "--size",
+            ]
+
+            func validate() throws {
+                let params = try self.params()
+                let kind = params["requester"]?["kind"]?.stringValue
+                try requireFlags([
+                    ("--title <text>", params["title"] != nil), ("--description <text>", params["description"] != nil),
+                    ("--neighbourhood <district or wijk>", params["neighbourhood"] != nil),
+                    ("--requester-kind <\(Choices.requesterKinds.replacing(", ", with: "|").replacing(" or ", with: "|"))>", kind != nil),
+                    ("--organisation <name> (for \(English.withArticle(kind ?? "organisation")))",
+                     !["organisation", "municipality", "company"].contains(kind ?? "") || params["requester"]?["organisation"] != nil),
+                ])
+            }
+
+            /// The params: the file's, with the flags given laid over them.
+            func params() throws -> [String: JSONValue] {
+                var params = try fileParams(file)
                 var requester = params["requester"]?.objectValue ?? [:]
                 for (key, value) in [("kind", requesterKind), ("organisation", organisation), ("name", name), ("email", email), ("phone", phone)] {
                     if let value { requester[key] = .string(value) }
@@ -131,7 +160,11 @@ extension LMDSCommand {
                     guard let from, let to else { throw ValidationError("give both --from and --to") }
                     params["window"] = ["from": .string(from), "to": .string(to)]
                 }
-                try global.write("question.submit", params, write, versioned: false)
+                return params
+            }
+
+            func run() throws {
+                try global.write("question.submit", try params(), write, versioned: false, flags: Self.flags)
             }
         }
 
@@ -143,23 +176,29 @@ extension LMDSCommand {
             @Option(help: "A re-articulated title.") var title: String?
             @Option(help: "A re-articulated description.") var description: String?
 
+            static let flags: FlagTable = ["id": "ID", "title": "--title", "description": "--description"]
+
             func run() throws {
                 var params: [String: JSONValue] = ["id": .string(id)]
                 if let title { params["title"] = .string(title) }
                 if let description { params["description"] = .string(description) }
-                try global.write("question.accept", params, write)
+                try global.write("question.accept", params, write, flags: Self.flags)
             }
         }
 
         struct Reject: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Reject a submitted question.")
+            static let configuration = CommandConfiguration(abstract: "Reject a submitted question (--reason is required).")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
-            @Argument var id: String
-            @Option var reason: String
+            @Argument(help: "The question, such as Q-0001.") var id: String
+            @Option(help: "Why (required).") var reason: String?
+
+            static let flags: FlagTable = ["id": "ID", "reason": "--reason"]
+
+            func validate() throws { try requireFlags([("--reason <text>", reason != nil)]) }
 
             func run() throws {
-                try global.write("question.reject", ["id": .string(id), "reason": .string(reason)], write)
+                try global.write("question.reject", ["id": .string(id), "reason": .string(reason ?? "")], write, flags: Self.flags)
             }
         }
 
@@ -167,14 +206,19 @@ extension LMDSCommand {
             static let configuration = CommandConfiguration(abstract: "Change fields of a submitted or open question.")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
-            @Argument var id: String
+            @Argument(help: "The question, such as Q-0001.") var id: String
             @Option var title: String?
             @Option var description: String?
-            @Option var neighbourhood: String?
-            @Option(name: .customLong("theme")) var themes: [String] = []
-            @Option(name: .customLong("discipline")) var disciplines: [String] = []
-            @Option(name: .customLong("level")) var levels: [String] = []
-            @Option var size: String?
+            @Option(help: "District or wijk, by id or name.") var neighbourhood: String?
+            @Option(name: .customLong("theme"), help: "A theme, by id or label; repeat for more.") var themes: [String] = []
+            @Option(name: .customLong("discipline"), help: "A discipline, by id or label; repeat for more.") var disciplines: [String] = []
+            @Option(name: .customLong("level"), help: "A level, by id or label: \(Choices.levels); repeat for more.") var levels: [String] = []
+            @Option(help: "How big: \(Choices.sizes).") var size: String?
+
+            static let flags: FlagTable = [
+                "id": "ID", "title": "--title", "description": "--description", "neighbourhood": "--neighbourhood", "themes": "--theme",
+                "disciplines": "--discipline", "levels": "--level", "size": "--size",
+            ]
 
             func run() throws {
                 var params: [String: JSONValue] = ["id": .string(id)]
@@ -184,32 +228,40 @@ extension LMDSCommand {
                 for (key, values) in [("themes", themes), ("disciplines", disciplines), ("levels", levels)] where !values.isEmpty {
                     params[key] = .array(values.map { .string($0) })
                 }
-                try global.write("question.revise", params, write)
+                try global.write("question.revise", params, write, flags: Self.flags)
             }
         }
 
         struct Refer: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Refer a question to another programme or city.")
+            static let configuration = CommandConfiguration(abstract: "Refer a question to another programme or city (--to and --reason are required).")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
-            @Argument var id: String
-            @Option var to: String
-            @Option var reason: String
+            @Argument(help: "The question, such as Q-0001.") var id: String
+            @Option(help: "The programme or city it goes to (required).") var to: String?
+            @Option(help: "Why (required).") var reason: String?
+
+            static let flags: FlagTable = ["id": "ID", "to": "--to", "reason": "--reason"]
+
+            func validate() throws { try requireFlags([("--to <programme or city>", to != nil), ("--reason <text>", reason != nil)]) }
 
             func run() throws {
-                try global.write("question.refer", ["id": .string(id), "to": .string(to), "reason": .string(reason)], write)
+                try global.write("question.refer", ["id": .string(id), "to": .string(to ?? ""), "reason": .string(reason ?? "")], write, flags: Self.flags)
             }
         }
 
         struct Withdraw: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Withdraw a question that is not finished.")
+            static let configuration = CommandConfiguration(abstract: "Withdraw a question that is not finished (--reason is required).")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var write: WriteOptions
-            @Argument var id: String
-            @Option var reason: String
+            @Argument(help: "The question, such as Q-0001.") var id: String
+            @Option(help: "Why (required).") var reason: String?
+
+            static let flags: FlagTable = ["id": "ID", "reason": "--reason"]
+
+            func validate() throws { try requireFlags([("--reason <text>", reason != nil)]) }
 
             func run() throws {
-                try global.write("question.withdraw", ["id": .string(id), "reason": .string(reason)], write)
+                try global.write("question.withdraw", ["id": .string(id), "reason": .string(reason ?? "")], write, flags: Self.flags)
             }
         }
     }
@@ -217,17 +269,22 @@ extension LMDSCommand {
     struct Questions: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List questions, filtered; a page at a time.")
         @OptionGroup var global: GlobalOptions
-        @Option var status: String?
-        @Option(help: "District or wijk.") var neighbourhood: String?
-        @Option var theme: String?
-        @Option var discipline: String?
-        @Option var level: String?
-        @Option(help: "Proposed or matched to an offer of this institution.") var institution: String?
+        @Option(help: "The status: \(Choices.questionStatuses).") var status: String?
+        @Option(help: "District or wijk, by id or name.") var neighbourhood: String?
+        @Option(help: "A theme, by id or label (lmds taxonomy lists them).") var theme: String?
+        @Option(help: "A discipline, by id or label.") var discipline: String?
+        @Option(help: "A level, by id or label: \(Choices.levels).") var level: String?
+        @Option(help: "Proposed or matched to an offer of this institution (id or name).") var institution: String?
         @Option(help: "A date inside the question's window, or the period of an offer it was proposed to.") var period: String?
         @Option(help: "Words that must all appear in title or description (case and accents ignored).") var text: String?
-        @Option var limit: Int = 50
+        @Option(help: "At most this many (1 to 500).") var limit: Int = 50
         @Option(help: "Continue after this id (the `next` of the previous page).") var cursor: String?
         @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: the list as it was then.") var asOf: String?
+
+        static let flags: FlagTable = [
+            "status": "--status", "neighbourhood": "--neighbourhood", "theme": "--theme", "discipline": "--discipline", "level": "--level",
+            "institution": "--institution", "period": "--period", "text": "--text", "limit": "--limit", "cursor": "--cursor", "asOf": "--as-of",
+        ]
 
         func run() throws {
             var params: [String: JSONValue] = ["limit": .integer(Int64(limit))]
@@ -236,19 +293,19 @@ extension LMDSCommand {
                 if let value { params[key] = .string(value) }
             }
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
-            let result = try global.call("question.list", .object(params))
+            let result = try global.call("question.list", .object(params), flags: Self.flags)
             if global.json { return global.printJSON(result) }
             let questions = result["questions"]?.arrayValue ?? []
             if questions.isEmpty {
                 print("no questions match")
                 return
             }
+            let view = try global.peopleView()
             print(TextTable.render(headers: ["ID", "STATUS", "NEIGHBOURHOOD", "THEMES", "TITLE"], rows: questions.map { question in
-                let place = question["wijk"]?.stringValue ?? question["district"]?.stringValue ?? "?"
-                let themes = (question["themes"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-                return [describe(question["id"]), describe(question["status"]), place, themes, describe(question["title"])]
+                let place = view.label("neighbourhood", question["wijk"].flatMap { $0.isNull ? nil : $0 } ?? question["district"])
+                return [describe(question["id"]), describe(question["status"]), place, view.labels("theme", question["themes"]), describe(question["title"])]
             }))
-            print("\(questions.count) of \(describe(result["total"]))" + (result["next"]?.stringValue.map { "; more with --cursor \($0)" } ?? ""))
+            print(pageLine(result, count: questions.count))
         }
     }
 
@@ -263,8 +320,9 @@ extension LMDSCommand {
 
         /// Prints the entity `id` names (by its prefix), as it was at `asOf` when given.
         static func show(id: String, asOf: String?, global: GlobalOptions) throws {
+            let flags: FlagTable = ["id": "ID", "asOf": "--as-of"]
             if id.hasPrefix("C-") {
-                let person = try global.call("person.get", ["id": .string(id)])
+                let person = try global.call("person.get", ["id": .string(id)], flags: flags)
                 if global.json { return global.printJSON(person) }
                 print(TextTable.keyValue([("contact", id), ("name", describe(person["name"])), ("email", describe(person["email"])),
                                           ("phone", describe(person["phone"]))]))
@@ -272,41 +330,14 @@ extension LMDSCommand {
             }
             var params: [String: JSONValue] = ["id": .string(id)]
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
-            let printers: [(prefix: String, method: String, print: (JSONValue) -> Void)] = [
+            let printers: [(prefix: String, method: String, print: (JSONValue, PeopleView) -> Void)] = [
                 ("O-", "offer.get", printOffer), ("P-", "proposal.get", printProposal), ("M-", "match.get", printMatch),
                 ("R-", "outcome.get", printOutcome),
             ]
-            if let printer = printers.first(where: { id.hasPrefix($0.prefix) }) {
-                let entity = try global.call(printer.method, .object(params))
-                return global.json ? global.printJSON(entity) : printer.print(entity)
-            }
-            let question = try global.call("question.get", .object(params))
-            if global.json { return global.printJSON(question) }
-            let requester = question["requester"]
-            var who = describe(requester?["kind"])
-            if let organisation = requester?["organisation"]?.stringValue { who += ", \(organisation)" }
-            if let name = requester?["name"]?.stringValue { who += ", \(name)" }
-            if let email = requester?["email"]?.stringValue { who += " <\(email)>" }
-            if let contact = requester?["contact"]?.stringValue { who += " [\(contact)]" }
-            let place = [question["neighbourhood"]?["wijk"]?.stringValue, question["neighbourhood"]?["district"]?.stringValue].compactMap { $0 }.joined(separator: ", ")
-            var rows: [(String, String)] = [
-                ("question", "\(describe(question["id"])) (\(describe(question["status"])), version \(describe(question["version"])))"),
-                ("title", describe(question["title"])),
-                ("neighbourhood", place),
-                ("requester", who),
-                ("themes", (question["themes"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")),
-                ("disciplines", (question["disciplines"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")),
-                ("levels", (question["levels"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")),
-                ("size", describe(question["size"])),
-                ("submitted", describe(question["submittedAt"])),
-            ]
-            if let window = question["window"], !window.isNull { rows.append(("window", "\(describe(window["from"])) to \(describe(window["to"]))")) }
-            if let reason = question["closingReason"]?.stringValue { rows.append(("reason", reason)) }
-            if let referred = question["referredTo"]?.stringValue { rows.append(("referred to", referred)) }
-            if let outcome = question["followUpOf"]?.stringValue { rows.append(("follow-up of", outcome)) }
-            print(TextTable.keyValue(rows))
-            print()
-            print(describe(question["description"]))
+            let printer = printers.first { id.hasPrefix($0.prefix) } ?? ("Q-", "question.get", printQuestion)
+            let entity = try global.call(printer.method, .object(params), flags: flags)
+            if global.json { return global.printJSON(entity) }
+            printer.print(entity, try global.peopleView())
         }
     }
 
@@ -318,8 +349,56 @@ extension LMDSCommand {
         @Argument(help: "The contact, such as C-0001.") var id: String
 
         func run() throws {
-            try global.write("person.erase", ["id": .string(id)], write, versioned: false)
+            try global.write("person.erase", ["id": .string(id)], write, versioned: false, flags: ["id": "ID"])
         }
+    }
+}
+
+/// How `lmds show Q-...` prints a question.
+func printQuestion(_ question: JSONValue, _ view: PeopleView) {
+    let requester = question["requester"]
+    var who = describe(requester?["kind"])
+    if let organisation = requester?["organisation"]?.stringValue { who += ", \(organisation)" }
+    if let name = requester?["name"]?.stringValue { who += ", \(name)" }
+    if let email = requester?["email"]?.stringValue { who += " <\(email)>" }
+    if let contact = requester?["contact"]?.stringValue { who += " [\(contact)]" }
+    let place = [question["neighbourhood"]?["wijk"], question["neighbourhood"]?["district"]].compactMap { $0?.stringValue }
+        .map { view.label("neighbourhood", .string($0)) }.joined(separator: ", ")
+    var rows: [(String, String)] = [
+        ("question", "\(describe(question["id"])) (\(describe(question["status"])), version \(describe(question["version"])))"),
+        ("title", describe(question["title"])),
+        ("neighbourhood", place),
+        ("requester", who),
+        ("themes", view.labels("theme", question["themes"])),
+        ("disciplines", view.labels("discipline", question["disciplines"])),
+        ("levels", view.labels("level", question["levels"])),
+        ("size", describe(question["size"])),
+        ("submitted", view.time(question["submittedAt"])),
+    ]
+    if let window = question["window"], !window.isNull { rows.append(("window", "\(describe(window["from"])) to \(describe(window["to"]))")) }
+    if let reason = question["closingReason"]?.stringValue { rows.append(("reason", reason)) }
+    if let referred = question["referredTo"]?.stringValue { rows.append(("referred to", referred)) }
+    if let outcome = question["followUpOf"]?.stringValue { rows.append(("follow-up of", outcome)) }
+    print(TextTable.keyValue(rows))
+    print()
+    print(describe(question["description"]))
+}
+
+/// "3 of 12; more with --cursor Q-0003" under a page of a list.
+func pageLine(_ result: JSONValue, count: Int) -> String {
+    "\(count) of \(describe(result["total"]))" + (result["next"]?.stringValue.map { "; more with --cursor \($0)" } ?? "")
+}
+
+/// The params in a `--file` (a JSON object), or none without one.
+/// - Throws: `ValidationError` naming the file when it cannot be read or holds no JSON object.
+func fileParams(_ file: String?) throws -> [String: JSONValue] {
+    guard let file else { return [:] }
+    guard let text = readTextFile(file) else { throw ValidationError("cannot read \(file)") }
+    do {
+        guard case .object(let members) = try JSONParser.parse(text) else { throw ValidationError("\(file) must hold a JSON object") }
+        return members
+    } catch let error as JSONParseError {
+        throw ValidationError("\(file) is not valid JSON: \(error)")
     }
 }
 

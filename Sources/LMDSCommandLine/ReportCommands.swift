@@ -41,19 +41,23 @@ extension LMDSCommand {
                 --as-of gives the report as it stood then (a log position or a UTC date/time).
                 """)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The report's name.") var name: String
-        @Option(name: .customLong("as-of")) var asOf: String?
+        @Argument(help: "The report: \(Choices.reports).") var name: String
+        @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: the report as it stood then.") var asOf: String?
         @Option(help: "First day of the period (YYYY-MM-DD).") var from: String?
         @Option(help: "Last day of the period (YYYY-MM-DD).") var to: String?
-        @Option(help: "text (default), json, csv, markdown or html.") var format: String = "text"
+        @Option(help: "The format: \(Choices.formats).") var format: String = "text"
         @Option(help: "Write the report to this file instead of printing it.") var output: String?
+        @Flag(help: "Neighbourhoods report: include the wijken with nothing to report.") var all = false
+
+        static let flags: FlagTable = ["name": "NAME", "asOf": "--as-of", "from": "--from", "to": "--to", "format": "--format", "all": "--all"]
 
         func run() throws {
             var params: [String: JSONValue] = ["name": .string(name), "format": .string(format)]
             if let from { params["from"] = .string(from) }
             if let to { params["to"] = .string(to) }
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
-            let result = try global.call("report.get", .object(params))
+            if all { params["all"] = true }
+            let result = try global.call("report.get", .object(params), flags: Self.flags)
             let text: String
             if let content = result["content"]?.stringValue {
                 text = content
@@ -95,7 +99,7 @@ extension LMDSCommand {
             let client = try global.connect()
             var written: Int64 = 0
             while true {
-                let page = try GlobalOptions.unwrap(try global.invoke(client, "events.read", ["from": .integer(start), "limit": 1000]))
+                let page = try GlobalOptions.unwrap(try global.invoke(client, "events.read", ["from": .integer(start), "limit": 1000]), method: "events.read")
                 let events = page["events"]?.arrayValue ?? []
                 if events.isEmpty { break }
                 let lines = events.map { JSONWriter.canonicalString($0) + "\n" }.joined()

@@ -46,7 +46,7 @@ import Testing
         #expect(status.stdout.contains("\"position\":0"))
         let backup = try Self.runAsNobody(["backup", workspace.path + "/copy", "--socket", workspace.socketPath])
         #expect(backup.status == 1)
-        #expect(backup.stderr.contains("Forbidden: role viewer may not call admin.backup"))
+        #expect(backup.stderr.contains("Forbidden: role viewer may not call lmds backup"))
         #expect(try daemon.call("system.status")["position"] == 0)
     }
 

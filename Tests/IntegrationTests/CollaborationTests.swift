@@ -43,7 +43,7 @@ import Testing
         try Self.seed(daemon)
         let propose = try Self.cli(workspace, ["propose", "Q-0001", "O-0001", "--note", "Past bij de wijkaanpak"])
         #expect(propose.status == 0 && propose.stdout.contains("P-0001 proposed"), "\(propose.stderr)")
-        #expect(try Self.cli(workspace, ["accept", "P-0001", "--side", "requester"]).stdout.contains("P-0001 proposed"))
+        #expect(try Self.cli(workspace, ["accept", "P-0001", "--side", "requester"]).stdout.contains("P-0001: the requester agreed"))
         let second = try Self.cli(workspace, ["accept", "P-0001", "--side", "education"])
         #expect(second.stdout.contains("P-0001 accepted") && second.stdout.contains("match M-0001"), "\(second.stdout) \(second.stderr)")
         #expect(try daemon.call("offer.get", ["id": "O-0001"])["status"] == "full")
