@@ -152,6 +152,104 @@ import Testing
         let service = try String(contentsOfFile: stage + "/usr/local/lib/systemd/system/lmdsd.service", encoding: .utf8)
         #expect(service.contains("ExecStart=/usr/local/bin/lmdsd"))
     }
+
+    /// A staged install puts bash, zsh and fish completions and a man page for both programs where those shells
+    /// and man look under the prefix; bash loads each completion, registers it for its program, and completes
+    /// `lmds`'s first word with its commands.
+    @Test func stagedInstallAddsCompletionsThatBashLoads() throws {
+        let workspace = Workspace()
+        let share = try Self.stageInstall(in: workspace)
+        for program in ["lmds", "lmdsd"] {
+            for path in Self.generatedFiles(program) {
+                let attributes = try FileManager.default.attributesOfItem(atPath: share + path)
+                #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o644, "\(path)")
+            }
+            let file = share + "/bash-completion/completions/" + program
+            let loaded = try run("/bin/bash", ["-c", "source \"$0\" && complete -p \(program)", file])
+            #expect(loaded.status == 0 && loaded.stdout.contains("-F _\(program) \(program)"), "\(loaded.stdout)\(loaded.stderr)")
+            #expect(loaded.stderr.isEmpty, "\(loaded.stderr)")
+        }
+        let completed = try run("/bin/bash", [
+            "-c", #"source "$0"; COMP_WORDS=(lmds ""); COMP_CWORD=1; COMP_LINE="lmds "; COMP_POINT=5; _lmds; echo "${COMPREPLY[*]}""#,
+            share + "/bash-completion/completions/lmds",
+        ])
+        let words = completed.stdout.split(whereSeparator: \.isWhitespace)
+        #expect(words.contains("question") && words.contains("report"), "\(completed.stdout)\(completed.stderr)")
+    }
+
+    /// The man pages render without a warning from groff and describe the commands `--help` lists, nested ones
+    /// included.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/groff"), "needs groff"))
+    func stagedInstallAddsManPagesThatRender() throws {
+        let workspace = Workspace()
+        let share = try Self.stageInstall(in: workspace)
+        var rendered: [String: String] = [:]
+        for program in ["lmds", "lmdsd"] {
+            // Long lines and no hyphenation, so that phrases are not broken; words rejoined by single spaces.
+            let page = try run("/usr/bin/groff", [
+                "-man", "-Tutf8", "-ww", "-P-cbou", "-rLL=1000n", "-rHY=0", share + "/man/man1/\(program).1",
+            ])
+            #expect(page.status == 0 && page.stderr.isEmpty, "\(program).1: \(page.stderr)")
+            rendered[program] = page.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+        for text in ["NAME", "SYNOPSIS", "OPTIONS", "COMMANDS", "lmds question submit", "lmds report", "Exit codes"] {
+            #expect(rendered["lmds"]?.contains(text) == true, "lmds.1 lacks \(text)")
+        }
+        for text in ["lmdsd serve", "lmdsd replay", "lmdsd import", "data", "socket"] {
+            #expect(rendered["lmdsd"]?.contains(text) == true, "lmdsd.1 lacks \(text)")
+        }
+    }
+
+    /// zsh parses both completion scripts, and `compinit` finds them in `site-functions` for their programs.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh"), "needs zsh"))
+    func stagedInstallAddsCompletionsThatZshLoads() throws {
+        let workspace = Workspace()
+        let share = try Self.stageInstall(in: workspace)
+        for program in ["lmds", "lmdsd"] {
+            let parsed = try run("/usr/bin/zsh", ["-n", share + "/zsh/site-functions/_" + program])
+            #expect(parsed.status == 0 && parsed.stderr.isEmpty, "_\(program): \(parsed.stderr)")
+        }
+        let found = try run("/usr/bin/zsh", [
+            "-f", "-c", #"fpath=("$1" $fpath); autoload -Uz compinit && compinit -u -D && print "$_comps[lmds] $_comps[lmdsd]""#,
+            "zsh", share + "/zsh/site-functions",
+        ])
+        #expect(found.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "_lmds _lmdsd", "\(found.stdout)\(found.stderr)")
+    }
+
+    /// fish loads both completion scripts and completes `lmds`'s subcommands from them.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/fish"), "needs fish"))
+    func stagedInstallAddsCompletionsThatFishLoads() throws {
+        let workspace = Workspace()
+        let share = try Self.stageInstall(in: workspace)
+        for program in ["lmds", "lmdsd"] {
+            let parsed = try run("/usr/bin/fish", ["--no-execute", share + "/fish/vendor_completions.d/\(program).fish"])
+            #expect(parsed.status == 0 && parsed.stderr.isEmpty, "\(program).fish: \(parsed.stderr)")
+        }
+        let completed = try run("/usr/bin/fish", [
+            "--no-config", "-c", "source $argv[1]; complete --do-complete 'lmds quest'",
+            share + "/fish/vendor_completions.d/lmds.fish",
+        ])
+        #expect(completed.stdout.contains("question"), "\(completed.stdout)\(completed.stderr)")
+    }
+
+    /// What the install writes under `share/` for `program`, relative to it.
+    static func generatedFiles(_ program: String) -> [String] {
+        [
+            "/bash-completion/completions/\(program)", "/zsh/site-functions/_\(program)",
+            "/fish/vendor_completions.d/\(program).fish", "/man/man1/\(program).1",
+        ]
+    }
+
+    /// Stages an install of the built binaries with the default prefix into `workspace`; returns the staged
+    /// `share` directory.
+    static func stageInstall(in workspace: Workspace) throws -> String {
+        let stage = workspace.path + "/stage"
+        let result = try run(Binaries.repositoryRoot + "/scripts/install", [
+            "--no-build", "--bin-dir", Binaries.directory, "--destdir", stage,
+        ], timeoutSeconds: 120)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        return stage + "/usr/share"
+    }
 }
 
 /// SIGTERM while clients are writing: every acknowledged write is in the log after a restart.
