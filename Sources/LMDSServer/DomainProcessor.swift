@@ -44,6 +44,8 @@ actor DomainProcessor {
     /// Appends handed to the log and not yet answered, and callers waiting for them all to be answered.
     private var appendsInFlight = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Callers of `waitUntilCommitted`, woken after every append is answered to look at the head again.
+    private var commitWaiters: [CheckedContinuation<Void, Never>] = []
     /// Counts rebuilds: a failure of an append decided before the last rebuild says nothing about the
     /// rebuilt state and must not ask for another.
     private(set) var generation = 0
@@ -476,9 +478,24 @@ actor DomainProcessor {
     }
 
     /// The live overview (no period, no `asOf`) from the projection kept current, built inside the actor.
-    func liveOverview(policy: DomainPolicy, nowMs: Int64) -> Report {
-        ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: expectedHead, nowMs: nowMs, period: nil, seesAll: true)
+    func liveOverview(policy: DomainPolicy, nowMs: Int64, presentation: ReportBuilder.Presentation) -> Report {
+        ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: expectedHead, nowMs: nowMs, period: nil, seesAll: true,
+                      presentation: presentation)
             .overview(from: overview)
+    }
+
+    /// The current state and the position it reflects (which may still be committing; see
+    /// `waitUntilCommitted`).
+    func stateAndPosition() -> (state: DomainState, position: UInt64) { (state, expectedHead) }
+
+    /// Waits until the log has committed every position up to `position`, which this processor decided.
+    /// - Returns: false when an append it waited for failed instead (the state is then rebuilt without it).
+    func waitUntilCommitted(through position: UInt64) async -> Bool {
+        while log.head.position < position {
+            guard appendsInFlight > 0 else { return false }
+            await withCheckedContinuation { commitWaiters.append($0) }
+        }
+        return true
     }
 
     /// The current state and the reply cache's epoch as of it: a result rendered from this state may be
@@ -536,6 +553,9 @@ actor DomainProcessor {
     private func finishAppend(_ commit: PendingCommit, decidedIn: Int) async throws -> [EventRecord] {
         defer {
             appendsInFlight -= 1
+            let woken = commitWaiters
+            commitWaiters = []
+            for waiter in woken { waiter.resume() }
             if appendsInFlight == 0 {
                 let waiters = idleWaiters
                 idleWaiters = []
