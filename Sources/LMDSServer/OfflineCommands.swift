@@ -45,9 +45,13 @@ extension DaemonCommand {
     public struct Replay: ParsableCommand {
         /// The help text of `lmdsd replay`.
         public static let configuration = CommandConfiguration(
-            abstract: "Replay the log offline: print a report from the LMDB file, or --check that a replay equals the running daemon.",
+            abstract: "Replay the log offline: print a report from the LMDB file, or --check that the running daemon serves this log and a replay equals it.",
             discussion: """
                 The log is opened read-only, so this works with or without the daemon running.
+                A report ends with its receipt (the log's identity, the position, the hash there); on a backup or an
+                imported copy it is the one report.get gave for the same --as-of.
+                --check refuses (exit 1) a daemon serving another log, a file shorter than the daemon's log, or
+                another hash at the daemon's position, naming both logs.
                   lmdsd replay --data-dir /var/lib/lmds --report overview --as-of 2026-11-01 --format markdown
                   lmdsd replay --data-dir /var/lib/lmds --check --socket /run/lmds/lmds.sock
                 """)
@@ -204,8 +208,10 @@ extension DaemonCommand {
             abstract: "Rebuild a new data directory from an NDJSON export (lmds export), and verify its hash chain.",
             discussion: """
                 Every event keeps its position, id, time, actor and request id, so every hash must come out as
-                exported; the first that does not stops the import (exit 1). Personal details are not in the log,
-                so they are not in an export: contacts show as erased until they are entered again.
+                exported; the first that does not stops the import (exit 1). The new log takes the identity named on
+                the export's first line, so it is the same log (an export without that line gets a new identity).
+                Personal details are not in the log, so they are not in an export: contacts show as erased until they
+                are entered again.
                   lmdsd import --data-dir /var/lib/lmds-restored export.ndjson
                 """)
 
