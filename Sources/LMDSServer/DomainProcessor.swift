@@ -478,24 +478,28 @@ actor DomainProcessor {
     }
 
     /// The live overview (no period, no `asOf`) from the projection kept current, built inside the actor.
-    func liveOverview(policy: DomainPolicy, nowMs: Int64, presentation: ReportBuilder.Presentation) -> Report {
-        ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: expectedHead, nowMs: nowMs, period: nil, seesAll: true,
-                      presentation: presentation)
+    func liveOverview(policy: DomainPolicy, nowMs: Int64, presentation: ReportBuilder.Presentation) -> (report: Report, generation: Int) {
+        let report = ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: expectedHead, nowMs: nowMs, period: nil,
+                                   seesAll: true, presentation: presentation)
             .overview(from: overview)
+        return (report, generation)
     }
 
-    /// The current state and the position it reflects (which may still be committing; see
-    /// `waitUntilCommitted`).
-    func stateAndPosition() -> (state: DomainState, position: UInt64) { (state, expectedHead) }
+    /// The current state, the position it reflects (which may still be committing; see `waitUntilCommitted`)
+    /// and the rebuild it belongs to.
+    func stateAndPosition() -> (state: DomainState, position: UInt64, generation: Int) { (state, expectedHead, generation) }
 
-    /// Waits until the log has committed every position up to `position`, which this processor decided.
-    /// - Returns: false when an append it waited for failed instead (the state is then rebuilt without it).
-    func waitUntilCommitted(through position: UInt64) async -> Bool {
-        while log.head.position < position {
+    /// Waits until the log has committed every position up to `position`, which this processor decided in
+    /// rebuild `generation`.
+    /// - Returns: false when an append it waited for failed instead: the state of that rebuild held events
+    ///   the log does not, and the positions may be taken by others.
+    func waitUntilCommitted(through position: UInt64, generation decidedIn: Int) async -> Bool {
+        while true {
+            guard decidedIn == generation && !needsRebuild else { return false }
+            if log.head.position >= position { return true }
             guard appendsInFlight > 0 else { return false }
             await withCheckedContinuation { commitWaiters.append($0) }
         }
-        return true
     }
 
     /// The current state and the reply cache's epoch as of it: a result rendered from this state may be

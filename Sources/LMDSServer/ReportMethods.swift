@@ -23,9 +23,11 @@ extension Dispatcher {
             let seesAll = caller.role.map { $0 >= .educator } ?? false
             return eventLoop.makeFutureWithTask {
                 let report: Report
+                // The rebuild of the processor's state the report was built from; nil: built from the log.
+                var generation: Int?
                 // The live overview reads the figures kept current event by event.
                 if request.name == "overview" && request.asOf == nil && request.period == nil {
-                    report = await processor.liveOverview(policy: policy, nowMs: clock.nowMs(), presentation: presentation)
+                    (report, generation) = await processor.liveOverview(policy: policy, nowMs: clock.nowMs(), presentation: presentation)
                 } else {
                     let state: DomainState
                     let position: UInt64
@@ -36,7 +38,8 @@ extension Dispatcher {
                         position = replay.head
                         if case .timeMs(let time) = asOf { nowMs = time } else { nowMs = replay.headTimeMs }
                     } else {
-                        (state, position) = await processor.stateAndPosition()
+                        let current = await processor.stateAndPosition()
+                        (state, position, generation) = (current.state, current.position, current.generation)
                         nowMs = clock.nowMs()
                     }
                     let builder = ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: position, nowMs: nowMs,
@@ -45,7 +48,7 @@ extension Dispatcher {
                     report = built
                 }
                 // The current state may hold events still committing: the receipt names only what is on disk.
-                guard await processor.waitUntilCommitted(through: report.asOfPosition) else {
+                if let generation, await !processor.waitUntilCommitted(through: report.asOfPosition, generation: generation) {
                     throw RPCError.unavailable(cause: "notCommitted", "the events this report was built from were not written; ask again")
                 }
                 return Self.reportReply(report.withReceipt(try log.receipt(at: report.asOfPosition)), format: request.format)
