@@ -28,11 +28,15 @@ public struct EventLogConfiguration: Sendable {
     /// completed (on the log's completion thread, or the writer's for a small batch). Must be quick: it
     /// delays those appenders. It gets a summary, not the records: the appenders have those.
     public var commitObserver: (@Sendable (CommitSummary) -> Void)?
+    /// The identity a writer gives the log when the log has none yet: when it creates the log, or at the
+    /// first writable open of a log made before logs had identities. The creator brings the randomness
+    /// (the default draws from the system's generator); `lmdsd import` passes the exported log's.
+    public var identityForNewLog: LogIdentity
 
     public init(
         directory: String, readOnly: Bool = false, mapBytesInitial: Int = 64 << 20, mapBytesMax: Int = 64 << 30,
         commitLimits: GroupCommitLimits = GroupCommitLimits(), appendEventsMax: Int = 10_000, readersMax: UInt32 = 512,
-        commitObserver: (@Sendable (CommitSummary) -> Void)? = nil
+        commitObserver: (@Sendable (CommitSummary) -> Void)? = nil, identityForNewLog: LogIdentity = .random()
     ) {
         self.directory = directory
         self.readOnly = readOnly
@@ -42,6 +46,7 @@ public struct EventLogConfiguration: Sendable {
         self.appendEventsMax = appendEventsMax
         self.readersMax = readersMax
         self.commitObserver = commitObserver
+        self.identityForNewLog = identityForNewLog
     }
 }
 
@@ -187,6 +192,9 @@ final class LogCore: @unchecked Sendable {
     /// before the writer starts; none when read-only.
     private var completions: CompletionThread?
     private var writerThread: Thread?
+    /// The log's identity from the meta table; nil only for a read-only open of a log that no writer has
+    /// opened since logs got identities.
+    private(set) var identity: LogIdentity?
 
     init(_ configuration: EventLogConfiguration) throws(EventLogError) {
         precondition(configuration.mapBytesInitial > 0 && configuration.mapBytesMax >= configuration.mapBytesInitial,
@@ -211,8 +219,8 @@ final class LogCore: @unchecked Sendable {
                 batchBytesMax: configuration.commitLimits.batchBytesMax))
             currentHead = LogHead(position: 0, hash: RecordCodec.genesisHash)
             queuedHead = currentHead
-            if !configuration.readOnly { try initialiseFormat() }
-            currentHead = try readAndCheckHead()
+            if !configuration.readOnly { try initialiseMeta() }
+            (currentHead, identity) = try readAndCheckHead()
             queuedHead = currentHead
         } catch {
             if let lockFileDescriptor { Glibc.close(lockFileDescriptor) }
@@ -618,24 +626,41 @@ final class LogCore: @unchecked Sendable {
         }
     }
 
-    /// Writes the format marker into a new log; refuses a log of a newer format.
-    private func initialiseFormat() throws(EventLogError) {
+    /// The meta key of the log's identity (`LogIdentity`, 16 bytes).
+    static let identityKey = "identity"
+
+    /// Writes the format marker and the identity into a new log, and an identity into an older log that has
+    /// none; refuses a log of a newer format. One write transaction, committed only when something was missing.
+    private func initialiseMeta() throws(EventLogError) {
         var txn: OpaquePointer?
         try storage.check(mdb_txn_begin(storage.environment, nil, 0, &txn), "beginning a write transaction")
-        if let stored = getMeta("format", txn: txn) {
+        let storedFormat = getMeta("format", txn: txn)
+        let hasIdentity = getMeta(Self.identityKey, txn: txn) != nil
+        if let storedFormat {
+            do throws(EventLogError) {
+                try Self.checkFormat(storedFormat, directory: configuration.directory)
+            } catch {
+                mdb_txn_abort(txn)
+                throw error
+            }
+        }
+        guard storedFormat == nil || !hasIdentity else {
             mdb_txn_abort(txn)
-            try Self.checkFormat(stored, directory: configuration.directory)
             return
         }
-        var formatBytes: [UInt8] = []
-        RecordCodec.appendInteger(LMDBEnvironment.logFormat, to: &formatBytes)
-        var status = putMeta("format", formatBytes, txn: txn)
+        var status: Int32 = 0
+        if storedFormat == nil {
+            var formatBytes: [UInt8] = []
+            RecordCodec.appendInteger(LMDBEnvironment.logFormat, to: &formatBytes)
+            status = putMeta("format", formatBytes, txn: txn)
+        }
+        if status == 0 && !hasIdentity { status = putMeta(Self.identityKey, configuration.identityForNewLog.bytes, txn: txn) }
         if status != 0 {
             mdb_txn_abort(txn)
-            try storage.check(status, "writing the log format")
+            try storage.check(status, "writing the log format and identity")
         }
         status = mdb_txn_commit(txn)
-        try storage.check(status, "writing the log format")
+        try storage.check(status, "writing the log format and identity")
     }
 
     static func checkFormat(_ stored: [UInt8], directory: String) throws(EventLogError) {
@@ -646,36 +671,46 @@ final class LogCore: @unchecked Sendable {
         }
     }
 
-    /// Reads the head from the meta table and checks it against the last record.
-    private func readAndCheckHead() throws(EventLogError) -> LogHead {
-        try withReadTransaction { txn throws(EventLogError) -> LogHead in
+    /// Reads the head from the meta table and checks it against the last record; reads the identity too.
+    private func readAndCheckHead() throws(EventLogError) -> (LogHead, LogIdentity?) {
+        try withReadTransaction { txn throws(EventLogError) -> (LogHead, LogIdentity?) in
             if let format = getMeta("format", txn: txn) {
                 try Self.checkFormat(format, directory: configuration.directory)
             }
-            var lastPosition: UInt64 = 0
-            var cursor: OpaquePointer?
-            try storage.check(mdb_cursor_open(txn, storage.eventsTable, &cursor), "opening a cursor")
-            defer { mdb_cursor_close(cursor) }
-            var key = MDB_val()
-            var value = MDB_val()
-            let status = mdb_cursor_get(cursor, &key, &value, MDB_LAST)
-            if status == 0 {
-                guard let last = position(of: key) else { throw EventLogError(.damaged, "a record key is not a position") }
-                lastPosition = last
-            } else if status != MDB_NOTFOUND {
-                throw LMDBEnvironment.error(status, "reading the last record")
+            var identity: LogIdentity?
+            if let stored = getMeta(Self.identityKey, txn: txn) {
+                guard let parsed = LogIdentity(bytes: stored) else { throw EventLogError(.damaged, "the log's identity is damaged") }
+                identity = parsed
             }
-            guard let stored = getMeta("head", txn: txn) else {
-                guard lastPosition == 0 else { throw EventLogError(.damaged, "the log has records but no head") }
-                return LogHead(position: 0, hash: RecordCodec.genesisHash)
-            }
-            guard stored.count == 8 + RecordCodec.hashBytes else { throw EventLogError(.damaged, "the log head is damaged") }
-            let headPosition = stored.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)) }
-            guard headPosition == lastPosition else {
-                throw EventLogError(.damaged, "the log head says position \(headPosition) but the last record is \(lastPosition)")
-            }
-            return LogHead(position: headPosition, hash: Array(stored[8...]))
+            return (try readHead(txn), identity)
         }
+    }
+
+    /// The head from the meta table, checked against the last record, in the read transaction `txn`.
+    private func readHead(_ txn: OpaquePointer?) throws(EventLogError) -> LogHead {
+        var lastPosition: UInt64 = 0
+        var cursor: OpaquePointer?
+        try storage.check(mdb_cursor_open(txn, storage.eventsTable, &cursor), "opening a cursor")
+        defer { mdb_cursor_close(cursor) }
+        var key = MDB_val()
+        var value = MDB_val()
+        let status = mdb_cursor_get(cursor, &key, &value, MDB_LAST)
+        if status == 0 {
+            guard let last = position(of: key) else { throw EventLogError(.damaged, "a record key is not a position") }
+            lastPosition = last
+        } else if status != MDB_NOTFOUND {
+            throw LMDBEnvironment.error(status, "reading the last record")
+        }
+        guard let stored = getMeta("head", txn: txn) else {
+            guard lastPosition == 0 else { throw EventLogError(.damaged, "the log has records but no head") }
+            return LogHead(position: 0, hash: RecordCodec.genesisHash)
+        }
+        guard stored.count == 8 + RecordCodec.hashBytes else { throw EventLogError(.damaged, "the log head is damaged") }
+        let headPosition = stored.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard headPosition == lastPosition else {
+            throw EventLogError(.damaged, "the log head says position \(headPosition) but the last record is \(lastPosition)")
+        }
+        return LogHead(position: headPosition, hash: Array(stored[8...]))
     }
 
     // MARK: Reads
@@ -894,6 +929,10 @@ public final class EventLog: Sendable {
 
     /// The last committed position and hash.
     public var head: LogHead { core.head }
+
+    /// The log's identity (`LogIdentity`); nil only for a read-only open of a log that no writer has opened
+    /// since logs got identities (every writable open gives a log without one its identity).
+    public var identity: LogIdentity? { core.identity }
 
     /// The bytes free on the filesystem holding the log, for callers that pause writes on a full disk;
     /// nil when it cannot be read.

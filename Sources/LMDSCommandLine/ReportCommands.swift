@@ -31,6 +31,17 @@ func fileTail(_ path: String) -> String? {
     return String(decoding: bytes, as: UTF8.self)
 }
 
+/// The first line of a file parsed as JSON (an export's header), or nil.
+func fileHead(_ path: String) -> JSONValue? {
+    guard let file = fopen(path, "r") else { return nil }
+    defer { fclose(file) }
+    var line: UnsafeMutablePointer<CChar>?
+    var capacity = 0
+    defer { free(line) }
+    guard getline(&line, &capacity, file) > 0, let line else { return nil }
+    return try? JSONParser.parse(String(String(cString: line).prefix { $0 != "\n" }))
+}
+
 extension LMDSCommand {
     struct ReportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -90,13 +101,24 @@ extension LMDSCommand {
 
         func run() throws {
             var start = from ?? 1
+            var resumed = false
             if from == nil, let output, let tail = fileTail(output), !tail.isEmpty {
-                guard tail.hasSuffix("\n"), let last = tail.split(separator: "\n").last,
-                    let position = (try? JSONParser.parse(String(last)))?["position"]?.integerValue
+                guard tail.hasSuffix("\n"), let last = (try? JSONParser.parse(String(tail.split(separator: "\n").last ?? ""))),
+                    let position = last["position"]?.integerValue ?? (ExportHeader.isHeader(last) ? 0 : nil)
                 else { throw ValidationError("\(output) does not end with a complete export line; give --from or another file") }
                 start = position + 1
+                resumed = true
             }
             let client = try global.connect()
+            // A whole export starts with the log's identity, so that an import rebuilds the same log.
+            let logID = try GlobalOptions.unwrap(try global.invoke(client, "system.status", nil))["logId"]?.stringValue
+            if resumed, let output, let header = fileHead(output), ExportHeader.isHeader(header), header["logId"]?.stringValue != logID {
+                throw ValidationError("\(output) is an export of log \(header["logId"]?.stringValue ?? "?"); the daemon serves log \(logID ?? "?"): use another file")
+            }
+            if start == 1 && !resumed, let logID {
+                let line = JSONWriter.canonicalString(ExportHeader.json(logID: logID)) + "\n"
+                if let output { try writeFile(output, line, append: true) } else { print(line, terminator: "") }
+            }
             var written: Int64 = 0
             while true {
                 let page = try GlobalOptions.unwrap(try global.invoke(client, "events.read", ["from": .integer(start), "limit": 1000]), method: "events.read")

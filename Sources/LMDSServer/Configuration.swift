@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import LMDSJSON
 import LMDSProtocol
 import Matching
@@ -68,6 +69,12 @@ public struct DaemonConfig: Sendable, Hashable {
     public var policy = DomainPolicy.default
     /// How much each reason counts in match suggestions and plans (`matchingWeights`: factor → weight ≥ 0).
     public var matchingWeights = MatchingWeights()
+    /// The programme's time zone (`timeZone`, an IANA name): the times people read in reports are shown in
+    /// it, to the minute. The protocol's times stay UTC.
+    public var timeZone = DaemonConfig.defaultTimeZone
+
+    /// The time zone when the config names none: Leiden's.
+    public static let defaultTimeZone = TimeZone(identifier: "Europe/Amsterdam") ?? TimeZone(secondsFromGMT: 3600)!
 
     /// The defaults, used when there is no config file: no roles granted, default limits.
     public init() {}
@@ -154,11 +161,26 @@ public struct DaemonConfig: Sendable, Hashable {
                     throw ConfigError("followUpGraceDays must be a whole number of days from 0 to 365")
                 }
                 policy.followUpGraceDays = Int(days)
+            case "timeZone":
+                timeZone = try Self.timeZone(member)
             default:
                 throw ConfigError(
-                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights)")
+                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights, timeZone)")
             }
         }
+    }
+
+    /// The IANA time zone `value` names (`Europe/Amsterdam`, `UTC`).
+    /// - Throws: `ConfigError` when it is not a string naming one.
+    static func timeZone(_ value: JSONValue) throws(ConfigError) -> TimeZone {
+        guard let name = value.stringValue else {
+            throw ConfigError("timeZone must be a string: an IANA time zone name such as \"Europe/Amsterdam\"")
+        }
+        // Only names of the tz database: Foundation also reads abbreviations ("CEST") and offsets ("GMT+1").
+        guard TimeZone.knownTimeZoneIdentifiers.contains(name) || name == "UTC", let zone = TimeZone(identifier: name) else {
+            throw ConfigError("timeZone: \"\(name)\" is not an IANA time zone name; use one such as \"Europe/Amsterdam\" or \"UTC\"")
+        }
+        return zone
     }
 
     /// Checks that every institution in `institutions` is one of the taxonomy's, and stores its id (the

@@ -118,7 +118,7 @@ public enum Daemon {
         let dispatcher = Dispatcher(
             log: log, clock: clock, eventIDs: eventIDs, threadPool: threadPool, dataDirectory: options.dataDirectory, taxonomy: options.taxonomy,
             policy: options.config.policy, weights: options.config.matchingWeights, connectionCount: { registry.count }, daemonLog: daemonLog,
-            snapshotDirectory: options.dataDirectory)
+            snapshotDirectory: options.dataDirectory, timeZone: options.config.timeZone)
         // A snapshot being written when the last daemon died is of no use and may be large.
         SnapshotFile.removeUnfinished(directory: options.dataDirectory)
         // Replay: load the snapshot of the read models, if any, and fold the log after it (or the whole log).

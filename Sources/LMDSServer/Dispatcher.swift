@@ -1,5 +1,6 @@
 import Domain
 import EventLog
+import Foundation
 import LMDSJSON
 import LMDSProtocol
 import Matching
@@ -57,6 +58,8 @@ public final class Dispatcher: Sendable {
     let startedMs: Int64
     let connectionCount: @Sendable () -> Int
     let daemonLog: DaemonLog
+    /// The programme's time zone (config `timeZone`): reports show people's times in it.
+    let timeZone: TimeZone
 
     /// Requests being answered, and whether new ones are still admitted (not after shutdown began).
     private let admission = NIOLockedValueBox<(inFlight: Int, stopping: Bool)>((0, false))
@@ -94,7 +97,7 @@ public final class Dispatcher: Sendable {
     public init(
         log: EventLog, clock: any Clock, eventIDs: any EventIDSource, threadPool: NIOThreadPool, dataDirectory: String, taxonomy: Taxonomy,
         policy: DomainPolicy = .default, weights: MatchingWeights = MatchingWeights(), connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog,
-        snapshotDirectory: String? = nil
+        snapshotDirectory: String? = nil, timeZone: TimeZone = DaemonConfig.defaultTimeZone
     ) {
         self.log = log
         self.clock = clock
@@ -109,6 +112,7 @@ public final class Dispatcher: Sendable {
         self.startedMs = clock.nowMs()
         self.connectionCount = connectionCount
         self.daemonLog = daemonLog
+        self.timeZone = timeZone
     }
 
     /// Checks that `caller` may call `method`.
@@ -247,6 +251,8 @@ public final class Dispatcher: Sendable {
             "startedAt": .string(UTCTime.iso8601(milliseconds: startedMs)),
             "connections": .integer(Int64(connectionCount())),
             "cachedReplies": .integer(Int64(processor.replyCache.count)),
+            "logId": log.identity.map { .string($0.description) } ?? .null,
+            "timeZone": .string(timeZone.identifier),
         ]
     }
 

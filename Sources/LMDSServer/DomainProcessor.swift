@@ -44,6 +44,8 @@ actor DomainProcessor {
     /// Appends handed to the log and not yet answered, and callers waiting for them all to be answered.
     private var appendsInFlight = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Callers of `waitUntilCommitted`, woken after every append is answered to look at the head again.
+    private var commitWaiters: [CheckedContinuation<Void, Never>] = []
     /// Counts rebuilds: a failure of an append decided before the last rebuild says nothing about the
     /// rebuilt state and must not ask for another.
     private(set) var generation = 0
@@ -476,9 +478,28 @@ actor DomainProcessor {
     }
 
     /// The live overview (no period, no `asOf`) from the projection kept current, built inside the actor.
-    func liveOverview(policy: DomainPolicy, nowMs: Int64) -> Report {
-        ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: expectedHead, nowMs: nowMs, period: nil, seesAll: true)
+    func liveOverview(policy: DomainPolicy, nowMs: Int64, presentation: ReportBuilder.Presentation) -> (report: Report, generation: Int) {
+        let report = ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: expectedHead, nowMs: nowMs, period: nil,
+                                   seesAll: true, presentation: presentation)
             .overview(from: overview)
+        return (report, generation)
+    }
+
+    /// The current state, the position it reflects (which may still be committing; see `waitUntilCommitted`)
+    /// and the rebuild it belongs to.
+    func stateAndPosition() -> (state: DomainState, position: UInt64, generation: Int) { (state, expectedHead, generation) }
+
+    /// Waits until the log has committed every position up to `position`, which this processor decided in
+    /// rebuild `generation`.
+    /// - Returns: false when an append it waited for failed instead: the state of that rebuild held events
+    ///   the log does not, and the positions may be taken by others.
+    func waitUntilCommitted(through position: UInt64, generation decidedIn: Int) async -> Bool {
+        while true {
+            guard decidedIn == generation && !needsRebuild else { return false }
+            if log.head.position >= position { return true }
+            guard appendsInFlight > 0 else { return false }
+            await withCheckedContinuation { commitWaiters.append($0) }
+        }
     }
 
     /// The current state and the reply cache's epoch as of it: a result rendered from this state may be
@@ -536,6 +557,9 @@ actor DomainProcessor {
     private func finishAppend(_ commit: PendingCommit, decidedIn: Int) async throws -> [EventRecord] {
         defer {
             appendsInFlight -= 1
+            let woken = commitWaiters
+            commitWaiters = []
+            for waiter in woken { waiter.resume() }
             if appendsInFlight == 0 {
                 let waiters = idleWaiters
                 idleWaiters = []

@@ -45,9 +45,13 @@ extension DaemonCommand {
     public struct Replay: ParsableCommand {
         /// The help text of `lmdsd replay`.
         public static let configuration = CommandConfiguration(
-            abstract: "Replay the log offline: print a report from the LMDB file, or --check that a replay equals the running daemon.",
+            abstract: "Replay the log offline: print a report from the LMDB file, or --check that the running daemon serves this log and a replay equals it.",
             discussion: """
                 The log is opened read-only, so this works with or without the daemon running.
+                A report ends with its receipt (the log's identity, the position, the hash there); on a backup or an
+                imported copy it is the one report.get gave for the same --as-of.
+                --check refuses (exit 1) a daemon serving another log, a file shorter than the daemon's log, or
+                another hash at the daemon's position, naming both logs.
                   lmdsd replay --data-dir /var/lib/lmds --report overview --as-of 2026-11-01 --format markdown
                   lmdsd replay --data-dir /var/lib/lmds --check --socket /run/lmds/lmds.sock
                 """)
@@ -58,6 +62,7 @@ extension DaemonCommand {
         @Option(help: "First day of the report's period.") var from: String?
         @Option(help: "Last day of the report's period.") var to: String?
         @Option(help: "text (default), json, csv, markdown or html.") var format: String = "text"
+        @Flag(help: "Include the rows with nothing to report (the neighbourhoods report's wijken without questions).") var all = false
         @Flag(help: "Compare a full replay with the running daemon's read models (their digest in system.status).") var check = false
         @Option(help: "The daemon's socket, for --check (default as for serve).") var socket: String?
         @Option(help: "Config file (as for serve): the follow-up grace days used by reports.") var config: String?
@@ -81,6 +86,7 @@ extension DaemonCommand {
             if let from { params["from"] = .string(from) }
             if let to { params["to"] = .string(to) }
             if let asOf { params["asOf"] = Int64(asOf).map { .integer($0) } ?? .string(asOf) }
+            if all { params["all"] = true }
             var reader = try Params(.object(params))
             let request: Dispatcher.ReportRequest
             do {
@@ -95,9 +101,10 @@ extension DaemonCommand {
             if case .timeMs(let time)? = request.asOf { nowMs = time } else if request.asOf != nil { nowMs = replay.headTimeMs }
             let builder = ReportBuilder(
                 state: replay.state, taxonomy: settings.taxonomy, policy: settings.config.policy, asOfPosition: replay.head, nowMs: nowMs,
-                period: request.period, seesAll: true)
+                period: request.period, seesAll: true,
+                presentation: ReportBuilder.Presentation(timeZone: settings.config.timeZone, includesEmptyRows: request.includesEmptyRows))
             guard let built = builder.build(request.name) else { throw ValidationError("unknown report \(request.name)") }
-            print(request.format.render(built), terminator: "")
+            print(request.format.render(built.withReceipt(try log.receipt(at: replay.head))), terminator: "")
         }
 
         static func openReadOnly(_ directory: String) throws -> EventLog {
@@ -109,8 +116,9 @@ extension DaemonCommand {
             }
         }
 
-        /// Asks the daemon for its read models' digest and position, replays the file up to that position,
-        /// and compares. Exit 0 when equal, 1 when not (both digests are printed).
+        /// Asks the daemon for its log identity, head and read models' digest; checks that DIR's log is the same
+        /// log (the same identity, at least as long, the same hash at the daemon's head), replays it up to the
+        /// daemon's read models' position, and compares. Exit 0 when equal, 1 when not (both sides printed).
         func runCheck(directory: String, socketPath: String) throws {
             let status: JSONValue
             do {
@@ -119,25 +127,22 @@ extension DaemonCommand {
                 DaemonLog(threshold: .info).error("cannot ask the daemon at \(socketPath): \(error)")
                 throw ExitCode(3)
             }
-            guard let position = status["readModels"]?["position"]?.integerValue, let live = status["readModels"]?["digest"]?.stringValue else {
-                DaemonLog(threshold: .info).error("the daemon's system.status has no readModels digest")
+            guard let position = status["readModels"]?["position"]?.integerValue, let live = status["readModels"]?["digest"]?.stringValue,
+                let committed = status["position"]?.integerValue, let headHash = status["headHash"]?.stringValue
+            else {
+                DaemonLog(threshold: .info).error("the daemon's system.status has no readModels digest or head")
                 throw ExitCode(1)
             }
-            // The daemon's state may hold events still committing: wait (up to 10 s) until the file has them.
-            var replayed: DomainProcessor.Replay?
-            for _ in 0..<100 {
-                let log = try Self.openReadOnly(directory)
-                defer { log.close() }
-                if log.head.position >= UInt64(position) {
-                    replayed = try DomainProcessor.replay(log: log, upTo: .position(UInt64(position)))
-                    break
-                }
-                usleep(100_000)
-            }
-            guard let replayed else {
-                print("the log in \(directory) does not reach position \(position) (the daemon's); is it the daemon's data directory?")
+            let daemon = SameLogCheck.Daemon(logID: status["logId"]?.stringValue, position: UInt64(committed), headHash: headHash)
+            let file = try Self.openReadOnly(directory)
+            print("daemon:  log \(daemon.logID ?? "(none)"), position \(committed), head hash \(headHash)")
+            print("file:    log \(file.identity?.description ?? "(none)"), position \(file.head.position) in \(directory)")
+            if let difference = try SameLogCheck.difference(file: file, directory: directory, daemon: daemon) {
+                print("DIFFERENT: \(difference)")
                 throw ExitCode(1)
             }
+            file.close()
+            let replayed = try replayWhenCommitted(directory: directory, position: UInt64(position))
             // The incremental structures are built from the replayed state: equal digests mean the daemon's
             // copies, kept current event by event, did not drift.
             let settings = try DaemonSettings.resolve(config: config, taxonomy: taxonomy, environment: DefaultPaths.processEnvironment())
@@ -151,6 +156,49 @@ extension DaemonCommand {
             }
             print("same: a full replay of the log gives exactly the daemon's read models")
         }
+
+        /// DIR's log replayed up to `position`, the daemon's read models' position, which may be a little
+        /// past its committed head: waits up to 10 s for those events to reach the file.
+        func replayWhenCommitted(directory: String, position: UInt64) throws -> DomainProcessor.Replay {
+            for _ in 0..<100 {
+                let log = try Self.openReadOnly(directory)
+                defer { log.close() }
+                if log.head.position >= position {
+                    return try DomainProcessor.replay(log: log, upTo: .position(position))
+                }
+                usleep(100_000)
+            }
+            print("DIFFERENT: the log in \(directory) does not reach position \(position) (the daemon's read models)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Whether a log file holds the history a daemon serves, as far as the daemon has committed it.
+    enum SameLogCheck {
+        /// What the daemon's `system.status` says of its log.
+        struct Daemon {
+            let logID: String?
+            let position: UInt64
+            let headHash: String
+        }
+
+        /// Why `file` is not the daemon's log (its identity differs, it is shorter than the daemon's committed
+        /// head, or its record there has another hash), naming both logs; nil when it is.
+        static func difference(file: EventLog, directory: String, daemon: Daemon) throws(EventLogError) -> String? {
+            let fileID = file.identity?.description ?? "(none)"
+            let daemonID = daemon.logID ?? "(none)"
+            guard let daemonLogID = daemon.logID, daemonLogID == file.identity?.description else {
+                return "the log in \(directory) is log \(fileID); the daemon serves log \(daemonID): they are not the same log"
+            }
+            guard file.head.position >= daemon.position else {
+                return "the log in \(directory) (log \(fileID)) ends at position \(file.head.position), before the daemon's position \(daemon.position) (log \(daemonID))"
+            }
+            let fileHash = try file.receipt(at: daemon.position).headHash
+            guard fileHash == daemon.headHash else {
+                return "at position \(daemon.position) the log in \(directory) (log \(fileID)) has hash \(fileHash), the daemon's (log \(daemonID)) \(daemon.headHash): the histories differ"
+            }
+            return nil
+        }
     }
 
     /// Rebuilds a data directory from an export (`lmds export`), checking every hash on the way.
@@ -160,8 +208,10 @@ extension DaemonCommand {
             abstract: "Rebuild a new data directory from an NDJSON export (lmds export), and verify its hash chain.",
             discussion: """
                 Every event keeps its position, id, time, actor and request id, so every hash must come out as
-                exported; the first that does not stops the import (exit 1). Personal details are not in the log,
-                so they are not in an export: contacts show as erased until they are entered again.
+                exported; the first that does not stops the import (exit 1). The new log takes the identity named on
+                the export's first line, so it is the same log (an export without that line gets a new identity).
+                Personal details are not in the log, so they are not in an export: contacts show as erased until they
+                are entered again.
                   lmdsd import --data-dir /var/lib/lmds-restored export.ndjson
                 """)
 
@@ -198,11 +248,22 @@ extension DaemonCommand {
             }
         }
 
-        /// Appends every envelope of the export; returns how many.
+        /// Appends every envelope of the export under the identity its header names (a new one for an export
+        /// without a header); returns how many.
         func load(_ input: UnsafeMutablePointer<FILE>) async throws -> Int64 {
+            var reader = LineReader(input)
+            defer { reader.close() }
+            var first = try reader.next()
+            var identity = LogIdentity.random()
+            if let header = first, ExportHeader.isHeader(header.value) {
+                identity = try Self.identity(header.value, line: header.number)
+                first = try reader.next()
+            } else {
+                print("the export names no log (made before exports had a header): the new log gets an identity of its own")
+            }
             let log: EventLog
             do {
-                log = try EventLog.open(EventLogConfiguration(directory: dataDir))
+                log = try EventLog.open(EventLogConfiguration(directory: dataDir, identityForNewLog: identity))
             } catch {
                 DaemonLog(threshold: .info).error("cannot create the log in \(dataDir): \(error)")
                 throw ExitCode(1)
@@ -210,9 +271,6 @@ extension DaemonCommand {
             defer { log.close() }
             var batch: [(event: ProposedEvent, hash: String)] = []
             var expected: Int64 = 1
-            var line: UnsafeMutablePointer<CChar>?
-            var capacity = 0
-            defer { free(line) }
             func flush() async throws {
                 guard !batch.isEmpty else { return }
                 let records = try await log.append(batch.map(\.event))
@@ -222,25 +280,18 @@ extension DaemonCommand {
                 }
                 batch.removeAll(keepingCapacity: true)
             }
-            while getline(&line, &capacity, input) > 0, let line {
-                let text = String(cString: line).trimmingSuffix("\n")
-                guard !text.isEmpty else { continue }
-                let envelope: JSONValue
-                do {
-                    envelope = try JSONParser.parse(Array(text.utf8))
-                } catch {
-                    DaemonLog(threshold: .info).error("line \(expected): not JSON: \(error)")
-                    throw ExitCode(1)
-                }
-                guard let event = Self.proposedEvent(envelope), envelope["position"]?.integerValue == expected,
-                    let hash = envelope["hash"]?.stringValue
+            var line = first
+            while let current = line {
+                guard let event = Self.proposedEvent(current.value), current.value["position"]?.integerValue == expected,
+                    let hash = current.value["hash"]?.stringValue
                 else {
-                    DaemonLog(threshold: .info).error("line \(expected): not an export envelope at position \(expected)")
+                    DaemonLog(threshold: .info).error("line \(current.number): not an export envelope at position \(expected)")
                     throw ExitCode(1)
                 }
                 batch.append((event, hash))
                 expected += 1
                 if batch.count == Self.batchEventsMax { try await flush() }
+                line = try reader.next()
             }
             try await flush()
             let report = try log.verify()
@@ -249,6 +300,51 @@ extension DaemonCommand {
                 throw ExitCode(1)
             }
             return expected - 1
+        }
+
+        /// The log identity an export's header names.
+        static func identity(_ header: JSONValue, line: Int) throws -> LogIdentity {
+            guard header["lmdsExport"]?.integerValue == ExportHeader.version else {
+                DaemonLog(threshold: .info).error("line \(line): an export header of another version (this lmdsd reads version \(ExportHeader.version))")
+                throw ExitCode(1)
+            }
+            guard let text = header["logId"]?.stringValue, let identity = LogIdentity(hex: text) else {
+                DaemonLog(threshold: .info).error("line \(line): the export header's logId is not 32 lower-case hexadecimal characters")
+                throw ExitCode(1)
+            }
+            return identity
+        }
+
+        /// The non-blank lines of an export, parsed, with their line numbers (from 1).
+        struct LineReader {
+            let input: UnsafeMutablePointer<FILE>
+            var buffer: UnsafeMutablePointer<CChar>?
+            var capacity = 0
+            var number = 0
+
+            init(_ input: UnsafeMutablePointer<FILE>) { self.input = input }
+
+            /// The next non-blank line as JSON, or nil at the end. A line that is not JSON ends the import.
+            mutating func next() throws -> (number: Int, value: JSONValue)? {
+                while getline(&buffer, &capacity, input) > 0, let buffer {
+                    number += 1
+                    let text = String(cString: buffer).trimmingSuffix("\n")
+                    guard !text.isEmpty else { continue }
+                    do {
+                        return (number, try JSONParser.parse(Array(text.utf8)))
+                    } catch {
+                        DaemonLog(threshold: .info).error("line \(number): not JSON: \(error)")
+                        throw ExitCode(1)
+                    }
+                }
+                return nil
+            }
+
+            /// Frees the line buffer.
+            mutating func close() {
+                free(buffer)
+                buffer = nil
+            }
         }
 
         /// The event an export envelope describes, with its id, time, actor and request id as recorded.

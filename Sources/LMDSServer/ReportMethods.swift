@@ -19,29 +19,39 @@ extension Dispatcher {
             let policy = self.policy
             let clock = self.clock
             let pool = self.threadPool
+            let presentation = ReportBuilder.Presentation(timeZone: timeZone, includesEmptyRows: request.includesEmptyRows)
             let seesAll = caller.role.map { $0 >= .educator } ?? false
             return eventLoop.makeFutureWithTask {
+                let report: Report
+                // The rebuild of the processor's state the report was built from; nil: built from the log.
+                var generation: Int?
                 // The live overview reads the figures kept current event by event.
                 if request.name == "overview" && request.asOf == nil && request.period == nil {
-                    return Self.reportReply(await processor.liveOverview(policy: policy, nowMs: clock.nowMs()), format: request.format)
-                }
-                let state: DomainState
-                let position: UInt64
-                let nowMs: Int64
-                if let asOf = request.asOf {
-                    let replay = try await Self.replay(log: log, upTo: asOf, pool: pool)
-                    state = replay.state
-                    position = replay.head
-                    if case .timeMs(let time) = asOf { nowMs = time } else { nowMs = replay.headTimeMs }
+                    (report, generation) = await processor.liveOverview(policy: policy, nowMs: clock.nowMs(), presentation: presentation)
                 } else {
-                    state = await processor.state
-                    position = log.head.position
-                    nowMs = clock.nowMs()
+                    let state: DomainState
+                    let position: UInt64
+                    let nowMs: Int64
+                    if let asOf = request.asOf {
+                        let replay = try await Self.replay(log: log, upTo: asOf, pool: pool)
+                        state = replay.state
+                        position = replay.head
+                        if case .timeMs(let time) = asOf { nowMs = time } else { nowMs = replay.headTimeMs }
+                    } else {
+                        let current = await processor.stateAndPosition()
+                        (state, position, generation) = (current.state, current.position, current.generation)
+                        nowMs = clock.nowMs()
+                    }
+                    let builder = ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: position, nowMs: nowMs,
+                                                period: request.period, seesAll: seesAll, realNowMs: clock.nowMs(), presentation: presentation)
+                    guard let built = builder.build(request.name) else { throw RPCError.validation(field: "name", "unknown report") }
+                    report = built
                 }
-                let builder = ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: position, nowMs: nowMs,
-                                            period: request.period, seesAll: seesAll, realNowMs: clock.nowMs())
-                guard let report = builder.build(request.name) else { throw RPCError.validation(field: "name", "unknown report") }
-                return Self.reportReply(report, format: request.format)
+                // The current state may hold events still committing: the receipt names only what is on disk.
+                if let generation, await !processor.waitUntilCommitted(through: report.asOfPosition, generation: generation) {
+                    throw RPCError.unavailable(cause: "notCommitted", "the events this report was built from were not written; ask again")
+                }
+                return Self.reportReply(report.withReceipt(try log.receipt(at: report.asOfPosition)), format: request.format)
             }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
         } catch {
             return eventLoop.makeFailedFuture(error)
@@ -54,6 +64,8 @@ extension Dispatcher {
         let format: ReportFormat
         let asOf: DomainProcessor.AsOf?
         let period: DateWindow?
+        /// `all`: include the rows with nothing to report (the neighbourhoods report's empty wijken).
+        let includesEmptyRows: Bool
     }
 
     static func reportRequest(_ params: inout Params) throws(RPCError) -> ReportRequest {
@@ -77,7 +89,9 @@ extension Dispatcher {
             guard window.from <= window.to else { throw RPCError.validation(field: "to", "before from") }
             period = window
         }
-        return ReportRequest(name: name, format: format, asOf: try asOf(&params), period: period)
+        let asOf = try asOf(&params)
+        let includesEmptyRows = try params.bool("all") ?? false
+        return ReportRequest(name: name, format: format, asOf: asOf, period: period, includesEmptyRows: includesEmptyRows)
     }
 
     /// The reply: the rendered text, its type, and (for `json`) the report as an object as well.
@@ -86,7 +100,29 @@ extension Dispatcher {
             "name": .string(report.name), "format": .string(format.rawValue), "contentType": .string(format.mediaType),
             "asOf": ["position": .integer(Int64(report.asOfPosition)), "time": .string(report.asOfTime)],
         ]
+        if let receipt = report.receipt { reply["receipt"] = receipt.json }
         if format == .json { reply["report"] = report.json } else { reply["content"] = .string(format.render(report)) }
         return .object(reply)
+    }
+}
+
+extension EventLog {
+    /// What a report built from this log's first `position` records names as its source: the log's
+    /// identity, the position, and the hash of the record there (the genesis hash at 0).
+    /// - Throws: when the record cannot be read, or the log does not reach `position`.
+    func receipt(at position: UInt64) throws(EventLogError) -> ReportReceipt {
+        let hash: [UInt8]
+        let head = self.head
+        if position == head.position {
+            hash = head.hash
+        } else if position == 0 {
+            hash = RecordCodec.genesisHash
+        } else {
+            guard let record = try record(at: position) else {
+                throw EventLogError(.notFound, "the log has no record at position \(position)")
+            }
+            hash = record.hash
+        }
+        return ReportReceipt(logID: identity?.description, position: position, headHash: Hex.encode(hash))
     }
 }

@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import LMDSJSON
 
 /// A report as data: a title, a few headline figures, and tables (each optionally charted). Built from
@@ -13,13 +14,28 @@ public struct Report: Sendable, Hashable {
         public let rows: [[JSONValue]]
         /// The column (by index) drawn as bars in HTML, when any.
         public let chartColumn: Int?
+        /// Columns holding the ids of the labels in the column before each: JSON and CSV carry them for
+        /// scripts; text, Markdown and HTML, which people read, leave them out.
+        public let idColumns: Set<Int>
+        /// Columns whose text is the programme's own data in Dutch (labels, titles): HTML marks it `lang="nl"`.
+        public let dutchColumns: Set<Int>
 
-        public init(title: String, columns: [String], rows: [[JSONValue]], chartColumn: Int? = nil) {
+        public init(
+            title: String, columns: [String], rows: [[JSONValue]], chartColumn: Int? = nil, idColumns: Set<Int> = [], dutchColumns: Set<Int> = []
+        ) {
+            precondition(idColumns.allSatisfy { $0 > 0 && $0 < columns.count } && dutchColumns.allSatisfy { $0 < columns.count },
+                "id and Dutch columns must be columns of the table (an id column follows its label)")
+            precondition(chartColumn.map { !idColumns.contains($0) } ?? true, "an id column is not charted")
             self.title = title
             self.columns = columns
             self.rows = rows
             self.chartColumn = chartColumn
+            self.idColumns = idColumns
+            self.dutchColumns = dutchColumns
         }
+
+        /// The columns people read (all but the id columns), by index.
+        var peopleColumns: [Int] { columns.indices.filter { !idColumns.contains($0) } }
     }
 
     public let name: String
@@ -33,11 +49,17 @@ public struct Report: Sendable, Hashable {
     public let asOfPosition: UInt64
     public let asOfTime: String
     public let period: DateWindow?
+    /// What the report was built from: the log, the position and the head hash there (nil only where no
+    /// log is involved, as in unit tests).
+    public let receipt: ReportReceipt?
+    /// The time zone people read the report's time in (text, Markdown, HTML); JSON keeps UTC.
+    public let timeZone: TimeZone
 
     public init(
         name: String, title: String, description: String, figures: [(label: String, value: JSONValue)], tables: [Table],
-        asOfPosition: UInt64, asOfTime: String, period: DateWindow?
+        asOfPosition: UInt64, asOfTime: String, period: DateWindow?, receipt: ReportReceipt? = nil, timeZone: TimeZone = .gmt
     ) {
+        precondition(receipt.map { $0.position == asOfPosition } ?? true, "a receipt names the position the report reflects")
         self.name = name
         self.title = title
         self.description = description
@@ -46,6 +68,14 @@ public struct Report: Sendable, Hashable {
         self.asOfPosition = asOfPosition
         self.asOfTime = asOfTime
         self.period = period
+        self.receipt = receipt
+        self.timeZone = timeZone
+    }
+
+    /// The same report stating what it was built from.
+    public func withReceipt(_ receipt: ReportReceipt) -> Report {
+        Report(name: name, title: title, description: description, figures: figures, tables: tables, asOfPosition: asOfPosition, asOfTime: asOfTime,
+               period: period, receipt: receipt, timeZone: timeZone)
     }
 
     public static func == (left: Report, right: Report) -> Bool { left.json == right.json }
@@ -53,7 +83,7 @@ public struct Report: Sendable, Hashable {
 
     /// The report as JSON (the `json` format).
     public var json: JSONValue {
-        [
+        var members: [String: JSONValue] = [
             "name": .string(name), "title": .string(title), "description": .string(description),
             "asOf": ["position": .integer(Int64(asOfPosition)), "time": .string(asOfTime)],
             "period": period.map { ["from": .string($0.from), "to": .string($0.to)] } ?? .null,
@@ -65,6 +95,36 @@ public struct Report: Sendable, Hashable {
                 ]
             }),
         ]
+        if let receipt { members["receipt"] = receipt.json }
+        return .object(members)
+    }
+}
+
+/// What a report was built from: anyone holding a copy of the log (a backup, or a log imported from an
+/// export) can rebuild the report at `position` and compare, and check that the copy's record there has
+/// `headHash`.
+public struct ReportReceipt: Sendable, Hashable {
+    /// The log's identity (32 lower-case hex characters); nil for a log without one (see `LogIdentity`).
+    public let logID: String?
+    /// The last log position the report reflects.
+    public let position: UInt64
+    /// The hash of the record at `position` (64 lower-case hex characters; the genesis hash at 0).
+    public let headHash: String
+
+    public init(logID: String?, position: UInt64, headHash: String) {
+        self.logID = logID
+        self.position = position
+        self.headHash = headHash
+    }
+
+    /// `{"logId", "position", "headHash"}`, as `report.get` returns it.
+    public var json: JSONValue {
+        ["logId": logID.map { .string($0) } ?? .null, "position": .integer(Int64(position)), "headHash": .string(headHash)]
+    }
+
+    /// One line for people: `receipt: log ID, position N, head hash HASH`.
+    public var line: String {
+        "receipt: log \(logID ?? "(no identity)"), position \(position), head hash \(headHash)"
     }
 }
 

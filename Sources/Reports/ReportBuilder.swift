@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import LMDSJSON
 
 /// Builds the programme's reports from a state replayed from the log. Pure: the time the report reflects
@@ -21,11 +22,28 @@ public struct ReportBuilder: Sendable {
     /// The day on which embargoes are judged for readers who do not see everything: the report's day, but
     /// never later than the real today, so that a report `asOf` a future date cannot lift an embargo early.
     let embargoDay: String
+    /// How the report is presented and what it names as its source.
+    public let presentation: Presentation
+
+    /// How a report is shown, given by the caller (the builder reads no clock, file or log). The receipt is
+    /// added to the built report by whoever knows the log (`Report.withReceipt`).
+    public struct Presentation: Sendable {
+        /// The programme's time zone, for the times people read.
+        public var timeZone: TimeZone
+        /// Include the rows with nothing to report (the neighbourhoods report's wijken without questions).
+        public var includesEmptyRows: Bool
+
+        public init(timeZone: TimeZone = .gmt, includesEmptyRows: Bool = false) {
+            self.timeZone = timeZone
+            self.includesEmptyRows = includesEmptyRows
+        }
+    }
 
     /// `realNowMs` is the time the report is asked for (the daemon's clock); `nowMs` the time it describes
     /// (`asOf`). They differ only for reports `asOf` another time.
     public init(state: DomainState, taxonomy: Taxonomy, policy: DomainPolicy, asOfPosition: UInt64, nowMs: Int64, period: DateWindow?, seesAll: Bool,
-                realNowMs: Int64? = nil) {
+                realNowMs: Int64? = nil, presentation: Presentation = Presentation()) {
+        self.presentation = presentation
         self.state = state
         self.taxonomy = taxonomy
         self.policy = policy
@@ -65,7 +83,7 @@ public struct ReportBuilder: Sendable {
 
     func report(_ name: String, _ title: String, _ description: String, figures: [(String, JSONValue)], tables: [Report.Table]) -> Report {
         Report(name: name, title: title, description: description, figures: figures.map { (label: $0.0, value: $0.1) }, tables: tables,
-               asOfPosition: asOfPosition, asOfTime: UTCTime.iso(nowMs), period: period)
+               asOfPosition: asOfPosition, asOfTime: UTCTime.iso(nowMs), period: period, timeZone: presentation.timeZone)
     }
 
     // MARK: Shared figures
@@ -84,6 +102,9 @@ public struct ReportBuilder: Sendable {
         guard let district = taxonomy.districts.first(where: { $0.id == place.district }) else { return place.id }
         return place.wijk.flatMap { wijk in district.wijken.first { $0.id == wijk }?.label } ?? district.label
     }
+
+    /// A level's label in the taxonomy, else the id as recorded.
+    func levelLabel(_ id: String) -> String { taxonomy.levels.first { $0.id == id }?.label ?? id }
 
     /// Students of an outcome: as recorded, else the team of its match.
     func students(_ outcome: Outcome) -> Int { outcome.students ?? state.matches[outcome.match]?.students ?? 0 }
@@ -212,20 +233,26 @@ public struct ReportBuilder: Sendable {
         }
         var rows: [[JSONValue]] = []
         for district in taxonomy.districts {
+            let districtCells: [JSONValue] = [.string(district.label), .string(district.id)]
             for wijk in district.wijken {
-                rows.append([.string(district.label), .string(wijk.label)] + (byPlace[Taxonomy.Place(district: district.id, wijk: wijk.id)] ?? Tally()).cells)
+                let tally = byPlace[Taxonomy.Place(district: district.id, wijk: wijk.id)] ?? Tally()
+                if tally.questions == 0 && !presentation.includesEmptyRows { continue }
+                rows.append(districtCells + [.string(wijk.label), .string(wijk.id)] + tally.cells)
             }
             if let whole = byPlace[Taxonomy.Place(district: district.id, wijk: nil)] {
-                rows.append([.string(district.label), .string("(whole district)")] + whole.cells)
+                rows.append(districtCells + [.string("(whole district)"), .null] + whole.cells)
             }
         }
+        let scope = presentation.includesEmptyRows ? "every wijk" : "each wijk with questions"
         return report(
             "neighbourhoods", "Neighbourhoods: support where the questions come from",
-            "Per wijk (questions that name only a district count under \"(whole district)\"): questions submitted, those with an agreed match, completed, their outcomes, and the outcomes' students and hours.",
+            "Per wijk, \(scope) (questions that name only a district count under \"(whole district)\"): questions submitted, those with an agreed match, completed, their outcomes, and the outcomes' students and hours.",
             figures: [("questions", Self.integer(total)),
                       ("wijken with questions", Self.integer(byPlace.filter { $0.key.wijk != nil && $0.value.questions > 0 }.count))],
-            tables: [Report.Table(title: "Per wijk", columns: ["district", "wijk", "questions", "matched", "completed", "outcomes", "students", "hours"],
-                                  rows: rows, chartColumn: 2)])
+            tables: [Report.Table(
+                title: "Per wijk",
+                columns: ["district", "district id", "wijk", "wijk id", "questions", "matched", "completed", "outcomes", "students", "hours"],
+                rows: rows, chartColumn: 4, idColumns: [1, 3], dutchColumns: [0, 2])])
     }
 
     func institutions() -> Report {
@@ -238,7 +265,8 @@ public struct ReportBuilder: Sendable {
             let outcomes = group.flatMap { state.outcomesByOffer[$0.id] ?? [] }.compactMap { state.outcomes[$0] }
             let first = group[0]
             rows.append([
-                .string(taxonomy.institution(first.institution)?.label ?? first.institution), .string(first.programme), .string(first.level),
+                .string(taxonomy.institution(first.institution)?.label ?? first.institution), .string(first.institution), .string(first.programme),
+                .string(levelLabel(first.level)), .string(first.level),
                 Self.integer(group.count), Self.integer(group.map(\.capacity).reduce(0, +)),
                 Self.integer(matches.filter(\.status.isOpen).count), Self.integer(matches.count),
                 Self.integer(outcomes.map(students).reduce(0, +)), Self.integer(outcomes.compactMap(\.hours).reduce(0, +)),
@@ -251,8 +279,9 @@ public struct ReportBuilder: Sendable {
             figures: [("offers", Self.integer(offers.count)), ("places", Self.integer(offers.map(\.capacity).reduce(0, +)))],
             tables: [Report.Table(
                 title: "Per institution, programme and level",
-                columns: ["institution", "programme", "level", "offers", "places", "places in use", "matches", "students", "hours", "rating requester", "rating education"],
-                rows: rows, chartColumn: 6)])
+                columns: ["institution", "institution id", "programme", "level", "level id", "offers", "places", "places in use", "matches", "students", "hours",
+                          "rating requester", "rating education"],
+                rows: rows, chartColumn: 8, idColumns: [1, 4], dutchColumns: [0, 2, 3])])
     }
 
     func themes() -> Report {
@@ -270,14 +299,15 @@ public struct ReportBuilder: Sendable {
         }
         let rows: [[JSONValue]] = taxonomy.themes.map { theme in
             let tally = byTheme[theme.id] ?? Tally()
-            return [.string(theme.label), Self.integer(tally.questions), Self.integer(tally.matched), Self.integer(tally.completed),
+            return [.string(theme.label), .string(theme.id), Self.integer(tally.questions), Self.integer(tally.matched), Self.integer(tally.completed),
                     Self.integer(offersByTheme[theme.id] ?? 0), Self.integer(tally.outcomes)]
         }
         return report(
             "themes", "Themes: what the city asks about",
             "Per theme of the taxonomy (a question or offer may have several): questions submitted with it, matched, completed, offers published with it, and outcomes of its questions.",
             figures: [("questions", Self.integer(total)), ("offers", Self.integer(offerTotal))],
-            tables: [Report.Table(title: "Per theme", columns: ["theme", "questions", "matched", "completed", "offers", "outcomes"], rows: rows, chartColumn: 1)])
+            tables: [Report.Table(title: "Per theme", columns: ["theme", "theme id", "questions", "matched", "completed", "offers", "outcomes"], rows: rows,
+                                  chartColumn: 2, idColumns: [1], dutchColumns: [0])])
     }
 
     func talent() -> Report {
@@ -294,7 +324,8 @@ public struct ReportBuilder: Sendable {
             for competence in group.flatMap(\.competences) { frequency[competence, default: 0] += 1 }
             let top = frequency.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(5)
             rows.append([
-                .string(taxonomy.institution(parts[0])?.label ?? parts[0]), .string(parts[1]), .string(parts[2]), Self.integer(group.count),
+                .string(taxonomy.institution(parts[0])?.label ?? parts[0]), .string(parts[0]), .string(levelLabel(parts[1])), .string(parts[1]),
+                .string(parts[2]), Self.integer(group.count),
                 Self.integer(group.map(students).reduce(0, +)), Self.integer(group.compactMap(\.hours).reduce(0, +)),
                 .string(top.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")),
             ])
@@ -303,8 +334,10 @@ public struct ReportBuilder: Sendable {
             "talent", "Talent: what students did and learned",
             "Over outcomes recorded in the period, by the offer's institution, level and period: outcomes, students (as recorded, else the match's team), hours, and the competences named most.",
             figures: [("students", Self.integer(outcomes.map(students).reduce(0, +))), ("hours", Self.integer(outcomes.compactMap(\.hours).reduce(0, +)))],
-            tables: [Report.Table(title: "By institution, level and period", columns: ["institution", "level", "period", "outcomes", "students", "hours", "competences named most"],
-                                  rows: rows, chartColumn: 5)])
+            tables: [Report.Table(
+                title: "By institution, level and period",
+                columns: ["institution", "institution id", "level", "level id", "period", "outcomes", "students", "hours", "competences named most"],
+                rows: rows, chartColumn: 7, idColumns: [1, 3], dutchColumns: [0, 2, 8])])
     }
 
     func outcomes() -> Report {
@@ -317,8 +350,9 @@ public struct ReportBuilder: Sendable {
             let offer = state.offers[outcome.offer]
             return [
                 .string(outcome.id), .string(CivilDate.date(milliseconds: outcome.recordedMs)), .string(question?.title ?? "?"),
-                .string(question.map { placeLabel($0.neighbourhood) } ?? "?"),
-                .string(offer.flatMap { taxonomy.institution($0.institution)?.label } ?? "?"), .string(offer?.title ?? "?"),
+                .string(question.map { placeLabel($0.neighbourhood) } ?? "?"), question.map { .string($0.neighbourhood.id) } ?? .null,
+                .string(offer.flatMap { taxonomy.institution($0.institution)?.label } ?? "?"), offer.map { .string($0.institution) } ?? .null,
+                .string(offer?.title ?? "?"),
                 .string(visible.map { deliverable in
                     var text = "\(deliverable.kind): \(deliverable.title)"
                     if seesAll && deliverable.visibility != .public {
@@ -335,8 +369,11 @@ public struct ReportBuilder: Sendable {
             seesAll ? "Every outcome recorded in the period with all its deliverables (internal and embargoed ones marked)."
                 : "Every outcome recorded in the period with its public deliverables and those whose embargo has ended; internal and embargoed ones are withheld.",
             figures: [("outcomes", Self.integer(outcomes.count)), ("deliverables withheld", Self.integer(withheldTotal))],
-            tables: [Report.Table(title: "Catalogue", columns: ["outcome", "recorded", "question", "neighbourhood", "institution", "offer", "deliverables", "students", "hours"],
-                                  rows: rows)])
+            tables: [Report.Table(
+                title: "Catalogue",
+                columns: ["outcome", "recorded", "question", "neighbourhood", "neighbourhood id", "institution", "institution id", "offer", "deliverables",
+                          "students", "hours"],
+                rows: rows, idColumns: [4, 6], dutchColumns: [2, 3, 5, 7, 8])])
     }
 
     func followups() -> Report {
@@ -361,12 +398,12 @@ public struct ReportBuilder: Sendable {
             ],
             tables: [
                 Report.Table(title: "Due and overdue", columns: ["outcome", "due", "status", "question"],
-                             rows: open.map { [.string($0.id), .string($0.followUpDue), .string(status($0)), title($0)] }),
+                             rows: open.map { [.string($0.id), .string($0.followUpDue), .string(status($0)), title($0)] }, dutchColumns: [3]),
                 Report.Table(title: "Finished", columns: ["outcome", "checked", "used", "note", "question"],
                              rows: done.map { outcome in
                                  [.string(outcome.id), .string(CivilDate.date(milliseconds: outcome.followUp?.recordedMs ?? 0)),
                                   .string(outcome.followUp?.used.rawValue ?? "?"), outcome.followUp?.note.map { .string($0) } ?? .null, title(outcome)]
-                             }),
+                             }, dutchColumns: [3, 4]),
             ])
     }
 }

@@ -50,12 +50,21 @@ enum ReportRenderer {
         }
     }
 
+    /// The title, the description, and the scope: the log position, the report's time in the report's time
+    /// zone to the minute, and the period.
     static func header(_ report: Report) -> [String] {
         var lines = ["\(report.title)", report.description]
-        var scope = "as of log position \(report.asOfPosition) (\(report.asOfTime))"
+        let time = LocalTime.milliseconds(iso: report.asOfTime).map { LocalTime.minute($0, in: report.timeZone) } ?? report.asOfTime
+        var scope = "as of log position \(report.asOfPosition) (\(time) \(report.timeZone.identifier))"
         if let period = report.period { scope += "; period \(period.from) to \(period.to)" }
         lines.append(scope)
         return lines
+    }
+
+    /// The cells people read of each row: the columns other than the id columns.
+    static func peopleRows(_ table: Report.Table) -> [[JSONValue]] {
+        let columns = table.peopleColumns
+        return table.rows.map { row in columns.map { row[$0] } }
     }
 
     static func text(_ report: Report) -> String {
@@ -66,19 +75,21 @@ enum ReportRenderer {
         }
         for table in report.tables {
             output += "\n" + table.title + "\n"
-            let cells = table.rows.map { $0.map(cell) }
-            let widths = table.columns.indices.map { column in
-                max(table.columns[column].count, cells.map { $0[column].count }.max() ?? 0)
+            let columns = table.peopleColumns.map { table.columns[$0] }
+            let cells = peopleRows(table).map { $0.map(cell) }
+            let widths = columns.indices.map { column in
+                max(columns[column].count, cells.map { $0[column].count }.max() ?? 0)
             }
             func line(_ values: [String]) -> String {
                 values.enumerated().map { index, value in
                     index == values.count - 1 ? value : value + String(repeating: " ", count: widths[index] - value.count)
                 }.joined(separator: "  ")
             }
-            output += line(table.columns.map { $0.uppercased() }) + "\n"
+            output += line(columns.map { $0.uppercased() }) + "\n"
             for row in cells { output += line(row) + "\n" }
             if cells.isEmpty { output += "(none)\n" }
         }
+        if let receipt = report.receipt { output += "\n" + receipt.line + "\n" }
         return output
     }
 
@@ -87,6 +98,7 @@ enum ReportRenderer {
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
+    /// Every column, ids included; the receipt as a last comment line (`# receipt: …`) after an empty line.
     static func csv(_ report: Report) -> String {
         var output = ""
         for table in report.tables {
@@ -97,6 +109,7 @@ enum ReportRenderer {
                 output += row.map { $0.isNull ? "" : csvField(cell($0)) }.joined(separator: ",") + "\r\n"
             }
         }
+        if let receipt = report.receipt { output += (output.isEmpty ? "" : "\r\n") + "# \(receipt.line)\r\n" }
         return output
     }
 
@@ -109,12 +122,17 @@ enum ReportRenderer {
         var output = "# \(lines[0])\n\n\(lines[1])\n\n_\(lines[2])_\n\n"
         for figure in report.figures { output += "- \(markdownCell(figure.label)): **\(markdownCell(cell(figure.value)))**\n" }
         for table in report.tables {
+            let columns = table.peopleColumns.map { table.columns[$0] }
+            let rows = peopleRows(table)
             output += "\n## \(table.title)\n\n"
-            output += "| " + table.columns.map(markdownCell).joined(separator: " | ") + " |\n"
-            output += "|" + table.columns.indices.map { column in
-                table.rows.first.map { row in row[column].stringValue == nil && !row[column].isNull ? "---:" : "---" } ?? "---"
+            output += "| " + columns.map(markdownCell).joined(separator: " | ") + " |\n"
+            output += "|" + columns.indices.map { column in
+                rows.first.map { row in row[column].stringValue == nil && !row[column].isNull ? "---:" : "---" } ?? "---"
             }.joined(separator: "|") + "|\n"
-            for row in table.rows { output += "| " + row.map { markdownCell(cell($0)) }.joined(separator: " | ") + " |\n" }
+            for row in rows { output += "| " + row.map { markdownCell(cell($0)) }.joined(separator: " | ") + " |\n" }
+        }
+        if let receipt = report.receipt {
+            output += "\n---\n\n_receipt: log `\(receipt.logID ?? "(no identity)")`, position \(receipt.position), head hash `\(receipt.headHash)`_\n"
         }
         return output
     }
@@ -124,29 +142,111 @@ enum ReportRenderer {
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    /// A horizontal bar chart of one column, as inline SVG.
+    /// `text` HTML-escaped, with each `<http://…>` or `<https://…>` in it (how a deliverable names its URI)
+    /// made a link.
+    static func linked(_ text: String) -> String {
+        var output = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "<http"), let close = rest[open.upperBound...].firstIndex(of: ">") {
+            let uri = String(rest[rest.index(after: open.lowerBound)..<close])
+            guard uri.hasPrefix("http://") || uri.hasPrefix("https://"), !uri.contains(where: { $0 == " " || $0 == "<" || $0 == "\"" }) else {
+                output += escape(String(rest[..<open.upperBound]))
+                rest = rest[open.upperBound...]
+                continue
+            }
+            output += escape(String(rest[..<open.lowerBound])) + "&lt;<a href=\"\(escape(uri))\">\(escape(uri))</a>&gt;"
+            rest = rest[rest.index(after: close)...]
+        }
+        return output + escape(String(rest))
+    }
+
+    /// Characters on one line of a chart label at most; a longer label wraps at spaces onto more lines.
+    static let chartLabelLineCharactersMax = 48
+
+    /// A generous guess of a label line's width in pixels at the chart's 11 px sans-serif font: wider than
+    /// any common font sets it, so that no label is cut off (the page scales the chart down to fit).
+    static func labelWidthPixels(_ line: String) -> Int {
+        line.reduce(0) { width, character in
+            if "iljtfrI.,;:!'|() ".contains(character) { return width + 4 }
+            if "mwMW@".contains(character) { return width + 11 }
+            if character.isUppercase || character.isNumber { return width + 8 }
+            return width + 7
+        }
+    }
+
+    /// `label` in lines of at most `chartLabelLineCharactersMax` characters, broken at spaces where it can.
+    static func wrap(_ label: String) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in label.split(separator: " ", omittingEmptySubsequences: false) {
+            let candidate = current.isEmpty ? String(word) : current + " " + word
+            if candidate.count <= chartLabelLineCharactersMax || current.isEmpty {
+                current = candidate
+            } else {
+                lines.append(current)
+                current = String(word)
+            }
+        }
+        lines.append(current)
+        return lines.flatMap { line in
+            stride(from: 0, to: max(line.count, 1), by: chartLabelLineCharactersMax).map { start in
+                String(line.dropFirst(start).prefix(chartLabelLineCharactersMax))
+            }
+        }
+    }
+
+    /// A horizontal bar chart of one column, as inline SVG: each row's label (the people's columns before the
+    /// charted one) in full, wrapped when long, the label area as wide as the widest line needs.
     static func chart(_ table: Report.Table, column: Int) -> String {
-        let labelled = table.rows.compactMap { row -> (String, Double)? in
-            guard let value = row[column].doubleValue else { return nil }
-            let label = row.prefix(column).compactMap(\.stringValue).filter { !$0.isEmpty }.joined(separator: " / ")
-            return (label.isEmpty ? cell(row[0]) : label, value)
-        }.filter { $0.1 > 0 }
-        guard !labelled.isEmpty else { return "" }
-        let maximum = labelled.map(\.1).max() ?? 1
-        let rowHeight = 18, labelWidth = 280, barWidth = 360
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" width=\"\(labelWidth + barWidth + 60)\" height=\"\(labelled.count * rowHeight + 8)\" "
+        let labelColumns = table.peopleColumns.filter { $0 < column }
+        let dutch = labelColumns.contains { table.dutchColumns.contains($0) }
+        let entries = table.rows.compactMap { row -> (lines: [String], value: Double)? in
+            guard let value = row[column].doubleValue, value > 0 else { return nil }
+            let label = labelColumns.compactMap { row[$0].stringValue }.filter { !$0.isEmpty }.joined(separator: " / ")
+            return (wrap(label.isEmpty ? cell(row[0]) : label), value)
+        }
+        guard !entries.isEmpty else { return "" }
+        let maximum = entries.map(\.value).max() ?? 1
+        let lineHeight = 14, rowPadding = 6, barWidth = 360, valueWidth = 60, margin = 8
+        let labelWidth = margin + (entries.flatMap(\.lines).map(labelWidthPixels).max() ?? 0) + 8
+        let width = labelWidth + barWidth + valueWidth
+        let height = entries.reduce(margin) { $0 + $1.lines.count * lineHeight + rowPadding }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" "
         svg += "aria-label=\"\(escape(table.title)): \(escape(table.columns[column]))\">"
-        for (index, entry) in labelled.enumerated() {
-            let y = 4 + index * rowHeight
-            let width = max(1, Int(Double(barWidth) * entry.1 / maximum))
-            let label = entry.0.count > 42 ? String(entry.0.prefix(41)) + "…" : entry.0
-            svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 13)\" text-anchor=\"end\">\(escape(label))</text>"
-            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 2)\" width=\"\(width)\" height=\"\(rowHeight - 5)\" fill=\"#2a6f97\"/>"
-            svg += "<text x=\"\(labelWidth + width + 4)\" y=\"\(y + 13)\">\(escape(cell(.double(entry.1))))</text>"
+        var y = margin / 2
+        for entry in entries {
+            let rowHeight = entry.lines.count * lineHeight + rowPadding
+            let barLength = max(1, Int(Double(barWidth) * entry.value / maximum))
+            svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 11)\" text-anchor=\"end\"\(dutch ? " lang=\"nl\"" : "")>"
+            svg += entry.lines.enumerated().map { index, line in
+                "<tspan x=\"\(labelWidth - 8)\" dy=\"\(index == 0 ? 0 : lineHeight)\">\(escape(line))</tspan>"
+            }.joined() + "</text>"
+            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 1)\" width=\"\(barLength)\" height=\"\(lineHeight - 1)\" fill=\"#2a6f97\"/>"
+            svg += "<text x=\"\(labelWidth + barLength + 4)\" y=\"\(y + 11)\">\(escape(cell(.double(entry.value))))</text>"
+            y += rowHeight
         }
         return svg + "</svg>"
     }
 
+    /// One table: the people's columns, Dutch data marked `lang="nl"`, numbers right-aligned, URIs as links.
+    static func htmlTable(_ table: Report.Table) -> String {
+        let columns = table.peopleColumns
+        var body = "<table><thead><tr>" + columns.map { "<th>\(escape(table.columns[$0]))</th>" }.joined() + "</tr></thead><tbody>\n"
+        for row in table.rows {
+            body += "<tr>" + columns.map { column in
+                let value = row[column]
+                let numeric = value.stringValue == nil && !value.isNull
+                let date = value.stringValue.map(DateWindow.isDate) ?? false
+                let language = table.dutchColumns.contains(column) && value.stringValue != nil ? " lang=\"nl\"" : ""
+                return "<td\(numeric ? " class=\"n\"" : date ? " class=\"d\"" : "")\(language)>\(linked(cell(value)))</td>"
+            }.joined() + "</tr>\n"
+        }
+        if table.rows.isEmpty { body += "<tr><td colspan=\"\(columns.count)\">(none)</td></tr>\n" }
+        return body + "</tbody></table>\n"
+    }
+
+    /// One self-contained page. The page's language is English (`lang="en"`: titles, descriptions, figures,
+    /// column names); the programme's Dutch data in it is marked `lang="nl"`.
     static func html(_ report: Report) -> String {
         let lines = header(report)
         var body = "<h1>\(escape(lines[0]))</h1>\n<p>\(escape(lines[1]))</p>\n<p class=\"scope\">\(escape(lines[2]))</p>\n<dl>"
@@ -155,22 +255,20 @@ enum ReportRenderer {
         for table in report.tables {
             body += "<section>\n<h2>\(escape(table.title))</h2>\n"
             if let column = table.chartColumn { body += "<figure>\(chart(table, column: column))</figure>\n" }
-            body += "<table><thead><tr>" + table.columns.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
-            for row in table.rows {
-                body += "<tr>" + row.map { value in
-                    let numeric = value.stringValue == nil && !value.isNull
-                    return "<td\(numeric ? " class=\"n\"" : "")>\(escape(cell(value)))</td>"
-                }.joined() + "</tr>\n"
-            }
-            if table.rows.isEmpty { body += "<tr><td colspan=\"\(table.columns.count)\">(none)</td></tr>\n" }
-            body += "</tbody></table>\n</section>\n"
+            body += htmlTable(table) + "</section>\n"
+        }
+        if let receipt = report.receipt {
+            body += "<footer class=\"receipt\">receipt: log <code>\(escape(receipt.logID ?? "(no identity)"))</code>, position \(receipt.position), "
+            body += "head hash <code>\(escape(receipt.headHash))</code></footer>\n"
         }
         let style = """
-            body{font-family:system-ui,sans-serif;margin:2em auto;max-width:62em;color:#222;line-height:1.4}
+            body{font-family:system-ui,sans-serif;margin:2em auto;max-width:62em;padding:0 1em;color:#222;line-height:1.4}
             h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.6em}.scope{color:#555;font-size:.9em}
             dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{color:#555}dd{margin:0;font-weight:600}
             table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border-bottom:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}
-            th{background:#f3f5f7}td.n{text-align:right;font-variant-numeric:tabular-nums}figure{margin:.5em 0}svg text{font-size:11px;fill:#222}
+            th{background:#f3f5f7}td.n{text-align:right;font-variant-numeric:tabular-nums}td.d{white-space:nowrap}figure{margin:.5em 0}
+            svg{max-width:100%;height:auto}svg text{font-size:11px;font-family:system-ui,sans-serif;fill:#222}
+            td a{overflow-wrap:anywhere}.receipt{margin-top:2em;color:#555;font-size:.85em}.receipt code{word-break:break-all}
             @media print{body{margin:0;max-width:none}section{break-inside:avoid}th{background:none}}
             """
         return """
@@ -180,5 +278,38 @@ enum ReportRenderer {
             \(body)</body></html>
 
             """
+    }
+}
+
+/// Times for people: a UTC time shown in the programme's time zone to the minute, `2026-12-07 13:01`.
+/// Pure: the zone comes in as a value (its rules are data).
+public enum LocalTime {
+    /// `milliseconds` since 1970 (UTC) as the date and minute in `zone`.
+    public static func minute(_ milliseconds: Int64, in zone: TimeZone) -> String {
+        let offsetSeconds = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        let local = milliseconds + Int64(offsetSeconds) * 1000
+        let minuteOfDay = ((local % 86_400_000) + 86_400_000) % 86_400_000 / 60_000
+        func twoDigits(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(CivilDate.date(milliseconds: local)) \(twoDigits(minuteOfDay / 60)):\(twoDigits(minuteOfDay % 60))"
+    }
+
+    /// The milliseconds of an ISO 8601 UTC time as reports give it (`2026-11-29T12:00:00.000Z`); nil otherwise.
+    static func milliseconds(iso text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 24, bytes[10] == UInt8(ascii: "T"), bytes[23] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for index in range {
+                let digit = Int64(bytes[index]) - Int64(UInt8(ascii: "0"))
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        guard let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19), let millisecond = number(20..<23) else {
+            return nil
+        }
+        let day = Int64(CivilDate.dayNumber(String(text.prefix(10))))
+        return day * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millisecond
     }
 }

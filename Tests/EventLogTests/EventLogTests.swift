@@ -412,8 +412,70 @@ import Testing
     }
 }
 
+/// Every log has an identity: drawn by its creator, kept by reopening and by backups, given at the next
+/// writable open to a log made before identities existed.
+@Suite struct LogIdentityTests {
+    /// A new log takes the identity its creator draws; a reopen and a backup keep it.
+    @Test func newLogKeepsTheIdentityItsCreatorGave() async throws {
+        let directory = TemporaryDirectory()
+        let target = TemporaryDirectory("lmds-backup")
+        defer { directory.remove(); target.remove() }
+        var numbers = SeededNumbers(seed: 17)
+        let identity = LogIdentity.random(using: &numbers)
+        do {
+            let log = try EventLog.open(EventLogConfiguration(directory: directory.path, identityForNewLog: identity))
+            #expect(log.identity == identity)
+            var factory = EventFactory()
+            _ = try await log.append([factory.make()])
+            #expect(try log.backup(to: target.path).verification.isIntact)
+        }
+        let reopened = try EventLog.open(EventLogConfiguration(directory: directory.path, identityForNewLog: .random()))
+        #expect(reopened.identity == identity, "a reopen keeps the identity; the new one offered is not taken")
+        let backup = try EventLog.open(EventLogConfiguration(directory: target.path, readOnly: true))
+        #expect(backup.identity == identity)
+        #expect(identity.description.count == 32 && LogIdentity(hex: identity.description) == identity)
+    }
+
+    /// A log without an identity (made before logs had one) reads as such read-only, and gets one at the
+    /// next writable open, which it keeps.
+    @Test func olderLogGetsAnIdentityAtItsNextWritableOpen() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let log = try EventLog.open(EventLogConfiguration(directory: directory.path))
+            var factory = EventFactory()
+            _ = try await log.append([factory.make()])
+        }
+        try RawLMDB.deleteMeta(directory: directory.path, key: "identity")
+        #expect(try EventLog.open(EventLogConfiguration(directory: directory.path, readOnly: true)).identity == nil)
+        let given = LogIdentity.random()
+        do { #expect(try EventLog.open(EventLogConfiguration(directory: directory.path, identityForNewLog: given)).identity == given) }
+        #expect(try EventLog.open(EventLogConfiguration(directory: directory.path, readOnly: true)).identity == given)
+        #expect(try EventLog.open(EventLogConfiguration(directory: directory.path, readOnly: true)).head.position == 1)
+    }
+
+    /// Identities parse only from 32 lower-case hex digits; two drawn ones differ.
+    @Test func identitiesParseStrictly() {
+        #expect(LogIdentity(hex: "0123456789abcdef0123456789abcdef") != nil)
+        for text in ["0123456789ABCDEF0123456789ABCDEF", "0123", "0123456789abcdef0123456789abcdeg", ""] { #expect(LogIdentity(hex: text) == nil) }
+        #expect(LogIdentity.random() != LogIdentity.random())
+    }
+}
+
+extension SeededNumbers: RandomNumberGenerator {}
+
 /// Direct LMDB access for tests that must damage a log as an attacker or a broken disk would.
 enum RawLMDB {
+    static func deleteMeta(directory: String, key name: String) throws {
+        try withWriteTransaction(directory: directory) { txn, _, meta in
+            var keyBytes = Array(name.utf8)
+            try keyBytes.withUnsafeMutableBytes { keyRaw in
+                var key = MDB_val(mv_size: keyRaw.count, mv_data: keyRaw.baseAddress)
+                guard mdb_del(txn, meta, &key, nil) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            }
+        }
+    }
+
     static func withWriteTransaction(directory: String, _ body: (OpaquePointer?, MDB_dbi, MDB_dbi) throws -> Void) throws {
         var env: OpaquePointer?
         mdb_env_create(&env)

@@ -1,6 +1,7 @@
 import Domain
+import Foundation
 import LMDSJSON
-import Reports
+@testable import Reports
 import Testing
 
 /// The report builder on a state built through the decider, and the renderers.
@@ -85,8 +86,57 @@ import Testing
     /// Neighbourhoods count per wijk, students from the outcome's match.
     @Test func neighbourhoodRows() throws {
         let report = try #require(try Self.builder().build("neighbourhoods"))
-        let stevenshof = report.tables[0].rows.first { $0[0] == "Stevenshof" && ($0[2].integerValue ?? 0) > 0 }
-        #expect(stevenshof?[5] == 1 && stevenshof?[6] == 3 && stevenshof?[7] == 300)
+        let stevenshof = report.tables[0].rows.first { $0[0] == "Stevenshof" && ($0[4].integerValue ?? 0) > 0 }
+        #expect(stevenshof?[1] == "stevenshof" && stevenshof?[2] == "(whole district)" && stevenshof?[3] == .null)
+        #expect(stevenshof?[7] == 1 && stevenshof?[8] == 3 && stevenshof?[9] == 300)
+    }
+
+    /// The neighbourhoods report leaves out the wijken without questions, unless asked for every wijk.
+    @Test func neighbourhoodsLeaveOutEmptyWijkenUnlessAll() throws {
+        let state = try Self.state()
+        func rows(all: Bool) -> [[JSONValue]] {
+            let builder = ReportBuilder(state: state, taxonomy: Self.leiden, policy: .default, asOfPosition: 12, nowMs: Self.start + 50 * Self.day,
+                                        period: nil, seesAll: true, presentation: ReportBuilder.Presentation(includesEmptyRows: all))
+            return builder.build("neighbourhoods")?.tables[0].rows ?? []
+        }
+        // Both questions name only their district: one "(whole district)" row each, and no wijk rows.
+        #expect(rows(all: false).map { $0[0] } == ["Merenwijk", "Stevenshof"])
+        #expect(rows(all: true).count == Self.leiden.wijkCount + 2)
+    }
+
+    /// Text, Markdown and HTML show the city's labels; JSON and CSV carry the ids beside them.
+    @Test func peopleReadLabelsScriptsReadIds() throws {
+        let builder = try Self.builder()
+        for name in ["neighbourhoods", "institutions", "themes", "talent", "outcomes"] {
+            let report = try #require(builder.build(name))
+            for format in [ReportFormat.text, .markdown, .html] {
+                let content = format.render(report)
+                #expect(!content.contains("hogeschool-leiden") && !content.contains("loneliness") && !content.contains(" id"), "\(name) \(format)")
+            }
+            #expect(ReportFormat.csv.render(report).contains(" id,") || ReportFormat.csv.render(report).contains(" id\r\n"), "\(name)")
+        }
+        let themes = try #require(builder.build("themes"))
+        #expect(ReportFormat.text.render(themes).contains("Eenzaamheid"))
+        #expect(ReportFormat.csv.render(themes).contains("Eenzaamheid,loneliness,2,"))
+        let json = try JSONParser.parse(ReportFormat.json.render(try #require(builder.build("institutions"))))
+        let row = json["tables"]?.arrayValue?.first?["rows"]?.arrayValue?.first?.arrayValue
+        #expect(row?[0] == "Hogeschool Leiden" && row?[1] == "hogeschool-leiden" && row?[4] == "hbo")
+    }
+
+    /// The report's time reads in the programme's time zone, to the minute, in text, Markdown and HTML;
+    /// JSON keeps UTC.
+    @Test func peopleReadTheTimeInTheProgrammesZone() throws {
+        let amsterdam = try #require(TimeZone(identifier: "Europe/Amsterdam"))
+        let builder = ReportBuilder(state: try Self.state(), taxonomy: Self.leiden, policy: .default, asOfPosition: 12, nowMs: Self.start + 50 * Self.day,
+                                    period: nil, seesAll: true, presentation: ReportBuilder.Presentation(timeZone: amsterdam))
+        let report = try #require(builder.build("overview"))
+        // 2026-11-10T14:13:20Z is 15:13 in Amsterdam (winter time).
+        for format in [ReportFormat.text, .markdown, .html] {
+            #expect(format.render(report).contains("as of log position 12 (2026-11-10 15:13 Europe/Amsterdam)"), "\(format)")
+        }
+        #expect(report.json["asOf"]?["time"] == "2026-11-10T14:13:20.000Z")
+        #expect(LocalTime.minute(Int64(CivilDate.dayNumber("2026-07-01")) * Self.day + 11 * 3_600_000 + 60_000, in: amsterdam) == "2026-07-01 13:01")
+        #expect(LocalTime.minute(Int64(CivilDate.dayNumber("2026-12-07")) * Self.day + 12 * 3_600_000 + 60_999, in: amsterdam) == "2026-12-07 13:01")
     }
 }
 
@@ -108,6 +158,41 @@ import Testing
         #expect(html.contains("&lt;script&gt;") && !html.contains("<script>"))
         #expect(html.contains("<svg") && html.contains("<style>"))
         #expect(!html.contains("http://") || html.contains("xmlns=\"http://www.w3.org/2000/svg\""))
+    }
+
+    /// Every format states the receipt: the log, the position and the head hash there.
+    @Test func everyFormatCarriesTheReceipt() throws {
+        let receipt = ReportReceipt(logID: String(repeating: "ab", count: 16), position: 5, headHash: String(repeating: "c", count: 64))
+        let report = Self.report.withReceipt(receipt)
+        let line = "receipt: log \(String(repeating: "ab", count: 16)), position 5, head hash \(String(repeating: "c", count: 64))"
+        #expect(ReportFormat.text.render(report).hasSuffix("\n" + line + "\n"))
+        #expect(ReportFormat.csv.render(report).hasSuffix("\r\n\r\n# " + line + "\r\n"))
+        #expect(ReportFormat.markdown.render(report).contains("position 5, head hash `\(receipt.headHash)`"))
+        #expect(ReportFormat.html.render(report).contains("<footer class=\"receipt\">receipt: log <code>\(receipt.logID ?? "")</code>, position 5"))
+        let json = try JSONParser.parse(ReportFormat.json.render(report))
+        #expect(json["receipt"] == ["logId": .string(receipt.logID ?? ""), "position": 5, "headHash": .string(receipt.headHash)])
+        #expect(!ReportFormat.text.render(Self.report).contains("receipt"), "a report built without a log states none")
+    }
+
+    /// HTML links deliverable URIs, marks Dutch data `lang="nl"` on an English page, and draws every chart
+    /// label in full (wrapped when long), in a label area wide enough for it.
+    @Test func htmlLinksLanguagesAndFullLabels() throws {
+        let long = "Bos- en Gasthuisdistrict / Burgemeesterswijk en omgeving / Professorenwijk-Oost"
+        let report = Report(
+            name: "demo", title: "Demo", description: "d", figures: [],
+            tables: [Report.Table(title: "Tabel", columns: ["wijk", "wijk id", "aantal", "stukken"],
+                                  rows: [[.string(long), "bos", 2, "report: Rapport <https://example.nl/a?b=1&c=2>"], ["Stevenshof", "stevenshof", 1, .null]],
+                                  chartColumn: 2, idColumns: [1], dutchColumns: [0, 3])],
+            asOfPosition: 5, asOfTime: "2026-11-29T12:00:00.000Z", period: nil)
+        let html = ReportFormat.html.render(report)
+        #expect(html.contains("<html lang=\"en\">") && html.contains("<td lang=\"nl\">Stevenshof</td>"))
+        #expect(html.contains("&lt;<a href=\"https://example.nl/a?b=1&amp;c=2\">https://example.nl/a?b=1&amp;c=2</a>&gt;"))
+        #expect(!html.contains("…") && !html.contains(">bos<"), "no label is cut short; ids are not shown")
+        let lines = ReportRenderer.wrap(long)
+        #expect(lines.joined(separator: " ") == long && lines.allSatisfy { $0.count <= ReportRenderer.chartLabelLineCharactersMax })
+        for line in lines { #expect(html.contains(">\(line)</tspan>")) }
+        let widest = lines.map(ReportRenderer.labelWidthPixels).max() ?? 0
+        #expect(widest >= lines.map { $0.count * 6 }.max() ?? 0, "at least 6 px a character at 11 px")
     }
 
     /// JSON keeps numbers as numbers.
