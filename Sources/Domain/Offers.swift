@@ -188,9 +188,8 @@ enum OfferDecider {
     static func decide(_ command: Command, state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer) throws(DomainError) -> Decision {
         switch command {
         case .publishOffer(var publish):
-            guard let institution = taxonomy.institution(publish.institution) else {
-                throw taxonomy.institutionVocabulary.refusal(publish.institution, field: "institution")
-            }
+            let institutionID = try taxonomy.institutionVocabulary.resolve(publish.institution, field: "institution")
+            guard let institution = taxonomy.institution(institutionID) else { throw .notFound(institutionID) }
             guard issuer.mayManageOffers(of: institution.id) else {
                 throw DomainError(.forbidden, "an educator of \(issuer.institution ?? "no institution") may not publish offers of \(institution.id)")
             }

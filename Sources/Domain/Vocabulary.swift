@@ -163,7 +163,10 @@ extension Taxonomy {
     /// The district or wijk `reference` names.
     /// - Throws: a validation error on `field` with the known places and any near miss.
     public func requirePlace(_ reference: String, field: String) throws(DomainError) -> Place {
-        guard let place = place(reference) else { throw placeVocabulary.refusal(reference, field: field) }
+        let vocabulary = placeVocabulary
+        guard let place = place(reference) ?? vocabulary.term(reference).flatMap({ place($0.id) }) else {
+            throw vocabulary.refusal(reference, field: field)
+        }
         return place
     }
 }

@@ -25,6 +25,7 @@ import Testing
         #expect(try Self.leiden.institutionVocabulary.resolve("universiteit leiden", field: "institution") == "universiteit-leiden")
         #expect(try OfferLimits.kindVocabulary.resolve("Minor", field: "kind") == "minor")
         #expect(try Self.leiden.requirePlace("merenwijk-centrum", field: "neighbourhood").wijk == "merenwijk-centrum")
+        #expect(try Self.leiden.requirePlace(" Stevenshof ", field: "neighbourhood").district == "stevenshof", "surrounding spaces are ignored")
     }
 
     /// A near miss by one typo, or the only entry that starts with or contains the text, is suggested.
