@@ -96,6 +96,11 @@ import Testing
         let submitted = try daemon.call("question.submit", .object(question))
         let stored = try daemon.call("question.get", ["id": submitted["id"] ?? .null])
         #expect(stored["themes"] == ["youth"] && stored["levels"] == ["hbo"])
+        // An import's dry run names the near miss of each refused row.
+        question["neighbourhood"] = "Merenwijk Centrum"
+        let dryRun = try daemon.call("import.questions", ["rows": [.object(question)], "dryRun": true])
+        let refused = dryRun["errors"]?.arrayValue?.first
+        #expect(refused?["field"] == "neighbourhood" && refused?["suggestion"] == "Merenwijk-Centrum", "\(dryRun)")
         #expect(daemon.stop() == 0)
     }
 
