@@ -57,11 +57,14 @@ extension Dispatcher {
                                    data: ["method": "match.plan", "role": .string(role), "field": "propose"])
                 }
                 let plan: @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue = { state, index, matcher in
+                    var covered = period
                     if case .label(let label) = period {
                         // A label no offer uses would plan nothing: say so, with the labels in use.
-                        _ = try DomainProcessor.answering { () throws(DomainError) in try state.periodVocabulary.resolve(label, field: "period") }
+                        covered = .label(try DomainProcessor.answering { () throws(DomainError) in
+                            try state.periodVocabulary.resolve(label, field: "period")
+                        })
                     }
-                    return Self.planJSON(Planner.plan(period: period, minScore: minScore, state: state, index: index, matcher: matcher), state: state)
+                    return Self.planJSON(Planner.plan(period: covered, minScore: minScore, state: state, index: index, matcher: matcher), state: state)
                 }
                 let planned = matchingRead(asOf: asOf, on: eventLoop, offActor: true, plan)
                 guard propose else { return planned }
