@@ -21,6 +21,9 @@ public struct Vocabulary: Sendable, Hashable {
         /// How a person reads it: the label, else the id.
         public var name: String { label ?? id }
 
+        /// What may name it: its id and its label.
+        var names: [String] { [id] + (label.map { [$0] } ?? []) }
+
         /// How `known` lists it: `youth (Jeugd en jongeren)`, or the id alone when the label adds nothing.
         public var listing: String {
             guard let label, TextFolding.fold(label) != TextFolding.fold(id) else { return id }
@@ -88,7 +91,7 @@ public struct Vocabulary: Sendable, Hashable {
         guard !folded.isEmpty else { return nil }
         var best: (distance: Int, terms: Set<Int>) = (Int.max, [])
         for (index, term) in terms.enumerated() {
-            for key in [term.id] + (term.label.map { [$0] } ?? []) {
+            for key in term.names {
                 let candidate = Self.key(key)
                 let distance = Self.editDistance(folded, candidate)
                 guard distance <= max(1, candidate.count / 4) else { continue }
@@ -98,7 +101,7 @@ public struct Vocabulary: Sendable, Hashable {
         if best.terms.count == 1 { return terms[best.terms.first!] }
         guard best.terms.isEmpty, folded.count >= 3 else { return nil }
         func only(_ matches: (String) -> Bool) -> Term? {
-            let found = terms.filter { term in ([term.id] + (term.label.map { [$0] } ?? [])).contains { matches(Self.key($0)) } }
+            let found = terms.filter { term in term.names.contains { matches(Self.key($0)) } }
             return found.count == 1 ? found[0] : nil
         }
         return only { $0.hasPrefix(folded) } ?? only { $0.contains(folded) }
