@@ -78,7 +78,10 @@ section("the teams start; one collaboration stops")
 for project in ordered:
     match = match_of.get(id(project))
     if match and project["path"] in ("started", "delivered", "cancelled"):
-        run("start", match, "--students", str(project["students"]), show=project["path"] == "started")
+        # The team starts when the offer's period begins (a start outside it is refused without --force).
+        offer = run_json("show", run_json("show", match)["offer"])
+        run("start", match, "--students", str(project["students"]), "--started-on", offer["period"]["from"],
+            show=project["path"] == "started")
     if match and project["path"] == "cancelled":
         run("match", "cancel", match, "--reason", project["reason"])
 running = next(match_of[id(p)] for p in ordered if p["path"] in ("started", "delivered"))

@@ -113,6 +113,8 @@ public enum Visibility: String, Sendable, Hashable, CaseIterable {
 /// Something a match produced: a report, an advice, a prototype, ...
 public struct Deliverable: Sendable, Hashable {
     public static let kinds = ["report", "advice", "prototype", "design", "dataset", "event", "video", "other"]
+    /// The kinds, as names to resolve.
+    public static let kindVocabulary = Vocabulary(noun: "kind of deliverable", ids: kinds)
 
     public let kind: String
     public let title: String

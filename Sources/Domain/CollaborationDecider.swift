@@ -52,7 +52,7 @@ enum CollaborationDecider {
             return decision(events, entityID: DomainState.format("P", state.proposalCount + 1))
 
         case .acceptProposal(let id, let side, let expectedVersion):
-            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "accepted", nowMs: nowMs)
+            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, verb: .accept, nowMs: nowMs)
             try checkMaySpeak(for: side, proposal: proposal, state: state, issuer: issuer)
             guard !proposal.consents.contains(side) else {
                 throw DomainError(.conflict, "\(id) was already accepted by the \(side.rawValue) side", state: "proposed")
@@ -78,14 +78,14 @@ enum CollaborationDecider {
             return decision(events, entityID: id)
 
         case .declineProposal(let id, let side, let reason, let expectedVersion):
-            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "declined", nowMs: nowMs)
+            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, verb: .decline, nowMs: nowMs)
             try checkMaySpeak(for: side, proposal: proposal, state: state, issuer: issuer)
             try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             return decision([.proposalDeclined(id: id, side: side, reason: reason)], entityID: id)
 
         case .withdrawProposal(let id, let reason, let expectedVersion):
             guard issuer.isStaff else { throw DomainError(.forbidden, "only coordinators withdraw proposals") }
-            _ = try pendingProposal(id, state: state, expectedVersion: expectedVersion, action: "withdrawn", nowMs: nowMs)
+            _ = try pendingProposal(id, state: state, expectedVersion: expectedVersion, verb: .withdraw, nowMs: nowMs)
             try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             return decision([.proposalWithdrawn(id: id, reason: reason)], entityID: id)
 
@@ -95,39 +95,37 @@ enum CollaborationDecider {
                 .sorted { EntityID.precedes($0.id, $1.id) }.prefix(CollaborationLimits.expiriesPerAppendMax)
             return decision(due.map { .proposalExpired(id: $0.id) }, entityID: due.first?.id ?? "")
 
-        case .startMatch(let id, let students, let startedOn, let expectedVersion):
+        case .startMatch(let id, let students, let startedOn, let expectedVersion, let force):
             let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
-            guard match.status == .agreed else { throw .wrongState(id, "started", state: match.status.rawValue) }
+            try MatchVerb.start.check(id, in: match.status)
             guard (1...CollaborationLimits.studentsMax).contains(students) else {
                 throw .validation("students", "must be 1 to \(CollaborationLimits.studentsMax)")
             }
             guard DateWindow.isDate(startedOn) else { throw .validation("startedOn", "expected a date like 2027-02-03") }
+            // A start outside the period is usually a forgotten date (today's, months before the semester).
+            if !force, let offer = state.offers[match.offer], let outside = DomainWarning.outsidePeriod(startedOn, offer: offer) {
+                throw .validation("startedOn", "\(outside); give the date the team starts, or force to start it on this date anyway")
+            }
             return decision([.matchStarted(id: id, students: students, startedOn: startedOn)], entityID: id)
 
         case .cancelMatch(let id, let reason, let expectedVersion):
             let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
-            guard match.status.isOpen else { throw .wrongState(id, "cancelled", state: match.status.rawValue) }
+            try MatchVerb.cancel.check(id, in: match.status)
             try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             return decision(settled([.matchCancelled(id: id, reason: reason)], state: state, questions: [match.question], offers: [match.offer]),
                             entityID: id)
 
         case .closeMatch(let id, let note, let expectedVersion):
             let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
-            guard match.status == .delivered else {
-                throw DomainError(.conflict, "\(id) is \(match.status.rawValue): only a delivered match (outcome recorded) can be closed",
-                                  state: match.status.rawValue)
-            }
+            try MatchVerb.close.check(id, in: match.status)
             if let note { try Decider.checkText("note", note, bytesMax: CollaborationLimits.noteBytesMax) }
             return decision([.matchClosed(id: id, note: note)], entityID: id)
 
         case .recordOutcome(let matchID, let content, let drafts):
             let match = try existingMatch(matchID, state: state, expectedVersion: nil, issuer: issuer)
-            guard match.status == .started else {
-                throw DomainError(.conflict, "\(matchID) is \(match.status.rawValue): an outcome is recorded for a started match",
-                                  state: match.status.rawValue)
-            }
+            try MatchVerb.record.check(matchID, in: match.status)
+            let content = try checkContent(content)
             guard let summary = content.summary else { throw .validation("summary", "required") }
-            try checkContent(content)
             guard drafts.count <= CollaborationLimits.followUpsMax else {
                 throw .validation("followUps", "at most \(CollaborationLimits.followUpsMax) follow-up questions")
             }
@@ -158,9 +156,9 @@ enum CollaborationDecider {
             _ = try existingMatch(outcome.match, state: state, expectedVersion: nil, issuer: issuer)
             if let expectedVersion, expectedVersion != outcome.version {
                 throw DomainError(.conflict, "\(id) is at version \(outcome.version), not \(expectedVersion)",
-                                  state: outcome.followUp == nil ? "recorded" : "followed-up")
+                                  state: outcome.status.rawValue)
             }
-            try checkContent(content)
+            let content = try checkContent(content)
             var changes: [String: JSONValue] = [:]
             if let summary = content.summary { changes["summary"] = .string(summary) }
             if let deliverables = content.deliverables { changes["deliverables"] = .array(deliverables.map(\.json)) }
@@ -179,9 +177,7 @@ enum CollaborationDecider {
         case .recordFollowUp(let outcomeID, let used, let note):
             guard issuer.isStaff else { throw DomainError(.forbidden, "only coordinators record follow-up checks") }
             guard let outcome = state.outcomes[outcomeID] else { throw .notFound(outcomeID) }
-            guard outcome.followUp == nil else {
-                throw DomainError(.conflict, "\(outcomeID)'s follow-up check was already recorded", state: "followed-up")
-            }
+            try OutcomeVerb.record.check(outcomeID, in: outcome.status)
             if let note { try Decider.checkText("note", note, bytesMax: CollaborationLimits.noteBytesMax) }
             return decision([.followUpRecorded(outcome: outcomeID, used: used, note: note, recordedMs: nowMs)], entityID: outcomeID)
 
@@ -292,16 +288,16 @@ enum CollaborationDecider {
     }
 
     static func pendingProposal(
-        _ id: String, state: DomainState, expectedVersion: Int?, action: String, nowMs: Int64
+        _ id: String, state: DomainState, expectedVersion: Int?, verb: ProposalVerb, nowMs: Int64
     ) throws(DomainError) -> Proposal {
         guard let proposal = state.proposals[id] else { throw .notFound(id) }
         if let expectedVersion, expectedVersion != proposal.version {
             throw DomainError(.conflict, "\(id) is at version \(proposal.version), not \(expectedVersion)", state: proposal.status.rawValue)
         }
-        guard proposal.status == .proposed else { throw .wrongState(id, action, state: proposal.status.rawValue) }
+        try verb.check(id, in: proposal.status)
         // Its time is up even if the daemon has not appended ProposalExpired yet (it checks every second).
         guard nowMs < proposal.expiresMs else {
-            throw DomainError(.conflict, "\(id) expired without both consents: it cannot be \(action)", state: "expired")
+            throw verb.refusal(id, state: ProposalStatus.expired.rawValue, allowed: ProposalVerb.allowed(in: .expired))
         }
         return proposal
     }
@@ -328,17 +324,20 @@ enum CollaborationDecider {
         return match
     }
 
-    static func checkContent(_ content: OutcomeContent) throws(DomainError) {
+    /// Checks an outcome's fields and returns them with each deliverable's kind resolved (folded) to its id.
+    static func checkContent(_ given: OutcomeContent) throws(DomainError) -> OutcomeContent {
+        var content = given
         if let summary = content.summary { try Decider.checkText("summary", summary, bytesMax: CollaborationLimits.summaryBytesMax) }
         if let deliverables = content.deliverables {
+            var resolved: [Deliverable] = []
             guard deliverables.count <= CollaborationLimits.deliverablesMax else {
                 throw .validation("deliverables", "at most \(CollaborationLimits.deliverablesMax) entries")
             }
             for (index, deliverable) in deliverables.enumerated() {
                 let field = "deliverables[\(index)]"
-                guard Deliverable.kinds.contains(deliverable.kind) else {
-                    throw .validation("\(field).kind", "must be one of \(Deliverable.kinds.joined(separator: ", "))")
-                }
+                let kind = try Deliverable.kindVocabulary.resolve(deliverable.kind, field: "\(field).kind")
+                resolved.append(Deliverable(kind: kind, title: deliverable.title, uri: deliverable.uri, visibility: deliverable.visibility,
+                                            embargoUntil: deliverable.embargoUntil))
                 try Decider.checkText("\(field).title", deliverable.title, bytesMax: QuestionLimits.titleBytesMax)
                 if let uri = deliverable.uri { try Decider.checkText("\(field).uri", uri, bytesMax: CollaborationLimits.uriBytesMax) }
                 switch (deliverable.visibility, deliverable.embargoUntil) {
@@ -348,6 +347,7 @@ enum CollaborationDecider {
                 default: break
                 }
             }
+            content.deliverables = resolved
         }
         if let students = content.students, !(0...CollaborationLimits.studentsMax).contains(students) {
             throw .validation("students", "must be 0 to \(CollaborationLimits.studentsMax)")
@@ -369,6 +369,7 @@ enum CollaborationDecider {
             }
         }
         if let impact = content.impact { try Decider.checkText("impact", impact, bytesMax: CollaborationLimits.summaryBytesMax) }
+        return content
     }
 
     static func followUpQuestion(
@@ -376,23 +377,19 @@ enum CollaborationDecider {
     ) throws(DomainError) -> Question {
         func prefixed(_ error: DomainError) -> DomainError {
             guard let inner = error.field else { return error }
-            return .validation("\(field).\(inner)", String(error.message.dropFirst(inner.count + 2)))
+            return DomainError(.validation, "\(field).\(inner): " + error.message.dropFirst(inner.count + 2), field: "\(field).\(inner)",
+                               details: error.details)
         }
         do throws(DomainError) {
             try Decider.checkText("title", draft.title, bytesMax: QuestionLimits.titleBytesMax)
             try Decider.checkText("description", draft.description, bytesMax: QuestionLimits.descriptionBytesMax)
             var place = question.neighbourhood
-            if let neighbourhood = draft.neighbourhood {
-                guard let found = taxonomy.place(neighbourhood) else {
-                    throw DomainError.validation("neighbourhood", "\"\(neighbourhood)\" is not a district or wijk of \(taxonomy.cityLabel)")
-                }
-                place = found
-            }
-            let themes = try draft.themes.map { list throws(DomainError) in try Decider.checkList("themes", list, known: taxonomy.themes.map(\.id)) }
+            if let neighbourhood = draft.neighbourhood { place = try taxonomy.requirePlace(neighbourhood, field: "neighbourhood") }
+            let themes = try draft.themes.map { list throws(DomainError) in try Decider.checkList("themes", list, taxonomy.themeVocabulary) }
             let disciplines = try draft.disciplines.map { list throws(DomainError) in
-                try Decider.checkList("disciplines", list, known: taxonomy.disciplines.map(\.id))
+                try Decider.checkList("disciplines", list, taxonomy.disciplineVocabulary)
             }
-            let levels = try draft.levels.map { list throws(DomainError) in try Decider.checkList("levels", list, known: taxonomy.levels.map(\.id)) }
+            let levels = try draft.levels.map { list throws(DomainError) in try Decider.checkList("levels", list, taxonomy.levelVocabulary) }
             return Question(
                 id: id, status: .submitted, title: draft.title, description: draft.description, requester: question.requester,
                 neighbourhood: place, themes: themes ?? question.themes, disciplines: disciplines ?? question.disciplines,

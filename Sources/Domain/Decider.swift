@@ -21,7 +21,8 @@ public enum Command: Sendable, Hashable {
     case withdrawProposal(id: String, reason: String, expectedVersion: Int?)
     /// Expires every proposal whose time ran out by the command's time (the daemon sends it when due).
     case expireProposals
-    case startMatch(id: String, students: Int, startedOn: String, expectedVersion: Int?)
+    /// `force`: start even on a date outside the offer's period (the reply then warns about it).
+    case startMatch(id: String, students: Int, startedOn: String, expectedVersion: Int?, force: Bool = false)
     case cancelMatch(id: String, reason: String, expectedVersion: Int?)
     case closeMatch(id: String, note: String?, expectedVersion: Int?)
     case recordOutcome(match: String, content: OutcomeContent, followUps: [QuestionDraft])
@@ -385,7 +386,7 @@ public enum Decider {
             return try OfferDecider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer)
         case .submitQuestion(let submit):
             let id = state.nextQuestionID
-            let place = try validate(submit, taxonomy: taxonomy)
+            let (submit, place) = try validate(submit, taxonomy: taxonomy)
             let contact = submit.contact.isEmpty ? nil : state.nextContactID
             let question = Question(
                 id: id, status: .submitted, title: submit.title, description: submit.description,
@@ -399,22 +400,20 @@ public enum Decider {
 
         case .acceptQuestion(let id, let title, let description, let expectedVersion):
             let question = try existing(id, state: state, expectedVersion: expectedVersion)
-            guard question.status == .submitted else { throw .wrongState(id, "accepted", state: question.status.rawValue) }
+            try QuestionVerb.accept.check(id, in: question.status)
             if let title { try checkText("title", title, bytesMax: QuestionLimits.titleBytesMax) }
             if let description { try checkText("description", description, bytesMax: QuestionLimits.descriptionBytesMax) }
             return Decision(events: [.questionAccepted(id: id, title: title, description: description)], personalData: [:], entityID: id)
 
         case .rejectQuestion(let id, let reason, let expectedVersion):
             let question = try existing(id, state: state, expectedVersion: expectedVersion)
-            guard question.status == .submitted else { throw .wrongState(id, "rejected", state: question.status.rawValue) }
+            try QuestionVerb.reject.check(id, in: question.status)
             try checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             return Decision(events: [.questionRejected(id: id, reason: reason)], personalData: [:], entityID: id)
 
         case .reviseQuestion(let revise):
             let question = try existing(revise.id, state: state, expectedVersion: revise.expectedVersion)
-            guard question.status == .submitted || question.status == .open else {
-                throw .wrongState(revise.id, "revised", state: question.status.rawValue)
-            }
+            try QuestionVerb.revise.check(revise.id, in: question.status)
             var changes: [String: JSONValue] = [:]
             if let title = revise.title {
                 try checkText("title", title, bytesMax: QuestionLimits.titleBytesMax)
@@ -425,16 +424,14 @@ public enum Decider {
                 changes["description"] = .string(description)
             }
             if let neighbourhood = revise.neighbourhood {
-                guard let place = taxonomy.place(neighbourhood) else {
-                    throw .validation("neighbourhood", "\"\(neighbourhood)\" is not a district or wijk of \(taxonomy.cityLabel)")
-                }
+                let place = try taxonomy.requirePlace(neighbourhood, field: "neighbourhood")
                 changes["neighbourhood"] = ["district": .string(place.district), "wijk": place.wijk.map { .string($0) } ?? .null]
             }
-            if let themes = revise.themes { changes["themes"] = .array(try checkList("themes", themes, known: taxonomy.themes.map(\.id)).map { .string($0) }) }
+            if let themes = revise.themes { changes["themes"] = .array(try checkList("themes", themes, taxonomy.themeVocabulary).map { .string($0) }) }
             if let disciplines = revise.disciplines {
-                changes["disciplines"] = .array(try checkList("disciplines", disciplines, known: taxonomy.disciplines.map(\.id)).map { .string($0) })
+                changes["disciplines"] = .array(try checkList("disciplines", disciplines, taxonomy.disciplineVocabulary).map { .string($0) })
             }
-            if let levels = revise.levels { changes["levels"] = .array(try checkList("levels", levels, known: taxonomy.levels.map(\.id)).map { .string($0) }) }
+            if let levels = revise.levels { changes["levels"] = .array(try checkList("levels", levels, taxonomy.levelVocabulary).map { .string($0) }) }
             if let window = revise.window {
                 try checkWindow(window)
                 changes["window"] = ["from": .string(window.from), "to": .string(window.to)]
@@ -448,9 +445,7 @@ public enum Decider {
 
         case .referQuestion(let id, let to, let reason, let expectedVersion):
             let question = try existing(id, state: state, expectedVersion: expectedVersion)
-            guard question.status == .submitted || question.status == .open else {
-                throw .wrongState(id, "referred", state: question.status.rawValue)
-            }
+            try QuestionVerb.refer.check(id, in: question.status)
             try checkText("to", to, bytesMax: QuestionLimits.titleBytesMax)
             try checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             // Proposals still waiting for consent cannot go on once the question goes elsewhere.
@@ -461,7 +456,7 @@ public enum Decider {
 
         case .withdrawQuestion(let id, let reason, let expectedVersion):
             let question = try existing(id, state: state, expectedVersion: expectedVersion)
-            guard !question.status.isFinal else { throw .wrongState(id, "withdrawn", state: question.status.rawValue) }
+            try QuestionVerb.withdraw.check(id, in: question.status)
             try checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             let events = CollaborationDecider.windDown(
                 question: id, reason: "\(id) withdrawn: \(reason)", cancelMatches: true, after: .questionWithdrawn(id: id, reason: reason), state: state)
@@ -512,7 +507,7 @@ public enum Decider {
             case .failure(let error):
                 // The first refused row names itself; a dry run lists them all.
                 throw DomainError(error.code, "rows[\(index)]: \(error.message)", field: "rows[\(index)]" + (error.field.map { "." + $0 } ?? ""),
-                                  state: error.state, entityID: error.entityID)
+                                  state: error.state, entityID: error.entityID, details: error.details)
             }
         }
         return Decision(events: events, personalData: personal, entityID: events.first?.entityIDs.first ?? "")
@@ -526,26 +521,24 @@ public enum Decider {
         return question
     }
 
-    static func validate(_ submit: SubmitQuestion, taxonomy: Taxonomy) throws(DomainError) -> Taxonomy.Place {
+    /// Checks a submission and returns it with every name resolved to its id, and the place it names.
+    static func validate(_ given: SubmitQuestion, taxonomy: Taxonomy) throws(DomainError) -> (SubmitQuestion, Taxonomy.Place) {
+        var submit = given
         try checkText("title", submit.title, bytesMax: QuestionLimits.titleBytesMax)
         try checkText("description", submit.description, bytesMax: QuestionLimits.descriptionBytesMax)
-        guard Requester.kinds.contains(submit.requesterKind) else {
-            throw .validation("requester.kind", "must be one of \(Requester.kinds.joined(separator: ", "))")
-        }
+        submit.requesterKind = try Requester.kindVocabulary.resolve(submit.requesterKind, field: "requester.kind")
         if let organisation = submit.organisation { try checkText("requester.organisation", organisation, bytesMax: QuestionLimits.titleBytesMax) }
         if ["organisation", "municipality", "company"].contains(submit.requesterKind) && submit.organisation == nil {
             throw .validation("requester.organisation", "required for a requester of kind \(submit.requesterKind)")
         }
         if let email = submit.contact.email, !email.contains("@") { throw .validation("requester.email", "not an e-mail address") }
-        guard let place = taxonomy.place(submit.neighbourhood) else {
-            throw .validation("neighbourhood", "\"\(submit.neighbourhood)\" is not a district or wijk of \(taxonomy.cityLabel)")
-        }
-        _ = try checkList("themes", submit.themes, known: taxonomy.themes.map(\.id))
-        _ = try checkList("disciplines", submit.disciplines, known: taxonomy.disciplines.map(\.id))
-        _ = try checkList("levels", submit.levels, known: taxonomy.levels.map(\.id))
+        let place = try taxonomy.requirePlace(submit.neighbourhood, field: "neighbourhood")
+        submit.themes = try checkList("themes", submit.themes, taxonomy.themeVocabulary)
+        submit.disciplines = try checkList("disciplines", submit.disciplines, taxonomy.disciplineVocabulary)
+        submit.levels = try checkList("levels", submit.levels, taxonomy.levelVocabulary)
         if let window = submit.window { try checkWindow(window) }
         if let size = submit.size, !QuestionLimits.sizes.contains(size) { throw .validation("size", "must be small, medium or large") }
-        return place
+        return (submit, place)
     }
 
     static func checkText(_ field: String, _ text: String, bytesMax: Int) throws(DomainError) {
@@ -553,13 +546,13 @@ public enum Decider {
         guard text.utf8.count <= bytesMax else { throw .validation(field, "longer than \(bytesMax) bytes") }
     }
 
-    static func checkList(_ field: String, _ values: [String], known: [String]) throws(DomainError) -> [String] {
+    /// The ids of the entries `values` name (by id or label, folded), each at most once.
+    static func checkList(_ field: String, _ values: [String], _ vocabulary: Vocabulary) throws(DomainError) -> [String] {
         guard values.count <= QuestionLimits.listEntriesMax else { throw .validation(field, "at most \(QuestionLimits.listEntriesMax) entries") }
-        for value in values where !known.contains(value) {
-            throw .validation(field, "\"\(value)\" is not in the taxonomy (see taxonomy.get)")
-        }
-        guard Set(values).count == values.count else { throw .validation(field, "lists an entry twice") }
-        return values
+        var ids: [String] = []
+        for value in values { ids.append(try vocabulary.resolve(value, field: field)) }
+        guard Set(ids).count == ids.count else { throw .validation(field, "lists an entry twice") }
+        return ids
     }
 
     static func checkWindow(_ window: DateWindow) throws(DomainError) {

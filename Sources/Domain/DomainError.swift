@@ -1,3 +1,5 @@
+import LMDSJSON
+
 /// Why the domain refused a command. Nothing is appended for a refused command.
 public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kind of refusal; the daemon maps each to one JSON-RPC code.
@@ -21,13 +23,20 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     public let state: String?
     /// The id that names nothing, for `notFound`.
     public let entityID: String?
+    /// More for the caller to act on, sent as members of the error's `data`: `allowed` (the verbs the
+    /// state allows), `value`, `known` and `suggestion` (a name that names nothing), `kind` and `expected`
+    /// (an id of the wrong kind).
+    public let details: [String: JSONValue]
 
-    public init(_ code: Code, _ message: String, field: String? = nil, state: String? = nil, entityID: String? = nil) {
+    public init(
+        _ code: Code, _ message: String, field: String? = nil, state: String? = nil, entityID: String? = nil, details: [String: JSONValue] = [:]
+    ) {
         self.code = code
         self.message = message
         self.field = field
         self.state = state
         self.entityID = entityID
+        self.details = details
     }
 
     /// A missing or unacceptable field.
@@ -38,11 +47,6 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     /// An id that names nothing.
     public static func notFound(_ id: String) -> DomainError {
         DomainError(.notFound, "no \(id)", entityID: id)
-    }
-
-    /// A transition the current state does not allow.
-    public static func wrongState(_ id: String, _ action: String, state: String) -> DomainError {
-        DomainError(.conflict, "\(id) is \(state): it cannot be \(action)", state: state)
     }
 
     public var description: String { message }

@@ -102,6 +102,8 @@ public struct Offer: Sendable, Hashable {
 /// Limits and vocabularies of offers.
 public enum OfferLimits {
     public static let kinds = ["course", "minor", "thesis", "internship", "research", "event"]
+    /// The kinds, as names to resolve.
+    public static let kindVocabulary = Vocabulary(noun: "kind of offer", ids: kinds)
     public static let capacityMax = 100
     public static let teamSizeMax = 200
     public static let programmeBytesMax = 200
@@ -185,22 +187,22 @@ public struct CommandIssuer: Sendable, Hashable {
 enum OfferDecider {
     static func decide(_ command: Command, state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer) throws(DomainError) -> Decision {
         switch command {
-        case .publishOffer(let publish):
-            guard let institution = taxonomy.institution(publish.institution) else {
-                throw .validation("institution", "\"\(publish.institution)\" is not an institution of \(taxonomy.cityLabel) (see taxonomy.get)")
-            }
+        case .publishOffer(var publish):
+            let institutionID = try taxonomy.institutionVocabulary.resolve(publish.institution, field: "institution")
+            guard let institution = taxonomy.institution(institutionID) else { throw .notFound(institutionID) }
             guard issuer.mayManageOffers(of: institution.id) else {
                 throw DomainError(.forbidden, "an educator of \(issuer.institution ?? "no institution") may not publish offers of \(institution.id)")
             }
             try Decider.checkText("title", publish.title, bytesMax: QuestionLimits.titleBytesMax)
             try Decider.checkText("description", publish.description, bytesMax: QuestionLimits.descriptionBytesMax)
             try Decider.checkText("programme", publish.programme, bytesMax: OfferLimits.programmeBytesMax)
+            publish.level = try taxonomy.levelVocabulary.resolve(publish.level, field: "level")
             guard institution.levels.contains(publish.level) else {
                 throw .validation("level", "\(institution.label) teaches at \(institution.levels.joined(separator: ", ")), not \(publish.level)")
             }
-            guard OfferLimits.kinds.contains(publish.kind) else { throw .validation("kind", "must be one of \(OfferLimits.kinds.joined(separator: ", "))") }
-            _ = try Decider.checkList("disciplines", publish.disciplines, known: taxonomy.disciplines.map(\.id))
-            _ = try Decider.checkList("themes", publish.themes, known: taxonomy.themes.map(\.id))
+            publish.kind = try OfferLimits.kindVocabulary.resolve(publish.kind, field: "kind")
+            publish.disciplines = try Decider.checkList("disciplines", publish.disciplines, taxonomy.disciplineVocabulary)
+            publish.themes = try Decider.checkList("themes", publish.themes, taxonomy.themeVocabulary)
             try checkPeriod(publish.period)
             try checkCapacity(publish.capacity, teamSize: publish.teamSize)
             if let email = publish.contact.email, !email.contains("@") { throw .validation("contact.email", "not an e-mail address") }
@@ -217,7 +219,7 @@ enum OfferDecider {
 
         case .reviseOffer(let revise):
             let offer = try existing(revise.id, state: state, expectedVersion: revise.expectedVersion, issuer: issuer)
-            guard !offer.status.isFinal else { throw .wrongState(revise.id, "revised", state: offer.status.rawValue) }
+            try OfferVerb.revise.check(revise.id, in: offer.status)
             var changes: [String: JSONValue] = [:]
             if let title = revise.title {
                 try Decider.checkText("title", title, bytesMax: QuestionLimits.titleBytesMax)
@@ -232,10 +234,10 @@ enum OfferDecider {
                 changes["programme"] = .string(programme)
             }
             if let disciplines = revise.disciplines {
-                changes["disciplines"] = .array(try Decider.checkList("disciplines", disciplines, known: taxonomy.disciplines.map(\.id)).map { .string($0) })
+                changes["disciplines"] = .array(try Decider.checkList("disciplines", disciplines, taxonomy.disciplineVocabulary).map { .string($0) })
             }
             if let themes = revise.themes {
-                changes["themes"] = .array(try Decider.checkList("themes", themes, known: taxonomy.themes.map(\.id)).map { .string($0) })
+                changes["themes"] = .array(try Decider.checkList("themes", themes, taxonomy.themeVocabulary).map { .string($0) })
             }
             if let period = revise.period {
                 try checkPeriod(period)
@@ -255,7 +257,7 @@ enum OfferDecider {
 
         case .closeOffer(let id, let reason, let expectedVersion):
             let offer = try existing(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
-            guard !offer.status.isFinal else { throw .wrongState(id, "closed", state: offer.status.rawValue) }
+            try OfferVerb.close.check(id, in: offer.status)
             if let reason { try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax) }
             // Running matches go on; proposals still waiting for consent are withdrawn.
             let events = CollaborationDecider.windDown(
@@ -265,7 +267,7 @@ enum OfferDecider {
 
         case .withdrawOffer(let id, let reason, let expectedVersion):
             let offer = try existing(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
-            guard !offer.status.isFinal else { throw .wrongState(id, "withdrawn", state: offer.status.rawValue) }
+            try OfferVerb.withdraw.check(id, in: offer.status)
             try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             let events = CollaborationDecider.windDown(
                 offer: id, reason: "\(id) withdrawn: \(reason)", cancelMatches: true, after: .offerWithdrawn(id: id, reason: reason), state: state)

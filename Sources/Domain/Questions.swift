@@ -20,6 +20,9 @@ public struct Requester: Sendable, Hashable {
 
     public static let kinds = ["resident", "group", "organisation", "municipality", "company"]
 
+    /// The kinds, as names to resolve.
+    public static let kindVocabulary = Vocabulary(noun: "kind of requester", ids: kinds)
+
     public init(kind: String, organisation: String?, contact: String?) {
         self.kind = kind
         self.organisation = organisation

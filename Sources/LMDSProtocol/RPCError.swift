@@ -108,6 +108,14 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
             data: ["cause": .string(cause), "reason": .string(reason)])
     }
 
+    /// The same error with `members` added to its `data` (an object; members already there are kept).
+    public func adding(_ members: [String: JSONValue]) -> RPCError {
+        guard !members.isEmpty else { return self }
+        var data = self.data?.objectValue ?? [:]
+        data.merge(members) { existing, _ in existing }
+        return RPCError(code: code, message: message, data: .object(data))
+    }
+
     /// For an unexpected failure, that is a bug in the daemon: internal error, code -32603.
     public static func internalError(_ reason: String) -> RPCError {
         RPCError(code: RPCErrorCode.internalError, message: "Internal error: \(reason)", data: ["reason": .string(reason)])

@@ -41,7 +41,9 @@ extension Dispatcher {
                 }
                 let startedOn = try params.string("startedOn", bytesMax: 10) ?? today
                 let version = try Self.expectedVersion(&params)
-                return write(.startMatch(id: id, students: Int(students), startedOn: startedOn, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                let force = try params.bool("force") ?? false
+                return write(.startMatch(id: id, students: Int(students), startedOn: startedOn, expectedVersion: version, force: force), &params,
+                             caller: caller, on: eventLoop)
             case "match.cancel":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
@@ -94,6 +96,7 @@ extension Dispatcher {
                 let asOf = try Self.asOf(&params)
                 try params.rejectUnknown()
                 return read(asOf: asOf, on: eventLoop) { state in
+                    try state.checkListPeriod(filter.period)
                     let proposals = state.proposals.values.filter { filter.matches(status: $0.status.rawValue, question: $0.question, offer: $0.offer, text: $0.note, in: state) }
                     return Paging.page(proposals, key: "proposals", id: \.id, cursor: filter.cursor, limit: filter.limit) { Self.proposalRow($0, state: state) }
                 }
@@ -102,6 +105,7 @@ extension Dispatcher {
                 let asOf = try Self.asOf(&params)
                 try params.rejectUnknown()
                 return read(asOf: asOf, on: eventLoop) { state in
+                    try state.checkListPeriod(filter.period)
                     let matches = state.matches.values.filter { filter.matches(status: $0.status.rawValue, question: $0.question, offer: $0.offer, text: nil, in: state) }
                     return Paging.page(matches, key: "matches", id: \.id, cursor: filter.cursor, limit: filter.limit) { Self.matchRow($0, state: state) }
                 }
@@ -110,6 +114,7 @@ extension Dispatcher {
                 let asOf = try Self.asOf(&params)
                 try params.rejectUnknown()
                 return read(asOf: asOf, on: eventLoop) { state in
+                    try state.checkListPeriod(filter.period)
                     let outcomes = state.outcomes.values.filter { outcome in
                         filter.matches(status: outcome.followUp == nil ? "recorded" : "followed-up", question: outcome.question, offer: outcome.offer,
                                        text: outcome.summary + " " + outcome.competences.joined(separator: " "), in: state)
@@ -328,10 +333,10 @@ struct LinkFilter {
         offer = try params.string("offer", bytesMax: 32)
         place = try params.listPlace(taxonomy)
         institution = try params.listInstitution(taxonomy)
-        theme = try params.string("theme", bytesMax: 64)
-        discipline = try params.string("discipline", bytesMax: 64)
-        level = try params.string("level", bytesMax: 64)
-        period = try params.string("period", bytesMax: OfferLimits.periodLabelBytesMax)
+        theme = try params.listTerm("theme", taxonomy.themeVocabulary)
+        discipline = try params.listTerm("discipline", taxonomy.disciplineVocabulary)
+        level = try params.listTerm("level", taxonomy.levelVocabulary)
+        period = try params.listPeriod()
         words = try params.listWords()
         (limit, cursor) = try params.listPage()
     }

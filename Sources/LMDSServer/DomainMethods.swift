@@ -9,6 +9,11 @@ import NIOPosix
 extension Dispatcher {
     /// Answers a domain method, or returns `nil` when `request.method` is not one.
     func handleDomain(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
+        do throws(RPCError) {
+            try Self.checkIDKinds(request)
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
         if request.method.hasPrefix("offer.") { return handleOffer(request, caller: caller, on: eventLoop) }
         if request.method == "match.suggest" || request.method == "match.plan" { return handleMatching(request, caller: caller, on: eventLoop) }
         if request.method == "report.get" { return handleReport(request, caller: caller, on: eventLoop) }
@@ -82,7 +87,7 @@ extension Dispatcher {
                 try params.rejectUnknown()
                 return eventLoop.makeFutureWithTask {
                     let state = try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool)
-                    return filter.page(state)
+                    return try filter.page(state)
                 }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
             case "history.get":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
@@ -311,11 +316,11 @@ struct QuestionFilter {
     init(_ params: inout Params, taxonomy: Taxonomy) throws(RPCError) {
         status = try params.listStatus(among: QuestionStatus.allCases.map(\.rawValue)).flatMap(QuestionStatus.init(rawValue:))
         place = try params.listPlace(taxonomy)
-        theme = try params.string("theme", bytesMax: 64)
-        discipline = try params.string("discipline", bytesMax: 64)
-        level = try params.string("level", bytesMax: 64)
+        theme = try params.listTerm("theme", taxonomy.themeVocabulary)
+        discipline = try params.listTerm("discipline", taxonomy.disciplineVocabulary)
+        level = try params.listTerm("level", taxonomy.levelVocabulary)
         institution = try params.listInstitution(taxonomy)
-        period = try params.string("period", bytesMax: OfferLimits.periodLabelBytesMax)
+        period = try params.listPeriod()
         words = try params.listWords()
         (limit, cursor) = try params.listPage()
     }
@@ -335,7 +340,8 @@ struct QuestionFilter {
     }
 
     /// Matching questions in id order after the cursor, at most `limit`, with the cursor for the next page.
-    func page(_ state: DomainState) -> JSONValue {
+    func page(_ state: DomainState) throws(RPCError) -> JSONValue {
+        try state.checkListPeriod(period)
         var linked: [String: [Offer]] = [:]
         if institution != nil || period != nil {
             for proposal in state.proposals.values where proposal.status == .proposed || proposal.status == .accepted {

@@ -311,10 +311,11 @@ actor DomainProcessor {
     /// The fold continued from `start` (a snapshot's read models at `start.head`) with the events after it.
     static func replay(log: EventLog, upTo: AsOf?, continuing start: Replay) throws(EventLogError) -> Replay {
         var replay = start
-        var request: (id: String, entity: String, position: UInt64)?
+        var request: (id: String, entity: String, position: UInt64, warnings: [DomainWarning])?
         func finishRequest() {
             guard let finished = request else { return }
-            replay.results.append((finished.id, result(state: replay.state, entityID: finished.entity, position: finished.position)))
+            replay.results.append((finished.id, result(state: replay.state, entityID: finished.entity, position: finished.position,
+                                                       warnings: finished.warnings)))
             request = nil
         }
         try ParallelReplay.forEach(log: log, from: start.head + 1, upTo: upTo) { record, event in
@@ -325,10 +326,11 @@ actor DomainProcessor {
                 } else {
                     finishRequest()
                     if let requestID = record.requestID, let entity = event.entityIDs.first {
-                        request = (requestID, entity, record.position)
+                        request = (requestID, entity, record.position, [])
                     }
                 }
                 replay.state.apply(event)
+                if request != nil { request?.warnings += DomainWarning.about(event, state: replay.state) }
             } else {
                 finishRequest()
             }
@@ -339,8 +341,16 @@ actor DomainProcessor {
         return replay
     }
 
-    /// The reply to a write: the entity, its status and version after the command, and the log position.
-    static func result(state: DomainState, entityID: String, position: UInt64) -> JSONValue {
+    /// The reply to a write: the entity, its status and version after the command, the log position, and
+    /// `warnings` when the command did something the caller may not have meant (`DomainWarning`).
+    static func result(state: DomainState, entityID: String, position: UInt64, warnings: [DomainWarning]) -> JSONValue {
+        let result = entityResult(state: state, entityID: entityID, position: position)
+        guard !warnings.isEmpty, case .object(var members) = result else { return result }
+        members["warnings"] = .array(warnings.map(\.json))
+        return .object(members)
+    }
+
+    private static func entityResult(state: DomainState, entityID: String, position: UInt64) -> JSONValue {
         if let question = state.questions[entityID] {
             return ["id": .string(entityID), "status": .string(question.status.rawValue), "version": .integer(Int64(question.version)),
                     "position": .integer(Int64(position))]
@@ -427,12 +437,13 @@ actor DomainProcessor {
         expectedHead += UInt64(proposed.count)
         // Cached renderings of what changed go now, and again once the commit is answered: a reader that
         // rendered contact details between the two read the personal data as it was before the commit.
-        let changed = decision.events.flatMap(\.entityIDs)
+        let changed = decision.events.flatMap(\.entityIDs) + decision.events.flatMap { state.offersShowing($0) }
         replyCache.invalidate(changed, personalData: !sideWrites.isEmpty)
         defer { replyCache.invalidate(changed, personalData: !sideWrites.isEmpty) }
         // The reply describes the entity as this command left it (not as later commands, decided while this
         // one commits, leave it): the same reply a retry gets after a restart.
-        let before = Self.result(state: state, entityID: decision.entityID, position: expected + UInt64(proposed.count))
+        let warnings = decision.events.flatMap { DomainWarning.about($0, state: state) }
+        let before = Self.result(state: state, entityID: decision.entityID, position: expected + UInt64(proposed.count), warnings: warnings)
         let records = try await finishAppend(commit, decidedIn: decidedIn)
         index(records)
         var result = before
@@ -628,17 +639,26 @@ actor DomainProcessor {
         }
     }
 
+    /// The result of `body`, a domain check or lookup, with its refusal as a JSON-RPC error.
+    static func answering<Result>(_ body: () throws(DomainError) -> Result) throws(RPCError) -> Result {
+        do throws(DomainError) {
+            return try body()
+        } catch {
+            throw rpcError(error)
+        }
+    }
+
     /// The one place where domain refusals become JSON-RPC errors.
     static func rpcError(_ error: DomainError) -> RPCError {
         switch error.code {
         case .notFound:
             return RPCError.notFound(error.entityID ?? error.message)
         case .conflict:
-            return RPCError.conflict(error.message, state: error.state)
+            return RPCError.conflict(error.message, state: error.state).adding(error.details)
         case .validation:
             let field = error.field ?? "params"
             let reason = error.message.hasPrefix(field + ": ") ? String(error.message.dropFirst(field.count + 2)) : error.message
-            return RPCError.validation(field: field, reason)
+            return RPCError.validation(field: field, reason).adding(error.details)
         case .forbidden:
             return RPCError(code: RPCErrorCode.forbidden, message: "Forbidden: \(error.message)", data: ["reason": .string(error.message)])
         }

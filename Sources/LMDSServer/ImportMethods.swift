@@ -91,7 +91,12 @@ extension Dispatcher {
     static func rowError(_ index: Int, _ error: RPCError) -> JSONValue {
         var field = error.data?["field"]?.stringValue
         if let inner = field, inner.hasPrefix("rows[") { field = inner.split(separator: ".", maxSplits: 1).dropFirst().first.map(String.init) }
-        return ["row": .integer(Int64(index)), "code": .integer(error.code), "field": field.map { .string($0) } ?? .null,
-                "reason": .string(error.data?["reason"]?.stringValue ?? error.message)]
+        var row: [String: JSONValue] = [
+            "row": .integer(Int64(index)), "code": .integer(error.code), "field": field.map { .string($0) } ?? .null,
+            "reason": .string(error.data?["reason"]?.stringValue ?? error.message),
+        ]
+        // A near miss is worth its line in a spreadsheet's report ("Merenwijk Centrum": did you mean ...).
+        if let suggestion = error.data?["suggestion"] { row["suggestion"] = suggestion }
+        return .object(row)
     }
 }

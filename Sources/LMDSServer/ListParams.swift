@@ -52,15 +52,24 @@ extension Params {
     /// `neighbourhood`: a district or wijk of the city, by id or label.
     mutating func listPlace(_ taxonomy: Taxonomy) throws(RPCError) -> Taxonomy.Place? {
         guard let text = try string("neighbourhood", bytesMax: 200) else { return nil }
-        guard let place = taxonomy.place(text) else { throw RPCError.validation(field: "neighbourhood", "\"\(text)\" is not a district or wijk") }
-        return place
+        return try DomainProcessor.answering { () throws(DomainError) in try taxonomy.requirePlace(text, field: "neighbourhood") }
     }
 
     /// `institution`, by id or label, as its id.
     mutating func listInstitution(_ taxonomy: Taxonomy) throws(RPCError) -> String? {
-        guard let text = try string("institution", bytesMax: 200) else { return nil }
-        guard let institution = taxonomy.institution(text) else { throw RPCError.validation(field: "institution", "\"\(text)\" is not an institution") }
-        return institution.id
+        try listTerm("institution", taxonomy.institutionVocabulary)
+    }
+
+    /// `field`: a term of `vocabulary` by id or label (case and diacritics folded), as its id.
+    /// - Throws: validation, with the known terms and any near miss, for a name that names none.
+    mutating func listTerm(_ field: String, _ vocabulary: Vocabulary) throws(RPCError) -> String? {
+        guard let text = try string(field, bytesMax: 200) else { return nil }
+        return try DomainProcessor.answering { () throws(DomainError) in try vocabulary.resolve(text, field: field) }
+    }
+
+    /// `period`: an offer's period label or a date; checked against the state by `checkListPeriod`.
+    mutating func listPeriod() throws(RPCError) -> String? {
+        try string("period", bytesMax: OfferLimits.periodLabelBytesMax)
     }
 
     /// `text`: folded words that must all appear.
@@ -72,5 +81,15 @@ extension Params {
     /// `limit` and `cursor`.
     mutating func listPage() throws(RPCError) -> (limit: Int, cursor: String?) {
         (Int(try integer("limit", in: 1...Self.listLimitMax) ?? Int64(Self.listLimitDefault)), try string("cursor", bytesMax: 32))
+    }
+}
+
+extension DomainState {
+    /// Passes when `period` (a list's filter) is nil or names a period in use: an offer's period label, or a
+    /// date inside an offer's period or a question's window.
+    /// - Throws: validation naming the periods in use and any near miss.
+    func checkListPeriod(_ period: String?) throws(RPCError) {
+        guard let period else { return }
+        try DomainProcessor.answering { () throws(DomainError) in try requirePeriod(period, field: "period") }
     }
 }

@@ -56,8 +56,15 @@ extension Dispatcher {
                     throw RPCError(code: RPCErrorCode.forbidden, message: "Forbidden: role \(role) may not propose (match.plan with propose is for coordinators and admins)",
                                    data: ["method": "match.plan", "role": .string(role), "field": "propose"])
                 }
-                let plan: @Sendable (DomainState, MatchingIndex, Matcher) -> JSONValue = { state, index, matcher in
-                    Self.planJSON(Planner.plan(period: period, minScore: minScore, state: state, index: index, matcher: matcher), state: state)
+                let plan: @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue = { state, index, matcher in
+                    var covered = period
+                    if case .label(let label) = period {
+                        // A label no offer uses would plan nothing: say so, with the labels in use.
+                        covered = .label(try DomainProcessor.answering { () throws(DomainError) in
+                            try state.periodVocabulary.resolve(label, field: "period")
+                        })
+                    }
+                    return Self.planJSON(Planner.plan(period: covered, minScore: minScore, state: state, index: index, matcher: matcher), state: state)
                 }
                 let planned = matchingRead(asOf: asOf, on: eventLoop, offActor: true, plan)
                 guard propose else { return planned }

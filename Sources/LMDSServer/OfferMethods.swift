@@ -57,7 +57,7 @@ extension Dispatcher {
                 let asOf = try Self.asOf(&params)
                 try params.rejectUnknown()
                 return eventLoop.makeFutureWithTask {
-                    filter.page(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
+                    try filter.page(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
                 }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
             default:
                 return nil
@@ -112,6 +112,8 @@ extension Dispatcher {
     static func offerJSON(_ offer: Offer, state: DomainState, log: EventLog, withContact: Bool) throws -> JSONValue {
         var json = offer.json.objectValue ?? [:]
         json["publishedAt"] = .string(UTCTime.iso8601(milliseconds: offer.publishedMs))
+        json["placesLeft"] = .integer(Int64(state.placesLeft(offer)))
+        json["proposalsPending"] = .integer(Int64(state.proposalsPending(offer.id)))
         if withContact, let contact = offer.contact {
             json["contactDetails"] = try personJSON(contact, state: state, log: log)
         }
@@ -135,11 +137,11 @@ struct OfferFilter {
     init(_ params: inout Params, taxonomy: Taxonomy) throws(RPCError) {
         status = try params.listStatus(among: OfferStatus.allCases.map(\.rawValue)).flatMap(OfferStatus.init(rawValue:))
         institution = try params.listInstitution(taxonomy)
-        level = try params.string("level", bytesMax: 32)
-        kind = try params.string("kind", bytesMax: 32)
-        theme = try params.string("theme", bytesMax: 64)
-        discipline = try params.string("discipline", bytesMax: 64)
-        period = try params.string("period", bytesMax: OfferLimits.periodLabelBytesMax)
+        level = try params.listTerm("level", taxonomy.levelVocabulary)
+        kind = try params.listTerm("kind", OfferLimits.kindVocabulary)
+        theme = try params.listTerm("theme", taxonomy.themeVocabulary)
+        discipline = try params.listTerm("discipline", taxonomy.disciplineVocabulary)
+        period = try params.listPeriod()
         words = try params.listWords()
         (limit, cursor) = try params.listPage()
     }
@@ -156,14 +158,46 @@ struct OfferFilter {
         return ListText.matches(words, in: [offer.title, offer.description, offer.programme])
     }
 
-    func page(_ state: DomainState) -> JSONValue {
-        Paging.page(state.offers.values.filter(matches), key: "offers", id: \.id, cursor: cursor, limit: limit) { offer in
+    func page(_ state: DomainState) throws(RPCError) -> JSONValue {
+        try state.checkListPeriod(period)
+        return Paging.page(state.offers.values.filter(matches), key: "offers", id: \.id, cursor: cursor, limit: limit) { offer in
             [
                 "id": .string(offer.id), "status": .string(offer.status.rawValue), "title": .string(offer.title),
                 "institution": .string(offer.institution), "level": .string(offer.level), "kind": .string(offer.kind),
                 "period": .string(offer.period.label ?? "\(offer.period.window.from)..\(offer.period.window.to)"),
-                "capacity": .integer(Int64(offer.capacity)), "version": .integer(Int64(offer.version)),
+                "capacity": .integer(Int64(offer.capacity)), "placesLeft": .integer(Int64(state.placesLeft(offer))),
+                "proposalsPending": .integer(Int64(state.proposalsPending(offer.id))), "version": .integer(Int64(offer.version)),
             ]
+        }
+    }
+}
+
+extension DomainState {
+    /// The places an offer has left: its capacity less its agreed and started matches (those its `full`
+    /// status counts), never below zero.
+    func placesLeft(_ offer: Offer) -> Int {
+        let used = (matchesByOffer[offer.id] ?? []).filter { matches[$0]?.status.isOpen ?? false }.count
+        return max(0, offer.capacity - used)
+    }
+
+    /// How many proposals to an offer wait for consent.
+    func proposalsPending(_ offer: String) -> Int {
+        (proposalsByOffer[offer] ?? []).filter { pendingProposals.contains($0) }.count
+    }
+
+    /// The offers whose rendering (`placesLeft`, `proposalsPending`) `event` changes without naming them:
+    /// the offer of a proposal or match it names. The reply cache drops them with the entities it names.
+    func offersShowing(_ event: DomainEvent) -> [String] {
+        guard case .collaboration(let collaboration) = event else { return [] }
+        switch collaboration {
+        case .proposalConsented(let id, _), .proposalAccepted(let id, _), .proposalDeclined(let id, _, _), .proposalWithdrawn(let id, _),
+            .proposalExpired(let id):
+            return proposals[id].map { [$0.offer] } ?? []
+        case .matchStarted(let id, _, _), .matchCancelled(let id, _), .matchDelivered(let id, _), .matchClosed(let id, _):
+            return matches[id].map { [$0.offer] } ?? []
+        case .proposalCreated, .matchAgreed, .questionMatched, .questionCompleted, .questionReopened, .offerFilled, .offerReopened,
+            .outcomeRecorded, .outcomeRevised, .followUpRecorded:
+            return []
         }
     }
 }

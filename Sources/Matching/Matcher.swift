@@ -328,7 +328,9 @@ public struct Matcher: Sendable {
                 : "\(question.neighbourhood.district) is not among \(offer.institution)'s preferred neighbourhoods")
         }
         if let rating = index.ratingMeans[offer.id] {
-            details.append(String(format: "earlier outcomes rated %.1f of 5 (%d ratings)", rating.mean, rating.count))
+            let outcomes = rating.outcomes == 1 ? "1 outcome" : "\(rating.outcomes) outcomes"
+            let ratings = rating.count == 1 ? "1 rating" : "\(rating.count) ratings"
+            details.append(String(format: "earlier outcomes rated %.1f of 5", rating.mean) + " (\(outcomes), \(ratings))")
         } else {
             details.append("no rated outcomes of this offer yet")
         }

@@ -25,8 +25,9 @@ public struct MatchingIndex: Sendable {
     public private(set) var linkedQuestions: [String: [String: Int]] = [:]
     /// The ratings of each offer's outcomes, by outcome id.
     public private(set) var ratingsByOffer: [String: [String: Ratings]] = [:]
-    /// The mean of every rating of each offer's outcomes (1..5), when it has any.
-    public private(set) var ratingMeans: [String: (mean: Double, count: Int)] = [:]
+    /// The mean of every rating of each offer's outcomes (1..5), when it has any; `count` ratings from
+    /// `outcomes` outcomes (each outcome has up to two, one per side).
+    public private(set) var ratingMeans: [String: (mean: Double, count: Int, outcomes: Int)] = [:]
     let bits: TaxonomyBits
     /// Institution and district ids numbered as in the taxonomy.
     let institutionNumbers: [String: Int]
@@ -134,8 +135,9 @@ public struct MatchingIndex: Sendable {
     }
 
     mutating func updateRatingMean(_ offer: String) {
-        let ratings = (ratingsByOffer[offer] ?? [:]).values.flatMap { [$0.requester, $0.education].compactMap { $0 } }
-        ratingMeans[offer] = ratings.isEmpty ? nil : (Double(ratings.reduce(0, +)) / Double(ratings.count), ratings.count)
+        let perOutcome = (ratingsByOffer[offer] ?? [:]).values.map { [$0.requester, $0.education].compactMap { $0 } }.filter { !$0.isEmpty }
+        let ratings = perOutcome.flatMap { $0 }
+        ratingMeans[offer] = ratings.isEmpty ? nil : (Double(ratings.reduce(0, +)) / Double(ratings.count), ratings.count, perOutcome.count)
     }
 
     /// Keeps the counts current with one event, called with the state *before* the event is applied (it

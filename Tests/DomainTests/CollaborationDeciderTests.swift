@@ -164,7 +164,7 @@ import Testing
         var state = try Self.state(after: Self.proposed())
         for event in due.events { state.apply(event) }
         #expect(state.proposals["P-0001"]?.status == .expired)
-        #expect(throws: DomainError.wrongState("P-0001", "accepted", state: "expired")) {
+        #expect(throws: ProposalVerb.accept.refusal("P-0001", state: "expired", allowed: [])) {
             try Decider.decide(.acceptProposal(id: "P-0001", side: .requester, expectedVersion: nil), state: state, taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now)
         }
     }

@@ -199,7 +199,7 @@ import Testing
 
         _ = try daemon.call("proposal.accept", ["id": "P-0001", "side": "requester"])
         _ = try daemon.call("proposal.accept", ["id": "P-0001", "side": "education"])
-        _ = try daemon.call("match.start", ["id": "M-0001", "students": 3])
+        _ = try daemon.call("match.start", ["id": "M-0001", "students": 3, "startedOn": "2027-02-08"])
         _ = try daemon.call("outcome.record", [
             "match": "M-0001", "summary": "Advies aan de bewonersvereniging.",
             "deliverables": [

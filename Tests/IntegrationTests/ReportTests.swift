@@ -11,7 +11,7 @@ import Testing
         _ = try daemon.call("proposal.create", ["question": "Q-0001", "offer": "O-0001"])
         _ = try daemon.call("proposal.accept", ["id": "P-0001", "side": "requester"])
         _ = try daemon.call("proposal.accept", ["id": "P-0001", "side": "education"])
-        _ = try daemon.call("match.start", ["id": "M-0001", "students": 4])
+        _ = try daemon.call("match.start", ["id": "M-0001", "students": 4, "startedOn": "2027-02-08"])
         _ = try daemon.call("outcome.record", [
             "match": "M-0001", "summary": "Advies aan de bewonersvereniging.", "hours": 560, "competences": ["interviewen", "rapporteren"],
             "ratings": ["requester": 5, "education": 4],

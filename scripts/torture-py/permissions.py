@@ -437,7 +437,8 @@ class Fixture:
         self.question_of_outcome = q_other_delivered
         self.offer_of_outcome = self.offer_other_second
         for match in (self.match_other_delivered, self.match_other_started):
-            self.call("match.start", {"id": match, "students": 3})
+            # force: the start date defaults to today, which may lie outside the offer's period.
+            self.call("match.start", {"id": match, "students": 3, "force": True})
         # The outcome with one deliverable of each visibility; the titles are what the checks look for.
         tag = f"{os.getpid():x}"
         self.title_public = f"Openbaar rapport {tag}"
@@ -757,7 +758,7 @@ def check_educators(socket_path, educator_own, educator_other, educator_none, co
         accepted(client, "import.offers", {"rows": [own_offer_row]})
         accepted(client, "proposal.accept", {"id": fixture.proposal_own, "side": "education"})
         accepted(client, "proposal.decline", {"id": fixture.proposal_own_decline, "side": "education", "reason": "Geen plek."})
-        accepted(client, "match.start", {"id": fixture.match_own, "students": 4})
+        accepted(client, "match.start", {"id": fixture.match_own, "students": 4, "force": True})
         # Its one deliverable is internal by default (its title holds the internal title, so viewers must not see it).
         own_outcome = accepted(client, "outcome.record", {"match": fixture.match_own, "summary": "Eigen opbrengst.",
                                                           "deliverables": [{"kind": "dataset", "title": fixture.title_internal + " (eigen)"}]})
