@@ -160,15 +160,17 @@ extension LMDSCommand {
         @OptionGroup var write: WriteOptions
         @Argument(help: "The match, such as M-0001.") var id: String
         @Option(help: "How many students form the team, 1 to 500 (required).") var students: Int?
-        @Option(name: .customLong("started-on"), help: "The start date (YYYY-MM-DD; default: today).") var startedOn: String?
+        @Option(name: .customLong("started-on"), help: "The start date (YYYY-MM-DD; default: today). It must lie within the offer's period, unless --force.") var startedOn: String?
+        @Flag(help: "Start even when the start date lies outside the offer's period (the reply then warns).") var force = false
 
-        static let flags: FlagTable = ["id": "ID", "students": "--students", "startedOn": "--started-on", "start": "--started-on"]
+        static let flags: FlagTable = ["id": "ID", "students": "--students", "startedOn": "--started-on", "start": "--started-on", "force": "--force"]
 
         func validate() throws { try requireFlags([("--students <1-500>", students != nil)]) }
 
         func run() throws {
             var params: [String: JSONValue] = ["id": .string(id), "students": .integer(Int64(students ?? 0))]
             if let startedOn { params["startedOn"] = .string(startedOn) }
+            if force { params["force"] = .bool(true) }
             try global.write("match.start", params, write, flags: Self.flags)
         }
     }

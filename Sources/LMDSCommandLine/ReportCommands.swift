@@ -111,7 +111,7 @@ extension LMDSCommand {
             }
             let client = try global.connect()
             // A whole export starts with the log's identity, so that an import rebuilds the same log.
-            let logID = try GlobalOptions.unwrap(try global.invoke(client, "system.status", nil))["logId"]?.stringValue
+            let logID = try GlobalOptions.unwrap(try global.invoke(client, "system.status", nil), method: "system.status")["logId"]?.stringValue
             if resumed, let output, let header = fileHead(output), ExportHeader.isHeader(header), header["logId"]?.stringValue != logID {
                 throw ValidationError("\(output) is an export of log \(header["logId"]?.stringValue ?? "?"); the daemon serves log \(logID ?? "?"): use another file")
             }

@@ -104,18 +104,20 @@ import Testing
         #expect(theme.status == 1)
         #expect(theme.stderr.contains("--theme"), "\(theme.stderr)")
         #expect(!theme.stderr.contains("taxonomy.get"), "\(theme.stderr)")
-        // A wrong kind of id: with the contract's data the CLI names the command that takes it (tighten after the server side lands).
+        // A wrong kind of id: the CLI names what the id is and the command that takes it.
         let wrongKind = try Self.cli(workspace, ["accept", "Q-0001", "--side", "requester"])
         #expect(wrongKind.status == 1)
-        if wrongKind.stderr.contains("is a question") {
-            #expect(wrongKind.stderr.contains("try `lmds question accept Q-0001`"), "\(wrongKind.stderr)")
-        }
-        // A refused transition: with `allowed` the CLI lists the commands (tighten after the server side lands).
+        #expect(wrongKind.stderr.contains("Q-0001 is a question") && wrongKind.stderr.contains("try `lmds question accept Q-0001`"), "\(wrongKind.stderr)")
+        // A refused transition lists the commands the state allows.
         let reject = try Self.cli(workspace, ["question", "reject", "Q-0001", "--reason", "x"])
         #expect(reject.status == 1 && reject.stderr.contains("Q-0001 is open"), "\(reject.stderr)")
-        if reject.stderr.contains("allowed now") {
-            #expect(reject.stderr.contains("`lmds question withdraw Q-0001`"), "\(reject.stderr)")
-        }
+        #expect(reject.stderr.contains("allowed now") && reject.stderr.contains("`lmds question withdraw Q-0001`"), "\(reject.stderr)")
+        // A near miss is offered; an unknown period is refused naming the known ones.
+        let near = try Self.cli(workspace, ["questions", "--theme", "jeugd"])
+        #expect(near.status == 1 && near.stderr.contains("did you mean") && near.stderr.contains("Jeugd en jongeren"), "\(near.stderr)")
+        #expect(try Self.cli(workspace, ["questions", "--level", "HBO"]).status == 0)
+        let period = try Self.cli(workspace, ["plan", "--period", "2026/2027 S2"])
+        #expect(period.status == 1 && period.stderr.contains("--period") && period.stderr.contains("2026-2027 S2"), "\(period.stderr)")
     }
 
     /// Each write says what was done and what waits now; history says "an organisation" and "1 event".
@@ -163,9 +165,11 @@ import Testing
         let offers = try Self.cli(workspace, ["offers"])
         #expect(offers.stdout.contains("Hogeschool Leiden") && offers.stdout.contains("CAPACITY") && offers.stdout.contains("LEFT"), "\(offers.stdout)")
         let offer = try daemon.call("offer.get", ["id": "O-0001"])
-        // placesLeft comes with the server side of issue 17; until then the CLI shows "?".
-        let left = offer["placesLeft"]?.integerValue.map(String.init) ?? "?"
+        let left = try #require(offer["placesLeft"]?.integerValue)
         #expect(offers.stdout.split(separator: "\n").dropFirst().first?.contains("  1         \(left)  ") == true, "\(offers.stdout)")
+        let logID = try #require(try daemon.call("system.status")["logId"]?.stringValue)
+        let status = try Self.cli(workspace, ["status"])
+        #expect(status.stdout.contains(logID) && status.stdout.contains("Europe/Amsterdam"), "\(status.stdout)")
         let history = try Self.cli(workspace, ["history", "Q-0001"])
         let time = try #require(try daemon.call("history.get", ["id": "Q-0001"])["events"]?.arrayValue?.first?["time"]?.stringValue)
         #expect(history.stdout.contains(Self.amsterdam(time)) && history.stdout.contains("in Stevenshof"), "\(history.stdout)")
@@ -203,21 +207,26 @@ import Testing
         #expect(open.stdout.contains("requester: waiting, education: waiting") && open.stdout.contains("expires:"), "\(open.stdout)")
     }
 
-    /// `lmds report` sends `all: true` with --all; warnings in replies go to stderr with exit 0.
+    /// `lmds report` sends `all: true` with --all; a start outside the offer's period is refused naming
+    /// `--started-on`, and with `--force` accepted with the reply's warning on stderr and exit 0.
     @Test func reportAllAndWarnings() throws {
         let workspace = Workspace()
         let daemon = try DaemonProcess(workspace: workspace)
         try CollaborationTests.seed(daemon, questions: 1)
         let all = try Self.cli(workspace, ["report", "neighbourhoods", "--all"])
-        // Until the server side takes `all`, it refuses the unknown param, named by its flag (tighten after the merge).
-        #expect(all.status == 0 || all.stderr.hasPrefix("lmds: --all"), "\(all.stderr)")
+        #expect(all.status == 0, "\(all.stderr)")
+        let some = try Self.cli(workspace, ["report", "neighbourhoods"])
+        #expect(all.stdout.split(separator: "\n").count > some.stdout.split(separator: "\n").count, "\(some.stdout)")
         _ = try daemon.call("proposal.create", ["question": "Q-0001", "offer": "O-0001"])
         _ = try daemon.call("proposal.accept", ["id": "P-0001", "side": "requester"])
         _ = try daemon.call("proposal.accept", ["id": "P-0001", "side": "education"])
-        let start = try Self.cli(workspace, ["start", "M-0001", "--students", "3", "--started-on", "2026-12-01"])
+        let refused = try Self.cli(workspace, ["start", "M-0001", "--students", "3", "--started-on", "2026-12-01"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("lmds: --started-on: 2026-12-01 is 62 days before the period of O-0001"), "\(refused.stderr)")
+        let start = try Self.cli(workspace, ["start", "M-0001", "--students", "3", "--started-on", "2026-12-01", "--force"])
         #expect(start.status == 0, "\(start.stderr)")
         #expect(start.stdout.hasPrefix("M-0001 started on 2026-12-01 with 3 students (version 2, log position"), "\(start.stdout)")
         #expect(start.stdout.contains("; waiting for its outcome (lmds outcome record M-0001)"), "\(start.stdout)")
-        if !start.stderr.isEmpty { #expect(start.stderr.hasPrefix("warning: "), "\(start.stderr)") }
+        #expect(start.stderr.hasPrefix("warning: ") && start.stderr.contains("62 days before the period"), "\(start.stderr)")
     }
 }
