@@ -23,8 +23,9 @@ ensure_packages() {
   echo "==> installed: ${missing[*]}"
 }
 
-# The packages every build and test needs.
-LMDS_BUILD_PACKAGES=(liblmdb-dev lmdb-utils pkg-config)
+# The packages every build and test needs; tzdata is the zone database the daemon checks the config's
+# `timeZone` against and the CLI reads local times from (Debian marks it required, but slim images omit it).
+LMDS_BUILD_PACKAGES=(liblmdb-dev lmdb-utils pkg-config tzdata)
 # What the integration tests use besides: systemd-socket-activate and systemd-analyze (systemd),
 # setpriv (util-linux), python3 and gcc for scripts/bench (its smoke run is part of the tests), and to check what
 # scripts/install generates: groff-base renders the man pages, zsh and fish load the completions (about 40 s and

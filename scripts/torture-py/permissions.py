@@ -931,7 +931,7 @@ def check_cli_few(socket_path, no_role, viewer, educator, fixture, watch, counts
     done = lmds_as(viewer, socket_path, ["status", "--json"])
     check(done.returncode == 0 and json.loads(done.stdout)["position"] == watch.position, f"viewer lmds status: {done.returncode} {done.stderr.strip()}")
     done = lmds_as(viewer, socket_path, ["backup", os.path.join(fixture.work.path, "viewer-backup")])
-    check(done.returncode == 1 and "Forbidden: role viewer may not call admin.backup" in done.stderr, f"viewer lmds backup: {done.returncode} {done.stderr.strip()}")
+    check(done.returncode == 1 and "Forbidden: role viewer may not call lmds backup" in done.stderr, f"viewer lmds backup: {done.returncode} {done.stderr.strip()}")
     done = lmds_as(viewer, socket_path, ["call", "question.submit", json.dumps(fixture.first_question_params)])
     check(done.returncode == 1 and "code -32003" in done.stderr, f"viewer lmds call question.submit: {done.returncode} {done.stderr.strip()}")
     done = lmds_as(viewer, socket_path, ["show", fixture.outcome, "--json"])
