@@ -302,7 +302,8 @@ extension LMDSCommand {
             }
             let view = try global.peopleView()
             print(TextTable.render(headers: ["ID", "STATUS", "NEIGHBOURHOOD", "THEMES", "TITLE"], rows: questions.map { question in
-                let place = view.label("neighbourhood", question["wijk"].flatMap { $0.isNull ? nil : $0 } ?? question["district"])
+                // The wijk when there is one, else the district (`nil` would be JSON's null here, not Optional's).
+                let place = view.label("neighbourhood", question["wijk"]?.stringValue != nil ? question["wijk"] : question["district"])
                 return [describe(question["id"]), describe(question["status"]), place, view.labels("theme", question["themes"]), describe(question["title"])]
             }))
             print(pageLine(result, count: questions.count))
