@@ -24,10 +24,11 @@ public struct Vocabulary: Sendable, Hashable {
         /// What may name it: its id and its label.
         var names: [String] { [id] + (label.map { [$0] } ?? []) }
 
-        /// How `known` lists it: `youth (Jeugd en jongeren)`, or the id alone when the label adds nothing.
+        /// How `known` lists it: `youth (Jeugd en jongeren)`, or the label alone when it folds to the id
+        /// (`Pieterswijk` for `pieterswijk`: people read the city's spelling, and either is accepted).
         public var listing: String {
-            guard let label, TextFolding.fold(label) != TextFolding.fold(id) else { return id }
-            return "\(id) (\(label))"
+            guard let label else { return id }
+            return TextFolding.fold(label) == TextFolding.fold(id) ? label : "\(id) (\(label))"
         }
     }
 
