@@ -31,6 +31,10 @@ enum English {
 /// The CLI command that calls each method, so that messages name what a person types (`lmds taxonomy`), not
 /// the method (`taxonomy.get`). `CommandNamesTests` checks that every method of the catalogue has one.
 enum CommandNames {
+    /// The id params a command takes as arguments, in their order (`lmds propose QUESTION OFFER`): where two
+    /// ids given the wrong way round can be put back.
+    static let positionalIDs: [String: [String]] = ["proposal.create": ["question", "offer"]]
+
     /// Method name to CLI command; a method whose entities `lmds show` prints maps to `lmds show`.
     static let byMethod: [String: String] = [
         "system.ping": "lmds ping", "system.status": "lmds status", "system.methods": "lmds call system.methods",
@@ -167,11 +171,13 @@ struct ErrorText {
         var text = "\(id) is \(English.withArticle(kind)); \(English.plural(expected)) are \(prefix ?? "")…"
         if field != "id", let flag = FieldFlags.flag(for: field, in: flags) { text += " (\(flag) takes \(English.withArticle(expected)))" }
         // Two ids the wrong way round (`lmds propose O-0003 Q-0009`): the param named after the id's kind holds
-        // an id of the kind this one wants; the command takes them in the order of its params' checks.
-        if field != "id", let other = params?[kind]?.stringValue, CommandNames.kind(ofID: other) == expected,
-            let swapped = CommandNames.byMethod[method]
+        // an id of the kind this one wants. Each id goes back to the param named after its kind, in the order
+        // the command takes them as arguments, whichever of the two the daemon checked first.
+        if field != "id", let order = CommandNames.positionalIDs[method], let other = params?[kind]?.stringValue,
+            CommandNames.kind(ofID: other) == expected, let swapped = CommandNames.byMethod[method]
         {
-            return text + "; the two ids are the other way round: try `\(swapped) \(other) \(id)`"
+            let corrected = order.map { param in param == field ? other : param == kind ? id : params?[param]?.stringValue ?? "?" }
+            return text + "; the two ids are the other way round: try `\(swapped) \(corrected.joined(separator: " "))`"
         }
         return text + "; try `\(command) \(id)`"
     }

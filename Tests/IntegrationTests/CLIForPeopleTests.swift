@@ -108,6 +108,9 @@ import Testing
         let wrongKind = try Self.cli(workspace, ["accept", "Q-0001", "--side", "requester"])
         #expect(wrongKind.status == 1)
         #expect(wrongKind.stderr.contains("Q-0001 is a question") && wrongKind.stderr.contains("try `lmds question accept Q-0001`"), "\(wrongKind.stderr)")
+        // Two ids the wrong way round are put back in the order the command takes them.
+        let swapped = try Self.cli(workspace, ["propose", "O-0001", "Q-0001"])
+        #expect(swapped.status == 1 && swapped.stderr.contains("the two ids are the other way round: try `lmds propose Q-0001 O-0001`"), "\(swapped.stderr)")
         // A refused transition lists the commands the state allows.
         let reject = try Self.cli(workspace, ["question", "reject", "Q-0001", "--reason", "x"])
         #expect(reject.status == 1 && reject.stderr.contains("Q-0001 is open"), "\(reject.stderr)")

@@ -62,6 +62,10 @@ import Testing
         let propose = RPCError(code: RPCErrorCode.validation, message: "", data: ["field": "question", "reason": "", "kind": "offer", "expected": "question", "expectedPrefix": "Q-"])
         #expect(ErrorText(method: "proposal.create", params: ["question": "O-0003", "offer": "Q-0009"], flags: LMDSCommand.Propose.flags).headline(propose)
             == "O-0003 is an offer; questions are Q-… (QUESTION takes a question); the two ids are the other way round: try `lmds propose Q-0009 O-0003`")
+        // The daemon may check the offer first: the hint is the same.
+        let offerFirst = RPCError(code: RPCErrorCode.validation, message: "", data: ["field": "offer", "reason": "", "kind": "question", "expected": "offer", "expectedPrefix": "O-"])
+        #expect(ErrorText(method: "proposal.create", params: ["question": "O-0003", "offer": "Q-0009"], flags: LMDSCommand.Propose.flags).headline(offerFirst)
+            == "Q-0009 is a question; offers are O-… (OFFER takes an offer); the two ids are the other way round: try `lmds propose Q-0009 O-0003`")
         #expect(ErrorText(method: "proposal.create", params: ["question": "O-0003", "offer": "O-0004"], flags: LMDSCommand.Propose.flags).headline(propose)
             == "O-0003 is an offer; questions are Q-… (QUESTION takes a question); try `lmds show O-0003`")
     }
