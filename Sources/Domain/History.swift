@@ -51,7 +51,8 @@ public enum EventSummary {
         case "OutcomeRecorded":
             let deliverables = data["deliverables"]?.arrayValue?.count ?? 0
             let followUps = data["followUps"]?.arrayValue?.count ?? 0
-            return "\(text("id")) recorded for \(text("match")): \(deliverables) deliverable(s), \(followUps) follow-up question(s); follow-up check due \(text("followUpDue"))"
+            func count(_ number: Int, _ noun: String) -> String { "\(number == 0 ? "no" : String(number)) \(noun)\(number == 1 ? "" : "s")" }
+            return "\(text("id")) recorded for \(text("match")): \(count(deliverables, "deliverable")), \(count(followUps, "follow-up question")); follow-up check due \(text("followUpDue"))"
         case "OutcomeRevised":
             let fields = (data["changes"]?.objectValue ?? [:]).keys.sorted().joined(separator: ", ")
             return "\(text("id")) revised: \(fields)"

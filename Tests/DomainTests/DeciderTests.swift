@@ -248,6 +248,17 @@ import Testing
         #expect(EventSummary.line(type: "SomethingNew", data: [:]) == "SomethingNew")
     }
 
+    /// An outcome's summary counts its deliverables and follow-up questions in words: "1 deliverable", "no
+    /// follow-up questions", never "deliverable(s)".
+    @Test func outcomeSummaryCountsInWords() {
+        let one: JSONValue = ["id": "R-0001", "match": "M-0001", "deliverables": [["kind": "report"]], "followUps": [], "followUpDue": "2027-06-07"]
+        #expect(EventSummary.line(type: "OutcomeRecorded", data: one)
+            == "R-0001 recorded for M-0001: 1 deliverable, no follow-up questions; follow-up check due 2027-06-07")
+        let many: JSONValue = ["id": "R-0002", "match": "M-0002", "deliverables": [[:], [:]], "followUps": [[:]], "followUpDue": "2027-06-07"]
+        #expect(EventSummary.line(type: "OutcomeRecorded", data: many)
+            == "R-0002 recorded for M-0002: 2 deliverables, 1 follow-up question; follow-up check due 2027-06-07")
+    }
+
     /// A question's history covers its contact; an offer's its contact; anything else only itself.
     @Test func historyScopeFollowsLinks() throws {
         let state = try DeciderTests.given([DeciderTests.submit(), OfferDeciderTests.publish()])

@@ -119,7 +119,13 @@ import Testing
             usleep(100_000)
         }
         #expect(status == "expired")
-        let events = try daemon.call("history.get", ["id": "P-0001"])["events"]?.arrayValue ?? []
+        // The state shows the expiry as soon as it is decided; the history lists it once it is committed.
+        var events: [JSONValue] = []
+        for _ in 0..<100 {
+            events = try daemon.call("history.get", ["id": "P-0001"])["events"]?.arrayValue ?? []
+            if events.count >= 2 { break }
+            usleep(20_000)
+        }
         #expect(events.last?["type"] == "ProposalExpired" && events.last?["actor"]?["role"] == "system")
         #expect(events.count == 2, "the retry appended nothing; the expiry once")
         guard case .failure(let error) = try daemon.client().call("proposal.accept", ["id": "P-0001", "side": "requester"]) else {
