@@ -104,7 +104,7 @@ enum CollaborationDecider {
             guard DateWindow.isDate(startedOn) else { throw .validation("startedOn", "expected a date like 2027-02-03") }
             // A start outside the period is usually a forgotten date (today's, months before the semester).
             if !force, let offer = state.offers[match.offer], let outside = DomainWarning.outsidePeriod(startedOn, offer: offer) {
-                throw .validation("startedOn", "\(outside); give the date the team starts, or force to start it on this date anyway")
+                throw .validation("startedOn", "\(outside); give the date the team starts, or `force` to start it on this date anyway")
             }
             return decision([.matchStarted(id: id, students: students, startedOn: startedOn)], entityID: id)
 

@@ -96,6 +96,12 @@ enum FieldFlags {
         return nil
     }
 
+    /// `text` with each param the daemon names in backticks (`` `force` ``) as the command's flag (`--force`).
+    static func replacingParams(in text: String, _ table: FlagTable) -> String {
+        let table = table.merging(write) { own, _ in own }
+        return text.replacing(/`([A-Za-z.\[\]]+)`/) { match in table[String(match.output.1)] ?? String(match.output.0) }
+    }
+
     /// `path` with each `[N]` as `[]`, and the last index seen.
     static func withoutIndexes(_ path: String) -> (String, Int?) {
         var plain = ""
@@ -154,7 +160,7 @@ struct ErrorText {
             return CommandNames.replacingMethods(in: error.message)
         }
         let flag = FieldFlags.flag(for: field, in: flags) ?? field
-        let text = CommandNames.replacingMethods(in: reason)
+        let text = FieldFlags.replacingParams(in: CommandNames.replacingMethods(in: reason), flags)
         guard text.hasPrefix("required") else { return "\(flag): \(text)" }
         // "required: requester or education" keeps its hint; "required: {kind, ...}" is a JSON shape, not for people.
         let hint = text.dropFirst("required".count).drop { $0 == ":" || $0 == " " }

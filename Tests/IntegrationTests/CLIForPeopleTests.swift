@@ -229,6 +229,7 @@ import Testing
         let refused = try Self.cli(workspace, ["start", "M-0001", "--students", "3", "--started-on", "2026-12-01"])
         #expect(refused.status == 1)
         #expect(refused.stderr.hasPrefix("lmds: --started-on: 2026-12-01 is 62 days before the period of O-0001"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("or --force to start it on this date anyway"), "\(refused.stderr)")
         let start = try Self.cli(workspace, ["start", "M-0001", "--students", "3", "--started-on", "2026-12-01", "--force"])
         #expect(start.status == 0, "\(start.stderr)")
         #expect(start.stdout.hasPrefix("M-0001 started on 2026-12-01 with 3 students (version 2, log position"), "\(start.stdout)")
