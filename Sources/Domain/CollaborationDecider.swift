@@ -5,36 +5,10 @@ import LMDSJSON
 /// accepts the proposal, agrees the match, marks the question matched and the offer full when its
 /// capacity is used, all at once.
 enum CollaborationDecider {
-    static func decide(
-        _ command: Command, state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer, policy: DomainPolicy
-    ) throws(DomainError) -> Decision {
+    static func decide(_ command: ProposalCommand, state: DomainState, _ context: DecisionContext) throws(DomainError) -> Decision {
         switch command {
-        case .createProposal(let questionID, let offerID, let note):
-            guard issuer.isStaff else { throw DomainError(.forbidden, "only coordinators propose matches") }
-            guard let question = state.questions[questionID] else { throw .notFound(questionID) }
-            guard let offer = state.offers[offerID] else { throw .notFound(offerID) }
-            guard question.status == .open || question.status == .matched else {
-                throw DomainError(.conflict, "\(questionID) is \(question.status.rawValue): only an open or matched question can be proposed",
-                                  state: question.status.rawValue)
-            }
-            guard offer.status == .published else {
-                throw DomainError(.conflict, "\(offerID) is \(offer.status.rawValue): it takes no proposals", state: offer.status.rawValue)
-            }
-            if let note { try Decider.checkText("note", note, bytesMax: CollaborationLimits.noteBytesMax) }
-            for id in state.proposalsByQuestion[questionID] ?? [] where state.pendingProposals.contains(id) && state.proposals[id]?.offer == offerID {
-                throw DomainError(.conflict, "\(id) already proposes \(questionID) to \(offerID)", state: "proposed")
-            }
-            for id in state.matchesByQuestion[questionID] ?? [] {
-                if let open = state.matches[id], open.offer == offerID, open.status.isOpen {
-                    throw DomainError(.conflict, "\(id) already matches \(questionID) with \(offerID)", state: open.status.rawValue)
-                }
-            }
-            let proposal = Proposal(
-                id: state.nextProposalID, status: .proposed, question: questionID, offer: offerID, note: note, createdMs: nowMs,
-                expiresMs: nowMs + policy.proposalExpiryMs, consents: [], declinedBy: nil, closingReason: nil, match: nil, version: 1)
-            return decision([.proposalCreated(proposal)], entityID: proposal.id)
-
-        case .createProposals(let requests):
+        case .create(let question, let offer, let note): return try create(question: question, offer: offer, note: note, state: state, context)
+        case .createMany(let requests):
             guard !requests.isEmpty else { throw .validation("proposals", "nothing to propose") }
             guard requests.count <= CollaborationLimits.proposalsPerAppendMax else {
                 throw .validation("proposals", "at most \(CollaborationLimits.proposalsPerAppendMax) proposals at once")
@@ -42,61 +16,36 @@ enum CollaborationDecider {
             var next = state
             var events: [CollaborationEvent] = []
             for request in requests {
-                let single = try decide(.createProposal(question: request.question, offer: request.offer, note: request.note), state: next,
-                                        taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
+                let single = try create(question: request.question, offer: request.offer, note: request.note, state: next, context)
                 for event in single.events {
                     next.apply(event)
                     if case .collaboration(let collaboration) = event { events.append(collaboration) }
                 }
             }
             return decision(events, entityID: DomainState.format("P", state.proposalCount + 1))
-
-        case .acceptProposal(let id, let side, let expectedVersion):
-            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, verb: .accept, nowMs: nowMs)
-            try checkMaySpeak(for: side, proposal: proposal, state: state, issuer: issuer)
-            guard !proposal.consents.contains(side) else {
-                throw DomainError(.conflict, "\(id) was already accepted by the \(side.rawValue) side", state: "proposed")
-            }
-            // Either consent needs a question that can still be matched and an offer that still takes questions.
-            let question = state.questions[proposal.question]!
-            let offer = state.offers[proposal.offer]!
-            guard question.status == .open || question.status == .matched else {
-                throw DomainError(.conflict, "\(question.id) is \(question.status.rawValue): it can no longer be matched", state: question.status.rawValue)
-            }
-            guard offer.status == .published else {
-                throw DomainError(.conflict, "\(offer.id) is \(offer.status.rawValue): it takes no more questions", state: offer.status.rawValue)
-            }
-            var events: [CollaborationEvent] = [.proposalConsented(id: id, side: side)]
-            if proposal.consents.union([side]) == Set(ConsentSide.allCases) {
-                // Both sides agree: the match is agreed in the same append.
-                let match = Match(
-                    id: state.nextMatchID, status: .agreed, proposal: id, question: question.id, offer: offer.id, agreedMs: nowMs,
-                    students: nil, startedOn: nil, outcome: nil, closingReason: nil, version: 1)
-                events += [.proposalAccepted(id: id, match: match.id), .matchAgreed(match)]
-                return decision(settled(events, state: state, questions: [question.id], offers: [offer.id]), entityID: id)
-            }
-            return decision(events, entityID: id)
-
-        case .declineProposal(let id, let side, let reason, let expectedVersion):
-            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, verb: .decline, nowMs: nowMs)
-            try checkMaySpeak(for: side, proposal: proposal, state: state, issuer: issuer)
+        case .accept(let id, let side, let expectedVersion): return try accept(id, side: side, expectedVersion: expectedVersion, state: state, context)
+        case .decline(let id, let side, let reason, let expectedVersion):
+            let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, verb: .decline, nowMs: context.nowMs)
+            try checkMaySpeak(for: side, proposal: proposal, state: state, issuer: context.issuer)
             try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             return decision([.proposalDeclined(id: id, side: side, reason: reason)], entityID: id)
-
-        case .withdrawProposal(let id, let reason, let expectedVersion):
-            guard issuer.isStaff else { throw DomainError(.forbidden, "only coordinators withdraw proposals") }
-            _ = try pendingProposal(id, state: state, expectedVersion: expectedVersion, verb: .withdraw, nowMs: nowMs)
+        case .withdraw(let id, let reason, let expectedVersion):
+            guard context.issuer.isStaff else { throw DomainError(.forbidden, "only coordinators withdraw proposals") }
+            _ = try pendingProposal(id, state: state, expectedVersion: expectedVersion, verb: .withdraw, nowMs: context.nowMs)
             try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             return decision([.proposalWithdrawn(id: id, reason: reason)], entityID: id)
-
-        case .expireProposals:
+        case .expireDue:
             // At most `expiriesPerAppendMax` at a time (the daemon comes back for the rest a second later).
-            let due = state.pendingProposals.compactMap { state.proposals[$0] }.filter { $0.expiresMs <= nowMs }
+            let due = state.pendingProposals.compactMap { state.proposals[$0] }.filter { $0.expiresMs <= context.nowMs }
                 .sorted { EntityID.precedes($0.id, $1.id) }.prefix(CollaborationLimits.expiriesPerAppendMax)
             return decision(due.map { .proposalExpired(id: $0.id) }, entityID: due.first?.id ?? "")
+        }
+    }
 
-        case .startMatch(let id, let students, let startedOn, let expectedVersion, let force):
-            let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
+    static func decide(_ command: MatchCommand, state: DomainState, _ context: DecisionContext) throws(DomainError) -> Decision {
+        switch command {
+        case .start(let id, let students, let startedOn, let expectedVersion, let force):
+            let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: context.issuer)
             try MatchVerb.start.check(id, in: match.status)
             guard (1...CollaborationLimits.studentsMax).contains(students) else {
                 throw .validation("students", "must be 1 to \(CollaborationLimits.studentsMax)")
@@ -107,83 +56,80 @@ enum CollaborationDecider {
                 throw .validation("startedOn", "\(outside); give the date the team starts, or `force` to start it on this date anyway")
             }
             return decision([.matchStarted(id: id, students: students, startedOn: startedOn)], entityID: id)
-
-        case .cancelMatch(let id, let reason, let expectedVersion):
-            let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
+        case .cancel(let id, let reason, let expectedVersion):
+            let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: context.issuer)
             try MatchVerb.cancel.check(id, in: match.status)
             try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             return decision(settled([.matchCancelled(id: id, reason: reason)], state: state, questions: [match.question], offers: [match.offer]),
                             entityID: id)
-
-        case .closeMatch(let id, let note, let expectedVersion):
-            let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
+        case .close(let id, let note, let expectedVersion):
+            let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: context.issuer)
             try MatchVerb.close.check(id, in: match.status)
             if let note { try Decider.checkText("note", note, bytesMax: CollaborationLimits.noteBytesMax) }
             return decision([.matchClosed(id: id, note: note)], entityID: id)
-
-        case .recordOutcome(let matchID, let content, let drafts):
-            let match = try existingMatch(matchID, state: state, expectedVersion: nil, issuer: issuer)
-            try MatchVerb.record.check(matchID, in: match.status)
-            let content = try checkContent(content)
-            guard let summary = content.summary else { throw .validation("summary", "required") }
-            guard drafts.count <= CollaborationLimits.followUpsMax else {
-                throw .validation("followUps", "at most \(CollaborationLimits.followUpsMax) follow-up questions")
-            }
-            let question = state.questions[match.question]!
-            let outcomeID = state.nextOutcomeID
-            // Follow-up drafts become new questions, numbered after those that exist, linked to the outcome.
-            var followUps: [Question] = []
-            for (index, draft) in drafts.enumerated() {
-                followUps.append(try followUpQuestion(
-                    draft, field: "followUps[\(index)]", id: DomainState.format("Q", state.questionCount + index + 1), from: question,
-                    outcome: outcomeID, taxonomy: taxonomy, nowMs: nowMs))
-            }
-            let recordedDate = CivilDate.date(milliseconds: nowMs)
-            let outcome = Outcome(
-                id: outcomeID, match: matchID, question: match.question, offer: match.offer, summary: summary,
-                deliverables: content.deliverables ?? [], students: content.students ?? match.students, hours: content.hours,
-                competences: content.competences ?? [], ratings: content.ratings ?? Ratings(requester: nil, education: nil),
-                impact: content.impact, followUps: followUps.map(\.id), recordedMs: nowMs,
-                followUpDue: CivilDate.adding(months: policy.followUpMonths, to: recordedDate), followUp: nil, version: 1)
-            let events = settled([.outcomeRecorded(outcome), .matchDelivered(id: matchID, outcome: outcomeID)], state: state,
-                                 questions: [match.question], offers: [match.offer])
-            return Decision(
-                events: events.map(DomainEvent.collaboration) + followUps.map(DomainEvent.questionSubmitted), personalData: [:],
-                entityID: outcomeID)
-
-        case .reviseOutcome(let id, let content, let expectedVersion):
-            guard let outcome = state.outcomes[id] else { throw .notFound(id) }
-            _ = try existingMatch(outcome.match, state: state, expectedVersion: nil, issuer: issuer)
-            if let expectedVersion, expectedVersion != outcome.version {
-                throw DomainError(.conflict, "\(id) is at version \(outcome.version), not \(expectedVersion)",
-                                  state: outcome.status.rawValue)
-            }
-            let content = try checkContent(content)
-            var changes: [String: JSONValue] = [:]
-            if let summary = content.summary { changes["summary"] = .string(summary) }
-            if let deliverables = content.deliverables { changes["deliverables"] = .array(deliverables.map(\.json)) }
-            if let students = content.students { changes["students"] = .integer(Int64(students)) }
-            if let hours = content.hours { changes["hours"] = .integer(Int64(hours)) }
-            if let competences = content.competences { changes["competences"] = .array(competences.map { .string($0) }) }
-            if let ratings = content.ratings {
-                // A side left out keeps its rating.
-                changes["ratings"] = Ratings(requester: ratings.requester ?? outcome.ratings.requester,
-                                             education: ratings.education ?? outcome.ratings.education).json
-            }
-            if let impact = content.impact { changes["impact"] = .string(impact) }
-            guard !changes.isEmpty else { throw .validation("params", "nothing to revise: give at least one field") }
-            return decision([.outcomeRevised(id: id, changes: .object(changes))], entityID: id)
-
-        case .recordFollowUp(let outcomeID, let used, let note):
-            guard issuer.isStaff else { throw DomainError(.forbidden, "only coordinators record follow-up checks") }
-            guard let outcome = state.outcomes[outcomeID] else { throw .notFound(outcomeID) }
-            try OutcomeVerb.record.check(outcomeID, in: outcome.status)
-            if let note { try Decider.checkText("note", note, bytesMax: CollaborationLimits.noteBytesMax) }
-            return decision([.followUpRecorded(outcome: outcomeID, used: used, note: note, recordedMs: nowMs)], entityID: outcomeID)
-
-        default:
-            preconditionFailure("CollaborationDecider handles collaboration commands only")
         }
+    }
+
+    /// A proposal of `questionID` to `offerID`, which must not already be proposed or matched together.
+    static func create(question questionID: String, offer offerID: String, note: String?, state: DomainState, _ context: DecisionContext)
+        throws(DomainError) -> Decision
+    {
+        guard context.issuer.isStaff else { throw DomainError(.forbidden, "only coordinators propose matches") }
+        guard let question = state.questions[questionID] else { throw .notFound(questionID) }
+        guard let offer = state.offers[offerID] else { throw .notFound(offerID) }
+        guard question.status == .open || question.status == .matched else {
+            throw DomainError(.conflict, "\(questionID) is \(question.status.rawValue): only an open or matched question can be proposed",
+                              state: question.status.rawValue)
+        }
+        guard offer.status == .published else {
+            throw DomainError(.conflict, "\(offerID) is \(offer.status.rawValue): it takes no proposals", state: offer.status.rawValue)
+        }
+        if let note { try Decider.checkText("note", note, bytesMax: CollaborationLimits.noteBytesMax) }
+        for id in state.proposalsByQuestion[questionID] ?? [] where state.pendingProposals.contains(id) && state.proposals[id]?.offer == offerID {
+            throw DomainError(.conflict, "\(id) already proposes \(questionID) to \(offerID)", state: "proposed")
+        }
+        for id in state.matchesByQuestion[questionID] ?? [] {
+            if let open = state.matches[id], open.offer == offerID, open.status.isOpen {
+                throw DomainError(.conflict, "\(id) already matches \(questionID) with \(offerID)", state: open.status.rawValue)
+            }
+        }
+        let proposal = Proposal(
+            id: state.nextProposalID, status: .proposed, question: questionID, offer: offerID, note: note, createdMs: context.nowMs,
+            expiresMs: context.nowMs + context.policy.proposalExpiryMs, consents: [], declinedBy: nil, closingReason: nil, match: nil, version: 1)
+        return decision([.proposalCreated(proposal)], entityID: proposal.id)
+    }
+
+    /// One side's consent; the second agrees the match in the same append.
+    static func accept(_ id: String, side: ConsentSide, expectedVersion: Int?, state: DomainState, _ context: DecisionContext)
+        throws(DomainError) -> Decision
+    {
+        let proposal = try pendingProposal(id, state: state, expectedVersion: expectedVersion, verb: .accept, nowMs: context.nowMs)
+        try checkMaySpeak(for: side, proposal: proposal, state: state, issuer: context.issuer)
+        guard !proposal.consents.contains(side) else {
+            throw DomainError(.conflict, "\(id) was already accepted by the \(side.rawValue) side", state: "proposed")
+        }
+        // Either consent needs a question that can still be matched and an offer that still takes questions.
+        guard let question = state.questions[proposal.question], let offer = state.offers[proposal.offer] else {
+            preconditionFailure("\(id) names a question or offer the state does not hold")
+        }
+        guard question.status == .open || question.status == .matched else {
+            throw DomainError(.conflict, "\(question.id) is \(question.status.rawValue): it can no longer be matched", state: question.status.rawValue)
+        }
+        guard offer.status == .published else {
+            throw DomainError(.conflict, "\(offer.id) is \(offer.status.rawValue): it takes no more questions", state: offer.status.rawValue)
+        }
+        var events: [CollaborationEvent] = [.proposalConsented(id: id, side: side)]
+        if proposal.consents.union([side]) == Set(ConsentSide.allCases) {
+            // Both sides agree: the match is agreed in the same append.
+            let match = Match(
+                id: state.nextMatchID, status: .agreed, proposal: id, question: question.id, offer: offer.id, agreedMs: context.nowMs,
+                students: nil, startedOn: nil, outcome: nil, closingReason: nil, version: 1)
+            events += [.proposalAccepted(id: id, match: match.id), .matchAgreed(match)]
+            let settledEvents = settled(events, state: state, questions: [question.id], offers: [offer.id])
+            assert(settledEvents.contains(.matchAgreed(match)), "the second consent agrees the match in the same append")
+            return decision(settledEvents, entityID: id)
+        }
+        return decision(events, entityID: id)
     }
 
     static func decision(_ events: [CollaborationEvent], entityID: String) -> Decision {
@@ -324,81 +270,6 @@ enum CollaborationDecider {
         return match
     }
 
-    /// Checks an outcome's fields and returns them with each deliverable's kind resolved (folded) to its id.
-    static func checkContent(_ given: OutcomeContent) throws(DomainError) -> OutcomeContent {
-        var content = given
-        if let summary = content.summary { try Decider.checkText("summary", summary, bytesMax: CollaborationLimits.summaryBytesMax) }
-        if let deliverables = content.deliverables {
-            var resolved: [Deliverable] = []
-            guard deliverables.count <= CollaborationLimits.deliverablesMax else {
-                throw .validation("deliverables", "at most \(CollaborationLimits.deliverablesMax) entries")
-            }
-            for (index, deliverable) in deliverables.enumerated() {
-                let field = "deliverables[\(index)]"
-                let kind = try Deliverable.kindVocabulary.resolve(deliverable.kind, field: "\(field).kind")
-                resolved.append(Deliverable(kind: kind, title: deliverable.title, uri: deliverable.uri, visibility: deliverable.visibility,
-                                            embargoUntil: deliverable.embargoUntil))
-                try Decider.checkText("\(field).title", deliverable.title, bytesMax: QuestionLimits.titleBytesMax)
-                if let uri = deliverable.uri { try Decider.checkText("\(field).uri", uri, bytesMax: CollaborationLimits.uriBytesMax) }
-                switch (deliverable.visibility, deliverable.embargoUntil) {
-                case (.embargo, nil): throw .validation("\(field).embargoUntil", "required for an embargoed deliverable")
-                case (.embargo, let date?) where !DateWindow.isDate(date): throw .validation("\(field).embargoUntil", "expected a date like 2027-09-01")
-                case (.public, _?), (.internal, _?): throw .validation("\(field).embargoUntil", "only an embargoed deliverable has one")
-                default: break
-                }
-            }
-            content.deliverables = resolved
-        }
-        if let students = content.students, !(0...CollaborationLimits.studentsMax).contains(students) {
-            throw .validation("students", "must be 0 to \(CollaborationLimits.studentsMax)")
-        }
-        if let hours = content.hours, !(0...CollaborationLimits.hoursMax).contains(hours) {
-            throw .validation("hours", "must be 0 to \(CollaborationLimits.hoursMax)")
-        }
-        if let competences = content.competences {
-            guard competences.count <= CollaborationLimits.competencesMax else {
-                throw .validation("competences", "at most \(CollaborationLimits.competencesMax) entries")
-            }
-            for (index, competence) in competences.enumerated() {
-                try Decider.checkText("competences[\(index)]", competence, bytesMax: CollaborationLimits.competenceBytesMax)
-            }
-        }
-        if let ratings = content.ratings {
-            for (field, value) in [("ratings.requester", ratings.requester), ("ratings.education", ratings.education)] {
-                if let value, !(1...5).contains(value) { throw .validation(field, "must be 1 to 5") }
-            }
-        }
-        if let impact = content.impact { try Decider.checkText("impact", impact, bytesMax: CollaborationLimits.summaryBytesMax) }
-        return content
-    }
-
-    static func followUpQuestion(
-        _ draft: QuestionDraft, field: String, id: String, from question: Question, outcome: String, taxonomy: Taxonomy, nowMs: Int64
-    ) throws(DomainError) -> Question {
-        func prefixed(_ error: DomainError) -> DomainError {
-            guard let inner = error.field else { return error }
-            return DomainError(.validation, "\(field).\(inner): " + error.message.dropFirst(inner.count + 2), field: "\(field).\(inner)",
-                               details: error.details)
-        }
-        do throws(DomainError) {
-            try Decider.checkText("title", draft.title, bytesMax: QuestionLimits.titleBytesMax)
-            try Decider.checkText("description", draft.description, bytesMax: QuestionLimits.descriptionBytesMax)
-            var place = question.neighbourhood
-            if let neighbourhood = draft.neighbourhood { place = try taxonomy.requirePlace(neighbourhood, field: "neighbourhood") }
-            let themes = try draft.themes.map { list throws(DomainError) in try Decider.checkList("themes", list, taxonomy.themeVocabulary) }
-            let disciplines = try draft.disciplines.map { list throws(DomainError) in
-                try Decider.checkList("disciplines", list, taxonomy.disciplineVocabulary)
-            }
-            let levels = try draft.levels.map { list throws(DomainError) in try Decider.checkList("levels", list, taxonomy.levelVocabulary) }
-            return Question(
-                id: id, status: .submitted, title: draft.title, description: draft.description, requester: question.requester,
-                neighbourhood: place, themes: themes ?? question.themes, disciplines: disciplines ?? question.disciplines,
-                levels: levels ?? question.levels, window: nil, size: question.size, submittedMs: nowMs, closingReason: nil,
-                referredTo: nil, version: 1, followUpOf: outcome)
-        } catch {
-            throw prefixed(error)
-        }
-    }
 }
 
 extension CommandIssuer {

@@ -1,37 +1,5 @@
 import LMDSJSON
 
-/// What the caller asked for, already read from its params. Commands are imperative.
-public enum Command: Sendable, Hashable {
-    case submitQuestion(SubmitQuestion)
-    case acceptQuestion(id: String, title: String?, description: String?, expectedVersion: Int?)
-    case rejectQuestion(id: String, reason: String, expectedVersion: Int?)
-    case reviseQuestion(ReviseQuestion)
-    case referQuestion(id: String, to: String, reason: String, expectedVersion: Int?)
-    case withdrawQuestion(id: String, reason: String, expectedVersion: Int?)
-    case erasePerson(contact: String)
-    case publishOffer(PublishOffer)
-    case reviseOffer(ReviseOffer)
-    case closeOffer(id: String, reason: String?, expectedVersion: Int?)
-    case withdrawOffer(id: String, reason: String, expectedVersion: Int?)
-    case createProposal(question: String, offer: String, note: String?)
-    /// Several proposals at once, in one atomic append (a plan turned into proposals): all or none.
-    case createProposals([ProposalRequest])
-    case acceptProposal(id: String, side: ConsentSide, expectedVersion: Int?)
-    case declineProposal(id: String, side: ConsentSide, reason: String, expectedVersion: Int?)
-    case withdrawProposal(id: String, reason: String, expectedVersion: Int?)
-    /// Expires every proposal whose time ran out by the command's time (the daemon sends it when due).
-    case expireProposals
-    /// `force`: start even on a date outside the offer's period (the reply then warns about it).
-    case startMatch(id: String, students: Int, startedOn: String, expectedVersion: Int?, force: Bool = false)
-    case cancelMatch(id: String, reason: String, expectedVersion: Int?)
-    case closeMatch(id: String, note: String?, expectedVersion: Int?)
-    case recordOutcome(match: String, content: OutcomeContent, followUps: [QuestionDraft])
-    case reviseOutcome(id: String, content: OutcomeContent, expectedVersion: Int?)
-    case recordFollowUp(outcome: String, used: FollowUpUse, note: String?)
-    /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
-    case importBatch([Command])
-}
-
 /// `question.submit`'s content.
 public struct SubmitQuestion: Sendable, Hashable {
     public var title: String
@@ -376,99 +344,24 @@ public enum Decider {
         _ command: Command, state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer = .staff,
         policy: DomainPolicy = .default
     ) throws(DomainError) -> Decision {
+        let context = DecisionContext(taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
+        let decision: Decision
         switch command {
+        case .question(let command): decision = try QuestionDecider.decide(command, state: state, context)
+        case .offer(let command): decision = try OfferDecider.decide(command, state: state, context)
+        case .proposal(let command): decision = try CollaborationDecider.decide(command, state: state, context)
+        case .match(let command): decision = try CollaborationDecider.decide(command, state: state, context)
+        case .outcome(let command): decision = try OutcomeDecider.decide(command, state: state, context)
+        case .contact(let command): decision = try ContactDecider.decide(command, state: state)
         case .importBatch(let commands):
-            return try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
-        case .createProposal, .createProposals, .acceptProposal, .declineProposal, .withdrawProposal, .expireProposals, .startMatch, .cancelMatch,
-            .closeMatch, .recordOutcome, .reviseOutcome, .recordFollowUp:
-            return try CollaborationDecider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
-        case .publishOffer, .reviseOffer, .closeOffer, .withdrawOffer:
-            return try OfferDecider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer)
-        case .submitQuestion(let submit):
-            let id = state.nextQuestionID
-            let (submit, place) = try validate(submit, taxonomy: taxonomy)
-            let contact = submit.contact.isEmpty ? nil : state.nextContactID
-            let question = Question(
-                id: id, status: .submitted, title: submit.title, description: submit.description,
-                requester: Requester(kind: submit.requesterKind, organisation: submit.organisation, contact: contact),
-                neighbourhood: place, themes: submit.themes, disciplines: submit.disciplines, levels: submit.levels,
-                window: submit.window, size: submit.size ?? "medium", submittedMs: nowMs, closingReason: nil, referredTo: nil,
-                version: 1)
-            var personal: [String: ContactDetails?] = [:]
-            if let contact { personal[contact] = submit.contact }
-            return Decision(events: [.questionSubmitted(question)], personalData: personal, entityID: id)
-
-        case .acceptQuestion(let id, let title, let description, let expectedVersion):
-            let question = try existing(id, state: state, expectedVersion: expectedVersion)
-            try QuestionVerb.accept.check(id, in: question.status)
-            if let title { try checkText("title", title, bytesMax: QuestionLimits.titleBytesMax) }
-            if let description { try checkText("description", description, bytesMax: QuestionLimits.descriptionBytesMax) }
-            return Decision(events: [.questionAccepted(id: id, title: title, description: description)], personalData: [:], entityID: id)
-
-        case .rejectQuestion(let id, let reason, let expectedVersion):
-            let question = try existing(id, state: state, expectedVersion: expectedVersion)
-            try QuestionVerb.reject.check(id, in: question.status)
-            try checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
-            return Decision(events: [.questionRejected(id: id, reason: reason)], personalData: [:], entityID: id)
-
-        case .reviseQuestion(let revise):
-            let question = try existing(revise.id, state: state, expectedVersion: revise.expectedVersion)
-            try QuestionVerb.revise.check(revise.id, in: question.status)
-            var changes: [String: JSONValue] = [:]
-            if let title = revise.title {
-                try checkText("title", title, bytesMax: QuestionLimits.titleBytesMax)
-                changes["title"] = .string(title)
-            }
-            if let description = revise.description {
-                try checkText("description", description, bytesMax: QuestionLimits.descriptionBytesMax)
-                changes["description"] = .string(description)
-            }
-            if let neighbourhood = revise.neighbourhood {
-                let place = try taxonomy.requirePlace(neighbourhood, field: "neighbourhood")
-                changes["neighbourhood"] = ["district": .string(place.district), "wijk": place.wijk.map { .string($0) } ?? .null]
-            }
-            if let themes = revise.themes { changes["themes"] = .array(try checkList("themes", themes, taxonomy.themeVocabulary).map { .string($0) }) }
-            if let disciplines = revise.disciplines {
-                changes["disciplines"] = .array(try checkList("disciplines", disciplines, taxonomy.disciplineVocabulary).map { .string($0) })
-            }
-            if let levels = revise.levels { changes["levels"] = .array(try checkList("levels", levels, taxonomy.levelVocabulary).map { .string($0) }) }
-            if let window = revise.window {
-                try checkWindow(window)
-                changes["window"] = ["from": .string(window.from), "to": .string(window.to)]
-            }
-            if let size = revise.size {
-                guard QuestionLimits.sizes.contains(size) else { throw .validation("size", "must be small, medium or large") }
-                changes["size"] = .string(size)
-            }
-            guard !changes.isEmpty else { throw .validation("params", "nothing to revise: give at least one field") }
-            return Decision(events: [.questionRevised(id: revise.id, changes: .object(changes))], personalData: [:], entityID: revise.id)
-
-        case .referQuestion(let id, let to, let reason, let expectedVersion):
-            let question = try existing(id, state: state, expectedVersion: expectedVersion)
-            try QuestionVerb.refer.check(id, in: question.status)
-            try checkText("to", to, bytesMax: QuestionLimits.titleBytesMax)
-            try checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
-            // Proposals still waiting for consent cannot go on once the question goes elsewhere.
-            let events = CollaborationDecider.windDown(
-                question: id, reason: "\(id) referred to \(to)", cancelMatches: false, after: .questionReferred(id: id, to: to, reason: reason),
-                state: state)
-            return Decision(events: events, personalData: [:], entityID: id)
-
-        case .withdrawQuestion(let id, let reason, let expectedVersion):
-            let question = try existing(id, state: state, expectedVersion: expectedVersion)
-            try QuestionVerb.withdraw.check(id, in: question.status)
-            try checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
-            let events = CollaborationDecider.windDown(
-                question: id, reason: "\(id) withdrawn: \(reason)", cancelMatches: true, after: .questionWithdrawn(id: id, reason: reason), state: state)
-            return Decision(events: events, personalData: [:], entityID: id)
-
-        case .erasePerson(let contact):
-            guard state.knowsContact(contact) else { throw .notFound(contact) }
-            guard !state.erasedContacts.contains(contact) else {
-                throw DomainError(.conflict, "\(contact) is already erased", state: "erased")
-            }
-            return Decision(events: [.personalDataErased(contact: contact)], personalData: [contact: nil], entityID: contact)
+            decision = try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         }
+        // What every decision guarantees: an entity the reply is about, unless it decided nothing (an expiry
+        // with nothing due), and personal data only for the contacts its events name.
+        assert(!decision.entityID.isEmpty || decision.events.isEmpty, "a decision with events names the entity its reply is about")
+        assert(decision.personalData.keys.allSatisfy { contact in decision.events.contains { $0.entityIDs.contains(contact) } },
+               "personal data is stored only for contacts the decided events refer to")
+        return decision
     }
 
     /// The most rows one import may hold: bounds the append and the reply.
@@ -511,34 +404,6 @@ public enum Decider {
             }
         }
         return Decision(events: events, personalData: personal, entityID: events.first?.entityIDs.first ?? "")
-    }
-
-    static func existing(_ id: String, state: DomainState, expectedVersion: Int?) throws(DomainError) -> Question {
-        guard let question = state.questions[id] else { throw .notFound(id) }
-        if let expectedVersion, expectedVersion != question.version {
-            throw DomainError(.conflict, "\(id) is at version \(question.version), not \(expectedVersion)", state: question.status.rawValue)
-        }
-        return question
-    }
-
-    /// Checks a submission and returns it with every name resolved to its id, and the place it names.
-    static func validate(_ given: SubmitQuestion, taxonomy: Taxonomy) throws(DomainError) -> (SubmitQuestion, Taxonomy.Place) {
-        var submit = given
-        try checkText("title", submit.title, bytesMax: QuestionLimits.titleBytesMax)
-        try checkText("description", submit.description, bytesMax: QuestionLimits.descriptionBytesMax)
-        submit.requesterKind = try Requester.kindVocabulary.resolve(submit.requesterKind, field: "requester.kind")
-        if let organisation = submit.organisation { try checkText("requester.organisation", organisation, bytesMax: QuestionLimits.titleBytesMax) }
-        if ["organisation", "municipality", "company"].contains(submit.requesterKind) && submit.organisation == nil {
-            throw .validation("requester.organisation", "required for a requester of kind \(submit.requesterKind)")
-        }
-        if let email = submit.contact.email, !email.contains("@") { throw .validation("requester.email", "not an e-mail address") }
-        let place = try taxonomy.requirePlace(submit.neighbourhood, field: "neighbourhood")
-        submit.themes = try checkList("themes", submit.themes, taxonomy.themeVocabulary)
-        submit.disciplines = try checkList("disciplines", submit.disciplines, taxonomy.disciplineVocabulary)
-        submit.levels = try checkList("levels", submit.levels, taxonomy.levelVocabulary)
-        if let window = submit.window { try checkWindow(window) }
-        if let size = submit.size, !QuestionLimits.sizes.contains(size) { throw .validation("size", "must be small, medium or large") }
-        return (submit, place)
     }
 
     static func checkText(_ field: String, _ text: String, bytesMax: Int) throws(DomainError) {

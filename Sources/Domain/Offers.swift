@@ -185,78 +185,12 @@ public struct CommandIssuer: Sendable, Hashable {
 
 /// The offer half of the decider.
 enum OfferDecider {
-    static func decide(_ command: Command, state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer) throws(DomainError) -> Decision {
+    static func decide(_ command: OfferCommand, state: DomainState, _ context: DecisionContext) throws(DomainError) -> Decision {
         switch command {
-        case .publishOffer(var publish):
-            let institutionID = try taxonomy.institutionVocabulary.resolve(publish.institution, field: "institution")
-            guard let institution = taxonomy.institution(institutionID) else { throw .notFound(institutionID) }
-            guard issuer.mayManageOffers(of: institution.id) else {
-                throw DomainError(.forbidden, "an educator of \(issuer.institution ?? "no institution") may not publish offers of \(institution.id)")
-            }
-            try Decider.checkText("title", publish.title, bytesMax: QuestionLimits.titleBytesMax)
-            try Decider.checkText("description", publish.description, bytesMax: QuestionLimits.descriptionBytesMax)
-            try Decider.checkText("programme", publish.programme, bytesMax: OfferLimits.programmeBytesMax)
-            publish.level = try taxonomy.levelVocabulary.resolve(publish.level, field: "level")
-            guard institution.levels.contains(publish.level) else {
-                throw .validation("level", "\(institution.label) teaches at \(institution.levels.joined(separator: ", ")), not \(publish.level)")
-            }
-            publish.kind = try OfferLimits.kindVocabulary.resolve(publish.kind, field: "kind")
-            publish.disciplines = try Decider.checkList("disciplines", publish.disciplines, taxonomy.disciplineVocabulary)
-            publish.themes = try Decider.checkList("themes", publish.themes, taxonomy.themeVocabulary)
-            try checkPeriod(publish.period)
-            try checkCapacity(publish.capacity, teamSize: publish.teamSize)
-            if let email = publish.contact.email, !email.contains("@") { throw .validation("contact.email", "not an e-mail address") }
-            let id = state.nextOfferID
-            let contact = publish.contact.isEmpty ? nil : state.nextContactID
-            let offer = Offer(
-                id: id, status: .published, title: publish.title, description: publish.description, institution: institution.id,
-                programme: publish.programme, level: publish.level, kind: publish.kind, disciplines: publish.disciplines,
-                themes: publish.themes, period: publish.period, capacity: publish.capacity, teamSize: publish.teamSize,
-                contact: contact, publishedMs: nowMs, closingReason: nil, version: 1)
-            var personal: [String: ContactDetails?] = [:]
-            if let contact { personal[contact] = publish.contact }
-            return Decision(events: [.offerPublished(offer)], personalData: personal, entityID: id)
-
-        case .reviseOffer(let revise):
-            let offer = try existing(revise.id, state: state, expectedVersion: revise.expectedVersion, issuer: issuer)
-            try OfferVerb.revise.check(revise.id, in: offer.status)
-            var changes: [String: JSONValue] = [:]
-            if let title = revise.title {
-                try Decider.checkText("title", title, bytesMax: QuestionLimits.titleBytesMax)
-                changes["title"] = .string(title)
-            }
-            if let description = revise.description {
-                try Decider.checkText("description", description, bytesMax: QuestionLimits.descriptionBytesMax)
-                changes["description"] = .string(description)
-            }
-            if let programme = revise.programme {
-                try Decider.checkText("programme", programme, bytesMax: OfferLimits.programmeBytesMax)
-                changes["programme"] = .string(programme)
-            }
-            if let disciplines = revise.disciplines {
-                changes["disciplines"] = .array(try Decider.checkList("disciplines", disciplines, taxonomy.disciplineVocabulary).map { .string($0) })
-            }
-            if let themes = revise.themes {
-                changes["themes"] = .array(try Decider.checkList("themes", themes, taxonomy.themeVocabulary).map { .string($0) })
-            }
-            if let period = revise.period {
-                try checkPeriod(period)
-                changes["period"] = ["from": .string(period.window.from), "to": .string(period.window.to), "label": period.label.map { .string($0) } ?? .null]
-            }
-            if revise.capacity != nil || revise.teamSize != nil {
-                try checkCapacity(revise.capacity ?? offer.capacity, teamSize: revise.teamSize)
-                if let capacity = revise.capacity { changes["capacity"] = .integer(Int64(capacity)) }
-                if let teamSize = revise.teamSize { changes["teamSize"] = .integer(Int64(teamSize)) }
-            }
-            guard !changes.isEmpty else { throw .validation("params", "nothing to revise: give at least one field") }
-            // A new capacity may fill the offer or free a place.
-            var overlay = CollaborationDecider.Overlay()
-            if let capacity = revise.capacity { overlay.offerCapacity[revise.id] = capacity }
-            let implied = CollaborationDecider.settled([], state: state, questions: [], offers: [revise.id], overlay: overlay).map(DomainEvent.collaboration)
-            return Decision(events: [.offerRevised(id: revise.id, changes: .object(changes))] + implied, personalData: [:], entityID: revise.id)
-
-        case .closeOffer(let id, let reason, let expectedVersion):
-            let offer = try existing(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
+        case .publish(let publish): return try self.publish(publish, state: state, context)
+        case .revise(let revise): return try self.revise(revise, state: state, context)
+        case .close(let id, let reason, let expectedVersion):
+            let offer = try existing(id, state: state, expectedVersion: expectedVersion, issuer: context.issuer)
             try OfferVerb.close.check(id, in: offer.status)
             if let reason { try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax) }
             // Running matches go on; proposals still waiting for consent are withdrawn.
@@ -264,18 +198,84 @@ enum OfferDecider {
                 offer: id, reason: "\(id) closed" + (reason.map { ": \($0)" } ?? ""), cancelMatches: false,
                 after: .offerClosed(id: id, reason: reason), state: state)
             return Decision(events: events, personalData: [:], entityID: id)
-
-        case .withdrawOffer(let id, let reason, let expectedVersion):
-            let offer = try existing(id, state: state, expectedVersion: expectedVersion, issuer: issuer)
+        case .withdraw(let id, let reason, let expectedVersion):
+            let offer = try existing(id, state: state, expectedVersion: expectedVersion, issuer: context.issuer)
             try OfferVerb.withdraw.check(id, in: offer.status)
             try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             let events = CollaborationDecider.windDown(
                 offer: id, reason: "\(id) withdrawn: \(reason)", cancelMatches: true, after: .offerWithdrawn(id: id, reason: reason), state: state)
             return Decision(events: events, personalData: [:], entityID: id)
-
-        default:
-            preconditionFailure("OfferDecider handles offer commands only")
         }
+    }
+
+    /// A new offer of an institution the issuer may manage; its contact details go to the personal table.
+    static func publish(_ given: PublishOffer, state: DomainState, _ context: DecisionContext) throws(DomainError) -> Decision {
+        var publish = given
+        let taxonomy = context.taxonomy
+        let institutionID = try taxonomy.institutionVocabulary.resolve(publish.institution, field: "institution")
+        guard let institution = taxonomy.institution(institutionID) else { throw .notFound(institutionID) }
+        guard context.issuer.mayManageOffers(of: institution.id) else {
+            throw DomainError(.forbidden, "an educator of \(context.issuer.institution ?? "no institution") may not publish offers of \(institution.id)")
+        }
+        try Decider.checkText("title", publish.title, bytesMax: QuestionLimits.titleBytesMax)
+        try Decider.checkText("description", publish.description, bytesMax: QuestionLimits.descriptionBytesMax)
+        try Decider.checkText("programme", publish.programme, bytesMax: OfferLimits.programmeBytesMax)
+        publish.level = try taxonomy.levelVocabulary.resolve(publish.level, field: "level")
+        guard institution.levels.contains(publish.level) else {
+            throw .validation("level", "\(institution.label) teaches at \(institution.levels.joined(separator: ", ")), not \(publish.level)")
+        }
+        publish.kind = try OfferLimits.kindVocabulary.resolve(publish.kind, field: "kind")
+        publish.disciplines = try Decider.checkList("disciplines", publish.disciplines, taxonomy.disciplineVocabulary)
+        publish.themes = try Decider.checkList("themes", publish.themes, taxonomy.themeVocabulary)
+        try checkPeriod(publish.period)
+        try checkCapacity(publish.capacity, teamSize: publish.teamSize)
+        if let email = publish.contact.email, !email.contains("@") { throw .validation("contact.email", "not an e-mail address") }
+        let id = state.nextOfferID
+        let contact = publish.contact.isEmpty ? nil : state.nextContactID
+        let offer = Offer(
+            id: id, status: .published, title: publish.title, description: publish.description, institution: institution.id,
+            programme: publish.programme, level: publish.level, kind: publish.kind, disciplines: publish.disciplines,
+            themes: publish.themes, period: publish.period, capacity: publish.capacity, teamSize: publish.teamSize,
+            contact: contact, publishedMs: context.nowMs, closingReason: nil, version: 1)
+        var personal: [String: ContactDetails?] = [:]
+        if let contact { personal[contact] = publish.contact }
+        return Decision(events: [.offerPublished(offer)], personalData: personal, entityID: id)
+    }
+
+    /// The fields given, each checked; at least one. A new capacity may fill the offer or free a place.
+    static func revise(_ revise: ReviseOffer, state: DomainState, _ context: DecisionContext) throws(DomainError) -> Decision {
+        let offer = try existing(revise.id, state: state, expectedVersion: revise.expectedVersion, issuer: context.issuer)
+        try OfferVerb.revise.check(revise.id, in: offer.status)
+        let taxonomy = context.taxonomy
+        var changes: [String: JSONValue] = [:]
+        if let title = revise.title {
+            try Decider.checkText("title", title, bytesMax: QuestionLimits.titleBytesMax)
+            changes["title"] = .string(title)
+        }
+        if let description = revise.description {
+            try Decider.checkText("description", description, bytesMax: QuestionLimits.descriptionBytesMax)
+            changes["description"] = .string(description)
+        }
+        if let programme = revise.programme {
+            try Decider.checkText("programme", programme, bytesMax: OfferLimits.programmeBytesMax)
+            changes["programme"] = .string(programme)
+        }
+        if let disciplines = revise.disciplines { changes["disciplines"] = try QuestionDecider.ids("disciplines", disciplines, taxonomy.disciplineVocabulary) }
+        if let themes = revise.themes { changes["themes"] = try QuestionDecider.ids("themes", themes, taxonomy.themeVocabulary) }
+        if let period = revise.period {
+            try checkPeriod(period)
+            changes["period"] = ["from": .string(period.window.from), "to": .string(period.window.to), "label": period.label.map { .string($0) } ?? .null]
+        }
+        if revise.capacity != nil || revise.teamSize != nil {
+            try checkCapacity(revise.capacity ?? offer.capacity, teamSize: revise.teamSize)
+            if let capacity = revise.capacity { changes["capacity"] = .integer(Int64(capacity)) }
+            if let teamSize = revise.teamSize { changes["teamSize"] = .integer(Int64(teamSize)) }
+        }
+        guard !changes.isEmpty else { throw .validation("params", "nothing to revise: give at least one field") }
+        var overlay = CollaborationDecider.Overlay()
+        if let capacity = revise.capacity { overlay.offerCapacity[revise.id] = capacity }
+        let implied = CollaborationDecider.settled([], state: state, questions: [], offers: [revise.id], overlay: overlay).map(DomainEvent.collaboration)
+        return Decision(events: [.offerRevised(id: revise.id, changes: .object(changes))] + implied, personalData: [:], entityID: revise.id)
     }
 
     static func existing(_ id: String, state: DomainState, expectedVersion: Int?, issuer: CommandIssuer) throws(DomainError) -> Offer {

@@ -17,23 +17,23 @@ extension Dispatcher {
                 let question = try Self.requiredString(&params, "question", bytesMax: 32)
                 let offer = try Self.requiredString(&params, "offer", bytesMax: 32)
                 let note = try params.string("note", bytesMax: CollaborationLimits.noteBytesMax)
-                return write(.createProposal(question: question, offer: offer, note: note), &params, caller: caller, on: eventLoop)
+                return write(.proposal(.create(question: question, offer: offer, note: note)), &params, caller: caller, on: eventLoop)
             case "proposal.accept":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let side = try Self.side(&params)
                 let version = try Self.expectedVersion(&params)
-                return write(.acceptProposal(id: id, side: side, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                return write(.proposal(.accept(id: id, side: side, expectedVersion: version)), &params, caller: caller, on: eventLoop)
             case "proposal.decline":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let side = try Self.side(&params)
                 let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
                 let version = try Self.expectedVersion(&params)
-                return write(.declineProposal(id: id, side: side, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                return write(.proposal(.decline(id: id, side: side, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
             case "proposal.withdraw":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
                 let version = try Self.expectedVersion(&params)
-                return write(.withdrawProposal(id: id, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                return write(.proposal(.withdraw(id: id, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
             case "match.start":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 guard let students = try params.integer("students", in: 1...Int64(CollaborationLimits.studentsMax)) else {
@@ -42,29 +42,29 @@ extension Dispatcher {
                 let startedOn = try params.string("startedOn", bytesMax: 10) ?? today
                 let version = try Self.expectedVersion(&params)
                 let force = try params.bool("force") ?? false
-                return write(.startMatch(id: id, students: Int(students), startedOn: startedOn, expectedVersion: version, force: force), &params,
+                return write(.match(.start(id: id, students: Int(students), startedOn: startedOn, expectedVersion: version, force: force)), &params,
                              caller: caller, on: eventLoop)
             case "match.cancel":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
                 let version = try Self.expectedVersion(&params)
-                return write(.cancelMatch(id: id, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                return write(.match(.cancel(id: id, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
             case "match.close":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let note = try params.string("note", bytesMax: CollaborationLimits.noteBytesMax)
                 let version = try Self.expectedVersion(&params)
-                return write(.closeMatch(id: id, note: note, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                return write(.match(.close(id: id, note: note, expectedVersion: version)), &params, caller: caller, on: eventLoop)
             case "outcome.record":
                 let match = try Self.requiredString(&params, "match", bytesMax: 32)
                 let content = try Self.outcomeContent(&params)
                 guard content.summary != nil else { throw RPCError.invalidParams(field: "summary", "required: what the collaboration delivered") }
                 let followUps = try Self.questionDrafts(&params)
-                return write(.recordOutcome(match: match, content: content, followUps: followUps), &params, caller: caller, on: eventLoop)
+                return write(.outcome(.record(match: match, content: content, followUps: followUps)), &params, caller: caller, on: eventLoop)
             case "outcome.revise":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let content = try Self.outcomeContent(&params)
                 let version = try Self.expectedVersion(&params)
-                return write(.reviseOutcome(id: id, content: content, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                return write(.outcome(.revise(id: id, content: content, expectedVersion: version)), &params, caller: caller, on: eventLoop)
             case "followup.record":
                 let outcome = try Self.requiredString(&params, "outcome", bytesMax: 32)
                 guard let usedText = try params.string("used", bytesMax: 16) else {
@@ -72,7 +72,7 @@ extension Dispatcher {
                 }
                 guard let used = FollowUpUse(rawValue: usedText) else { throw RPCError.validation(field: "used", "must be yes, partly or no") }
                 let note = try params.string("note", bytesMax: CollaborationLimits.noteBytesMax)
-                return write(.recordFollowUp(outcome: outcome, used: used, note: note), &params, caller: caller, on: eventLoop)
+                return write(.outcome(.recordFollowUp(outcome: outcome, used: used, note: note)), &params, caller: caller, on: eventLoop)
             case "proposal.get", "match.get", "outcome.get":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let asOf = try Self.asOf(&params)

@@ -36,12 +36,12 @@ extension Dispatcher {
                 let title = try params.string("title", bytesMax: QuestionLimits.titleBytesMax)
                 let description = try params.string("description", bytesMax: QuestionLimits.descriptionBytesMax)
                 let version = try Self.expectedVersion(&params)
-                return write(.acceptQuestion(id: id, title: title, description: description, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                return write(.question(.accept(id: id, title: title, description: description, expectedVersion: version)), &params, caller: caller, on: eventLoop)
             case "question.reject":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
                 let version = try Self.expectedVersion(&params)
-                return write(.rejectQuestion(id: id, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                return write(.question(.reject(id: id, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
             case "question.revise":
                 var revise = ReviseQuestion(id: try Self.requiredString(&params, "id", bytesMax: 32))
                 revise.title = try params.string("title", bytesMax: QuestionLimits.titleBytesMax)
@@ -53,21 +53,21 @@ extension Dispatcher {
                 revise.window = try Self.window(&params)
                 revise.size = try params.string("size", bytesMax: 16)
                 revise.expectedVersion = try Self.expectedVersion(&params)
-                return write(.reviseQuestion(revise), &params, caller: caller, on: eventLoop)
+                return write(.question(.revise(revise)), &params, caller: caller, on: eventLoop)
             case "question.refer":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let to = try Self.requiredString(&params, "to", bytesMax: QuestionLimits.titleBytesMax)
                 let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
                 let version = try Self.expectedVersion(&params)
-                return write(.referQuestion(id: id, to: to, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                return write(.question(.refer(id: id, to: to, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
             case "question.withdraw":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
                 let version = try Self.expectedVersion(&params)
-                return write(.withdrawQuestion(id: id, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                return write(.question(.withdraw(id: id, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
             case "person.erase":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
-                return write(.erasePerson(contact: id), &params, caller: caller, on: eventLoop)
+                return write(.contact(.erase(contact: id)), &params, caller: caller, on: eventLoop)
             case "question.get":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let asOf = try Self.asOf(&params)
@@ -254,10 +254,10 @@ extension Dispatcher {
         guard let kind = try text("kind", 32) else { throw RPCError.invalidParams(field: "requester.kind", "required") }
         let contact = try contactDetails(members, field: "requester")
         let neighbourhood = try requiredString(&params, "neighbourhood", bytesMax: 200)
-        return .submitQuestion(SubmitQuestion(
+        return .question(.submit(SubmitQuestion(
             title: title, description: description, requesterKind: kind, organisation: try text("organisation", 200), contact: contact,
             neighbourhood: neighbourhood, themes: try stringList(&params, "themes") ?? [], disciplines: try stringList(&params, "disciplines") ?? [],
-            levels: try stringList(&params, "levels") ?? [], window: try window(&params), size: try params.string("size", bytesMax: 16)))
+            levels: try stringList(&params, "levels") ?? [], window: try window(&params), size: try params.string("size", bytesMax: 16))))
     }
 
     /// A person's name, e-mail and phone from an object's members, each checked, named `field.name` etc.

@@ -465,7 +465,7 @@ actor DomainProcessor {
         guard due else { return [] }
         let decision: Decision
         do {
-            (_, decision) = try await decideAndAppendReturningDecision(.expireProposals, actor: Self.daemonActor, issuer: .staff, requestID: nil)
+            (_, decision) = try await decideAndAppendReturningDecision(.proposal(.expireDue), actor: Self.daemonActor, issuer: .staff, requestID: nil)
         } catch {
             // Most likely a full disk: try again in half a minute rather than replaying every second.
             expiryPausedUntilMs = clock.nowMs() + Self.expiryRetryMs

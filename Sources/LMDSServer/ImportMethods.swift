@@ -27,7 +27,7 @@ extension Dispatcher {
             for (index, row) in rows.enumerated() {
                 do throws(RPCError) {
                     var rowParams = try Params(row)
-                    let command = request.method == "import.questions" ? try Self.submitQuestion(&rowParams) : .publishOffer(try Self.publishOffer(&rowParams))
+                    let command = request.method == "import.questions" ? try Self.submitQuestion(&rowParams) : .offer(.publish(try Self.publishOffer(&rowParams)))
                     try rowParams.rejectUnknown()
                     commands.append(command)
                     commandRows.append(index)

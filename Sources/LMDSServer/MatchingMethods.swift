@@ -88,7 +88,7 @@ extension Dispatcher {
                             note: "Plan \(label): score \(Self.formatScore(pair["score"]?.doubleValue ?? 0))")
                     }
                     return eventLoop.makeFutureWithTask {
-                        let result = try await processor.execute(.createProposals(requests), actor: actor, issuer: issuer, requestID: requestID)
+                        let result = try await processor.execute(.proposal(.createMany(requests)), actor: actor, issuer: issuer, requestID: requestID)
                         // What was proposed is read back from the log: a retry with the same requestId gets the
                         // proposals its first attempt made, even if the plan has changed since.
                         let created = try Self.proposalsCreated(log: log, lastPosition: result["position"]?.integerValue ?? 0, requestID: requestID,

@@ -16,7 +16,7 @@ extension Dispatcher {
             switch request.method {
             case "offer.publish":
                 let publish = try Self.publishOffer(&params)
-                return write(.publishOffer(publish), &params, caller: caller, on: eventLoop)
+                return write(.offer(.publish(publish)), &params, caller: caller, on: eventLoop)
             case "offer.revise":
                 var revise = ReviseOffer(id: try Self.requiredString(&params, "id", bytesMax: 32))
                 revise.title = try params.string("title", bytesMax: QuestionLimits.titleBytesMax)
@@ -28,17 +28,17 @@ extension Dispatcher {
                 revise.capacity = try params.integer("capacity", in: 1...Int64(OfferLimits.capacityMax)).map { Int($0) }
                 revise.teamSize = try params.integer("teamSize", in: 1...Int64(OfferLimits.teamSizeMax)).map { Int($0) }
                 revise.expectedVersion = try Self.expectedVersion(&params)
-                return write(.reviseOffer(revise), &params, caller: caller, on: eventLoop)
+                return write(.offer(.revise(revise)), &params, caller: caller, on: eventLoop)
             case "offer.close":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let reason = try params.string("reason", bytesMax: QuestionLimits.reasonBytesMax)
                 let version = try Self.expectedVersion(&params)
-                return write(.closeOffer(id: id, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                return write(.offer(.close(id: id, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
             case "offer.withdraw":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
                 let version = try Self.expectedVersion(&params)
-                return write(.withdrawOffer(id: id, reason: reason, expectedVersion: version), &params, caller: caller, on: eventLoop)
+                return write(.offer(.withdraw(id: id, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
             case "offer.get":
                 let id = try Self.requiredString(&params, "id", bytesMax: 32)
                 let asOf = try Self.asOf(&params)

@@ -20,25 +20,25 @@ public struct LabelledSet: Sendable {
         for offer in offers {
             let period = Period(window: DateWindow(from: offer["period"]?["from"]?.stringValue ?? "", to: offer["period"]?["to"]?.stringValue ?? ""),
                                 label: offer["period"]?["label"]?.stringValue)
-            try run(.publishOffer(PublishOffer(
+            try run(.offer(.publish(PublishOffer(
                 title: offer["title"]?.stringValue ?? "", description: offer["description"]?.stringValue ?? "",
                 institution: offer["institution"]?.stringValue ?? "", programme: offer["programme"]?.stringValue ?? "",
                 level: offer["level"]?.stringValue ?? "", kind: offer["kind"]?.stringValue ?? "", disciplines: strings(offer["disciplines"]),
                 themes: strings(offer["themes"]), period: period, capacity: Int(offer["capacity"]?.integerValue ?? 1),
-                teamSize: offer["teamSize"]?.integerValue.map { Int($0) }, contact: ContactDetails(name: nil, email: nil, phone: nil))))
+                teamSize: offer["teamSize"]?.integerValue.map { Int($0) }, contact: ContactDetails(name: nil, email: nil, phone: nil)))))
         }
-        for offer in strings(expected["closedOffers"]) { try run(.closeOffer(id: offer, reason: "closed in the labelled set", expectedVersion: nil)) }
+        for offer in strings(expected["closedOffers"]) { try run(.offer(.close(id: offer, reason: "closed in the labelled set", expectedVersion: nil))) }
         for question in questions {
             var window: DateWindow?
             if let from = question["window"]?["from"]?.stringValue, let to = question["window"]?["to"]?.stringValue { window = DateWindow(from: from, to: to) }
-            try run(.submitQuestion(SubmitQuestion(
+            try run(.question(.submit(SubmitQuestion(
                 title: question["title"]?.stringValue ?? "", description: question["description"]?.stringValue ?? "",
                 requesterKind: question["requester"]?["kind"]?.stringValue ?? "resident",
                 organisation: question["requester"]?["organisation"]?.stringValue, contact: ContactDetails(name: nil, email: nil, phone: nil),
                 neighbourhood: question["neighbourhood"]?.stringValue ?? "", themes: strings(question["themes"]),
                 disciplines: strings(question["disciplines"]), levels: strings(question["levels"]), window: window,
-                size: question["size"]?.stringValue)))
-            try run(.acceptQuestion(id: state.nextQuestionIDBefore, title: nil, description: nil, expectedVersion: nil))
+                size: question["size"]?.stringValue))))
+            try run(.question(.accept(id: state.nextQuestionIDBefore, title: nil, description: nil, expectedVersion: nil)))
         }
         self.state = state
         var wanted: [String: Set<String>] = [:]

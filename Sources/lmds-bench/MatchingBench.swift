@@ -59,21 +59,21 @@ func runMatching(_ options: Options) throws {
             let source = offerTexts[number % offerTexts.count]
             let institution = pick(taxonomy.institutions)
             let period = onePeriod ? periods[1] : pick(periods)
-            try run(.publishOffer(PublishOffer(
+            try run(.offer(.publish(PublishOffer(
                 title: (source["title"]?.stringValue ?? "") + " \(number)", description: source["description"]?.stringValue ?? "",
                 institution: institution.id, programme: source["programme"]?.stringValue ?? "Programma", level: pick(institution.levels),
                 kind: pick(OfferLimits.kinds), disciplines: someIDs(taxonomy.disciplines, max: 3), themes: someIDs(taxonomy.themes, max: 3),
                 period: Period(window: DateWindow(from: period.1, to: period.2), label: period.0), capacity: Int(generator.next() % 4) + 1,
-                teamSize: nil, contact: ContactDetails(name: nil, email: nil, phone: nil))))
+                teamSize: nil, contact: ContactDetails(name: nil, email: nil, phone: nil)))))
         }
         for number in 0..<questions {
             let source = questionTexts[number % questionTexts.count]
-            try run(.submitQuestion(SubmitQuestion(
+            try run(.question(.submit(SubmitQuestion(
                 title: (source["title"]?.stringValue ?? "") + " \(number)", description: source["description"]?.stringValue ?? "",
                 requesterKind: "resident", organisation: nil, contact: ContactDetails(name: nil, email: nil, phone: nil),
                 neighbourhood: pick(taxonomy.districts).id, themes: someIDs(taxonomy.themes, max: 2), disciplines: someIDs(taxonomy.disciplines, max: 2),
-                levels: [pick(taxonomy.levels).id], window: DateWindow(from: "2027-01-15", to: "2027-07-31"), size: nil)))
-            try run(.acceptQuestion(id: EntityID.make("Q", number + 1), title: nil, description: nil, expectedVersion: nil))
+                levels: [pick(taxonomy.levels).id], window: DateWindow(from: "2027-01-15", to: "2027-07-31"), size: nil))))
+            try run(.question(.accept(id: EntityID.make("Q", number + 1), title: nil, description: nil, expectedVersion: nil)))
         }
         return (state, index)
     }

@@ -120,30 +120,30 @@ func fillDomainLog(directory: String, events: Int) async throws -> DomainFill {
     while written + pending.count < events {
         cycle += 1
         if cycle % 4 == 1 {
-            try run(.publishOffer(PublishOffer(
+            try run(.offer(.publish(PublishOffer(
                 title: "Minor Wijkgericht werken \(cycle)", description: "Studenten werken een semester in een Leidse wijk.", institution: "hogeschool-leiden",
                 programme: "Social Work", level: "hbo", kind: "minor", disciplines: ["social-work"], themes: [themes[cycle % themes.count]],
                 period: Period(window: DateWindow(from: "2027-02-01", to: "2027-06-30"), label: "2026-2027 S2"), capacity: 4, teamSize: 4,
-                contact: ContactDetails(name: nil, email: nil, phone: nil))))
+                contact: ContactDetails(name: nil, email: nil, phone: nil)))))
         }
         let offer = EntityID.make("O", state.offerCount)
-        try run(.submitQuestion(SubmitQuestion(
+        try run(.question(.submit(SubmitQuestion(
             title: "Vraag \(cycle) uit de wijk", description: "Bewoners zoeken hulp bij een vraagstuk in hun buurt; café, ëxtra tekst.",
             requesterKind: "resident", organisation: nil, contact: ContactDetails(name: nil, email: nil, phone: nil),
             neighbourhood: districts[cycle % districts.count], themes: [themes[cycle % themes.count]], disciplines: [], levels: ["hbo"],
-            window: DateWindow(from: "2027-01-15", to: "2027-07-31"), size: nil)))
+            window: DateWindow(from: "2027-01-15", to: "2027-07-31"), size: nil))))
         let question = EntityID.make("Q", state.questionCount)
-        try run(.acceptQuestion(id: question, title: nil, description: nil, expectedVersion: nil))
+        try run(.question(.accept(id: question, title: nil, description: nil, expectedVersion: nil)))
         if cycle % 3 != 0, state.offers[offer]?.status == .published {
-            try run(.createProposal(question: question, offer: offer, note: nil))
+            try run(.proposal(.create(question: question, offer: offer, note: nil)))
             let proposal = EntityID.make("P", state.proposalCount)
-            try run(.acceptProposal(id: proposal, side: .requester, expectedVersion: nil))
-            try run(.acceptProposal(id: proposal, side: .education, expectedVersion: nil))
+            try run(.proposal(.accept(id: proposal, side: .requester, expectedVersion: nil)))
+            try run(.proposal(.accept(id: proposal, side: .education, expectedVersion: nil)))
             let match = EntityID.make("M", state.matchCount)
-            try run(.startMatch(id: match, students: 4, startedOn: "2027-02-08", expectedVersion: nil))
-            try run(.recordOutcome(match: match, content: OutcomeContent(
+            try run(.match(.start(id: match, students: 4, startedOn: "2027-02-08", expectedVersion: nil)))
+            try run(.outcome(.record(match: match, content: OutcomeContent(
                 summary: "Het team sprak bewoners en gaf advies.", deliverables: [Deliverable(kind: "report", title: "Rapport", uri: nil, visibility: .public, embargoUntil: nil)],
-                hours: 400, competences: ["interviewen"], ratings: Ratings(requester: 4, education: 5)), followUps: []))
+                hours: 400, competences: ["interviewen"], ratings: Ratings(requester: 4, education: 5)), followUps: [])))
         }
         if pending.count >= 1000 { try await flush() }
     }

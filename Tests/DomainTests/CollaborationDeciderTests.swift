@@ -14,24 +14,24 @@ import Testing
 
     /// An open question Q-0001 and a published offer O-0001 of Hogeschool Leiden with `capacity`.
     static func openQuestionAndOffer(capacity: Int = 2) -> [Command] {
-        [DeciderTests.submit(), .acceptQuestion(id: "Q-0001", title: nil, description: nil, expectedVersion: nil),
+        [DeciderTests.submit(), .question(.accept(id: "Q-0001", title: nil, description: nil, expectedVersion: nil)),
          OfferDeciderTests.publish(capacity: capacity)]
     }
 
     /// ... plus P-0001 proposing Q-0001 to O-0001.
     static func proposed(capacity: Int = 2) -> [Command] {
-        openQuestionAndOffer(capacity: capacity) + [.createProposal(question: "Q-0001", offer: "O-0001", note: "Past goed")]
+        openQuestionAndOffer(capacity: capacity) + [.proposal(.create(question: "Q-0001", offer: "O-0001", note: "Past goed"))]
     }
 
     /// ... plus both consents: match M-0001 agreed.
     static func agreed(capacity: Int = 2) -> [Command] {
-        proposed(capacity: capacity) + [.acceptProposal(id: "P-0001", side: requester, expectedVersion: nil),
-                                        .acceptProposal(id: "P-0001", side: education, expectedVersion: nil)]
+        proposed(capacity: capacity) + [.proposal(.accept(id: "P-0001", side: requester, expectedVersion: nil)),
+                                        .proposal(.accept(id: "P-0001", side: education, expectedVersion: nil))]
     }
 
     /// ... plus the team started.
     static func started(capacity: Int = 2) -> [Command] {
-        agreed(capacity: capacity) + [.startMatch(id: "M-0001", students: 4, startedOn: "2027-02-08", expectedVersion: nil)]
+        agreed(capacity: capacity) + [.match(.start(id: "M-0001", students: 4, startedOn: "2027-02-08", expectedVersion: nil))]
     }
 
     static func decide(_ command: Command, given: [Command], nowMs: Int64 = DeciderTests.now, issuer: CommandIssuer = .staff,
@@ -68,7 +68,7 @@ import Testing
     /// Given an open question and a published offer, when proposed, then ProposalCreated P-0001 that
     /// expires after the policy's days.
     @Test func createProposalExpiresAfterPolicyDays() throws {
-        let decision = try Self.decide(.createProposal(question: "Q-0001", offer: "O-0001", note: nil), given: Self.openQuestionAndOffer(),
+        let decision = try Self.decide(.proposal(.create(question: "Q-0001", offer: "O-0001", note: nil)), given: Self.openQuestionAndOffer(),
                                        policy: DomainPolicy(proposalExpiryDays: 7))
         guard case .collaboration(.proposalCreated(let proposal))? = decision.events.first, decision.events.count == 1 else {
             Issue.record("expected one ProposalCreated, got \(decision.events)")
@@ -81,33 +81,33 @@ import Testing
     /// A proposal needs an open (or matched) question and a published offer, names both, and is not made twice.
     @Test func createProposalRefusals() {
         let submittedOnly: [Command] = [DeciderTests.submit(), OfferDeciderTests.publish()]
-        #expect(Self.refusal(.createProposal(question: "Q-0001", offer: "O-0001", note: nil), given: submittedOnly)?.state == "submitted")
-        #expect(Self.refusal(.createProposal(question: "Q-0009", offer: "O-0001", note: nil), given: Self.openQuestionAndOffer())?.code == .notFound)
-        #expect(Self.refusal(.createProposal(question: "Q-0001", offer: "O-0009", note: nil), given: Self.openQuestionAndOffer())?.code == .notFound)
-        #expect(Self.refusal(.createProposal(question: "Q-0001", offer: "O-0001", note: nil), given: Self.proposed())?.state == "proposed")
-        #expect(Self.refusal(.createProposal(question: "Q-0001", offer: "O-0001", note: " "), given: Self.openQuestionAndOffer())?.field == "note")
-        let closed = Self.openQuestionAndOffer() + [.closeOffer(id: "O-0001", reason: nil, expectedVersion: nil)]
-        #expect(Self.refusal(.createProposal(question: "Q-0001", offer: "O-0001", note: nil), given: closed)?.state == "closed")
+        #expect(Self.refusal(.proposal(.create(question: "Q-0001", offer: "O-0001", note: nil)), given: submittedOnly)?.state == "submitted")
+        #expect(Self.refusal(.proposal(.create(question: "Q-0009", offer: "O-0001", note: nil)), given: Self.openQuestionAndOffer())?.code == .notFound)
+        #expect(Self.refusal(.proposal(.create(question: "Q-0001", offer: "O-0009", note: nil)), given: Self.openQuestionAndOffer())?.code == .notFound)
+        #expect(Self.refusal(.proposal(.create(question: "Q-0001", offer: "O-0001", note: nil)), given: Self.proposed())?.state == "proposed")
+        #expect(Self.refusal(.proposal(.create(question: "Q-0001", offer: "O-0001", note: " ")), given: Self.openQuestionAndOffer())?.field == "note")
+        let closed = Self.openQuestionAndOffer() + [.offer(.close(id: "O-0001", reason: nil, expectedVersion: nil))]
+        #expect(Self.refusal(.proposal(.create(question: "Q-0001", offer: "O-0001", note: nil)), given: closed)?.state == "closed")
         let educator = CommandIssuer(role: "educator", institution: "hogeschool-leiden")
-        #expect(Self.refusal(.createProposal(question: "Q-0001", offer: "O-0001", note: nil), given: Self.openQuestionAndOffer(), issuer: educator)?.code == .forbidden)
+        #expect(Self.refusal(.proposal(.create(question: "Q-0001", offer: "O-0001", note: nil)), given: Self.openQuestionAndOffer(), issuer: educator)?.code == .forbidden)
     }
 
     /// The first consent is recorded alone; the same side again is a conflict.
     @Test func firstConsentIsRecordedOnce() throws {
-        let decision = try Self.decide(.acceptProposal(id: "P-0001", side: Self.requester, expectedVersion: nil), given: Self.proposed())
+        let decision = try Self.decide(.proposal(.accept(id: "P-0001", side: Self.requester, expectedVersion: nil)), given: Self.proposed())
         #expect(decision.events == [.collaboration(.proposalConsented(id: "P-0001", side: .requester))])
-        let again = Self.proposed() + [.acceptProposal(id: "P-0001", side: Self.requester, expectedVersion: nil)]
-        #expect(Self.refusal(.acceptProposal(id: "P-0001", side: Self.requester, expectedVersion: nil), given: again)?.code == .conflict)
+        let again = Self.proposed() + [.proposal(.accept(id: "P-0001", side: Self.requester, expectedVersion: nil))]
+        #expect(Self.refusal(.proposal(.accept(id: "P-0001", side: Self.requester, expectedVersion: nil)), given: again)?.code == .conflict)
     }
 
     /// Given one consent, when the other side accepts, then in one decision: consent, accepted, match
     /// agreed, question matched, and (capacity 1) the offer full.
     @Test func secondConsentAgreesMatchAtomically() throws {
-        let given = Self.proposed(capacity: 1) + [.acceptProposal(id: "P-0001", side: Self.education, expectedVersion: nil)]
-        let decision = try Self.decide(.acceptProposal(id: "P-0001", side: Self.requester, expectedVersion: nil), given: given)
+        let given = Self.proposed(capacity: 1) + [.proposal(.accept(id: "P-0001", side: Self.education, expectedVersion: nil))]
+        let decision = try Self.decide(.proposal(.accept(id: "P-0001", side: Self.requester, expectedVersion: nil)), given: given)
         #expect(decision.events.map(\.type) == ["ProposalConsented", "ProposalAccepted", "MatchAgreed", "QuestionMatched", "OfferFilled"])
         #expect(decision.entityID == "P-0001")
-        let state = try Self.state(after: given + [.acceptProposal(id: "P-0001", side: Self.requester, expectedVersion: nil)])
+        let state = try Self.state(after: given + [.proposal(.accept(id: "P-0001", side: Self.requester, expectedVersion: nil))])
         #expect(state.proposals["P-0001"]?.status == .accepted && state.proposals["P-0001"]?.match == "M-0001")
         #expect(state.matches["M-0001"]?.status == .agreed)
         #expect(state.questions["Q-0001"]?.status == .matched)
@@ -117,76 +117,76 @@ import Testing
     /// A full offer takes no proposal; a second consent is refused when the offer filled up meanwhile.
     @Test func fullOfferTakesNoProposal() throws {
         var given = Self.agreed(capacity: 1)
-        given += [DeciderTests.submit("Tweede vraag"), .acceptQuestion(id: "Q-0002", title: nil, description: nil, expectedVersion: nil)]
-        #expect(Self.refusal(.createProposal(question: "Q-0002", offer: "O-0001", note: nil), given: given)?.state == "full")
+        given += [DeciderTests.submit("Tweede vraag"), .question(.accept(id: "Q-0002", title: nil, description: nil, expectedVersion: nil))]
+        #expect(Self.refusal(.proposal(.create(question: "Q-0002", offer: "O-0001", note: nil)), given: given)?.state == "full")
         // Two proposals on a capacity-1 offer: the second cannot be agreed once the first filled it.
         var race = Self.openQuestionAndOffer(capacity: 1)
-        race += [DeciderTests.submit("Tweede vraag"), .acceptQuestion(id: "Q-0002", title: nil, description: nil, expectedVersion: nil),
-                 .createProposal(question: "Q-0001", offer: "O-0001", note: nil), .createProposal(question: "Q-0002", offer: "O-0001", note: nil),
-                 .acceptProposal(id: "P-0001", side: Self.requester, expectedVersion: nil), .acceptProposal(id: "P-0001", side: Self.education, expectedVersion: nil),
-                 .acceptProposal(id: "P-0002", side: Self.requester, expectedVersion: nil)]
-        #expect(Self.refusal(.acceptProposal(id: "P-0002", side: Self.education, expectedVersion: nil), given: race)?.state == "full")
+        race += [DeciderTests.submit("Tweede vraag"), .question(.accept(id: "Q-0002", title: nil, description: nil, expectedVersion: nil)),
+                 .proposal(.create(question: "Q-0001", offer: "O-0001", note: nil)), .proposal(.create(question: "Q-0002", offer: "O-0001", note: nil)),
+                 .proposal(.accept(id: "P-0001", side: Self.requester, expectedVersion: nil)), .proposal(.accept(id: "P-0001", side: Self.education, expectedVersion: nil)),
+                 .proposal(.accept(id: "P-0002", side: Self.requester, expectedVersion: nil))]
+        #expect(Self.refusal(.proposal(.accept(id: "P-0002", side: Self.education, expectedVersion: nil)), given: race)?.state == "full")
     }
 
     /// Educators answer only for the education side, and only for their own institution's offers.
     @Test func educatorsSpeakOnlyForEducationOfTheirInstitution() throws {
         let own = CommandIssuer(role: "educator", institution: "hogeschool-leiden")
         let other = CommandIssuer(role: "educator", institution: "universiteit-leiden")
-        #expect((try? Self.decide(.acceptProposal(id: "P-0001", side: Self.education, expectedVersion: nil), given: Self.proposed(), issuer: own)) != nil)
-        #expect(Self.refusal(.acceptProposal(id: "P-0001", side: Self.requester, expectedVersion: nil), given: Self.proposed(), issuer: own)?.code == .forbidden)
-        #expect(Self.refusal(.acceptProposal(id: "P-0001", side: Self.education, expectedVersion: nil), given: Self.proposed(), issuer: other)?.code == .forbidden)
-        #expect(Self.refusal(.startMatch(id: "M-0001", students: 3, startedOn: "2027-02-08", expectedVersion: nil), given: Self.agreed(), issuer: other)?.code == .forbidden)
+        #expect((try? Self.decide(.proposal(.accept(id: "P-0001", side: Self.education, expectedVersion: nil)), given: Self.proposed(), issuer: own)) != nil)
+        #expect(Self.refusal(.proposal(.accept(id: "P-0001", side: Self.requester, expectedVersion: nil)), given: Self.proposed(), issuer: own)?.code == .forbidden)
+        #expect(Self.refusal(.proposal(.accept(id: "P-0001", side: Self.education, expectedVersion: nil)), given: Self.proposed(), issuer: other)?.code == .forbidden)
+        #expect(Self.refusal(.match(.start(id: "M-0001", students: 3, startedOn: "2027-02-08", expectedVersion: nil)), given: Self.agreed(), issuer: other)?.code == .forbidden)
     }
 
     /// Decline and withdraw end a pending proposal; nothing can happen to it afterwards.
     @Test func declineAndWithdraw() throws {
-        let decline = try Self.decide(.declineProposal(id: "P-0001", side: Self.education, reason: "Geen plek", expectedVersion: nil), given: Self.proposed())
+        let decline = try Self.decide(.proposal(.decline(id: "P-0001", side: Self.education, reason: "Geen plek", expectedVersion: nil)), given: Self.proposed())
         #expect(decline.events == [.collaboration(.proposalDeclined(id: "P-0001", side: .education, reason: "Geen plek"))])
-        let declined = Self.proposed() + [.declineProposal(id: "P-0001", side: Self.education, reason: "Geen plek", expectedVersion: nil)]
-        #expect(Self.refusal(.acceptProposal(id: "P-0001", side: Self.requester, expectedVersion: nil), given: declined)?.state == "declined")
-        #expect(Self.refusal(.withdrawProposal(id: "P-0001", reason: "x", expectedVersion: nil), given: declined)?.state == "declined")
-        #expect(Self.refusal(.declineProposal(id: "P-0001", side: Self.requester, reason: "", expectedVersion: nil), given: Self.proposed())?.field == "reason")
-        let withdraw = try Self.decide(.withdrawProposal(id: "P-0001", reason: "Vraag verandert", expectedVersion: 1), given: Self.proposed())
+        let declined = Self.proposed() + [.proposal(.decline(id: "P-0001", side: Self.education, reason: "Geen plek", expectedVersion: nil))]
+        #expect(Self.refusal(.proposal(.accept(id: "P-0001", side: Self.requester, expectedVersion: nil)), given: declined)?.state == "declined")
+        #expect(Self.refusal(.proposal(.withdraw(id: "P-0001", reason: "x", expectedVersion: nil)), given: declined)?.state == "declined")
+        #expect(Self.refusal(.proposal(.decline(id: "P-0001", side: Self.requester, reason: "", expectedVersion: nil)), given: Self.proposed())?.field == "reason")
+        let withdraw = try Self.decide(.proposal(.withdraw(id: "P-0001", reason: "Vraag verandert", expectedVersion: 1)), given: Self.proposed())
         #expect(withdraw.events.map(\.type) == ["ProposalWithdrawn"])
-        #expect(Self.refusal(.withdrawProposal(id: "P-0001", reason: "x", expectedVersion: 3), given: Self.proposed())?.code == .conflict)
+        #expect(Self.refusal(.proposal(.withdraw(id: "P-0001", reason: "x", expectedVersion: 3)), given: Self.proposed())?.code == .conflict)
     }
 
     /// Proposals without both consents expire when due, not before; accepted ones never.
     @Test func expiryWhenDue() throws {
         let policy = DomainPolicy.default
-        let early = try Self.decide(.expireProposals, given: Self.proposed(), nowMs: DeciderTests.now + policy.proposalExpiryMs - 1)
+        let early = try Self.decide(.proposal(.expireDue), given: Self.proposed(), nowMs: DeciderTests.now + policy.proposalExpiryMs - 1)
         #expect(early.events.isEmpty)
-        let due = try Self.decide(.expireProposals, given: Self.proposed(), nowMs: DeciderTests.now + policy.proposalExpiryMs)
+        let due = try Self.decide(.proposal(.expireDue), given: Self.proposed(), nowMs: DeciderTests.now + policy.proposalExpiryMs)
         #expect(due.events == [.collaboration(.proposalExpired(id: "P-0001"))])
-        let late = try Self.decide(.expireProposals, given: Self.agreed(), nowMs: DeciderTests.now + 100 * 86_400_000)
+        let late = try Self.decide(.proposal(.expireDue), given: Self.agreed(), nowMs: DeciderTests.now + 100 * 86_400_000)
         #expect(late.events.isEmpty)
         // After it expired, no side can accept it any more.
         var state = try Self.state(after: Self.proposed())
         for event in due.events { state.apply(event) }
         #expect(state.proposals["P-0001"]?.status == .expired)
         #expect(throws: ProposalVerb.accept.refusal("P-0001", state: "expired", allowed: [])) {
-            try Decider.decide(.acceptProposal(id: "P-0001", side: .requester, expectedVersion: nil), state: state, taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now)
+            try Decider.decide(.proposal(.accept(id: "P-0001", side: .requester, expectedVersion: nil)), state: state, taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now)
         }
     }
 
     /// agreed → started, with a team and a date; not twice; students and date are checked.
     @Test func startMatch() throws {
-        let decision = try Self.decide(.startMatch(id: "M-0001", students: 4, startedOn: "2027-02-08", expectedVersion: 1), given: Self.agreed())
+        let decision = try Self.decide(.match(.start(id: "M-0001", students: 4, startedOn: "2027-02-08", expectedVersion: 1)), given: Self.agreed())
         #expect(decision.events == [.collaboration(.matchStarted(id: "M-0001", students: 4, startedOn: "2027-02-08"))])
-        #expect(Self.refusal(.startMatch(id: "M-0001", students: 4, startedOn: "2027-02-08", expectedVersion: nil), given: Self.started())?.state == "started")
-        #expect(Self.refusal(.startMatch(id: "M-0001", students: 0, startedOn: "2027-02-08", expectedVersion: nil), given: Self.agreed())?.field == "students")
-        #expect(Self.refusal(.startMatch(id: "M-0001", students: 4, startedOn: "8 februari", expectedVersion: nil), given: Self.agreed())?.field == "startedOn")
-        #expect(Self.refusal(.startMatch(id: "M-0009", students: 4, startedOn: "2027-02-08", expectedVersion: nil), given: Self.agreed())?.code == .notFound)
+        #expect(Self.refusal(.match(.start(id: "M-0001", students: 4, startedOn: "2027-02-08", expectedVersion: nil)), given: Self.started())?.state == "started")
+        #expect(Self.refusal(.match(.start(id: "M-0001", students: 0, startedOn: "2027-02-08", expectedVersion: nil)), given: Self.agreed())?.field == "students")
+        #expect(Self.refusal(.match(.start(id: "M-0001", students: 4, startedOn: "8 februari", expectedVersion: nil)), given: Self.agreed())?.field == "startedOn")
+        #expect(Self.refusal(.match(.start(id: "M-0009", students: 4, startedOn: "2027-02-08", expectedVersion: nil)), given: Self.agreed())?.code == .notFound)
     }
 
     /// Cancelling the only match reopens the question and frees the offer's place.
     @Test func cancelReopensQuestionAndOffer() throws {
-        let decision = try Self.decide(.cancelMatch(id: "M-0001", reason: "Team gestopt", expectedVersion: nil), given: Self.started(capacity: 1))
+        let decision = try Self.decide(.match(.cancel(id: "M-0001", reason: "Team gestopt", expectedVersion: nil)), given: Self.started(capacity: 1))
         #expect(decision.events.map(\.type) == ["MatchCancelled", "QuestionReopened", "OfferReopened"])
-        let cancelled = Self.started() + [.cancelMatch(id: "M-0001", reason: "Team gestopt", expectedVersion: nil)]
-        #expect(Self.refusal(.cancelMatch(id: "M-0001", reason: "x", expectedVersion: nil), given: cancelled)?.state == "cancelled")
+        let cancelled = Self.started() + [.match(.cancel(id: "M-0001", reason: "Team gestopt", expectedVersion: nil))]
+        #expect(Self.refusal(.match(.cancel(id: "M-0001", reason: "x", expectedVersion: nil)), given: cancelled)?.state == "cancelled")
         // The question can be proposed again.
-        #expect((try? Self.decide(.createProposal(question: "Q-0001", offer: "O-0001", note: nil), given: cancelled)) != nil)
+        #expect((try? Self.decide(.proposal(.create(question: "Q-0001", offer: "O-0001", note: nil)), given: cancelled)) != nil)
     }
 
     /// Recording an outcome delivers the match, completes the question, frees the place, and turns the
@@ -194,7 +194,7 @@ import Testing
     @Test func recordOutcome() throws {
         let drafts = [QuestionDraft(title: "Een buurtkamer", description: "Waar kan die komen?"),
                       QuestionDraft(title: "Jongeren", description: "En de jongeren?", neighbourhood: "Merenwijk")]
-        let decision = try Self.decide(.recordOutcome(match: "M-0001", content: Self.content, followUps: drafts), given: Self.started(capacity: 1),
+        let decision = try Self.decide(.outcome(.record(match: "M-0001", content: Self.content, followUps: drafts)), given: Self.started(capacity: 1),
                                        policy: DomainPolicy(followUpMonths: 3))
         #expect(decision.events.map(\.type) == ["OutcomeRecorded", "MatchDelivered", "QuestionCompleted", "OfferReopened", "QuestionSubmitted", "QuestionSubmitted"])
         #expect(decision.entityID == "R-0001")
@@ -209,67 +209,67 @@ import Testing
             return
         }
         #expect(followUp.followUpOf == "R-0001" && followUp.requester.contact == "C-0001" && followUp.neighbourhood.district == "merenwijk")
-        let state = try Self.state(after: Self.started() + [.recordOutcome(match: "M-0001", content: Self.content, followUps: drafts)])
+        let state = try Self.state(after: Self.started() + [.outcome(.record(match: "M-0001", content: Self.content, followUps: drafts))])
         #expect(state.contactCount == 2, "a follow-up question shares its requester's contact")
     }
 
     /// An outcome needs a started match, a summary, and deliverables with a consistent visibility.
     @Test func recordOutcomeRefusals() {
-        #expect(Self.refusal(.recordOutcome(match: "M-0001", content: Self.content, followUps: []), given: Self.agreed())?.state == "agreed")
+        #expect(Self.refusal(.outcome(.record(match: "M-0001", content: Self.content, followUps: [])), given: Self.agreed())?.state == "agreed")
         var noSummary = Self.content
         noSummary.summary = nil
-        #expect(Self.refusal(.recordOutcome(match: "M-0001", content: noSummary, followUps: []), given: Self.started())?.field == "summary")
+        #expect(Self.refusal(.outcome(.record(match: "M-0001", content: noSummary, followUps: [])), given: Self.started())?.field == "summary")
         var embargo = Self.content
         embargo.deliverables = [Deliverable(kind: "dataset", title: "Data", uri: nil, visibility: .embargo, embargoUntil: nil)]
-        #expect(Self.refusal(.recordOutcome(match: "M-0001", content: embargo, followUps: []), given: Self.started())?.field == "deliverables[0].embargoUntil")
+        #expect(Self.refusal(.outcome(.record(match: "M-0001", content: embargo, followUps: [])), given: Self.started())?.field == "deliverables[0].embargoUntil")
         var kind = Self.content
         kind.deliverables = [Deliverable(kind: "poem", title: "Gedicht", uri: nil, visibility: .public, embargoUntil: nil)]
-        #expect(Self.refusal(.recordOutcome(match: "M-0001", content: kind, followUps: []), given: Self.started())?.field == "deliverables[0].kind")
+        #expect(Self.refusal(.outcome(.record(match: "M-0001", content: kind, followUps: [])), given: Self.started())?.field == "deliverables[0].kind")
         var rating = Self.content
         rating.ratings = Ratings(requester: 6, education: nil)
-        #expect(Self.refusal(.recordOutcome(match: "M-0001", content: rating, followUps: []), given: Self.started())?.field == "ratings.requester")
+        #expect(Self.refusal(.outcome(.record(match: "M-0001", content: rating, followUps: [])), given: Self.started())?.field == "ratings.requester")
         let badDraft = [QuestionDraft(title: "Vervolg", description: "x", neighbourhood: "Atlantis")]
-        #expect(Self.refusal(.recordOutcome(match: "M-0001", content: Self.content, followUps: badDraft), given: Self.started())?.field == "followUps[0].neighbourhood")
-        let delivered = Self.started() + [.recordOutcome(match: "M-0001", content: Self.content, followUps: [])]
-        #expect(Self.refusal(.recordOutcome(match: "M-0001", content: Self.content, followUps: []), given: delivered)?.state == "delivered")
+        #expect(Self.refusal(.outcome(.record(match: "M-0001", content: Self.content, followUps: badDraft)), given: Self.started())?.field == "followUps[0].neighbourhood")
+        let delivered = Self.started() + [.outcome(.record(match: "M-0001", content: Self.content, followUps: []))]
+        #expect(Self.refusal(.outcome(.record(match: "M-0001", content: Self.content, followUps: [])), given: delivered)?.state == "delivered")
     }
 
     /// Revising changes only the fields given; closing needs a delivered match.
     @Test func reviseOutcomeAndCloseMatch() throws {
-        let delivered = Self.started() + [.recordOutcome(match: "M-0001", content: Self.content, followUps: [])]
-        let revise = try Self.decide(.reviseOutcome(id: "R-0001", content: OutcomeContent(hours: 600), expectedVersion: 1), given: delivered)
+        let delivered = Self.started() + [.outcome(.record(match: "M-0001", content: Self.content, followUps: []))]
+        let revise = try Self.decide(.outcome(.revise(id: "R-0001", content: OutcomeContent(hours: 600), expectedVersion: 1)), given: delivered)
         #expect(revise.events == [.collaboration(.outcomeRevised(id: "R-0001", changes: ["hours": 600]))])
-        #expect(Self.refusal(.reviseOutcome(id: "R-0001", content: OutcomeContent(), expectedVersion: nil), given: delivered)?.field == "params")
-        #expect(Self.refusal(.reviseOutcome(id: "R-0001", content: OutcomeContent(hours: 1), expectedVersion: 5), given: delivered)?.code == .conflict)
-        #expect(Self.refusal(.closeMatch(id: "M-0001", note: nil, expectedVersion: nil), given: Self.started())?.state == "started")
-        #expect(try Self.decide(.closeMatch(id: "M-0001", note: "Afgerond", expectedVersion: nil), given: delivered).events.map(\.type) == ["MatchClosed"])
+        #expect(Self.refusal(.outcome(.revise(id: "R-0001", content: OutcomeContent(), expectedVersion: nil)), given: delivered)?.field == "params")
+        #expect(Self.refusal(.outcome(.revise(id: "R-0001", content: OutcomeContent(hours: 1), expectedVersion: 5)), given: delivered)?.code == .conflict)
+        #expect(Self.refusal(.match(.close(id: "M-0001", note: nil, expectedVersion: nil)), given: Self.started())?.state == "started")
+        #expect(try Self.decide(.match(.close(id: "M-0001", note: "Afgerond", expectedVersion: nil)), given: delivered).events.map(\.type) == ["MatchClosed"])
     }
 
     /// A follow-up check is recorded once.
     @Test func recordFollowUpOnce() throws {
-        let delivered = Self.started() + [.recordOutcome(match: "M-0001", content: Self.content, followUps: [])]
-        let decision = try Self.decide(.recordFollowUp(outcome: "R-0001", used: .yes, note: "Buurtkamer open"), given: delivered)
+        let delivered = Self.started() + [.outcome(.record(match: "M-0001", content: Self.content, followUps: []))]
+        let decision = try Self.decide(.outcome(.recordFollowUp(outcome: "R-0001", used: .yes, note: "Buurtkamer open")), given: delivered)
         #expect(decision.events.map(\.type) == ["FollowUpRecorded"])
-        let recorded = delivered + [.recordFollowUp(outcome: "R-0001", used: .yes, note: nil)]
-        #expect(Self.refusal(.recordFollowUp(outcome: "R-0001", used: .no, note: nil), given: recorded)?.code == .conflict)
-        #expect(Self.refusal(.recordFollowUp(outcome: "R-0009", used: .no, note: nil), given: recorded)?.code == .notFound)
+        let recorded = delivered + [.outcome(.recordFollowUp(outcome: "R-0001", used: .yes, note: nil))]
+        #expect(Self.refusal(.outcome(.recordFollowUp(outcome: "R-0001", used: .no, note: nil)), given: recorded)?.code == .conflict)
+        #expect(Self.refusal(.outcome(.recordFollowUp(outcome: "R-0009", used: .no, note: nil)), given: recorded)?.code == .notFound)
     }
 
     /// Withdrawing a question withdraws its pending proposals and cancels its open matches, freeing offers.
     @Test func withdrawingAQuestionWindsDownItsCollaborations() throws {
         var given = Self.agreed(capacity: 1)
-        given += [OfferDeciderTests.publish(), .createProposal(question: "Q-0001", offer: "O-0002", note: nil)]
-        let decision = try Self.decide(.withdrawQuestion(id: "Q-0001", reason: "Opgelost", expectedVersion: nil), given: given)
+        given += [OfferDeciderTests.publish(), .proposal(.create(question: "Q-0001", offer: "O-0002", note: nil))]
+        let decision = try Self.decide(.question(.withdraw(id: "Q-0001", reason: "Opgelost", expectedVersion: nil)), given: given)
         #expect(decision.events.map(\.type) == ["QuestionWithdrawn", "ProposalWithdrawn", "MatchCancelled", "OfferReopened"])
     }
 
     /// Withdrawing an offer cancels its matches (the question reopens); closing it only withdraws pending proposals.
     @Test func endingAnOfferWindsDownItsCollaborations() throws {
-        let withdraw = try Self.decide(.withdrawOffer(id: "O-0001", reason: "Vak vervalt", expectedVersion: nil), given: Self.started())
+        let withdraw = try Self.decide(.offer(.withdraw(id: "O-0001", reason: "Vak vervalt", expectedVersion: nil)), given: Self.started())
         #expect(withdraw.events.map(\.type) == ["OfferWithdrawn", "MatchCancelled", "QuestionReopened"])
-        let close = try Self.decide(.closeOffer(id: "O-0001", reason: nil, expectedVersion: nil), given: Self.proposed())
+        let close = try Self.decide(.offer(.close(id: "O-0001", reason: nil, expectedVersion: nil)), given: Self.proposed())
         #expect(close.events.map(\.type) == ["OfferClosed", "ProposalWithdrawn"])
-        let closeRunning = try Self.decide(.closeOffer(id: "O-0001", reason: nil, expectedVersion: nil), given: Self.started())
+        let closeRunning = try Self.decide(.offer(.close(id: "O-0001", reason: nil, expectedVersion: nil)), given: Self.started())
         #expect(closeRunning.events.map(\.type) == ["OfferClosed"])
     }
 
@@ -277,36 +277,36 @@ import Testing
     @Test func capacityRevisionFillsAndReopens() throws {
         var lower = ReviseOffer(id: "O-0001")
         lower.capacity = 1
-        #expect(try Self.decide(.reviseOffer(lower), given: Self.agreed(capacity: 2)).events.map(\.type) == ["OfferRevised", "OfferFilled"])
+        #expect(try Self.decide(.offer(.revise(lower)), given: Self.agreed(capacity: 2)).events.map(\.type) == ["OfferRevised", "OfferFilled"])
         var raise = ReviseOffer(id: "O-0001")
         raise.capacity = 3
-        #expect(try Self.decide(.reviseOffer(raise), given: Self.agreed(capacity: 1)).events.map(\.type) == ["OfferRevised", "OfferReopened"])
+        #expect(try Self.decide(.offer(.revise(raise)), given: Self.agreed(capacity: 1)).events.map(\.type) == ["OfferRevised", "OfferReopened"])
     }
 
     /// Referring a question withdraws its pending proposals; completing one withdraws those still waiting.
     @Test func referralAndCompletionEndPendingProposals() throws {
-        let refer = try Self.decide(.referQuestion(id: "Q-0001", to: "Den Haag", reason: "elders", expectedVersion: nil), given: Self.proposed())
+        let refer = try Self.decide(.question(.refer(id: "Q-0001", to: "Den Haag", reason: "elders", expectedVersion: nil)), given: Self.proposed())
         #expect(refer.events.map(\.type) == ["QuestionReferred", "ProposalWithdrawn"])
-        let given = Self.started() + [OfferDeciderTests.publish(), .createProposal(question: "Q-0001", offer: "O-0002", note: nil)]
-        let record = try Self.decide(.recordOutcome(match: "M-0001", content: Self.content, followUps: []), given: given)
+        let given = Self.started() + [OfferDeciderTests.publish(), .proposal(.create(question: "Q-0001", offer: "O-0002", note: nil))]
+        let record = try Self.decide(.outcome(.record(match: "M-0001", content: Self.content, followUps: [])), given: given)
         #expect(record.events.map(\.type) == ["OutcomeRecorded", "MatchDelivered", "QuestionCompleted", "ProposalWithdrawn"])
     }
 
     /// Even a first consent needs an offer that takes questions; no consent counts once the time is up.
     @Test func consentChecksOfferAndClock() throws {
         var given = Self.proposed(capacity: 1)
-        given += [DeciderTests.submit("Tweede"), .acceptQuestion(id: "Q-0002", title: nil, description: nil, expectedVersion: nil),
-                  .createProposal(question: "Q-0002", offer: "O-0001", note: nil),
-                  .acceptProposal(id: "P-0002", side: Self.requester, expectedVersion: nil), .acceptProposal(id: "P-0002", side: Self.education, expectedVersion: nil)]
-        #expect(Self.refusal(.acceptProposal(id: "P-0001", side: Self.requester, expectedVersion: nil), given: given)?.state == "full")
+        given += [DeciderTests.submit("Tweede"), .question(.accept(id: "Q-0002", title: nil, description: nil, expectedVersion: nil)),
+                  .proposal(.create(question: "Q-0002", offer: "O-0001", note: nil)),
+                  .proposal(.accept(id: "P-0002", side: Self.requester, expectedVersion: nil)), .proposal(.accept(id: "P-0002", side: Self.education, expectedVersion: nil))]
+        #expect(Self.refusal(.proposal(.accept(id: "P-0001", side: Self.requester, expectedVersion: nil)), given: given)?.state == "full")
         let late = DeciderTests.now + DomainPolicy.default.proposalExpiryMs
-        #expect(Self.refusal(.acceptProposal(id: "P-0001", side: Self.requester, expectedVersion: nil), given: Self.proposed(), nowMs: late)?.state == "expired")
+        #expect(Self.refusal(.proposal(.accept(id: "P-0001", side: Self.requester, expectedVersion: nil)), given: Self.proposed(), nowMs: late)?.state == "expired")
     }
 
     /// Revising one side's rating keeps the other's.
     @Test func reviseKeepsTheOtherRating() throws {
-        let delivered = Self.started() + [.recordOutcome(match: "M-0001", content: Self.content, followUps: [])]
-        let revise = try Self.decide(.reviseOutcome(id: "R-0001", content: OutcomeContent(ratings: Ratings(requester: 3, education: nil)), expectedVersion: nil),
+        let delivered = Self.started() + [.outcome(.record(match: "M-0001", content: Self.content, followUps: []))]
+        let revise = try Self.decide(.outcome(.revise(id: "R-0001", content: OutcomeContent(ratings: Ratings(requester: 3, education: nil)), expectedVersion: nil)),
                                      given: delivered)
         #expect(revise.events == [.collaboration(.outcomeRevised(id: "R-0001", changes: ["ratings": ["requester": 3, "education": 4]]))])
     }
@@ -314,10 +314,10 @@ import Testing
     /// Every collaboration event reads back from its stored form as written.
     @Test func eventsRoundTripThroughStoredForm() throws {
         let commands = Self.started(capacity: 1) + [
-            .recordOutcome(match: "M-0001", content: Self.content, followUps: [QuestionDraft(title: "Vervolg", description: "Wat nu?")]),
-            .reviseOutcome(id: "R-0001", content: OutcomeContent(ratings: Ratings(requester: 4, education: nil)), expectedVersion: nil),
-            .recordFollowUp(outcome: "R-0001", used: .partly, note: "Deels"), .closeMatch(id: "M-0001", note: "Klaar", expectedVersion: nil),
-            .createProposal(question: "Q-0002", offer: "O-0001", note: nil),
+            .outcome(.record(match: "M-0001", content: Self.content, followUps: [QuestionDraft(title: "Vervolg", description: "Wat nu?")])),
+            .outcome(.revise(id: "R-0001", content: OutcomeContent(ratings: Ratings(requester: 4, education: nil)), expectedVersion: nil)),
+            .outcome(.recordFollowUp(outcome: "R-0001", used: .partly, note: "Deels")), .match(.close(id: "M-0001", note: "Klaar", expectedVersion: nil)),
+            .proposal(.create(question: "Q-0002", offer: "O-0001", note: nil)),
         ]
         var state = DomainState()
         var types = Set<String>()
@@ -336,7 +336,7 @@ import Testing
 
     /// A question's history reaches its proposals, matches and outcomes; a match's its proposal and outcome.
     @Test func historyScopeFollowsLinks() throws {
-        let state = try Self.state(after: Self.started() + [.recordOutcome(match: "M-0001", content: Self.content, followUps: [])])
+        let state = try Self.state(after: Self.started() + [.outcome(.record(match: "M-0001", content: Self.content, followUps: []))])
         #expect(Set(state.historyScope(of: "Q-0001")) == ["Q-0001", "C-0001", "P-0001", "M-0001", "R-0001"])
         #expect(Set(state.historyScope(of: "M-0001")) == ["M-0001", "P-0001", "R-0001"])
         #expect(Set(state.historyScope(of: "R-0001")) == ["R-0001", "M-0001"])

@@ -13,11 +13,11 @@ import Testing
 
     static func submit(_ title: String = "Eenzaamheid in de Stevenshof", neighbourhood: String = "Stevenshof",
                        name: String? = "Anouk de Vries", themes: [String] = ["loneliness"]) -> Command {
-        .submitQuestion(SubmitQuestion(
+        .question(.submit(SubmitQuestion(
             title: title, description: "Ouderen voelen zich alleen; wat helpt?", requesterKind: "group", organisation: "Bewonersvereniging",
             contact: ContactDetails(name: name, email: name == nil ? nil : "anouk@example.nl", phone: nil),
             neighbourhood: neighbourhood, themes: themes, disciplines: ["sociology"], levels: ["hbo"],
-            window: DateWindow(from: "2027-02-01", to: "2027-06-30"), size: nil))
+            window: DateWindow(from: "2027-02-01", to: "2027-06-30"), size: nil)))
     }
 
     /// Folds `events` (given), then decides `command` (when).
@@ -78,10 +78,10 @@ import Testing
         var backwards = SubmitQuestion(title: "t", description: "d", requesterKind: "resident", organisation: nil,
             contact: ContactDetails(name: nil, email: nil, phone: nil), neighbourhood: "Merenwijk", themes: [], disciplines: [], levels: [],
             window: DateWindow(from: "2027-06-01", to: "2027-01-01"), size: nil)
-        #expect(try Self.refusal(.submitQuestion(backwards))?.field == "window")
+        #expect(try Self.refusal(.question(.submit(backwards)))?.field == "window")
         backwards.window = nil
         backwards.requesterKind = "company"
-        #expect(try Self.refusal(.submitQuestion(backwards))?.field == "requester.organisation")
+        #expect(try Self.refusal(.question(.submit(backwards)))?.field == "requester.organisation")
     }
 
     /// A wijk may be named instead of a district; the district is derived.
@@ -93,36 +93,36 @@ import Testing
 
     /// Given a submitted question, when accepted, then QuestionAccepted; when accepted again, then a conflict naming the state.
     @Test func acceptOnlyFromSubmitted() throws {
-        let accept = Command.acceptQuestion(id: "Q-0001", title: "Ontmoeting in de Stevenshof", description: nil, expectedVersion: 1)
+        let accept = Command.question(.accept(id: "Q-0001", title: "Ontmoeting in de Stevenshof", description: nil, expectedVersion: 1))
         let decision = try Self.decide(accept, given: [Self.submit()])
         #expect(decision.events == [.questionAccepted(id: "Q-0001", title: "Ontmoeting in de Stevenshof", description: nil)])
-        let again = try Self.refusal(.acceptQuestion(id: "Q-0001", title: nil, description: nil, expectedVersion: nil), given: [Self.submit(), accept])
+        let again = try Self.refusal(.question(.accept(id: "Q-0001", title: nil, description: nil, expectedVersion: nil)), given: [Self.submit(), accept])
         #expect(again?.code == .conflict)
         #expect(again?.state == "open")
     }
 
     /// A wrong expectedVersion is a conflict; an unknown id is not found.
     @Test func versionAndExistenceAreChecked() throws {
-        let stale = try Self.refusal(.rejectQuestion(id: "Q-0001", reason: "r", expectedVersion: 2), given: [Self.submit()])
+        let stale = try Self.refusal(.question(.reject(id: "Q-0001", reason: "r", expectedVersion: 2)), given: [Self.submit()])
         #expect(stale?.code == .conflict)
-        #expect(try Self.refusal(.withdrawQuestion(id: "Q-0042", reason: "r", expectedVersion: nil))?.code == .notFound)
+        #expect(try Self.refusal(.question(.withdraw(id: "Q-0042", reason: "r", expectedVersion: nil)))?.code == .notFound)
     }
 
     /// Every refused transition from every final state, for every state-changing command.
     @Test func finalStatesRefuseEverything() throws {
         let finals: [(Command, String)] = [
-            (.rejectQuestion(id: "Q-0001", reason: "buiten scope", expectedVersion: nil), "rejected"),
-            (.referQuestion(id: "Q-0001", to: "Leiden Kennisstad", reason: "elders beter", expectedVersion: nil), "referred"),
-            (.withdrawQuestion(id: "Q-0001", reason: "niet meer nodig", expectedVersion: nil), "withdrawn"),
+            (.question(.reject(id: "Q-0001", reason: "buiten scope", expectedVersion: nil)), "rejected"),
+            (.question(.refer(id: "Q-0001", to: "Leiden Kennisstad", reason: "elders beter", expectedVersion: nil)), "referred"),
+            (.question(.withdraw(id: "Q-0001", reason: "niet meer nodig", expectedVersion: nil)), "withdrawn"),
         ]
         var revise = ReviseQuestion(id: "Q-0001")
         revise.title = "nieuw"
         let attempts: [Command] = [
-            .acceptQuestion(id: "Q-0001", title: nil, description: nil, expectedVersion: nil),
-            .rejectQuestion(id: "Q-0001", reason: "r", expectedVersion: nil),
-            .reviseQuestion(revise),
-            .referQuestion(id: "Q-0001", to: "x", reason: "r", expectedVersion: nil),
-            .withdrawQuestion(id: "Q-0001", reason: "r", expectedVersion: nil),
+            .question(.accept(id: "Q-0001", title: nil, description: nil, expectedVersion: nil)),
+            .question(.reject(id: "Q-0001", reason: "r", expectedVersion: nil)),
+            .question(.revise(revise)),
+            .question(.refer(id: "Q-0001", to: "x", reason: "r", expectedVersion: nil)),
+            .question(.withdraw(id: "Q-0001", reason: "r", expectedVersion: nil)),
         ]
         for (final, state) in finals {
             for attempt in attempts {
@@ -138,30 +138,30 @@ import Testing
         var revise = ReviseQuestion(id: "Q-0001")
         revise.neighbourhood = "Merenwijk"
         revise.themes = ["loneliness", "elderly"]
-        let state = try Self.given([Self.submit(), .reviseQuestion(revise)])
+        let state = try Self.given([Self.submit(), .question(.revise(revise))])
         let question = try #require(state.questions["Q-0001"])
         #expect(question.neighbourhood.district == "merenwijk")
         #expect(question.themes == ["loneliness", "elderly"])
         #expect(question.title == "Eenzaamheid in de Stevenshof")
         #expect(question.version == 2)
-        #expect(try Self.refusal(.reviseQuestion(ReviseQuestion(id: "Q-0001")), given: [Self.submit()])?.field == "params")
+        #expect(try Self.refusal(.question(.revise(ReviseQuestion(id: "Q-0001"))), given: [Self.submit()])?.field == "params")
     }
 
     /// Erasing a contact appends PersonalDataErased and removes the details; erasing twice is a conflict.
     @Test func eraseContact() throws {
-        let decision = try Self.decide(.erasePerson(contact: "C-0001"), given: [Self.submit()])
+        let decision = try Self.decide(.contact(.erase(contact: "C-0001")), given: [Self.submit()])
         #expect(decision.events == [.personalDataErased(contact: "C-0001")])
         #expect(decision.personalData.keys.contains("C-0001") && decision.personalData["C-0001"]! == nil)
-        #expect(try Self.refusal(.erasePerson(contact: "C-0001"), given: [Self.submit(), .erasePerson(contact: "C-0001")])?.code == .conflict)
-        #expect(try Self.refusal(.erasePerson(contact: "C-0009"), given: [Self.submit()])?.code == .notFound)
+        #expect(try Self.refusal(.contact(.erase(contact: "C-0001")), given: [Self.submit(), .contact(.erase(contact: "C-0001"))])?.code == .conflict)
+        #expect(try Self.refusal(.contact(.erase(contact: "C-0009")), given: [Self.submit()])?.code == .notFound)
     }
 
     /// Events read back from their stored form are the events written (the log round trip).
     @Test func eventsRoundTripThroughStoredForm() throws {
         var revise = ReviseQuestion(id: "Q-0001")
         revise.size = "large"
-        let commands: [Command] = [Self.submit(), .reviseQuestion(revise), .acceptQuestion(id: "Q-0001", title: nil, description: "Nieuw", expectedVersion: nil),
-                                   .withdrawQuestion(id: "Q-0001", reason: "klaar", expectedVersion: nil), .erasePerson(contact: "C-0001")]
+        let commands: [Command] = [Self.submit(), .question(.revise(revise)), .question(.accept(id: "Q-0001", title: nil, description: "Nieuw", expectedVersion: nil)),
+                                   .question(.withdraw(id: "Q-0001", reason: "klaar", expectedVersion: nil)), .contact(.erase(contact: "C-0001"))]
         var state = DomainState()
         for command in commands {
             for event in try Decider.decide(command, state: state, taxonomy: Self.leiden, nowMs: Self.now).events {
@@ -208,32 +208,32 @@ import Testing
         let side: ConsentSide = Bool.random(using: &generator) ? .requester : .education
         switch Int.random(in: 0..<22, using: &generator) {
         case 8: return OfferDeciderTests.publish(capacity: Int.random(in: 1...3, using: &generator))
-        case 9, 10: return .createProposal(question: pick("Q", state.questionCount), offer: pick("O", state.offerCount), note: nil)
-        case 11, 12, 13: return .acceptProposal(id: pick("P", state.proposalCount), side: side, expectedVersion: nil)
-        case 14: return .declineProposal(id: pick("P", state.proposalCount), side: side, reason: "past niet", expectedVersion: nil)
-        case 15: return .expireProposals
-        case 16: return .startMatch(id: pick("M", state.matchCount), students: 4, startedOn: "2027-02-08", expectedVersion: nil)
-        case 17: return .cancelMatch(id: pick("M", state.matchCount), reason: "team gestopt", expectedVersion: nil)
+        case 9, 10: return .proposal(.create(question: pick("Q", state.questionCount), offer: pick("O", state.offerCount), note: nil))
+        case 11, 12, 13: return .proposal(.accept(id: pick("P", state.proposalCount), side: side, expectedVersion: nil))
+        case 14: return .proposal(.decline(id: pick("P", state.proposalCount), side: side, reason: "past niet", expectedVersion: nil))
+        case 15: return .proposal(.expireDue)
+        case 16: return .match(.start(id: pick("M", state.matchCount), students: 4, startedOn: "2027-02-08", expectedVersion: nil))
+        case 17: return .match(.cancel(id: pick("M", state.matchCount), reason: "team gestopt", expectedVersion: nil))
         case 18:
             let drafts = Bool.random(using: &generator) ? [QuestionDraft(title: "Vervolgvraag", description: "Wat nu?")] : []
-            return .recordOutcome(match: pick("M", state.matchCount), content: CollaborationDeciderTests.content, followUps: drafts)
-        case 19: return .closeMatch(id: pick("M", state.matchCount), note: nil, expectedVersion: nil)
-        case 20: return .recordFollowUp(outcome: pick("R", state.outcomeCount), used: .partly, note: "deels")
-        case 21: return .withdrawOffer(id: pick("O", state.offerCount), reason: "vervalt", expectedVersion: nil)
+            return .outcome(.record(match: pick("M", state.matchCount), content: CollaborationDeciderTests.content, followUps: drafts))
+        case 19: return .match(.close(id: pick("M", state.matchCount), note: nil, expectedVersion: nil))
+        case 20: return .outcome(.recordFollowUp(outcome: pick("R", state.outcomeCount), used: .partly, note: "deels"))
+        case 21: return .offer(.withdraw(id: pick("O", state.offerCount), reason: "vervalt", expectedVersion: nil))
         case 0, 1:
             let district = taxonomy.districts[Int.random(in: 0..<taxonomy.districts.count, using: &generator)]
             let theme = taxonomy.themes[Int.random(in: 0..<taxonomy.themes.count, using: &generator)].id
             return DeciderTests.submit("Vraag \(state.questionCount + 1) uit \(district.label)", neighbourhood: district.label,
                 name: Bool.random(using: &generator) ? "Bewoner \(state.questionCount)" : nil, themes: [theme])
-        case 2: return .acceptQuestion(id: id, title: Bool.random(using: &generator) ? "Herschreven" : nil, description: nil, expectedVersion: nil)
-        case 3: return .rejectQuestion(id: id, reason: "buiten scope", expectedVersion: nil)
+        case 2: return .question(.accept(id: id, title: Bool.random(using: &generator) ? "Herschreven" : nil, description: nil, expectedVersion: nil))
+        case 3: return .question(.reject(id: id, reason: "buiten scope", expectedVersion: nil))
         case 4:
             var revise = ReviseQuestion(id: id)
             revise.size = ["small", "medium", "large"][Int.random(in: 0..<3, using: &generator)]
-            return .reviseQuestion(revise)
-        case 5: return .referQuestion(id: id, to: "Den Haag", reason: "elders", expectedVersion: nil)
-        case 6: return .withdrawQuestion(id: id, reason: "ingetrokken", expectedVersion: nil)
-        default: return .erasePerson(contact: "C-000\(Int.random(in: 1...5, using: &generator))")
+            return .question(.revise(revise))
+        case 5: return .question(.refer(id: id, to: "Den Haag", reason: "elders", expectedVersion: nil))
+        case 6: return .question(.withdraw(id: id, reason: "ingetrokken", expectedVersion: nil))
+        default: return .contact(.erase(contact: "C-000\(Int.random(in: 1...5, using: &generator))"))
         }
     }
 }

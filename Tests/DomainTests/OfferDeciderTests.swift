@@ -5,12 +5,12 @@ import Testing
 /// Given events, when an offer command, then events or this error.
 @Suite struct OfferDeciderTests {
     static func publish(institution: String = "Hogeschool Leiden", level: String = "hbo", capacity: Int = 3, contact: Bool = true) -> Command {
-        .publishOffer(PublishOffer(
+        .offer(.publish(PublishOffer(
             title: "Minor Sociale Innovatie in de Wijk", description: "Een semester werken aan Leidse wijkvraagstukken.",
             institution: institution, programme: "Social Work", level: level, kind: "minor", disciplines: ["social-work"],
             themes: ["loneliness"], period: Period(window: DateWindow(from: "2027-02-01", to: "2027-06-30"), label: "2026-2027 S2"),
             capacity: capacity, teamSize: 5,
-            contact: ContactDetails(name: contact ? "Jeroen Bakker" : nil, email: contact ? "j.bakker@example.nl" : nil, phone: nil)))
+            contact: ContactDetails(name: contact ? "Jeroen Bakker" : nil, email: contact ? "j.bakker@example.nl" : nil, phone: nil))))
     }
 
     static func decide(_ command: Command, given: [Command] = [], issuer: CommandIssuer = .staff) throws -> Decision {
@@ -58,7 +58,7 @@ import Testing
         let otherEducator = CommandIssuer(role: "educator", institution: "universiteit-leiden")
         #expect((try? Self.decide(Self.publish(), issuer: ownEducator)) != nil)
         #expect(Self.refusal(Self.publish(), issuer: otherEducator)?.code == .forbidden)
-        let close = Command.closeOffer(id: "O-0001", reason: "vol", expectedVersion: nil)
+        let close = Command.offer(.close(id: "O-0001", reason: "vol", expectedVersion: nil))
         #expect(Self.refusal(close, given: [Self.publish()], issuer: otherEducator)?.code == .forbidden)
         #expect((try? Self.decide(close, given: [Self.publish()], issuer: ownEducator)) != nil)
     }
@@ -67,9 +67,9 @@ import Testing
     @Test func finalStatesRefuseChanges() {
         var revise = ReviseOffer(id: "O-0001")
         revise.capacity = 4
-        for final in [Command.closeOffer(id: "O-0001", reason: nil, expectedVersion: nil), .withdrawOffer(id: "O-0001", reason: "weg", expectedVersion: nil)] {
-            for attempt in [Command.reviseOffer(revise), .closeOffer(id: "O-0001", reason: nil, expectedVersion: nil),
-                            .withdrawOffer(id: "O-0001", reason: "r", expectedVersion: nil)] {
+        for final in [Command.offer(.close(id: "O-0001", reason: nil, expectedVersion: nil)), .offer(.withdraw(id: "O-0001", reason: "weg", expectedVersion: nil))] {
+            for attempt in [Command.offer(.revise(revise)), .offer(.close(id: "O-0001", reason: nil, expectedVersion: nil)),
+                            .offer(.withdraw(id: "O-0001", reason: "r", expectedVersion: nil))] {
                 let refusal = Self.refusal(attempt, given: [Self.publish(), final])
                 #expect(refusal?.code == .conflict)
                 #expect(refusal?.state == "closed" || refusal?.state == "withdrawn")
@@ -84,7 +84,7 @@ import Testing
         revise.period = Period(window: DateWindow(from: "2027-09-01", to: "2028-01-31"), label: "2027-2028 S1")
         var live = DomainState()
         var replayed = DomainState()
-        for command in [Self.publish(), .reviseOffer(revise), .closeOffer(id: "O-0001", reason: nil, expectedVersion: 2)] {
+        for command in [Self.publish(), .offer(.revise(revise)), .offer(.close(id: "O-0001", reason: nil, expectedVersion: 2))] {
             for event in try Decider.decide(command, state: live, taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now).events {
                 live.apply(event)
                 let decoded = try #require(DomainEvent(type: event.type, data: try JSONParser.parse(JSONWriter.canonicalBytes(event.data))))

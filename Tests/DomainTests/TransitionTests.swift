@@ -44,7 +44,7 @@ import Testing
     }
 
     static var delivered: [Command] {
-        Fixtures.started() + [.recordOutcome(match: "M-0001", content: content, followUps: [])]
+        Fixtures.started() + [.outcome(.record(match: "M-0001", content: content, followUps: []))]
     }
 
     /// Questions: intake only while submitted, revise and refer until matched, withdraw until finished.
@@ -55,19 +55,19 @@ import Testing
             (.open, Fixtures.openQuestionAndOffer()),
             (.matched, Fixtures.agreed()),
             (.completed, Self.delivered),
-            (.rejected, submitted + [.rejectQuestion(id: "Q-0001", reason: "Geen vraag", expectedVersion: nil)]),
-            (.referred, submitted + [.referQuestion(id: "Q-0001", to: "Gemeente", reason: "Elders", expectedVersion: nil)]),
-            (.withdrawn, submitted + [.withdrawQuestion(id: "Q-0001", reason: "Opgelost", expectedVersion: nil)]),
+            (.rejected, submitted + [.question(.reject(id: "Q-0001", reason: "Geen vraag", expectedVersion: nil))]),
+            (.referred, submitted + [.question(.refer(id: "Q-0001", to: "Gemeente", reason: "Elders", expectedVersion: nil))]),
+            (.withdrawn, submitted + [.question(.withdraw(id: "Q-0001", reason: "Opgelost", expectedVersion: nil))]),
         ], status: { $0.questions["Q-0001"]?.status }) { (verb: QuestionVerb) in
             switch verb {
-            case .accept: return .acceptQuestion(id: "Q-0001", title: nil, description: nil, expectedVersion: nil)
-            case .reject: return .rejectQuestion(id: "Q-0001", reason: "Dubbel", expectedVersion: nil)
+            case .accept: return .question(.accept(id: "Q-0001", title: nil, description: nil, expectedVersion: nil))
+            case .reject: return .question(.reject(id: "Q-0001", reason: "Dubbel", expectedVersion: nil))
             case .revise:
                 var revise = ReviseQuestion(id: "Q-0001")
                 revise.title = "Nieuwe titel"
-                return .reviseQuestion(revise)
-            case .refer: return .referQuestion(id: "Q-0001", to: "Gemeente Leiden", reason: "Hoort daar", expectedVersion: nil)
-            case .withdraw: return .withdrawQuestion(id: "Q-0001", reason: "Niet meer nodig", expectedVersion: nil)
+                return .question(.revise(revise))
+            case .refer: return .question(.refer(id: "Q-0001", to: "Gemeente Leiden", reason: "Hoort daar", expectedVersion: nil))
+            case .withdraw: return .question(.withdraw(id: "Q-0001", reason: "Niet meer nodig", expectedVersion: nil))
             }
         }
     }
@@ -78,16 +78,16 @@ import Testing
         try Self.verify([
             (OfferStatus.published, published),
             (.full, Fixtures.agreed(capacity: 1)),
-            (.closed, published + [.closeOffer(id: "O-0001", reason: nil, expectedVersion: nil)]),
-            (.withdrawn, published + [.withdrawOffer(id: "O-0001", reason: "Vervalt", expectedVersion: nil)]),
+            (.closed, published + [.offer(.close(id: "O-0001", reason: nil, expectedVersion: nil))]),
+            (.withdrawn, published + [.offer(.withdraw(id: "O-0001", reason: "Vervalt", expectedVersion: nil))]),
         ], status: { $0.offers["O-0001"]?.status }) { (verb: OfferVerb) in
             switch verb {
             case .revise:
                 var revise = ReviseOffer(id: "O-0001")
                 revise.title = "Nieuwe titel"
-                return .reviseOffer(revise)
-            case .close: return .closeOffer(id: "O-0001", reason: "Vol genoeg", expectedVersion: nil)
-            case .withdraw: return .withdrawOffer(id: "O-0001", reason: "Vervalt", expectedVersion: nil)
+                return .offer(.revise(revise))
+            case .close: return .offer(.close(id: "O-0001", reason: "Vol genoeg", expectedVersion: nil))
+            case .withdraw: return .offer(.withdraw(id: "O-0001", reason: "Vervalt", expectedVersion: nil))
             }
         }
     }
@@ -98,18 +98,18 @@ import Testing
         try Self.verify([
             (ProposalStatus.proposed, proposed),
             (.accepted, Fixtures.agreed()),
-            (.declined, proposed + [.declineProposal(id: "P-0001", side: .education, reason: "Past niet", expectedVersion: nil)]),
-            (.withdrawn, proposed + [.withdrawProposal(id: "P-0001", reason: "Vergissing", expectedVersion: nil)]),
+            (.declined, proposed + [.proposal(.decline(id: "P-0001", side: .education, reason: "Past niet", expectedVersion: nil))]),
+            (.withdrawn, proposed + [.proposal(.withdraw(id: "P-0001", reason: "Vergissing", expectedVersion: nil))]),
         ], status: { $0.proposals["P-0001"]?.status }, command: Self.proposalCommand)
-        try Self.verify([(ProposalStatus.expired, proposed + [.expireProposals])], policy: Self.expiringAtOnce,
+        try Self.verify([(ProposalStatus.expired, proposed + [.proposal(.expireDue)])], policy: Self.expiringAtOnce,
                         status: { $0.proposals["P-0001"]?.status }, command: Self.proposalCommand)
     }
 
     static func proposalCommand(_ verb: ProposalVerb) -> Command {
         switch verb {
-        case .accept: return .acceptProposal(id: "P-0001", side: .requester, expectedVersion: nil)
-        case .decline: return .declineProposal(id: "P-0001", side: .requester, reason: "Toch niet", expectedVersion: nil)
-        case .withdraw: return .withdrawProposal(id: "P-0001", reason: "Vergissing", expectedVersion: nil)
+        case .accept: return .proposal(.accept(id: "P-0001", side: .requester, expectedVersion: nil))
+        case .decline: return .proposal(.decline(id: "P-0001", side: .requester, reason: "Toch niet", expectedVersion: nil))
+        case .withdraw: return .proposal(.withdraw(id: "P-0001", reason: "Vergissing", expectedVersion: nil))
         }
     }
 
@@ -119,14 +119,14 @@ import Testing
             (MatchStatus.agreed, Fixtures.agreed()),
             (.started, Fixtures.started()),
             (.delivered, Self.delivered),
-            (.closed, Self.delivered + [.closeMatch(id: "M-0001", note: nil, expectedVersion: nil)]),
-            (.cancelled, Fixtures.agreed() + [.cancelMatch(id: "M-0001", reason: "Team viel uit", expectedVersion: nil)]),
+            (.closed, Self.delivered + [.match(.close(id: "M-0001", note: nil, expectedVersion: nil))]),
+            (.cancelled, Fixtures.agreed() + [.match(.cancel(id: "M-0001", reason: "Team viel uit", expectedVersion: nil))]),
         ], status: { $0.matches["M-0001"]?.status }) { (verb: MatchVerb) in
             switch verb {
-            case .start: return .startMatch(id: "M-0001", students: 4, startedOn: "2027-02-08", expectedVersion: nil)
-            case .cancel: return .cancelMatch(id: "M-0001", reason: "Team viel uit", expectedVersion: nil)
-            case .close: return .closeMatch(id: "M-0001", note: "Klaar", expectedVersion: nil)
-            case .record: return .recordOutcome(match: "M-0001", content: Self.content, followUps: [])
+            case .start: return .match(.start(id: "M-0001", students: 4, startedOn: "2027-02-08", expectedVersion: nil))
+            case .cancel: return .match(.cancel(id: "M-0001", reason: "Team viel uit", expectedVersion: nil))
+            case .close: return .match(.close(id: "M-0001", note: "Klaar", expectedVersion: nil))
+            case .record: return .outcome(.record(match: "M-0001", content: Self.content, followUps: []))
             }
         }
     }
@@ -135,11 +135,11 @@ import Testing
     @Test func outcomeVerbsAreExactlyThoseTheDeciderAccepts() throws {
         try Self.verify([
             (OutcomeStatus.recorded, Self.delivered),
-            (.followedUp, Self.delivered + [.recordFollowUp(outcome: "R-0001", used: .yes, note: nil)]),
+            (.followedUp, Self.delivered + [.outcome(.recordFollowUp(outcome: "R-0001", used: .yes, note: nil))]),
         ], status: { $0.outcomes["R-0001"]?.status }) { (verb: OutcomeVerb) in
             switch verb {
-            case .revise: return .reviseOutcome(id: "R-0001", content: OutcomeContent(summary: "Beter gezegd"), expectedVersion: nil)
-            case .record: return .recordFollowUp(outcome: "R-0001", used: .partly, note: nil)
+            case .revise: return .outcome(.revise(id: "R-0001", content: OutcomeContent(summary: "Beter gezegd"), expectedVersion: nil))
+            case .record: return .outcome(.recordFollowUp(outcome: "R-0001", used: .partly, note: nil))
             }
         }
     }
@@ -147,7 +147,7 @@ import Testing
     /// A refusal says in words what the state allows instead: one verb as an instruction, several as a list.
     @Test func refusalsNameTheAllowedVerbsInWords() throws {
         let open = try Self.state(after: Fixtures.openQuestionAndOffer())
-        let reject = Command.rejectQuestion(id: "Q-0001", reason: "Dubbel", expectedVersion: nil)
+        let reject = Command.question(.reject(id: "Q-0001", reason: "Dubbel", expectedVersion: nil))
         #expect(throws: DomainError.self) { try Decider.decide(reject, state: open, taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now) }
         do {
             _ = try Decider.decide(reject, state: open, taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now)

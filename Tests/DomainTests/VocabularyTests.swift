@@ -83,16 +83,16 @@ import Testing
 
     /// Writes take labels too, and store the ids.
     @Test func writesStoreTheIdsOfLabels() throws {
-        let submit = Command.submitQuestion(SubmitQuestion(
+        let submit = Command.question(.submit(SubmitQuestion(
             title: "Jongeren in de Merenwijk", description: "Waar kunnen ze terecht?", requesterKind: "Group", organisation: "Buurthuis",
             contact: ContactDetails(name: nil, email: nil, phone: nil), neighbourhood: "Merenwijk-Centrum", themes: ["Jeugd en jongeren"],
-            disciplines: [], levels: ["HBO"], window: nil, size: nil))
+            disciplines: [], levels: ["HBO"], window: nil, size: nil)))
         let state = try DeciderTests.given([submit])
         let question = try #require(state.questions["Q-0001"])
         #expect(question.themes == ["youth"] && question.levels == ["hbo"] && question.requester.kind == "group")
-        let refused = try DeciderTests.refusal(.submitQuestion(SubmitQuestion(
+        let refused = try DeciderTests.refusal(.question(.submit(SubmitQuestion(
             title: "t", description: "d", requesterKind: "group", organisation: "o", contact: ContactDetails(name: nil, email: nil, phone: nil),
-            neighbourhood: "Stevenshof", themes: ["jeugd"], disciplines: [], levels: [], window: nil, size: nil)))
+            neighbourhood: "Stevenshof", themes: ["jeugd"], disciplines: [], levels: [], window: nil, size: nil))))
         #expect(refused?.field == "themes" && refused?.details["suggestion"] == "Jeugd en jongeren")
     }
 
@@ -113,23 +113,23 @@ import Testing
 
     /// A start before the period (today's date, months early) is refused without `force`, naming the period.
     @Test func startBeforeThePeriodIsRefusedWithoutForce() throws {
-        let early = Command.startMatch(id: "M-0001", students: 4, startedOn: "2026-12-07", expectedVersion: nil)
+        let early = Command.match(.start(id: "M-0001", students: 4, startedOn: "2026-12-07", expectedVersion: nil))
         let refusal = Fixtures.refusal(early, given: Fixtures.agreed())
         #expect(refusal?.code == .validation && refusal?.field == "startedOn")
         #expect(refusal?.message.contains("2026-12-07 is 56 days before the period of O-0001 (2026-2027 S2: 2027-02-01 to 2027-06-30)") == true)
-        let late = Fixtures.refusal(.startMatch(id: "M-0001", students: 4, startedOn: "2027-07-02", expectedVersion: nil), given: Fixtures.agreed())
+        let late = Fixtures.refusal(.match(.start(id: "M-0001", students: 4, startedOn: "2027-07-02", expectedVersion: nil)), given: Fixtures.agreed())
         #expect(late?.message.contains("2 days after") == true)
     }
 
     /// With `force` the start is accepted, and the event it appends warrants a warning on `startedOn`.
     @Test func forcedStartOutsideThePeriodWarns() throws {
-        let forced = Command.startMatch(id: "M-0001", students: 4, startedOn: "2026-12-07", expectedVersion: nil, force: true)
+        let forced = Command.match(.start(id: "M-0001", students: 4, startedOn: "2026-12-07", expectedVersion: nil, force: true))
         let decision = try Fixtures.decide(forced, given: Fixtures.agreed())
         let state = try TransitionTests.state(after: Fixtures.agreed() + [forced])
         let warnings = decision.events.flatMap { DomainWarning.about($0, state: state) }
         #expect(warnings.map(\.field) == ["startedOn"])
         #expect(warnings.first?.reason.hasPrefix("2026-12-07 is 56 days before the period of O-0001") == true)
-        let inside = try Fixtures.decide(.startMatch(id: "M-0001", students: 4, startedOn: "2027-02-08", expectedVersion: nil), given: Fixtures.agreed())
+        let inside = try Fixtures.decide(.match(.start(id: "M-0001", students: 4, startedOn: "2027-02-08", expectedVersion: nil)), given: Fixtures.agreed())
         #expect(inside.events.flatMap { DomainWarning.about($0, state: state) }.isEmpty)
     }
 
@@ -138,12 +138,12 @@ import Testing
         let delivered = TransitionTests.delivered
         let state = try TransitionTests.state(after: delivered)
         let due = try #require(state.outcomes["R-0001"]?.followUpDue)
-        let decision = try Fixtures.decide(.recordFollowUp(outcome: "R-0001", used: .yes, note: nil), given: delivered)
+        let decision = try Fixtures.decide(.outcome(.recordFollowUp(outcome: "R-0001", used: .yes, note: nil)), given: delivered)
         let warnings = decision.events.flatMap { DomainWarning.about($0, state: state) }
         let days = CivilDate.days(from: CivilDate.date(milliseconds: DeciderTests.now), to: due)
         #expect(days > 150)
         #expect(warnings == [DomainWarning(field: "date", "recorded \(days) days before it is due (\(due))")])
-        let onTime = try Fixtures.decide(.recordFollowUp(outcome: "R-0001", used: .yes, note: nil), given: delivered,
+        let onTime = try Fixtures.decide(.outcome(.recordFollowUp(outcome: "R-0001", used: .yes, note: nil)), given: delivered,
                                          nowMs: DeciderTests.now + Int64(days) * 86_400_000)
         #expect(onTime.events.flatMap { DomainWarning.about($0, state: state) }.isEmpty)
     }

@@ -12,10 +12,10 @@ import Testing
     static let leiden: Taxonomy = { try! Taxonomy(json: try! JSONParser.parse(Taxonomy.embedded["leiden"]!)) }()
 
     static func submit(_ number: Int, description: String = "Beschrijving") -> Command {
-        .submitQuestion(SubmitQuestion(
+        .question(.submit(SubmitQuestion(
             title: "Vraag \(number)", description: description, requesterKind: "resident", organisation: nil,
             contact: ContactDetails(name: nil, email: nil, phone: nil), neighbourhood: "Stevenshof", themes: [], disciplines: [], levels: [],
-            window: nil, size: nil))
+            window: nil, size: nil)))
     }
 
     /// Before the fix, a failed append made the next command rebuild the state from the log while earlier

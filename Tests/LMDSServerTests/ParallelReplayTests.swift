@@ -32,7 +32,7 @@ import Testing
         }
         for number in stride(from: 2, through: questions, by: 2) {
             let id = "Q-" + String(format: "%04d", number)
-            _ = try await processor.execute(.acceptQuestion(id: id, title: "Aangenomen \(number): buurthuis", description: nil, expectedVersion: nil),
+            _ = try await processor.execute(.question(.accept(id: id, title: "Aangenomen \(number): buurthuis", description: nil, expectedVersion: nil)),
                                             actor: actor, issuer: .staff, requestID: "accept-\(number)")
         }
         return (log, directory)

@@ -10,25 +10,25 @@ import Testing
         let taxonomy = MatchingFixtures.leiden
         let nowMs: Int64 = 1_796_000_000_000
         func question(_ title: String) -> Command {
-            .submitQuestion(SubmitQuestion(
+            .question(.submit(SubmitQuestion(
                 title: title, description: "Ouderen voelen zich alleen; wat helpt?", requesterKind: "group", organisation: "Buurt",
                 contact: ContactDetails(name: nil, email: nil, phone: nil), neighbourhood: "Stevenshof", themes: ["loneliness"],
-                disciplines: ["sociology"], levels: ["hbo"], window: DateWindow(from: "2027-02-01", to: "2027-06-30"), size: nil))
+                disciplines: ["sociology"], levels: ["hbo"], window: DateWindow(from: "2027-02-01", to: "2027-06-30"), size: nil)))
         }
         let commands: [Command] = [
             question("Eenzaamheid in de Stevenshof"), question("Eenzaamheid onder ouderen"),
-            .acceptQuestion(id: "Q-0001", title: nil, description: nil, expectedVersion: nil),
-            .acceptQuestion(id: "Q-0002", title: nil, description: nil, expectedVersion: nil),
-            .publishOffer(PublishOffer(
+            .question(.accept(id: "Q-0001", title: nil, description: nil, expectedVersion: nil)),
+            .question(.accept(id: "Q-0002", title: nil, description: nil, expectedVersion: nil)),
+            .offer(.publish(PublishOffer(
                 title: "Minor Sociale Innovatie", description: "Werken aan eenzaamheid in Leidse wijken.", institution: "hogeschool-leiden",
                 programme: "Social Work", level: "hbo", kind: "minor", disciplines: ["sociology"], themes: ["loneliness"],
                 period: Period(window: DateWindow(from: "2027-02-01", to: "2027-06-30"), label: "2026-2027 S2"), capacity: 2, teamSize: nil,
-                contact: ContactDetails(name: nil, email: nil, phone: nil))),
-            .createProposal(question: "Q-0001", offer: "O-0001", note: nil),
-            .acceptProposal(id: "P-0001", side: .requester, expectedVersion: nil),
-            .acceptProposal(id: "P-0001", side: .education, expectedVersion: nil),
-            .startMatch(id: "M-0001", students: 4, startedOn: "2027-02-08", expectedVersion: nil),
-            .recordOutcome(match: "M-0001", content: OutcomeContent(summary: "Een buurtkamer.", ratings: Ratings(requester: 5, education: 4)), followUps: []),
+                contact: ContactDetails(name: nil, email: nil, phone: nil)))),
+            .proposal(.create(question: "Q-0001", offer: "O-0001", note: nil)),
+            .proposal(.accept(id: "P-0001", side: .requester, expectedVersion: nil)),
+            .proposal(.accept(id: "P-0001", side: .education, expectedVersion: nil)),
+            .match(.start(id: "M-0001", students: 4, startedOn: "2027-02-08", expectedVersion: nil)),
+            .outcome(.record(match: "M-0001", content: OutcomeContent(summary: "Een buurtkamer.", ratings: Ratings(requester: 5, education: 4)), followUps: [])),
         ]
         var state = DomainState()
         for command in commands {

@@ -17,24 +17,24 @@ import Testing
             for event in try Decider.decide(command, state: state, taxonomy: leiden, nowMs: time).events { state.apply(event) }
         }
         func submit(_ title: String, _ place: String) -> Command {
-            .submitQuestion(SubmitQuestion(title: title, description: "Beschrijving", requesterKind: "resident", organisation: nil,
+            .question(.submit(SubmitQuestion(title: title, description: "Beschrijving", requesterKind: "resident", organisation: nil,
                                            contact: ContactDetails(name: nil, email: nil, phone: nil), neighbourhood: place,
-                                           themes: ["loneliness"], disciplines: [], levels: [], window: nil, size: nil))
+                                           themes: ["loneliness"], disciplines: [], levels: [], window: nil, size: nil)))
         }
         try run(submit("Eenzaamheid", "Stevenshof"), at: start)
-        try run(.acceptQuestion(id: "Q-0001", title: nil, description: nil, expectedVersion: nil), at: start)
-        try run(.publishOffer(PublishOffer(title: "Minor", description: "x", institution: "Hogeschool Leiden", programme: "Social Work", level: "hbo",
+        try run(.question(.accept(id: "Q-0001", title: nil, description: nil, expectedVersion: nil)), at: start)
+        try run(.offer(.publish(PublishOffer(title: "Minor", description: "x", institution: "Hogeschool Leiden", programme: "Social Work", level: "hbo",
                                            kind: "minor", disciplines: [], themes: ["loneliness"],
                                            period: Period(window: DateWindow(from: "2026-09-01", to: "2027-06-30"), label: "2026-2027"),
-                                           capacity: 2, teamSize: nil, contact: ContactDetails(name: nil, email: nil, phone: nil))), at: start)
-        try run(.createProposal(question: "Q-0001", offer: "O-0001", note: nil), at: start + 9 * day)
-        try run(.acceptProposal(id: "P-0001", side: .requester, expectedVersion: nil), at: start + 10 * day)
-        try run(.acceptProposal(id: "P-0001", side: .education, expectedVersion: nil), at: start + 10 * day)
-        try run(.startMatch(id: "M-0001", students: 3, startedOn: "2026-10-05", expectedVersion: nil), at: start + 14 * day)
-        try run(.recordOutcome(match: "M-0001", content: OutcomeContent(
+                                           capacity: 2, teamSize: nil, contact: ContactDetails(name: nil, email: nil, phone: nil)))), at: start)
+        try run(.proposal(.create(question: "Q-0001", offer: "O-0001", note: nil)), at: start + 9 * day)
+        try run(.proposal(.accept(id: "P-0001", side: .requester, expectedVersion: nil)), at: start + 10 * day)
+        try run(.proposal(.accept(id: "P-0001", side: .education, expectedVersion: nil)), at: start + 10 * day)
+        try run(.match(.start(id: "M-0001", students: 3, startedOn: "2026-10-05", expectedVersion: nil)), at: start + 14 * day)
+        try run(.outcome(.record(match: "M-0001", content: OutcomeContent(
             summary: "Advies", deliverables: [Deliverable(kind: "report", title: "Rapport", uri: nil, visibility: .public, embargoUntil: nil),
                                               Deliverable(kind: "dataset", title: "Data", uri: nil, visibility: .embargo, embargoUntil: "2099-01-01")],
-            hours: 300, competences: ["interviewen"]), followUps: []), at: start + 40 * day)
+            hours: 300, competences: ["interviewen"]), followUps: [])), at: start + 40 * day)
         try run(submit("Parkeren", "Merenwijk"), at: start + 31 * day)
         return state
     }
@@ -229,25 +229,25 @@ import Testing
             check()
         }
         for (number, place) in ["Stevenshof", "Merenwijk", "De Kooi", "Roomburg"].enumerated() {
-            try run(.submitQuestion(SubmitQuestion(title: "Vraag \(number)", description: "x", requesterKind: "resident", organisation: nil,
+            try run(.question(.submit(SubmitQuestion(title: "Vraag \(number)", description: "x", requesterKind: "resident", organisation: nil,
                                                    contact: ContactDetails(name: nil, email: nil, phone: nil), neighbourhood: place, themes: [],
-                                                   disciplines: [], levels: [], window: nil, size: nil)))
-            try run(.acceptQuestion(id: EntityID.make("Q", number + 1), title: nil, description: nil, expectedVersion: nil))
+                                                   disciplines: [], levels: [], window: nil, size: nil))))
+            try run(.question(.accept(id: EntityID.make("Q", number + 1), title: nil, description: nil, expectedVersion: nil)))
         }
-        try run(.publishOffer(PublishOffer(title: "Minor", description: "x", institution: "Hogeschool Leiden", programme: "Social Work", level: "hbo",
+        try run(.offer(.publish(PublishOffer(title: "Minor", description: "x", institution: "Hogeschool Leiden", programme: "Social Work", level: "hbo",
                                            kind: "minor", disciplines: [], themes: [], period: Period(window: DateWindow(from: "2027-02-01", to: "2027-06-30"), label: nil),
-                                           capacity: 2, teamSize: nil, contact: ContactDetails(name: nil, email: nil, phone: nil))))
-        for question in ["Q-0001", "Q-0002", "Q-0003"] { try run(.createProposal(question: question, offer: "O-0001", note: nil)) }
+                                           capacity: 2, teamSize: nil, contact: ContactDetails(name: nil, email: nil, phone: nil)))))
+        for question in ["Q-0001", "Q-0002", "Q-0003"] { try run(.proposal(.create(question: question, offer: "O-0001", note: nil))) }
         for proposal in ["P-0001", "P-0002"] {
-            try run(.acceptProposal(id: proposal, side: .requester, expectedVersion: nil))
-            try run(.acceptProposal(id: proposal, side: .education, expectedVersion: nil))
+            try run(.proposal(.accept(id: proposal, side: .requester, expectedVersion: nil)))
+            try run(.proposal(.accept(id: proposal, side: .education, expectedVersion: nil)))
         }
-        try run(.startMatch(id: "M-0001", students: 3, startedOn: "2027-02-08", expectedVersion: nil))
-        try run(.cancelMatch(id: "M-0002", reason: "gestopt", expectedVersion: nil))
-        try run(.recordOutcome(match: "M-0001", content: OutcomeContent(summary: "Advies"), followUps: [QuestionDraft(title: "Vervolg", description: "y")]))
-        try run(.withdrawQuestion(id: "Q-0004", reason: "opgelost", expectedVersion: nil))
+        try run(.match(.start(id: "M-0001", students: 3, startedOn: "2027-02-08", expectedVersion: nil)))
+        try run(.match(.cancel(id: "M-0002", reason: "gestopt", expectedVersion: nil)))
+        try run(.outcome(.record(match: "M-0001", content: OutcomeContent(summary: "Advies"), followUps: [QuestionDraft(title: "Vervolg", description: "y")])))
+        try run(.question(.withdraw(id: "Q-0004", reason: "opgelost", expectedVersion: nil)))
         time += 30 * 86_400_000
-        try run(.expireProposals)
-        try run(.withdrawOffer(id: "O-0001", reason: "vervalt", expectedVersion: nil))
+        try run(.proposal(.expireDue))
+        try run(.offer(.withdraw(id: "O-0001", reason: "vervalt", expectedVersion: nil)))
     }
 }

@@ -1,0 +1,73 @@
+/// What the caller asked for, already read from its params. Commands are imperative, one enum per
+/// aggregate, each decided by that aggregate's decider: a switch over one of them lists exactly the
+/// commands its decider must handle, so the compiler checks that every command is decided somewhere.
+public enum Command: Sendable, Hashable {
+    case question(QuestionCommand)
+    case offer(OfferCommand)
+    case proposal(ProposalCommand)
+    case match(MatchCommand)
+    case outcome(OutcomeCommand)
+    case contact(ContactCommand)
+    /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
+    case importBatch([Command])
+}
+
+/// Questions, from intake to a decision (`QuestionDecider`).
+public enum QuestionCommand: Sendable, Hashable {
+    case submit(SubmitQuestion)
+    case accept(id: String, title: String?, description: String?, expectedVersion: Int?)
+    case reject(id: String, reason: String, expectedVersion: Int?)
+    case revise(ReviseQuestion)
+    case refer(id: String, to: String, reason: String, expectedVersion: Int?)
+    case withdraw(id: String, reason: String, expectedVersion: Int?)
+}
+
+/// Education offers (`OfferDecider`).
+public enum OfferCommand: Sendable, Hashable {
+    case publish(PublishOffer)
+    case revise(ReviseOffer)
+    case close(id: String, reason: String?, expectedVersion: Int?)
+    case withdraw(id: String, reason: String, expectedVersion: Int?)
+}
+
+/// Proposals and their two consents (`CollaborationDecider`: proposal and match are one aggregate, since
+/// the second consent agrees the match in the same append).
+public enum ProposalCommand: Sendable, Hashable {
+    case create(question: String, offer: String, note: String?)
+    /// Several proposals at once, in one atomic append (a plan turned into proposals): all or none.
+    case createMany([ProposalRequest])
+    case accept(id: String, side: ConsentSide, expectedVersion: Int?)
+    case decline(id: String, side: ConsentSide, reason: String, expectedVersion: Int?)
+    case withdraw(id: String, reason: String, expectedVersion: Int?)
+    /// Expires every proposal whose time ran out by the command's time (the daemon sends it when due).
+    case expireDue
+}
+
+/// Matches between their agreement and their outcome (`CollaborationDecider`).
+public enum MatchCommand: Sendable, Hashable {
+    /// `force`: start even on a date outside the offer's period (the reply then warns about it).
+    case start(id: String, students: Int, startedOn: String, expectedVersion: Int?, force: Bool = false)
+    case cancel(id: String, reason: String, expectedVersion: Int?)
+    case close(id: String, note: String?, expectedVersion: Int?)
+}
+
+/// Outcomes and their follow-up checks (`OutcomeDecider`).
+public enum OutcomeCommand: Sendable, Hashable {
+    case record(match: String, content: OutcomeContent, followUps: [QuestionDraft])
+    case revise(id: String, content: OutcomeContent, expectedVersion: Int?)
+    case recordFollowUp(outcome: String, used: FollowUpUse, note: String?)
+}
+
+/// People's personal data (`ContactDecider`).
+public enum ContactCommand: Sendable, Hashable {
+    case erase(contact: String)
+}
+
+/// What every decider is given besides the command and the state: the city, the command's time, who
+/// issues it and the programme's rules.
+struct DecisionContext {
+    let taxonomy: Taxonomy
+    let nowMs: Int64
+    let issuer: CommandIssuer
+    let policy: DomainPolicy
+}

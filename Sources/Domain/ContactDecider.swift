@@ -1,0 +1,14 @@
+/// The contact aggregate's decider: a person's details live outside the log, and erasing them (the right
+/// to be forgotten) deletes them from the personal table and appends `PersonalDataErased`.
+enum ContactDecider {
+    static func decide(_ command: ContactCommand, state: DomainState) throws(DomainError) -> Decision {
+        switch command {
+        case .erase(let contact):
+            guard state.knowsContact(contact) else { throw .notFound(contact) }
+            guard !state.erasedContacts.contains(contact) else {
+                throw DomainError(.conflict, "\(contact) is already erased", state: "erased")
+            }
+            return Decision(events: [.personalDataErased(contact: contact)], personalData: [contact: nil], entityID: contact)
+        }
+    }
+}
