@@ -162,7 +162,9 @@ enum CollaborationDecider {
             case .matchClosed(let id, _): matchStatus[id] = .closed
             case .proposalAccepted(let id, _), .proposalDeclined(let id, _, _), .proposalWithdrawn(let id, _), .proposalExpired(let id):
                 endedProposals.insert(id)
-            default: break
+            case .proposalCreated, .proposalConsented, .matchStarted, .questionMatched, .questionCompleted, .questionReopened, .offerFilled,
+                .offerReopened, .outcomeRecorded, .outcomeRevised, .followUpRecorded:
+                break  // These change no match's status and end no proposal.
             }
         }
         func statuses(_ ids: [String]?, _ belongs: (Match) -> Bool) -> [(id: String, status: MatchStatus)] {
@@ -228,7 +230,9 @@ enum CollaborationDecider {
         case .questionReferred(let id, _, _): overlay.questionStatus[id] = .referred
         case .offerWithdrawn(let id, _): overlay.offerStatus[id] = .withdrawn
         case .offerClosed(let id, _): overlay.offerStatus[id] = .closed
-        default: break
+        case .questionSubmitted, .questionAccepted, .questionRejected, .questionRevised, .personalDataErased, .offerPublished, .offerRevised,
+            .collaboration:
+            break  // Only a withdrawal, referral or closing winds anything down.
         }
         return [primary] + settled(events, state: state, questions: questions, offers: offers, overlay: overlay).map(DomainEvent.collaboration)
     }
