@@ -23,8 +23,9 @@ ensure_packages() {
   echo "==> installed: ${missing[*]}"
 }
 
-# The packages every build and test needs.
-LMDS_BUILD_PACKAGES=(liblmdb-dev lmdb-utils pkg-config)
+# The packages every build and test needs; wdutch is the OpenTaal Dutch word list (/usr/share/dict/dutch)
+# that the matcher splits compounds with (without it lmdsd still runs, with one log line and no splitting).
+LMDS_BUILD_PACKAGES=(liblmdb-dev lmdb-utils pkg-config wdutch)
 # What the integration tests use besides: systemd-socket-activate and systemd-analyze (systemd),
 # setpriv (util-linux), python3 and gcc for scripts/bench (its smoke run is part of the tests).
 LMDS_TEST_PACKAGES=(systemd util-linux python3 gcc)

@@ -74,6 +74,19 @@ public struct Suggestion: Sendable, Hashable {
     public let id: String
     public let score: Double
     public let reasons: [MatchReason]
+    /// Whether the pair has topical evidence (a theme or discipline in common, or text above
+    /// `Matcher.textFloor`); a pair without is ranked after every pair with some, and never planned.
+    public let topical: Bool
+    /// For a question suggested for an offer: whether it is already matched or waiting on a proposal.
+    public let engagement: Engagement?
+
+    /// How far a suggested question already is with some offer.
+    public enum Engagement: String, Sendable, Hashable {
+        /// It has an agreed or started match.
+        case matched
+        /// It waits on a proposal (with any offer).
+        case proposed
+    }
 }
 
 /// A candidate left out by a hard constraint, and why.
@@ -155,13 +168,14 @@ public struct Matcher: Sendable {
                 continue
             }
             let values = slotValues(questionSlot, slot, text: search.value(ordinal: ordinal), preference: preference[slot.institution] ?? 0.5)
-            best.offer(ordinal, id: slot.id, score: combined(values))
+            best.offer(ordinal, id: slot.id, score: rankKey(values))
         }
         let suggestions = best.ranked.compactMap { entry -> Suggestion? in
             guard let offer = state.offers[entry.id], let slot = index.offerSlots[entry.item] else { return nil }
             let values = slotValues(questionSlot, slot, text: search.value(ordinal: entry.item), preference: preference[slot.institution] ?? 0.5)
-            return Suggestion(id: entry.id, score: entry.score, reasons: reasons(
-                question: question, offer: offer, index: index, values: values, search: search, document: entry.id))
+            return Suggestion(id: entry.id, score: combined(values), reasons: reasons(
+                question: question, offer: offer, index: index, values: values, search: search, document: entry.id),
+                topical: values.topical, engagement: nil)
         }
         return (suggestions, excluded.sorted { EntityID.precedes($0.id, $1.id) })
     }
@@ -190,19 +204,35 @@ public struct Matcher: Sendable {
                 continue
             }
             let preference = preferred.isEmpty ? 0.5 : (preferredNumbers.contains(slot.district) ? 1.0 : 0.0)
-            best.offer(ordinal, id: slot.id, score: combined(slotValues(slot, offerSlot, text: search.value(ordinal: ordinal), preference: preference)))
+            best.offer(ordinal, id: slot.id, score: rankKey(slotValues(slot, offerSlot, text: search.value(ordinal: ordinal), preference: preference)))
         }
         let suggestions = best.ranked.compactMap { entry -> Suggestion? in
             guard let question = state.questions[entry.id], let slot = index.questionSlots[entry.item] else { return nil }
             let preference = preferred.isEmpty ? 0.5 : (preferredNumbers.contains(slot.district) ? 1.0 : 0.0)
             let values = slotValues(slot, offerSlot, text: search.value(ordinal: entry.item), preference: preference)
-            return Suggestion(id: entry.id, score: entry.score, reasons: reasons(
-                question: question, offer: offer, index: index, values: values, search: search, document: entry.id))
+            return Suggestion(id: entry.id, score: combined(values), reasons: reasons(
+                question: question, offer: offer, index: index, values: values, search: search, document: entry.id),
+                topical: values.topical, engagement: Self.engagement(question, state: state))
         }
         return (suggestions, excluded.sorted { EntityID.precedes($0.id, $1.id) })
     }
 
     static func takesProposals(_ question: Question) -> Bool { question.status == .open || question.status == .matched }
+
+    /// Whether a question is already matched, or waits on a proposal with any offer (nil: neither).
+    static func engagement(_ question: Question, state: DomainState) -> Suggestion.Engagement? {
+        if question.status == .matched { return .matched }
+        let pending = (state.proposalsByQuestion[question.id] ?? []).contains { state.pendingProposals.contains($0) }
+        return pending ? .proposed : nil
+    }
+
+    /// A text value at or above this counts as topical evidence by itself (a few rare words in common);
+    /// below it, shared words are too few or too common to make a pair worth proposing.
+    public static let textFloor = 0.3
+
+    /// What ranking sorts on: the score, with every pair that has topical evidence above every pair
+    /// that has none (scores are in 0..1, so adding 1 puts the topical ones first).
+    func rankKey(_ values: FactorValues) -> Double { combined(values) + (values.topical ? 1 : 0) }
 
     /// The preference factor's value per institution number, for a question in `district`.
     func preferenceByInstitution(district: String) -> [Int: Double] {
@@ -258,6 +288,10 @@ public struct Matcher: Sendable {
 
         /// In `MatchingWeights.factors` order.
         var all: [Double] { [themes, disciplines, level, period, capacity, text, preference, history] }
+
+        /// Some theme or discipline in common, or text at or above `Matcher.textFloor`: what makes a pair
+        /// worth suggesting at all, whatever its level, period and places.
+        var topical: Bool { themes > 0 || disciplines > 0 || text >= Matcher.textFloor }
     }
 
     /// The factor values of a pair from its slots; `text` is the text match already scaled.
@@ -319,7 +353,8 @@ public struct Matcher: Sendable {
         let driving = search.documents.contributions(search.query, document: document).prefix(5).map { term, _ in
             term.hasPrefix("#") ? "[" + String(term.dropFirst()) + "]" : (questionAnalysis.surface[term] ?? offerAnalysis.surface[term] ?? term)
         }
-        details.append(driving.isEmpty ? "no words in common" : "shared terms: \(driving.joined(separator: ", "))")
+        details.append((driving.isEmpty ? "no words in common" : "shared terms: \(driving.joined(separator: ", "))")
+            + (values.topical ? "" : "; no good match: no theme, discipline or enough words in common, so ranked after every pair with some"))
         let preferred = preferredDistricts[offer.institution] ?? []
         if preferred.isEmpty {
             details.append("\(offer.institution) states no preferred neighbourhoods")

@@ -82,7 +82,8 @@ public enum Planner {
                 guard let slot = entry.slot, !Matcher.isExcluded(questionSlot, slot), linked[slot.id] == nil else { continue }
                 let values = matcher.slotValues(questionSlot, slot, text: search.value(ordinal: entry.ordinal), preference: preference[slot.institution] ?? 0.5)
                 let score = matcher.combined(values)
-                if score >= minScore { scored.append((position, score)) }
+                // A pair without topical evidence is never planned, whatever its level, period and places.
+                if values.topical, score >= minScore { scored.append((position, score)) }
             }
             candidatePairs += scored.count
             scored.sort { $0.score > $1.score || ($0.score == $1.score && $0.offer < $1.offer) }

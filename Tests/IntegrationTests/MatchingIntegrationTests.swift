@@ -70,6 +70,34 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    /// A question no offer shares a topic with gets `noGoodMatch` and words saying so; for an offer, a
+    /// question waiting on a proposal is marked `proposed` and one without any engagement is not marked.
+    @Test func noGoodMatchAndEngagementAreSaid() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        try Self.load(daemon, questions: 3)
+        let lonely = try daemon.call("match.suggest", ["question": "Q-0001", "limit": 3])
+        #expect(lonely["noGoodMatch"] == .bool(false), "\(lonely)")
+        _ = try daemon.call("question.submit", [
+            "title": "Ons kerkkoor zoekt een dirigent", "description": "Het koor zingt elke zondag in de dienst; de dirigent stopt na Pasen.",
+            "requester": ["kind": "resident"], "neighbourhood": "Pieterswijk", "levels": ["hbo"],
+            "window": ["from": "2027-02-01", "to": "2027-06-30"],
+        ])
+        _ = try daemon.call("question.accept", ["id": "Q-0004"])
+        let choir = try daemon.call("match.suggest", ["question": "Q-0004", "limit": 3])
+        #expect(choir["noGoodMatch"] == .bool(true), "\(choir)")
+        let first = try #require(choir["suggestions"]?.arrayValue?.first)
+        #expect(first["topical"] == .bool(false), "\(first)")
+        #expect((first["reasons"]?.arrayValue ?? []).contains { ($0["detail"]?.stringValue ?? "").contains("no good match") })
+
+        _ = try daemon.call("proposal.create", ["question": "Q-0001", "offer": "O-0002"])
+        let forOffer = try daemon.call("match.suggest", ["offer": "O-0003", "limit": 10])
+        let items = forOffer["suggestions"]?.arrayValue ?? []
+        #expect(items.first { $0["id"] == "Q-0001" }?["engagement"] == .string("proposed"), "\(forOffer)")
+        #expect(items.first { $0["id"] == "Q-0003" }?["engagement"] == nil, "\(forOffer)")
+        #expect(daemon.stop() == 0)
+    }
+
     /// A plan respects capacities, appends nothing; with propose it makes every proposal in one append,
     /// and a second plan leaves those pairs out (already proposed).
     @Test func planThenPropose() throws {
