@@ -25,6 +25,28 @@ public enum DutchStemmer {
         return String(decoding: w.letters.map { $0 == upperI ? lowerI : $0 == upperY ? lowerY : $0 }, as: UTF8.self)
     }
 
+    /// The stem of one lower-case word with only its inflection removed (Snowball's steps 1, 2 and 4:
+    /// plural -en and -s, a final -e, a doubled vowel), not its derivation (-heid, -baar, -lijk, -ing,
+    /// -end, -ig): "bereiken" becomes "bereik" but "bereikbaarheid" stays itself, where the full stem
+    /// makes both "bereik". Keywords are recognised on this stem, so a verb does not read as a policy noun.
+    public static func inflectionalStem(_ word: String) -> String {
+        var letters: [UInt8] = []
+        letters.reserveCapacity(word.utf8.count)
+        for scalar in word.unicodeScalars {
+            let plain = removingAccent(scalar)
+            guard plain.isASCII else { return word }
+            letters.append(UInt8(plain.value))
+        }
+        guard letters.count > 2 else { return word }
+        markConsonantUses(&letters)
+        let (r1, r2) = regions(letters)
+        var w = Word(letters: letters, r1: r1, r2: r2)
+        w.step1()
+        _ = w.step2()
+        w.step4()
+        return String(decoding: w.letters.map { $0 == upperI ? lowerI : $0 == upperY ? lowerY : $0 }, as: UTF8.self)
+    }
+
     static let upperI = UInt8(ascii: "I"), upperY = UInt8(ascii: "Y"), lowerI = UInt8(ascii: "i"), lowerY = UInt8(ascii: "y")
 
     static func isVowel(_ letter: UInt8) -> Bool {

@@ -17,6 +17,11 @@ public struct MatchingWeights: Sendable, Hashable {
     public var text = 0.20
     public var preference = 0.05
     public var history = 0.05
+    /// How much a theme or discipline inferred from a question's text counts against one the requester
+    /// or coordinator stated (1), before the specificity of the words it was inferred from.
+    public var inferredConcept = 0.6
+    /// How much a theme or discipline inferred from an offer's text counts against one the offer states.
+    public var inferredOfferConcept = 1.0
 
     public init() {}
 
@@ -155,6 +160,7 @@ public struct Matcher: Sendable {
                                 entityID: questionID, state: question.status.rawValue)
         }
         let search = TextSearch(query: index.analyses[questionID]?.terms ?? [:], documents: index.offerText)
+        let wanted = conceptWeights(questionSlot, index: index)
         let preference = preferenceByInstitution(district: question.neighbourhood.district)
         let linked = index.linkedOffers[questionID] ?? [:]
         var best = TopScores<Int>(limit: limit)
@@ -167,12 +173,12 @@ public struct Matcher: Sendable {
                 }
                 continue
             }
-            let values = slotValues(questionSlot, slot, text: search.value(ordinal: ordinal), preference: preference[slot.institution] ?? 0.5)
+            let values = slotValues(questionSlot, slot, wanted: wanted, text: search.value(ordinal: ordinal), preference: preference[slot.institution] ?? 0.5)
             best.offer(ordinal, id: slot.id, score: rankKey(values))
         }
         let suggestions = best.ranked.compactMap { entry -> Suggestion? in
             guard let offer = state.offers[entry.id], let slot = index.offerSlots[entry.item] else { return nil }
-            let values = slotValues(questionSlot, slot, text: search.value(ordinal: entry.item), preference: preference[slot.institution] ?? 0.5)
+            let values = slotValues(questionSlot, slot, wanted: wanted, text: search.value(ordinal: entry.item), preference: preference[slot.institution] ?? 0.5)
             return Suggestion(id: entry.id, score: combined(values), reasons: reasons(
                 question: question, offer: offer, index: index, values: values, search: search, document: entry.id),
                 topical: values.topical, engagement: nil)
@@ -204,12 +210,13 @@ public struct Matcher: Sendable {
                 continue
             }
             let preference = preferred.isEmpty ? 0.5 : (preferredNumbers.contains(slot.district) ? 1.0 : 0.0)
-            best.offer(ordinal, id: slot.id, score: rankKey(slotValues(slot, offerSlot, text: search.value(ordinal: ordinal), preference: preference)))
+            let values = slotValues(slot, offerSlot, wanted: conceptWeights(slot, index: index), text: search.value(ordinal: ordinal), preference: preference)
+            best.offer(ordinal, id: slot.id, score: rankKey(values))
         }
         let suggestions = best.ranked.compactMap { entry -> Suggestion? in
             guard let question = state.questions[entry.id], let slot = index.questionSlots[entry.item] else { return nil }
             let preference = preferred.isEmpty ? 0.5 : (preferredNumbers.contains(slot.district) ? 1.0 : 0.0)
-            let values = slotValues(slot, offerSlot, text: search.value(ordinal: entry.item), preference: preference)
+            let values = slotValues(slot, offerSlot, wanted: conceptWeights(slot, index: index), text: search.value(ordinal: entry.item), preference: preference)
             return Suggestion(id: entry.id, score: combined(values), reasons: reasons(
                 question: question, offer: offer, index: index, values: values, search: search, document: entry.id),
                 topical: values.topical, engagement: Self.engagement(question, state: state))
@@ -294,15 +301,79 @@ public struct Matcher: Sendable {
         var topical: Bool { themes > 0 || disciplines > 0 || text >= Matcher.textFloor }
     }
 
+    /// How much each theme and discipline a question wants counts (by bit): 1 when stated; when only
+    /// inferred from its text, `inferredConcept` times the specificity of the words it was inferred from.
+    struct ConceptWeights {
+        var themes = [Double](repeating: 0, count: 64)
+        var disciplines = [Double](repeating: 0, count: 64)
+        /// The sums, at least 1: a question wanting one weakly inferred concept gets only that much
+        /// for sharing it, where one stated concept gets all.
+        var themesTotal = 1.0
+        var disciplinesTotal = 1.0
+    }
+
+    /// An evidence word found in at most this share of the questions counts fully; one in more counts by
+    /// its BM25 idf against this share's ("gemeente", in most questions, counts about a third).
+    static let fullySpecificShare = 0.1
+
+    /// How specific a word is as evidence among the questions, 0..1 (by document frequency).
+    func specificity(_ stem: String, among questions: TextIndex) -> Double {
+        let reference = log(1 + (1 - Self.fullySpecificShare) / Self.fullySpecificShare)
+        return min(1, questions.idf(stem) / reference)
+    }
+
+    /// The weights of what a question wants (see `ConceptWeights`).
+    func conceptWeights(_ question: MatchingIndex.QuestionSlot, index: MatchingIndex) -> ConceptWeights {
+        var result = ConceptWeights()
+        let analysis = index.analyses[question.id]
+        func weigh(_ all: UInt64, stated: UInt64, _ entries: [Taxonomy.Entry], _ kind: TextAnalyzer.Concept.Kind, into weights: inout [Double]) -> Double {
+            var total = 0.0
+            var bits = all
+            while bits != 0 {
+                let bit = bits.trailingZeroBitCount
+                bits &= bits - 1
+                if stated & (1 << UInt64(bit)) != 0 {
+                    weights[bit] = 1
+                } else {
+                    let evidence = analysis?.evidence[TextAnalyzer.Concept(kind: kind, id: entries[bit].id)] ?? []
+                    let specific = evidence.map { specificity($0, among: index.questionText) }.max() ?? 1
+                    weights[bit] = weightsInferred * specific
+                }
+                total += weights[bit]
+            }
+            return max(1, total)
+        }
+        let profile = question.profile
+        result.themesTotal = weigh(profile.themes, stated: profile.statedThemes, taxonomy.themes, .theme, into: &result.themes)
+        result.disciplinesTotal = weigh(profile.disciplines, stated: profile.statedDisciplines, taxonomy.disciplines, .discipline, into: &result.disciplines)
+        return result
+    }
+
+    var weightsInferred: Double { weights.inferredConcept }
+
+    /// The weighted share of what is wanted that is offered: each shared concept counts its question-side
+    /// weight, times `inferredOfferConcept` when the offer does not state it.
+    func sharedShare(wanted: [Double], total: Double, all: UInt64, offered: UInt64, offeredStated: UInt64) -> Double {
+        var shared = 0.0
+        var bits = all & offered
+        while bits != 0 {
+            let bit = bits.trailingZeroBitCount
+            bits &= bits - 1
+            shared += wanted[bit] * (offeredStated & (1 << UInt64(bit)) != 0 ? 1 : weights.inferredOfferConcept)
+        }
+        return shared / total
+    }
+
     /// The factor values of a pair from its slots; `text` is the text match already scaled.
-    func slotValues(_ question: MatchingIndex.QuestionSlot, _ offer: MatchingIndex.OfferSlot, text: Double, preference: Double) -> FactorValues {
+    func slotValues(
+        _ question: MatchingIndex.QuestionSlot, _ offer: MatchingIndex.OfferSlot, wanted weights: ConceptWeights, text: Double, preference: Double
+    ) -> FactorValues {
         var values = FactorValues()
         let wanted = question.profile
         let offered = offer.profile
-        if wanted.themes != 0 { values.themes = Double((wanted.themes & offered.themes).nonzeroBitCount) / Double(wanted.themes.nonzeroBitCount) }
-        if wanted.disciplines != 0 {
-            values.disciplines = Double((wanted.disciplines & offered.disciplines).nonzeroBitCount) / Double(wanted.disciplines.nonzeroBitCount)
-        }
+        values.themes = sharedShare(wanted: weights.themes, total: weights.themesTotal, all: wanted.themes, offered: offered.themes, offeredStated: offered.statedThemes)
+        values.disciplines = sharedShare(wanted: weights.disciplines, total: weights.disciplinesTotal, all: wanted.disciplines, offered: offered.disciplines,
+                                         offeredStated: offered.statedDisciplines)
         values.level = wanted.levels == 0 ? 0.5 : (wanted.levels & offered.levels != 0 ? 1 : 0)
         if let window = wanted.days, let period = offered.days {
             let overlap = max(0, min(window.upperBound, period.upperBound) - max(window.lowerBound, period.lowerBound) + 1)
@@ -323,17 +394,11 @@ public struct Matcher: Sendable {
         let wanted = index.profile(question.id)
         let offered = index.profile(offer.id)
         var details: [String] = []
-        let sharedThemes = taxonomy.themes.prefix(64).enumerated().filter { position, _ in
-            ((wanted?.themes ?? 0) & (offered?.themes ?? 0)) & (1 << UInt64(position)) != 0
-        }.map(\.element.label)
-        let wantedThemes = (wanted?.themes ?? 0).nonzeroBitCount
-        details.append(sharedThemes.isEmpty ? "no theme in common" : "shares \(sharedThemes.joined(separator: ", ")) (of \(wantedThemes) wanted)")
-        let sharedDisciplines = taxonomy.disciplines.prefix(64).enumerated().filter { position, _ in
-            ((wanted?.disciplines ?? 0) & (offered?.disciplines ?? 0)) & (1 << UInt64(position)) != 0
-        }.map(\.element.label)
-        let wantedDisciplines = (wanted?.disciplines ?? 0).nonzeroBitCount
-        details.append(sharedDisciplines.isEmpty ? "no discipline wanted is offered"
-            : "offers \(sharedDisciplines.joined(separator: ", ")) (of \(wantedDisciplines) wanted)")
+        let questionAnalysis = index.analyses[question.id] ?? TextAnalyzer.Analysis()
+        details.append(conceptDetail(.theme, wanted: wanted?.themes ?? 0, stated: wanted?.statedThemes ?? 0, offered: offered?.themes ?? 0,
+                                     analysis: questionAnalysis) ?? "no theme in common")
+        details.append(conceptDetail(.discipline, wanted: wanted?.disciplines ?? 0, stated: wanted?.statedDisciplines ?? 0,
+                                     offered: offered?.disciplines ?? 0, analysis: questionAnalysis).map { "offers " + $0 } ?? "no discipline wanted is offered")
         if question.levels.isEmpty {
             details.append("no level asked; the offer is \(offer.level)")
         } else {
@@ -348,7 +413,6 @@ public struct Matcher: Sendable {
         }
         let left = max(0, offer.capacity - (index.placesTaken[offer.id] ?? 0))
         details.append("\(left) of \(offer.capacity) places left")
-        let questionAnalysis = index.analyses[question.id] ?? TextAnalyzer.Analysis()
         let offerAnalysis = index.analyses[offer.id] ?? TextAnalyzer.Analysis()
         let driving = search.documents.contributions(search.query, document: document).prefix(5).map { term, _ in
             term.hasPrefix("#") ? "[" + String(term.dropFirst()) + "]" : (questionAnalysis.surface[term] ?? offerAnalysis.surface[term] ?? term)
@@ -372,6 +436,25 @@ public struct Matcher: Sendable {
         return MatchingWeights.factors.enumerated().map { position, factor in
             MatchReason(factor: factor, value: all[position], share: weights[factor] * all[position] / total, detail: details[position])
         }
+    }
+
+    /// The themes (or disciplines) a pair shares, in words, each as stated or inferred from which of the
+    /// question's words, and how many the question stated ("shares Eenzaamheid (stated), Zorg en
+    /// mantelzorg (inferred from "mantelzorgers") (of 1 stated)"); nil when it shares none.
+    func conceptDetail(_ kind: TextAnalyzer.Concept.Kind, wanted: UInt64, stated: UInt64, offered: UInt64, analysis: TextAnalyzer.Analysis) -> String? {
+        let entries = kind == .theme ? taxonomy.themes : taxonomy.disciplines
+        var shared: [String] = []
+        for (bit, entry) in entries.prefix(64).enumerated() where (wanted & offered) & (1 << UInt64(bit)) != 0 {
+            if stated & (1 << UInt64(bit)) != 0 {
+                shared.append("\(entry.label) (stated)")
+            } else {
+                let words = (analysis.evidence[TextAnalyzer.Concept(kind: kind, id: entry.id)] ?? []).prefix(3).map { "\"\(analysis.surface[$0] ?? $0)\"" }
+                shared.append("\(entry.label) (inferred from \(words.joined(separator: ", ")))")
+            }
+        }
+        guard !shared.isEmpty else { return nil }
+        let count = stated.nonzeroBitCount
+        return (kind == .theme ? "shares " : "") + shared.joined(separator: ", ") + (count == 0 ? " (none stated)" : " (of \(count) stated)")
     }
 
     /// Days both windows share, inclusive (0 when they do not meet).

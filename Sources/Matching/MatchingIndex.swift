@@ -37,6 +37,10 @@ public struct MatchingIndex: Sendable {
         /// Bit i: the taxonomy's theme i (tagged or recognised in the text).
         public var themes: UInt64
         public var disciplines: UInt64
+        /// The themes and disciplines tagged (stated by the requester, coordinator or institution); the
+        /// others of `themes` and `disciplines` were only inferred from the text.
+        public var statedThemes: UInt64
+        public var statedDisciplines: UInt64
         /// A question's acceptable levels; an offer's one level.
         public var levels: UInt64
         /// A question's window or an offer's period as day numbers; nil: no window given.
@@ -274,6 +278,7 @@ struct TaxonomyBits: Sendable {
         }
         return MatchingIndex.Profile(
             themes: set(themes + recognisedThemes, self.themes), disciplines: set(disciplines + recognisedDisciplines, self.disciplines),
+            statedThemes: set(themes, self.themes), statedDisciplines: set(disciplines, self.disciplines),
             levels: set(levels, self.levels), days: days)
     }
 }

@@ -28,6 +28,9 @@ public struct TextAnalyzer: Sendable {
         public var surface: [String: String] = [:]
         /// Themes and disciplines its words point at.
         public var concepts: Set<Concept> = []
+        /// For each concept, the stems (as in `terms`) of the words that pointed at it, in text order
+        /// without repeats: what a reason names, and whose document frequency says how specific it is.
+        public var evidence: [Concept: [String]] = [:]
         /// Words kept (the document length for BM25).
         public var length = 0
     }
@@ -44,12 +47,13 @@ public struct TextAnalyzer: Sendable {
         "we", "wij", "onze", "graag", "willen", "welke", "waar", "studenten", "student",
     ]
 
-    /// One-word keywords (stemmed) and the concepts they stand for. Those of at least `compoundStemMin`
-    /// letters also match at the start or end of a Dutch compound ("buurthuis" in "buurthuisbezoekers").
+    /// One-word keywords (by their inflectional stem, `DutchStemmer.inflectionalStem`) and the concepts
+    /// they stand for. Those of at least `compoundStemMin` letters also match at the end of a Dutch
+    /// compound, where its head is ("eenzaamheid" in "jongereneenzaamheid"), never at its start
+    /// ("ondernemen" is not in "ondernemers").
     let words: [String: Set<Concept>]
-    /// The first and last `compoundStemMin` letters of the long keywords: a word that has neither cannot
-    /// hold one at its start or end, so most words cost two lookups.
-    let compoundHeads: Set<String>
+    /// The last `compoundStemMin` letters of the long keywords: a word that does not end in one cannot
+    /// hold one at its end, so most words cost two lookups.
     let compoundTails: Set<String>
     /// Keyword phrases of several words (stemmed), by their first stem.
     let phrases: [String: [(stems: [String], concept: Concept)]]
@@ -65,10 +69,11 @@ public struct TextAnalyzer: Sendable {
         for (kind, entries) in [(Concept.Kind.theme, taxonomy.themes), (.discipline, taxonomy.disciplines)] {
             for entry in entries {
                 for keyword in [entry.label] + entry.keywords {
-                    let stems = Self.words(keyword).map(DutchStemmer.stem)
+                    let folded = Self.words(keyword)
+                    let stems = folded.map(DutchStemmer.stem)
                     let concept = Concept(kind: kind, id: entry.id)
                     if stems.count == 1 {
-                        words[stems[0], default: []].insert(concept)
+                        words[DutchStemmer.inflectionalStem(folded[0]), default: []].insert(concept)
                     } else if let first = stems.first {
                         phrases[first, default: []].append((stems, concept))
                     }
@@ -77,9 +82,7 @@ public struct TextAnalyzer: Sendable {
         }
         self.words = words
         self.phrases = phrases
-        let long = words.keys.filter { $0.count >= Self.compoundStemMin }
-        compoundHeads = Set(long.map { String($0.prefix(Self.compoundStemMin)) })
-        compoundTails = Set(long.map { String($0.suffix(Self.compoundStemMin)) })
+        compoundTails = Set(words.keys.filter { $0.count >= Self.compoundStemMin }.map { String($0.suffix(Self.compoundStemMin)) })
     }
 
     /// Folded words of `text`, stop words removed.
@@ -143,10 +146,7 @@ public struct TextAnalyzer: Sendable {
     /// Analyses one text.
     public func analyze(_ text: String) -> Analysis {
         let tokens = Self.words(text)
-        return analysis(tokens, tokens.map { word in
-            let stem = DutchStemmer.stem(word)
-            return (stem, concepts(ofStem: stem))
-        })
+        return analysis(tokens, tokens.map { word in (DutchStemmer.stem(word), concepts(ofWord: word)) })
     }
 
     /// What each word seen so far stands for: its stem and the concepts the stem names. A word's entry
@@ -173,27 +173,20 @@ public struct TextAnalyzer: Sendable {
         let tokens = Self.words(text)
         return analysis(tokens, tokens.map { word in
             if let known = cache.entries[word] { return known }
-            let stem = DutchStemmer.stem(word)
-            let entry = (stem: stem, concepts: concepts(ofStem: stem))
+            let entry = (stem: DutchStemmer.stem(word), concepts: concepts(ofWord: word))
             if cache.entries.count >= cache.wordsMax { cache.entries.removeAll(keepingCapacity: true) }
             cache.entries[word] = entry
             return entry
         })
     }
 
-    /// The concepts a stem names by itself: a keyword, or a long keyword at the start or the end of a
-    /// Dutch compound.
-    func concepts(ofStem stem: String) -> Set<Concept> {
+    /// The concepts a word names by itself: a keyword with the same inflectional stem, or a long keyword
+    /// at the end of a Dutch compound.
+    func concepts(ofWord word: String) -> Set<Concept> {
+        let stem = DutchStemmer.inflectionalStem(word)
         var matched = words[stem] ?? []
-        if stem.count > Self.compoundStemMin {
-            let head = compoundHeads.contains(String(stem.prefix(Self.compoundStemMin)))
-            let tail = compoundTails.contains(String(stem.suffix(Self.compoundStemMin)))
-            if head || tail {
-                for length in Self.compoundStemMin..<stem.count {
-                    if head { matched.formUnion(words[String(stem.prefix(length))] ?? []) }
-                    if tail { matched.formUnion(words[String(stem.suffix(length))] ?? []) }
-                }
-            }
+        if stem.count > Self.compoundStemMin, compoundTails.contains(String(stem.suffix(Self.compoundStemMin))) {
+            for length in Self.compoundStemMin..<stem.count { matched.formUnion(words[String(stem.suffix(length))] ?? []) }
         }
         return matched
     }
@@ -209,14 +202,15 @@ public struct TextAnalyzer: Sendable {
             analysis.terms[entry.stem, default: 0] += 1
             if analysis.surface[entry.stem] == nil { analysis.surface[entry.stem] = word }
         }
-        func found(_ concept: Concept) {
+        func found(_ concept: Concept, from stems: some Collection<String>) {
             analysis.concepts.insert(concept)
             analysis.terms[concept.term, default: 0] += 1
+            for stem in stems where !(analysis.evidence[concept]?.contains(stem) ?? false) { analysis.evidence[concept, default: []].append(stem) }
         }
         for (position, entry) in stemmed.enumerated() {
-            entry.concepts.forEach(found)
+            for concept in entry.concepts { found(concept, from: CollectionOfOne(entry.stem)) }
             for (phrase, concept) in phrases[entry.stem] ?? [] where position + phrase.count <= stemmed.count {
-                if stemmed[position..<(position + phrase.count)].lazy.map(\.stem).elementsEqual(phrase) { found(concept) }
+                if stemmed[position..<(position + phrase.count)].lazy.map(\.stem).elementsEqual(phrase) { found(concept, from: phrase) }
             }
         }
         return analysis
