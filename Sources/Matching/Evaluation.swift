@@ -46,9 +46,10 @@ public struct LabelledSet: Sendable {
         self.expected = wanted
     }
 
-    /// Top-1 and top-3 accuracy and mean reciprocal rank of `matcher` on the set, with each miss.
-    public func evaluate(matcher: Matcher) -> Quality {
-        let index = MatchingIndex(analyzer: TextAnalyzer(taxonomy: matcher.taxonomy), state: state)
+    /// Top-1 and top-3 accuracy and mean reciprocal rank of `matcher` on the set, with each miss; texts are
+    /// analysed with `lexicon` (compounds and diminutives) when given.
+    public func evaluate(matcher: Matcher, lexicon: DutchLexicon? = nil) -> Quality {
+        let index = MatchingIndex(analyzer: TextAnalyzer(taxonomy: matcher.taxonomy, lexicon: lexicon), state: state)
         var top1 = 0, top3 = 0
         var reciprocalRanks = 0.0
         var misses: [String] = []

@@ -58,12 +58,20 @@ public struct TextAnalyzer: Sendable {
     /// Keyword phrases of several words (stemmed), by their first stem.
     let phrases: [String: [(stems: [String], concept: Concept)]]
     static let compoundStemMin = 6
+    /// Whether a compound's parts also count as words of the text for BM25. Measured on the development
+    /// set, they cost more than they bring (top-1 0.841 with them, 0.864 without; README section 17.5),
+    /// so they do not: a part counts only through the concepts it names.
+    static let partsAreTerms = false
     /// The city whose keywords it knows.
     public let taxonomy: Taxonomy
+    /// The Dutch words that compounds are split into and diminutives reduced to; nil: neither is done.
+    public let lexicon: DutchLexicon?
 
-    /// The analyzer for a city's taxonomy: its theme and discipline labels and keywords become concepts.
-    public init(taxonomy: Taxonomy) {
+    /// The analyzer for a city's taxonomy: its theme and discipline labels and keywords become concepts;
+    /// with a lexicon, compounds also count by their parts and diminutives as their base.
+    public init(taxonomy: Taxonomy, lexicon: DutchLexicon? = nil) {
         self.taxonomy = taxonomy
+        self.lexicon = lexicon
         var words: [String: Set<Concept>] = [:]
         var phrases: [String: [(stems: [String], concept: Concept)]] = [:]
         for (kind, entries) in [(Concept.Kind.theme, taxonomy.themes), (.discipline, taxonomy.disciplines)] {
@@ -146,14 +154,47 @@ public struct TextAnalyzer: Sendable {
     /// Analyses one text.
     public func analyze(_ text: String) -> Analysis {
         let tokens = Self.words(text)
-        return analysis(tokens, tokens.map { word in (DutchStemmer.stem(word), concepts(ofWord: word)) })
+        return analysis(tokens, tokens.map(entry(ofWord:)))
+    }
+
+    /// What one word stands for: its stem, the concepts it names, and its compound's parts.
+    struct WordEntry: Sendable, Hashable {
+        let stem: String
+        let concepts: Set<Concept>
+        /// The stems of its parts when it is a compound (with the lexicon), each with the part as written
+        /// and the concepts the part names (the part is their evidence: "zorgen" in "geldzorgen" weighs
+        /// as little as "zorgen" does by itself).
+        let parts: [(stem: String, word: String, concepts: Set<Concept>)]
+
+        static func == (left: WordEntry, right: WordEntry) -> Bool {
+            left.stem == right.stem && left.concepts == right.concepts
+                && left.parts.elementsEqual(right.parts) { $0.stem == $1.stem && $0.word == $1.word && $0.concepts == $1.concepts }
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(stem) }
+    }
+
+    /// The entry of one word. With the lexicon, a diminutive is read as its base ("boompje" as "boom"), and
+    /// a compound's parts name concepts and count as terms too ("energierekening": energie, rekening).
+    func entry(ofWord word: String) -> WordEntry {
+        guard let lexicon else { return WordEntry(stem: DutchStemmer.stem(word), concepts: concepts(ofWord: word), parts: []) }
+        let base = lexicon.base(ofDiminutive: word) ?? word
+        let stem = DutchStemmer.stem(base)
+        var parts: [(stem: String, word: String, concepts: Set<Concept>)] = []
+        for part in lexicon.parts(of: base) where !Self.stopWords.contains(part) {
+            let partStem = DutchStemmer.stem(part)
+            if partStem != stem, !parts.contains(where: { $0.stem == partStem }) {
+                parts.append((partStem, part, words[DutchStemmer.inflectionalStem(part)] ?? []))
+            }
+        }
+        return WordEntry(stem: stem, concepts: concepts(ofWord: base), parts: parts)
     }
 
     /// What each word seen so far stands for: its stem and the concepts the stem names. A word's entry
     /// depends only on the word and the analyzer, so one cache serves any number of texts (one analyzer's,
     /// one thread's); it saves the stemming and the keyword lookups of words seen before.
     public struct WordCache {
-        var entries: [String: (stem: String, concepts: Set<Concept>)] = [:]
+        var entries: [String: WordEntry] = [:]
         /// Words held at most; when full, the cache starts empty again (a long-lived cache stays bounded).
         public let wordsMax: Int
 
@@ -173,7 +214,7 @@ public struct TextAnalyzer: Sendable {
         let tokens = Self.words(text)
         return analysis(tokens, tokens.map { word in
             if let known = cache.entries[word] { return known }
-            let entry = (stem: DutchStemmer.stem(word), concepts: concepts(ofWord: word))
+            let entry = entry(ofWord: word)
             if cache.entries.count >= cache.wordsMax { cache.entries.removeAll(keepingCapacity: true) }
             cache.entries[word] = entry
             return entry
@@ -191,8 +232,8 @@ public struct TextAnalyzer: Sendable {
         return matched
     }
 
-    /// The analysis of a text's words, given each word's stem and the concepts the stem names.
-    func analysis(_ tokens: [String], _ stemmed: [(stem: String, concepts: Set<Concept>)]) -> Analysis {
+    /// The analysis of a text's words, given each word's entry.
+    func analysis(_ tokens: [String], _ stemmed: [WordEntry]) -> Analysis {
         var analysis = Analysis()
         analysis.length = stemmed.count
         // Room for every word at once, instead of growing (and rehashing) as the text is read.
@@ -201,6 +242,10 @@ public struct TextAnalyzer: Sendable {
         for (word, entry) in zip(tokens, stemmed) {
             analysis.terms[entry.stem, default: 0] += 1
             if analysis.surface[entry.stem] == nil { analysis.surface[entry.stem] = word }
+            for part in entry.parts where Self.partsAreTerms {
+                analysis.terms[part.stem, default: 0] += 1
+                if analysis.surface[part.stem] == nil { analysis.surface[part.stem] = part.word }
+            }
         }
         func found(_ concept: Concept, from stems: some Collection<String>) {
             analysis.concepts.insert(concept)
@@ -209,6 +254,10 @@ public struct TextAnalyzer: Sendable {
         }
         for (position, entry) in stemmed.enumerated() {
             for concept in entry.concepts { found(concept, from: CollectionOfOne(entry.stem)) }
+            for part in entry.parts {
+                if analysis.surface[part.stem] == nil { analysis.surface[part.stem] = part.word }
+                for concept in part.concepts where !entry.concepts.contains(concept) { found(concept, from: CollectionOfOne(part.stem)) }
+            }
             for (phrase, concept) in phrases[entry.stem] ?? [] where position + phrase.count <= stemmed.count {
                 if stemmed[position..<(position + phrase.count)].lazy.map(\.stem).elementsEqual(phrase) { found(concept, from: phrase) }
             }

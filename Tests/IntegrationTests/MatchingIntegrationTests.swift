@@ -98,6 +98,34 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    /// The daemon reads the Dutch word list at start-up and says so; without it, it says what is missing in
+    /// one line and serves as before, and a compound then names no concept of its first part.
+    @Test func dutchWordListIsLoadedOrItsAbsenceSaid() throws {
+        let question: JSONValue = [
+            "title": "Ouderenwerk in de wijk", "description": "Wie helpt ons?", "requester": ["kind": "resident"], "neighbourhood": "Pieterswijk",
+        ]
+        var reasons: [String: String] = [:]
+        for (name, environment) in [("with", [String: String]()), ("without", ["LMDS_DUTCH_WORDS": "/nonexistent/dutch"])] {
+            let workspace = Workspace()
+            let daemon = try DaemonProcess(workspace: workspace, environment: environment)
+            try Self.load(daemon, questions: 0)
+            _ = try daemon.call("question.submit", question)
+            _ = try daemon.call("question.accept", ["id": "Q-0001"])
+            let result = try daemon.call("match.suggest", ["question": "Q-0001", "limit": 1])
+            reasons[name] = result["suggestions"]?.arrayValue?.first?["reasons"]?.arrayValue?.first?["detail"]?.stringValue
+            #expect(daemon.stop() == 0)
+            let lines = daemon.stderr.split(separator: "\n").filter { $0.contains("Dutch word list") }
+            #expect(lines.count == 1, "\(daemon.stderr)")
+            if name == "with" {
+                #expect(lines.first?.contains("words read in") == true, "\(lines)")
+            } else {
+                #expect(lines.first?.contains("no Dutch word list at /nonexistent/dutch (install the Debian package wdutch)") == true, "\(lines)")
+            }
+        }
+        #expect(reasons["with"]?.contains("Ouderen en vergrijzing (inferred from \"ouderen\")") == true, "\(reasons)")
+        #expect(reasons["without"]?.contains("Ouderen") != true, "\(reasons)")
+    }
+
     /// A plan respects capacities, appends nothing; with propose it makes every proposal in one append,
     /// and a second plan leaves those pairs out (already proposed).
     @Test func planThenPropose() throws {
