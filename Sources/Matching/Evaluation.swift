@@ -44,7 +44,8 @@ public struct LabelledSet: Sendable {
         }
         self.state = state
         var wanted: [String: Set<String>] = [:]
-        for (question, offers) in expected["questions"]?.objectValue ?? [:] { wanted[question] = Set(strings(offers)) }
+        // A question with no acceptable offer is scored by whether `noGoodMatch` is said, not by a rank.
+        for (question, offers) in expected["questions"]?.objectValue ?? [:] where !strings(offers).isEmpty { wanted[question] = Set(strings(offers)) }
         self.expected = wanted
         noGoodMatch = strings(expected["noGoodMatch"]).sorted()
     }
