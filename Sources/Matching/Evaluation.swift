@@ -112,6 +112,30 @@ public struct LabelledSet: Sendable {
         return Quality(ranks: ranks, misses: misses)
     }
 
+    /// Learning from the coordinators, measured with a time split: the questions in the order of their
+    /// windows (then ids) are the semesters; for the first `teachingShare` of them a coordinator proposes
+    /// the ranking's first offer and the expected one, declines the first when it is wrong and chooses the
+    /// expected one; the rest are then ranked with and without what those decisions taught.
+    public func evaluateLearning(matcher: Matcher, analyzer: TextAnalyzer, teachingShare: Double) -> (without: Quality, with: Quality, taught: Int) {
+        let index = MatchingIndex(analyzer: analyzer, state: state)
+        let ordered = expected.keys.sorted { left, right in
+            let (leftFrom, rightFrom) = (state.questions[left]?.window?.from ?? "", state.questions[right]?.window?.from ?? "")
+            return leftFrom < rightFrom || (leftFrom == rightFrom && EntityID.precedes(left, right))
+        }
+        let taughtCount = Int((Double(ordered.count) * teachingShare).rounded())
+        var precedents = Precedents()
+        for question in ordered.prefix(taughtCount) {
+            guard let wanted = expected[question]?.sorted(by: EntityID.precedes).first else { continue }
+            let first = try? matcher.suggestOffers(for: question, state: state, index: index, limit: 1, explain: false).suggestions.first
+            if let first, first.id != wanted { precedents.record(question: question, offer: first.id, chosen: false) }
+            precedents.record(question: question, offer: wanted, chosen: true)
+        }
+        let scored = Array(ordered.dropFirst(taughtCount))
+        let taught = index.teaching(precedents)
+        return (Quality(ranks: ranks(matcher: matcher, index: index, questions: scored), misses: []),
+                Quality(ranks: ranks(matcher: matcher, index: taught, questions: scored), misses: []), taughtCount)
+    }
+
     /// For each of `questions`, the rank of its first acceptable offer among the first 50 (nil: not there).
     func ranks(matcher: Matcher, index: MatchingIndex, questions: [String]) -> [Int?] {
         questions.map { question in

@@ -163,6 +163,7 @@ public struct Matcher: Sendable {
         }
         let search = TextSearch(query: index.analyses[questionID]?.terms ?? [:], documents: index.offerText)
         let wanted = conceptWeights(questionSlot, index: index)
+        let records = precedentRecords(question: questionID, index: index)
         let preference = preferenceByInstitution(district: question.neighbourhood.district)
         let linked = index.linkedOffers[questionID] ?? [:]
         var best = TopScores<Int>(limit: limit)
@@ -175,14 +176,16 @@ public struct Matcher: Sendable {
                 }
                 continue
             }
-            let values = slotValues(questionSlot, slot, wanted: wanted, text: search.value(ordinal: ordinal), preference: preference[slot.institution] ?? 0.5)
+            let values = slotValues(questionSlot, slot, wanted: wanted, text: search.value(ordinal: ordinal), preference: preference[slot.institution] ?? 0.5,
+                                    precedent: records[slot.id])
             best.offer(ordinal, id: slot.id, score: rankKey(values))
         }
         let suggestions = best.ranked.compactMap { entry -> Suggestion? in
             guard let offer = state.offers[entry.id], let slot = index.offerSlots[entry.item] else { return nil }
-            let values = slotValues(questionSlot, slot, wanted: wanted, text: search.value(ordinal: entry.item), preference: preference[slot.institution] ?? 0.5)
+            let values = slotValues(questionSlot, slot, wanted: wanted, text: search.value(ordinal: entry.item), preference: preference[slot.institution] ?? 0.5,
+                                    precedent: records[slot.id])
             return Suggestion(id: entry.id, score: combined(values), reasons: reasons(
-                question: question, offer: offer, index: index, values: values, search: search, document: entry.id),
+                question: question, offer: offer, index: index, values: values, search: search, document: entry.id, precedent: records[slot.id]),
                 topical: values.topical, engagement: nil)
         }
         return (suggestions, excluded.sorted { EntityID.precedes($0.id, $1.id) })
@@ -212,15 +215,19 @@ public struct Matcher: Sendable {
                 continue
             }
             let preference = preferred.isEmpty ? 0.5 : (preferredNumbers.contains(slot.district) ? 1.0 : 0.0)
-            let values = slotValues(slot, offerSlot, wanted: conceptWeights(slot, index: index), text: search.value(ordinal: ordinal), preference: preference)
+            let precedent = index.precedents.record(question: slot.id, terms: index.analyses[slot.id]?.terms ?? [:], offer: offerID, index: index)
+            let values = slotValues(slot, offerSlot, wanted: conceptWeights(slot, index: index), text: search.value(ordinal: ordinal), preference: preference,
+                                    precedent: precedent)
             best.offer(ordinal, id: slot.id, score: rankKey(values))
         }
         let suggestions = best.ranked.compactMap { entry -> Suggestion? in
             guard let question = state.questions[entry.id], let slot = index.questionSlots[entry.item] else { return nil }
             let preference = preferred.isEmpty ? 0.5 : (preferredNumbers.contains(slot.district) ? 1.0 : 0.0)
-            let values = slotValues(slot, offerSlot, wanted: conceptWeights(slot, index: index), text: search.value(ordinal: entry.item), preference: preference)
+            let precedent = index.precedents.record(question: slot.id, terms: index.analyses[slot.id]?.terms ?? [:], offer: offerID, index: index)
+            let values = slotValues(slot, offerSlot, wanted: conceptWeights(slot, index: index), text: search.value(ordinal: entry.item), preference: preference,
+                                    precedent: precedent)
             return Suggestion(id: entry.id, score: combined(values), reasons: reasons(
-                question: question, offer: offer, index: index, values: values, search: search, document: entry.id),
+                question: question, offer: offer, index: index, values: values, search: search, document: entry.id, precedent: precedent),
                 topical: values.topical, engagement: Self.engagement(question, state: state))
         }
         return (suggestions, excluded.sorted { EntityID.precedes($0.id, $1.id) })
@@ -366,9 +373,22 @@ public struct Matcher: Sendable {
         return shared / total
     }
 
-    /// The factor values of a pair from its slots; `text` is the text match already scaled.
+    /// The coordinators' record of each offer decided on before, for `question` (offers without similar
+    /// decisions are left out).
+    func precedentRecords(question: String, index: MatchingIndex) -> [String: Precedents.Record] {
+        let terms = index.analyses[question]?.terms ?? [:]
+        var records: [String: Precedents.Record] = [:]
+        for offer in Set(index.precedents.chosen.keys).union(index.precedents.declined.keys) {
+            records[offer] = index.precedents.record(question: question, terms: terms, offer: offer, index: index)
+        }
+        return records
+    }
+
+    /// The factor values of a pair from its slots; `text` is the text match already scaled; `precedent`
+    /// the coordinators' record of the offer for similar questions, when there is one.
     func slotValues(
-        _ question: MatchingIndex.QuestionSlot, _ offer: MatchingIndex.OfferSlot, wanted weights: ConceptWeights, text: Double, preference: Double
+        _ question: MatchingIndex.QuestionSlot, _ offer: MatchingIndex.OfferSlot, wanted weights: ConceptWeights, text: Double, preference: Double,
+        precedent: Precedents.Record? = nil
     ) -> FactorValues {
         var values = FactorValues()
         let wanted = question.profile
@@ -387,12 +407,15 @@ public struct Matcher: Sendable {
         values.capacity = Double(max(0, offer.capacity - offer.placesTaken)) / Double(max(1, offer.capacity))
         values.text = text
         values.preference = preference
-        values.history = offer.history
+        // Rated outcomes and similar decisions count alike; either alone is the whole value.
+        if let precedent { values.history = offer.rated ? (offer.history + precedent.value) / 2 : precedent.value } else { values.history = offer.history }
         return values
     }
 
     /// The reasons in words, with each factor's share of the score.
-    func reasons(question: Question, offer: Offer, index: MatchingIndex, values: FactorValues, search: TextSearch, document: String) -> [MatchReason] {
+    func reasons(
+        question: Question, offer: Offer, index: MatchingIndex, values: FactorValues, search: TextSearch, document: String, precedent: Precedents.Record?
+    ) -> [MatchReason] {
         let wanted = index.profile(question.id)
         let offered = index.profile(offer.id)
         var details: [String] = []
@@ -428,11 +451,17 @@ public struct Matcher: Sendable {
             details.append(preferred.contains(question.neighbourhood.district) ? "\(offer.institution) prefers to work in \(question.neighbourhood.district)"
                 : "\(question.neighbourhood.district) is not among \(offer.institution)'s preferred neighbourhoods")
         }
-        if let rating = index.ratingMeans[offer.id] {
-            details.append(String(format: "earlier outcomes rated %.1f of 5 (%d ratings)", rating.mean, rating.count))
-        } else {
-            details.append("no rated outcomes of this offer yet")
+        var history: [String] = []
+        if let precedent {
+            let chosen = "chosen for \(precedent.chosen) similar question\(precedent.chosen == 1 ? "" : "s") before"
+            history.append(precedent.declined == 0 ? chosen : chosen + ", declined for \(precedent.declined)")
         }
+        if let rating = index.ratingMeans[offer.id] {
+            history.append(String(format: "earlier outcomes rated %.1f of 5 (%d ratings)", rating.mean, rating.count))
+        } else if precedent == nil {
+            history.append("no rated outcomes of this offer yet")
+        }
+        details.append(history.joined(separator: "; "))
         let total = weights.total > 0 ? weights.total : 1
         let all = values.all
         return MatchingWeights.factors.enumerated().map { position, factor in

@@ -27,6 +27,8 @@ public struct MatchingIndex: Sendable {
     public private(set) var ratingsByOffer: [String: [String: Ratings]] = [:]
     /// The mean of every rating of each offer's outcomes (1..5), when it has any.
     public private(set) var ratingMeans: [String: (mean: Double, count: Int)] = [:]
+    /// The coordinators' earlier decisions: which questions each offer was chosen or declined for.
+    public private(set) var precedents = Precedents()
     let bits: TaxonomyBits
     /// Institution and district ids numbered as in the taxonomy.
     let institutionNumbers: [String: Int]
@@ -59,6 +61,8 @@ public struct MatchingIndex: Sendable {
         public var institution: Int
         /// The history factor's value: earlier outcomes' mean rating scaled to 0..1, 0.5 without any.
         public var history: Double
+        /// Whether any outcome of it is rated (else `history` is the neutral 0.5).
+        public var rated: Bool
     }
 
     /// What scoring reads of a question.
@@ -101,6 +105,7 @@ public struct MatchingIndex: Sendable {
         for proposal in state.proposals.values where proposal.status == .proposed { link(proposal.question, proposal.offer, by: 1) }
         for outcome in state.outcomes.values { ratingsByOffer[outcome.offer, default: [:]][outcome.id] = outcome.ratings }
         for offer in ratingsByOffer.keys { updateRatingMean(offer) }
+        precedents = Precedents(state: state)
         // Ids are sorted rather than the entities themselves: moving whole questions costs far more.
         analyses.reserveCapacity(state.questions.count + state.offers.count)
         for id in EntityID.sorted(state.questions.keys) {
@@ -118,6 +123,13 @@ public struct MatchingIndex: Sendable {
 
     /// The text of an offer that the index analyses.
     public static func indexedText(_ offer: Offer) -> String { offer.title + "\n" + offer.description + "\n" + offer.programme }
+
+    /// The same index, having learnt `precedents` instead of the log's (for the time-split evaluation).
+    func teaching(_ precedents: Precedents) -> MatchingIndex {
+        var index = self
+        index.precedents = precedents
+        return index
+    }
 
     /// Whether the question and offer already have a pending proposal or an open match.
     public func areLinked(question: String, offer: String) -> Bool { (linkedOffers[question]?[offer] ?? 0) > 0 }
@@ -146,6 +158,7 @@ public struct MatchingIndex: Sendable {
     /// reads what the event ends: a pending proposal, an open match).
     public mutating func beforeApplying(_ event: DomainEvent, to state: DomainState) {
         guard case .collaboration(let event) = event else { return }
+        precedents.beforeApplying(event, to: state)
         switch event {
         case .proposalCreated(let proposal):
             link(proposal.question, proposal.offer, by: 1)
@@ -245,7 +258,8 @@ public struct MatchingIndex: Sendable {
         offerSlots[ordinal] = OfferSlot(
             id: offer.id, active: offer.status == .published, capacity: offer.capacity, placesTaken: placesTaken[offer.id] ?? 0,
             profile: bits.profile(analysis, themes: offer.themes, disciplines: offer.disciplines, levels: [offer.level], window: offer.period.window),
-            institution: institutionNumbers[offer.institution] ?? -1, history: ratingMeans[offer.id].map { ($0.mean - 1) / 4 } ?? 0.5)
+            institution: institutionNumbers[offer.institution] ?? -1, history: ratingMeans[offer.id].map { ($0.mean - 1) / 4 } ?? 0.5,
+            rated: ratingMeans[offer.id] != nil)
     }
 }
 
