@@ -176,8 +176,9 @@ public struct Matcher: Sendable {
                 }
                 continue
             }
+            // No string hashing per candidate while no offer has precedents (the usual case).
             let values = slotValues(questionSlot, slot, wanted: wanted, text: search.value(ordinal: ordinal), preference: preference[slot.institution] ?? 0.5,
-                                    precedent: records[slot.id])
+                                    precedent: records.isEmpty ? nil : records[slot.id])
             best.offer(ordinal, id: slot.id, score: rankKey(values))
         }
         let suggestions = best.ranked.compactMap { entry -> Suggestion? in

@@ -83,7 +83,7 @@ public enum Planner {
             for (position, entry) in offerSlots.enumerated() {
                 guard let slot = entry.slot, !Matcher.isExcluded(questionSlot, slot), linked[slot.id] == nil else { continue }
                 let values = matcher.slotValues(questionSlot, slot, wanted: wanted, text: search.value(ordinal: entry.ordinal), preference: preference[slot.institution] ?? 0.5,
-                                                precedent: records[slot.id])
+                                                precedent: records.isEmpty ? nil : records[slot.id])
                 let score = matcher.combined(values)
                 // A pair without topical evidence is never planned, whatever its level, period and places.
                 if values.topical, score >= minScore { scored.append((position, score)) }
