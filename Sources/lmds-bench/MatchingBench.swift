@@ -100,6 +100,7 @@ func runMatching(_ options: Options) throws {
 
     emit([
         "workload": "matching", "seed": .integer(Int64(seed)),
+        "labelledQuestions": quality.members["development"]?["questions"] ?? .null,
         "top1": quality.developmentTop1, "top3": quality.developmentTop3, "meanReciprocalRank": quality.developmentMeanReciprocalRank,
         "offers": .integer(Int64(offerCount)), "queries": .integer(Int64(queries)),
         "suggestP50Us": .double(rounded(Double(quantile(latencies, 0.5)) / 1000, 1)),
