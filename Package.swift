@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "LMDSJSON"]),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Domain", "LMDSJSON"], exclude: ["Labelled"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Domain", "LMDSJSON"], exclude: ["Labelled", "HeldOut"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDSJSON", "CLMDB"]),
         .testTarget(name: "LMDSProtocolTests", dependencies: ["LMDSProtocol", "LMDSJSON"]),
         .testTarget(

@@ -23,9 +23,11 @@ ensure_packages() {
   echo "==> installed: ${missing[*]}"
 }
 
-# The packages every build and test needs; tzdata is the zone database the daemon checks the config's
-# `timeZone` against and the CLI reads local times from (Debian marks it required, but slim images omit it).
-LMDS_BUILD_PACKAGES=(liblmdb-dev lmdb-utils pkg-config tzdata)
+# The packages every build and test needs. tzdata is the zone database the daemon checks the config's
+# `timeZone` against and the CLI reads local times from (Debian marks it required, but slim images omit it);
+# wdutch is the OpenTaal Dutch word list (/usr/share/dict/dutch) that the matcher splits compounds with
+# (without it lmdsd still runs, with one log line and no splitting).
+LMDS_BUILD_PACKAGES=(liblmdb-dev lmdb-utils pkg-config tzdata wdutch)
 # What the integration tests use besides: systemd-socket-activate and systemd-analyze (systemd),
 # setpriv (util-linux), python3 and gcc for scripts/bench (its smoke run is part of the tests), and to check what
 # scripts/install generates: groff-base renders the man pages, zsh and fish load the completions (about 40 s and

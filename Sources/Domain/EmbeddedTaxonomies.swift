@@ -432,7 +432,23 @@ extension Taxonomy {
         "ontmoetingsplek",
         "sociale contacten",
         "buurthuis",
-        "sociale cohesie"
+        "sociale cohesie",
+        "aanspraak",
+        "alleenstaand",
+        "alleenstaanden",
+        "koffieochtend",
+        "buurtkamer",
+        "huiskamer",
+        "inloop",
+        "inloopochtend",
+        "ontmoetingsruimte",
+        "gezelligheid",
+        "weinig contact",
+        "sociaal contact",
+        "vereenzamen",
+        "geïsoleerd",
+        "samenkomen",
+        "praatje"
       ]
     },
     {
@@ -449,7 +465,19 @@ extension Taxonomy {
         "overgewicht",
         "preventie",
         "mentale gezondheid",
-        "positieve gezondheid"
+        "positieve gezondheid",
+        "sporten",
+        "beweegaanbod",
+        "wandelen",
+        "ongezond",
+        "roken",
+        "gezond eten",
+        "obesitas",
+        "zwaarlijvig",
+        "eetgewoonten",
+        "fitheid",
+        "sportvereniging",
+        "buitensporten"
       ]
     },
     {
@@ -466,7 +494,24 @@ extension Taxonomy {
         "voedselbank",
         "energiearmoede",
         "bestaanszekerheid",
-        "financiële problemen"
+        "financiële problemen",
+        "rondkomen",
+        "geldproblemen",
+        "betalingsachterstand",
+        "huurachterstand",
+        "deurwaarder",
+        "incasso",
+        "toeslagen",
+        "kwijtschelding",
+        "voedselpakket",
+        "voedselpakketten",
+        "kledingbank",
+        "weinig geld",
+        "geen geld",
+        "budgetcoach",
+        "energierekening",
+        "armoedeval",
+        "schuldhulp"
       ]
     },
     {
@@ -484,7 +529,25 @@ extension Taxonomy {
         "warmtenet",
         "circulaire economie",
         "circulair",
-        "afval"
+        "afval",
+        "zonnepaneel",
+        "zonne-energie",
+        "warmtepomp",
+        "isoleren",
+        "tochtstrips",
+        "spouwmuur",
+        "dubbel glas",
+        "stookkosten",
+        "energieverbruik",
+        "energiecoach",
+        "recyclen",
+        "hergebruik",
+        "zwerfafval",
+        "plastic",
+        "composteren",
+        "kringloop",
+        "repaircafé",
+        "afvalscheiding"
       ]
     },
     {
@@ -501,7 +564,23 @@ extension Taxonomy {
         "groen",
         "geveltuin",
         "tegels eruit",
-        "regenwater"
+        "regenwater",
+        "tegeltuin",
+        "regenton",
+        "wadi",
+        "ondergelopen",
+        "water op straat",
+        "natte kelder",
+        "schaduw",
+        "groenstrook",
+        "plantsoen",
+        "versteend",
+        "versteende",
+        "groene daken",
+        "groen dak",
+        "hoosbui",
+        "hoosbuien",
+        "verkoeling"
       ]
     },
     {
@@ -517,7 +596,19 @@ extension Taxonomy {
         "bomen",
         "natuurinclusief",
         "ecologisch groenbeheer",
-        "soorten"
+        "soorten",
+        "vlinders",
+        "egels",
+        "wilde bloemen",
+        "bloemenweide",
+        "bijenhotel",
+        "insectenhotel",
+        "nestkast",
+        "nestkasten",
+        "zwaluwen",
+        "vleermuizen",
+        "wilde planten",
+        "inheemse planten"
       ]
     },
     {
@@ -534,7 +625,27 @@ extension Taxonomy {
         "openbaar vervoer",
         "bereikbaarheid",
         "deelauto",
-        "autoluw"
+        "autoluw",
+        "fietsenstalling",
+        "fietsenrek",
+        "fietsenrekken",
+        "zebrapad",
+        "oversteken",
+        "hardrijders",
+        "verkeersdrempel",
+        "parkeerplaats",
+        "parkeerplaatsen",
+        "parkeerplek",
+        "buslijn",
+        "bushalte",
+        "scooters",
+        "verkeersdrukte",
+        "rotonde",
+        "kruispunt",
+        "fietspad",
+        "voetgangers",
+        "weesfietsen",
+        "stoep"
       ]
     },
     {
@@ -551,7 +662,23 @@ extension Taxonomy {
         "sociale huur",
         "studentenhuisvesting",
         "woningcorporatie",
-        "woningbouw"
+        "woningbouw",
+        "huurwoning",
+        "huurhuis",
+        "koophuis",
+        "huurder",
+        "huurders",
+        "verhuurder",
+        "huisbaas",
+        "schimmel",
+        "vocht",
+        "achterstallig onderhoud",
+        "wachtlijst",
+        "portiekflat",
+        "galerijflat",
+        "corporatie",
+        "scheefwonen",
+        "woonruimte"
       ]
     },
     {
@@ -568,7 +695,24 @@ extension Taxonomy {
         "ondermijning",
         "inbraak",
         "handhaving",
-        "sociale veiligheid"
+        "sociale veiligheid",
+        "vandalisme",
+        "hangplek",
+        "drugsoverlast",
+        "dealen",
+        "dealers",
+        "diefstal",
+        "fietsendiefstal",
+        "inbrekers",
+        "straatverlichting",
+        "onveilig gevoel",
+        "intimidatie",
+        "vernieling",
+        "vernielingen",
+        "graffiti",
+        "geluidsoverlast",
+        "burenruzie",
+        "buurtpreventie"
       ]
     },
     {
@@ -585,7 +729,19 @@ extension Taxonomy {
         "jeugdzorg",
         "kansengelijkheid",
         "speelplek",
-        "hangjongeren"
+        "hangjongeren",
+        "kids",
+        "pubers",
+        "scholieren",
+        "basisschool",
+        "speeltuin",
+        "schoolplein",
+        "trapveld",
+        "voetbalveldje",
+        "peuters",
+        "tienerwerk",
+        "jongerencentrum",
+        "buitenspelen"
       ]
     },
     {
@@ -601,7 +757,22 @@ extension Taxonomy {
         "valpreventie",
         "vitaal ouder worden",
         "65-plussers",
-        "zelfredzaamheid"
+        "zelfredzaamheid",
+        "bejaarden",
+        "opa",
+        "oma",
+        "grootouders",
+        "gepensioneerd",
+        "gepensioneerden",
+        "aanleunwoning",
+        "verzorgingshuis",
+        "verpleeghuis",
+        "rollator",
+        "vergeetachtig",
+        "alzheimer",
+        "75-plussers",
+        "80-plussers",
+        "oudere mensen"
       ]
     },
     {
@@ -618,7 +789,21 @@ extension Taxonomy {
         "bewonersinitiatief",
         "wijkvereniging",
         "vrijwilligers",
-        "vrijwilligerswerk"
+        "vrijwilligerswerk",
+        "meepraten",
+        "buurtvereniging",
+        "bewonerscommissie",
+        "bewonersavond",
+        "buurtbijeenkomst",
+        "wijkraad",
+        "wijkcomité",
+        "buurtpanel",
+        "petitie",
+        "inloopavond",
+        "klankbordgroep",
+        "buurtbudget",
+        "buurtinitiatief",
+        "bewonersgroep"
       ]
     },
     {
@@ -636,7 +821,21 @@ extension Taxonomy {
         "lhbti",
         "nieuwkomers",
         "statushouders",
-        "integratie"
+        "integratie",
+        "rolstoel",
+        "rolstoelgebruikers",
+        "slechtziend",
+        "slechtzienden",
+        "doof",
+        "slechthorend",
+        "gehandicapt",
+        "handicap",
+        "vluchtelingen",
+        "migranten",
+        "anderstaligen",
+        "vooroordelen",
+        "uitsluiting",
+        "buitengesloten"
       ]
     },
     {
@@ -653,14 +852,27 @@ extension Taxonomy {
         "nederlandse taal",
         "onderwijsachterstand",
         "voortijdig schoolverlaten",
-        "huiswerkbegeleiding"
+        "huiswerkbegeleiding",
+        "huiswerk",
+        "bijles",
+        "taalles",
+        "taalcafé",
+        "taalmaatje",
+        "voorlezen",
+        "lezen en schrijven",
+        "nederlands leren",
+        "inburgering",
+        "schooladvies",
+        "leerlingen",
+        "schoolkinderen"
       ]
     },
     {
       "id": "work-income",
       "label": "Werk en inkomen",
       "keywords": [
-        "werk",
+        "betaald werk",
+        "werk vinden",
         "werkloosheid",
         "werkzoekenden",
         "arbeidsmarkt",
@@ -670,7 +882,17 @@ extension Taxonomy {
         "uitkering",
         "re-integratie",
         "werkgelegenheid",
-        "participatiewet"
+        "participatiewet",
+        "banen",
+        "vacatures",
+        "sollicitatie",
+        "solliciteren",
+        "werkervaring",
+        "werkloos",
+        "zonder baan",
+        "uitkeringsgerechtigden",
+        "minimumloon",
+        "zzp"
       ]
     },
     {
@@ -687,7 +909,21 @@ extension Taxonomy {
         "hofjes",
         "stadsgeschiedenis",
         "cultuureducatie",
-        "festival"
+        "festival",
+        "muziek",
+        "theater",
+        "toneel",
+        "koor",
+        "concert",
+        "tentoonstelling",
+        "expositie",
+        "bibliotheek",
+        "muurschildering",
+        "kunstwerk",
+        "molen",
+        "rijksmonument",
+        "buurtgeschiedenis",
+        "leidens ontzet"
       ]
     },
     {
@@ -704,7 +940,22 @@ extension Taxonomy {
         "privacy",
         "kunstmatige intelligentie",
         "mediawijsheid",
-        "desinformatie"
+        "desinformatie",
+        "website",
+        "app",
+        "apps",
+        "smartphone",
+        "tablet",
+        "laptop",
+        "wifi",
+        "e-mail",
+        "digid",
+        "inloggen",
+        "whatsapp",
+        "computerles",
+        "excel",
+        "spreadsheet",
+        "spreadsheets"
       ]
     },
     {
@@ -721,7 +972,18 @@ extension Taxonomy {
         "wijkteam",
         "ggz",
         "zorgvraag",
-        "respijtzorg"
+        "respijtzorg",
+        "dagbesteding",
+        "buurtzorg",
+        "huishoudelijke hulp",
+        "hulp bij het huishouden",
+        "respijt",
+        "overbelast",
+        "zorgtaken",
+        "verzorging",
+        "dementerende",
+        "chronisch ziek",
+        "zorgverleners"
       ]
     }
   ],
@@ -755,7 +1017,12 @@ extension Taxonomy {
         "mentale gezondheid",
         "motivatie",
         "stress",
-        "gedragswetenschappen"
+        "gedragswetenschappen",
+        "somber",
+        "depressie",
+        "angst",
+        "zelfvertrouwen",
+        "psychische klachten"
       ]
     },
     {
@@ -772,7 +1039,11 @@ extension Taxonomy {
         "politiek",
         "governance",
         "publieke sector",
-        "besluitvorming"
+        "besluitvorming",
+        "wethouder",
+        "gemeenteraad",
+        "raadsleden",
+        "ambtenaren"
       ]
     },
     {
@@ -789,7 +1060,13 @@ extension Taxonomy {
         "criminologie",
         "criminaliteit",
         "rechtshulp",
-        "integrale veiligheid"
+        "integrale veiligheid",
+        "advocaat",
+        "rechter",
+        "boete",
+        "bezwaarschrift",
+        "huurcontract",
+        "huurrecht"
       ]
     },
     {
@@ -805,7 +1082,14 @@ extension Taxonomy {
         "welzijn",
         "hulpverlening",
         "wijkteam",
-        "cultureel maatschappelijke vorming"
+        "cultureel maatschappelijke vorming",
+        "buurtwerk",
+        "opbouwwerk",
+        "welzijnsorganisatie",
+        "maatschappelijk werker",
+        "sociaal wijkteam",
+        "buurtcoach",
+        "jongerenwerker"
       ]
     },
     {
@@ -822,7 +1106,11 @@ extension Taxonomy {
         "fysiotherapie",
         "ergotherapie",
         "paramedisch",
-        "zorgverlening"
+        "zorgverlening",
+        "verpleging",
+        "wondzorg",
+        "medicatie",
+        "verzorgenden"
       ]
     },
     {
@@ -839,7 +1127,12 @@ extension Taxonomy {
         "preventie",
         "gezondheidszorg",
         "population health",
-        "biomedische wetenschappen"
+        "biomedische wetenschappen",
+        "dokter",
+        "ziekenhuis",
+        "gezondheidscentrum",
+        "ggd",
+        "vaccinatie"
       ]
     },
     {
@@ -871,7 +1164,12 @@ extension Taxonomy {
         "stadsontwikkeling",
         "openbare ruimte",
         "urban design",
-        "omgevingsvisie"
+        "omgevingsvisie",
+        "herinrichting",
+        "bestemmingsplan",
+        "buitenruimte",
+        "straatbeeld",
+        "inrichting van de straat"
       ]
     },
     {
@@ -882,13 +1180,16 @@ extension Taxonomy {
         "technisch",
         "bouwkunde",
         "civiele techniek",
-        "bouw",
         "infrastructuur",
         "installatietechniek",
         "elektrotechniek",
         "werktuigbouwkunde",
         "waterbeheer",
-        "renovatie"
+        "renovatie",
+        "bouwkundig",
+        "nieuwbouw",
+        "verbouwing",
+        "bouwproject"
       ]
     },
     {
@@ -905,7 +1206,17 @@ extension Taxonomy {
         "softwareontwikkeling",
         "programmeren",
         "kunstmatige intelligentie",
-        "dashboard"
+        "dashboard",
+        "website",
+        "app",
+        "database",
+        "gegevens",
+        "grafieken",
+        "excel",
+        "spreadsheet",
+        "spreadsheets",
+        "automatiseren",
+        "webapplicatie"
       ]
     },
     {
@@ -921,7 +1232,18 @@ extension Taxonomy {
         "storytelling",
         "doelgroep",
         "mediawijsheid",
-        "communicatiestrategie"
+        "communicatiestrategie",
+        "folder",
+        "flyer",
+        "flyers",
+        "nieuwsbrief",
+        "wijkkrant",
+        "buurtkrant",
+        "filmpje",
+        "video",
+        "facebook",
+        "instagram",
+        "posters"
       ]
     },
     {
@@ -937,7 +1259,10 @@ extension Taxonomy {
         "didactiek",
         "onderwijs",
         "kinderopvang",
-        "pedagogisch medewerker"
+        "pedagogisch medewerker",
+        "peuterspeelzaal",
+        "voorschool",
+        "opvoeden"
       ]
     },
     {
@@ -970,7 +1295,10 @@ extension Taxonomy {
         "monumenten",
         "kunstgeschiedenis",
         "stadsgeschiedenis",
-        "oral history"
+        "oral history",
+        "vroeger",
+        "herinneringen",
+        "oude foto's"
       ]
     },
     {
@@ -1017,7 +1345,13 @@ extension Taxonomy {
         "prototype",
         "prototyping",
         "service design",
-        "creatief"
+        "creatief",
+        "schets",
+        "inrichting",
+        "logo",
+        "huisstijl",
+        "vormgeven",
+        "maquette"
       ]
     }
   ]

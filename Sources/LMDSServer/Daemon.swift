@@ -103,6 +103,8 @@ public enum Daemon {
 
         let hub = SubscriptionHub()
         let startMs = clock.nowMs()
+        // The word list is read on another thread while the log opens and replays start.
+        let wordList = Task.detached { DutchWordList.load(environment: environment, clock: clock) }
         let log: EventLog
         do {
             log = try EventLog.open(EventLogConfiguration(
@@ -115,10 +117,12 @@ public enum Daemon {
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
         let registry = ConnectionRegistry()
+        let (lexicon, wordListLine) = await wordList.value
+        if lexicon == nil { daemonLog.warning(wordListLine) } else { daemonLog.info(wordListLine) }
         let dispatcher = Dispatcher(
             log: log, clock: clock, eventIDs: eventIDs, threadPool: threadPool, dataDirectory: options.dataDirectory, taxonomy: options.taxonomy,
             policy: options.config.policy, weights: options.config.matchingWeights, connectionCount: { registry.count }, daemonLog: daemonLog,
-            snapshotDirectory: options.dataDirectory, timeZone: options.config.timeZone)
+            snapshotDirectory: options.dataDirectory, timeZone: options.config.timeZone, lexicon: lexicon)
         // A snapshot being written when the last daemon died is of no use and may be large.
         SnapshotFile.removeUnfinished(directory: options.dataDirectory)
         // Replay: load the snapshot of the read models, if any, and fold the log after it (or the whole log).

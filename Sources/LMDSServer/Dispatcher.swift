@@ -97,7 +97,7 @@ public final class Dispatcher: Sendable {
     public init(
         log: EventLog, clock: any Clock, eventIDs: any EventIDSource, threadPool: NIOThreadPool, dataDirectory: String, taxonomy: Taxonomy,
         policy: DomainPolicy = .default, weights: MatchingWeights = MatchingWeights(), connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog,
-        snapshotDirectory: String? = nil, timeZone: TimeZone = DaemonConfig.defaultTimeZone
+        snapshotDirectory: String? = nil, timeZone: TimeZone = DaemonConfig.defaultTimeZone, lexicon: DutchLexicon? = nil
     ) {
         self.log = log
         self.clock = clock
@@ -108,7 +108,7 @@ public final class Dispatcher: Sendable {
         self.policy = policy
         self.processor = DomainProcessor(
             log: log, taxonomy: taxonomy, policy: policy, weights: weights, clock: clock, eventIDs: eventIDs,
-            snapshotDirectory: snapshotDirectory, report: { line in daemonLog.info(line) })
+            snapshotDirectory: snapshotDirectory, lexicon: lexicon, report: { line in daemonLog.info(line) })
         self.startedMs = clock.nowMs()
         self.connectionCount = connectionCount
         self.daemonLog = daemonLog

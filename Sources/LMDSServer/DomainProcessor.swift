@@ -84,7 +84,7 @@ actor DomainProcessor {
 
     init(
         log: EventLog, taxonomy: Taxonomy, policy: DomainPolicy, weights: MatchingWeights, clock: any Clock, eventIDs: any EventIDSource,
-        snapshotDirectory: String? = nil, snapshotEventsInterval: UInt64 = ServerLimits.snapshotEventsInterval,
+        snapshotDirectory: String? = nil, snapshotEventsInterval: UInt64 = ServerLimits.snapshotEventsInterval, lexicon: DutchLexicon? = nil,
         report: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.snapshotDirectory = snapshotDirectory
@@ -94,7 +94,7 @@ actor DomainProcessor {
         self.taxonomy = taxonomy
         self.policy = policy
         self.matcher = Matcher(taxonomy: taxonomy, weights: weights)
-        self.analyzer = TextAnalyzer(taxonomy: taxonomy)
+        self.analyzer = TextAnalyzer(taxonomy: taxonomy, lexicon: lexicon)
         self.matchingIndex = MatchingIndex(analyzer: analyzer)
         self.clock = clock
         self.eventIDs = eventIDs

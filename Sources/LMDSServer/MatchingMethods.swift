@@ -185,13 +185,18 @@ extension Dispatcher {
             "for": .string(question ?? offer ?? ""),
             "suggestions": .array(suggestions.map { suggestion in
                 let title = question != nil ? state.offers[suggestion.id]?.title : state.questions[suggestion.id]?.title
-                return [
+                var item: [String: JSONValue] = [
                     "id": .string(suggestion.id), "title": .string(title ?? "?"), "score": score(suggestion.score),
+                    "topical": .bool(suggestion.topical),
                     "reasons": .array(suggestion.reasons.map { reason in
                         ["factor": .string(reason.factor), "value": score(reason.value), "share": score(reason.share), "detail": .string(reason.detail)]
                     }),
                 ]
+                if let engagement = suggestion.engagement { item["engagement"] = .string(engagement.rawValue) }
+                return .object(item)
             }),
+            // Topical pairs rank first, so the first suggestion says whether there is any.
+            "noGoodMatch": .bool(suggestions.first?.topical != true),
         ]
         if let excluded {
             result["excluded"] = .array(excluded.map { ["id": .string($0.id), "reason": .string($0.reason)] })

@@ -6,23 +6,42 @@
 public enum DutchStemmer {
     /// The stem of one lower-case word.
     public static func stem(_ word: String) -> String {
-        var letters: [UInt8] = []
-        letters.reserveCapacity(word.utf8.count)
-        for scalar in word.unicodeScalars {
-            let plain = removingAccent(scalar)
-            guard plain.isASCII else { return word }  // outside the algorithm's alphabet: left as it is
-            letters.append(UInt8(plain.value))
-        }
-        guard letters.count > 2 else { return word }
-        markConsonantUses(&letters)
-        let (r1, r2) = regions(letters)
-        var w = Word(letters: letters, r1: r1, r2: r2)
+        guard var w = prepared(word) else { return word }
         w.step1()
         let removedE = w.step2()
         w.step3a()
         w.step3b(step2RemovedE: removedE)
         w.step4()
-        return String(decoding: w.letters.map { $0 == upperI ? lowerI : $0 == upperY ? lowerY : $0 }, as: UTF8.self)
+        return w.text
+    }
+
+    /// The word as the algorithm's steps take it (accents removed, consonant uses of i and y marked,
+    /// regions found); nil for a word of at most two letters or outside the algorithm's alphabet, which
+    /// is left as it is.
+    static func prepared(_ word: String) -> Word? {
+        var letters: [UInt8] = []
+        letters.reserveCapacity(word.utf8.count)
+        for scalar in word.unicodeScalars {
+            let plain = removingAccent(scalar)
+            guard plain.isASCII else { return nil }
+            letters.append(UInt8(plain.value))
+        }
+        guard letters.count > 2 else { return nil }
+        markConsonantUses(&letters)
+        let (r1, r2) = regions(letters)
+        return Word(letters: letters, r1: r1, r2: r2)
+    }
+
+    /// The stem of one lower-case word with only its inflection removed (Snowball's steps 1, 2 and 4:
+    /// plural -en and -s, a final -e, a doubled vowel), not its derivation (-heid, -baar, -lijk, -ing,
+    /// -end, -ig): "bereiken" becomes "bereik" but "bereikbaarheid" stays itself, where the full stem
+    /// makes both "bereik". Keywords are recognised on this stem, so a verb does not read as a policy noun.
+    public static func inflectionalStem(_ word: String) -> String {
+        guard var w = prepared(word) else { return word }
+        w.step1()
+        _ = w.step2()
+        w.step4()
+        return w.text
     }
 
     static let upperI = UInt8(ascii: "I"), upperY = UInt8(ascii: "Y"), lowerI = UInt8(ascii: "i"), lowerY = UInt8(ascii: "y")
@@ -77,6 +96,11 @@ public enum DutchStemmer {
         var letters: [UInt8]
         let r1: Int
         let r2: Int
+
+        /// The letters as a lower-case string (the consonant marks undone).
+        var text: String {
+            String(decoding: letters.map { $0 == DutchStemmer.upperI ? DutchStemmer.lowerI : $0 == DutchStemmer.upperY ? DutchStemmer.lowerY : $0 }, as: UTF8.self)
+        }
 
         func ends(with suffix: StaticString) -> Bool {
             let count = suffix.utf8CodeUnitCount

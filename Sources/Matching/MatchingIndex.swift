@@ -28,6 +28,8 @@ public struct MatchingIndex: Sendable {
     /// The mean of every rating of each offer's outcomes (1..5), when it has any; `count` ratings from
     /// `outcomes` outcomes (each outcome has up to two, one per side).
     public private(set) var ratingMeans: [String: (mean: Double, count: Int, outcomes: Int)] = [:]
+    /// The coordinators' earlier decisions: which questions each offer was chosen or declined for.
+    public private(set) var precedents = Precedents()
     let bits: TaxonomyBits
     /// Institution and district ids numbered as in the taxonomy.
     let institutionNumbers: [String: Int]
@@ -38,6 +40,10 @@ public struct MatchingIndex: Sendable {
         /// Bit i: the taxonomy's theme i (tagged or recognised in the text).
         public var themes: UInt64
         public var disciplines: UInt64
+        /// The themes and disciplines tagged (stated by the requester, coordinator or institution); the
+        /// others of `themes` and `disciplines` were only inferred from the text.
+        public var statedThemes: UInt64
+        public var statedDisciplines: UInt64
         /// A question's acceptable levels; an offer's one level.
         public var levels: UInt64
         /// A question's window or an offer's period as day numbers; nil: no window given.
@@ -56,6 +62,8 @@ public struct MatchingIndex: Sendable {
         public var institution: Int
         /// The history factor's value: earlier outcomes' mean rating scaled to 0..1, 0.5 without any.
         public var history: Double
+        /// Whether any outcome of it is rated (else `history` is the neutral 0.5).
+        public var rated: Bool
     }
 
     /// What scoring reads of a question.
@@ -98,6 +106,7 @@ public struct MatchingIndex: Sendable {
         for proposal in state.proposals.values where proposal.status == .proposed { link(proposal.question, proposal.offer, by: 1) }
         for outcome in state.outcomes.values { ratingsByOffer[outcome.offer, default: [:]][outcome.id] = outcome.ratings }
         for offer in ratingsByOffer.keys { updateRatingMean(offer) }
+        precedents = Precedents(state: state)
         // Ids are sorted rather than the entities themselves: moving whole questions costs far more.
         analyses.reserveCapacity(state.questions.count + state.offers.count)
         for id in EntityID.sorted(state.questions.keys) {
@@ -115,6 +124,13 @@ public struct MatchingIndex: Sendable {
 
     /// The text of an offer that the index analyses.
     public static func indexedText(_ offer: Offer) -> String { offer.title + "\n" + offer.description + "\n" + offer.programme }
+
+    /// The same index, having learnt `precedents` instead of the log's (for the time-split evaluation).
+    func teaching(_ precedents: Precedents) -> MatchingIndex {
+        var index = self
+        index.precedents = precedents
+        return index
+    }
 
     /// Whether the question and offer already have a pending proposal or an open match.
     public func areLinked(question: String, offer: String) -> Bool { (linkedOffers[question]?[offer] ?? 0) > 0 }
@@ -144,6 +160,7 @@ public struct MatchingIndex: Sendable {
     /// reads what the event ends: a pending proposal, an open match).
     public mutating func beforeApplying(_ event: DomainEvent, to state: DomainState) {
         guard case .collaboration(let event) = event else { return }
+        precedents.beforeApplying(event, to: state)
         switch event {
         case .proposalCreated(let proposal):
             link(proposal.question, proposal.offer, by: 1)
@@ -243,7 +260,8 @@ public struct MatchingIndex: Sendable {
         offerSlots[ordinal] = OfferSlot(
             id: offer.id, active: offer.status == .published, capacity: offer.capacity, placesTaken: placesTaken[offer.id] ?? 0,
             profile: bits.profile(analysis, themes: offer.themes, disciplines: offer.disciplines, levels: [offer.level], window: offer.period.window),
-            institution: institutionNumbers[offer.institution] ?? -1, history: ratingMeans[offer.id].map { ($0.mean - 1) / 4 } ?? 0.5)
+            institution: institutionNumbers[offer.institution] ?? -1, history: ratingMeans[offer.id].map { ($0.mean - 1) / 4 } ?? 0.5,
+            rated: ratingMeans[offer.id] != nil)
     }
 }
 
@@ -276,6 +294,7 @@ struct TaxonomyBits: Sendable {
         }
         return MatchingIndex.Profile(
             themes: set(themes + recognisedThemes, self.themes), disciplines: set(disciplines + recognisedDisciplines, self.disciplines),
+            statedThemes: set(themes, self.themes), statedDisciplines: set(disciplines, self.disciplines),
             levels: set(levels, self.levels), days: days)
     }
 }

@@ -28,6 +28,9 @@ public struct TextAnalyzer: Sendable {
         public var surface: [String: String] = [:]
         /// Themes and disciplines its words point at.
         public var concepts: Set<Concept> = []
+        /// For each concept, the stems (as in `terms`) of the words that pointed at it, in text order
+        /// without repeats: what a reason names, and whose document frequency says how specific it is.
+        public var evidence: [Concept: [String]] = [:]
         /// Words kept (the document length for BM25).
         public var length = 0
     }
@@ -44,31 +47,41 @@ public struct TextAnalyzer: Sendable {
         "we", "wij", "onze", "graag", "willen", "welke", "waar", "studenten", "student",
     ]
 
-    /// One-word keywords (stemmed) and the concepts they stand for. Those of at least `compoundStemMin`
-    /// letters also match at the start or end of a Dutch compound ("buurthuis" in "buurthuisbezoekers").
+    /// One-word keywords (by their inflectional stem, `DutchStemmer.inflectionalStem`) and the concepts
+    /// they stand for. Those of at least `compoundStemMin` letters also match at the end of a Dutch
+    /// compound, where its head is ("eenzaamheid" in "jongereneenzaamheid"), never at its start
+    /// ("ondernemen" is not in "ondernemers").
     let words: [String: Set<Concept>]
-    /// The first and last `compoundStemMin` letters of the long keywords: a word that has neither cannot
-    /// hold one at its start or end, so most words cost two lookups.
-    let compoundHeads: Set<String>
+    /// The last `compoundStemMin` letters of the long keywords: a word that does not end in one cannot
+    /// hold one at its end, so most words cost two lookups.
     let compoundTails: Set<String>
     /// Keyword phrases of several words (stemmed), by their first stem.
     let phrases: [String: [(stems: [String], concept: Concept)]]
     static let compoundStemMin = 6
+    /// Whether a compound's parts also count as words of the text for BM25. Measured on the development
+    /// set, they cost more than they bring (top-1 0.841 with them, 0.864 without; README section 17.5),
+    /// so they do not: a part counts only through the concepts it names.
+    static let partsAreTerms = false
     /// The city whose keywords it knows.
     public let taxonomy: Taxonomy
+    /// The Dutch words that compounds are split into and diminutives reduced to; nil: neither is done.
+    public let lexicon: DutchLexicon?
 
-    /// The analyzer for a city's taxonomy: its theme and discipline labels and keywords become concepts.
-    public init(taxonomy: Taxonomy) {
+    /// The analyzer for a city's taxonomy: its theme and discipline labels and keywords become concepts;
+    /// with a lexicon, compounds also count by their parts and diminutives as their base.
+    public init(taxonomy: Taxonomy, lexicon: DutchLexicon? = nil) {
         self.taxonomy = taxonomy
+        self.lexicon = lexicon
         var words: [String: Set<Concept>] = [:]
         var phrases: [String: [(stems: [String], concept: Concept)]] = [:]
         for (kind, entries) in [(Concept.Kind.theme, taxonomy.themes), (.discipline, taxonomy.disciplines)] {
             for entry in entries {
                 for keyword in [entry.label] + entry.keywords {
-                    let stems = Self.words(keyword).map(DutchStemmer.stem)
+                    let folded = Self.words(keyword)
+                    let stems = folded.map(DutchStemmer.stem)
                     let concept = Concept(kind: kind, id: entry.id)
                     if stems.count == 1 {
-                        words[stems[0], default: []].insert(concept)
+                        words[DutchStemmer.inflectionalStem(folded[0]), default: []].insert(concept)
                     } else if let first = stems.first {
                         phrases[first, default: []].append((stems, concept))
                     }
@@ -77,9 +90,7 @@ public struct TextAnalyzer: Sendable {
         }
         self.words = words
         self.phrases = phrases
-        let long = words.keys.filter { $0.count >= Self.compoundStemMin }
-        compoundHeads = Set(long.map { String($0.prefix(Self.compoundStemMin)) })
-        compoundTails = Set(long.map { String($0.suffix(Self.compoundStemMin)) })
+        compoundTails = Set(words.keys.filter { $0.count >= Self.compoundStemMin }.map { String($0.suffix(Self.compoundStemMin)) })
     }
 
     /// Folded words of `text`, stop words removed.
@@ -143,17 +154,47 @@ public struct TextAnalyzer: Sendable {
     /// Analyses one text.
     public func analyze(_ text: String) -> Analysis {
         let tokens = Self.words(text)
-        return analysis(tokens, tokens.map { word in
-            let stem = DutchStemmer.stem(word)
-            return (stem, concepts(ofStem: stem))
-        })
+        return analysis(tokens, tokens.map(entry(ofWord:)))
+    }
+
+    /// What one word stands for: its stem, the concepts it names, and its compound's parts.
+    struct WordEntry: Sendable, Hashable {
+        let stem: String
+        let concepts: Set<Concept>
+        /// The stems of its parts when it is a compound (with the lexicon), each with the part as written
+        /// and the concepts the part names (the part is their evidence: "zorgen" in "geldzorgen" weighs
+        /// as little as "zorgen" does by itself).
+        let parts: [(stem: String, word: String, concepts: Set<Concept>)]
+
+        static func == (left: WordEntry, right: WordEntry) -> Bool {
+            left.stem == right.stem && left.concepts == right.concepts
+                && left.parts.elementsEqual(right.parts) { $0.stem == $1.stem && $0.word == $1.word && $0.concepts == $1.concepts }
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(stem) }
+    }
+
+    /// The entry of one word. With the lexicon, a diminutive is read as its base ("boompje" as "boom"), and
+    /// a compound's parts name concepts and count as terms too ("energierekening": energie, rekening).
+    func entry(ofWord word: String) -> WordEntry {
+        guard let lexicon else { return WordEntry(stem: DutchStemmer.stem(word), concepts: concepts(ofWord: word), parts: []) }
+        let base = lexicon.base(ofDiminutive: word) ?? word
+        let stem = DutchStemmer.stem(base)
+        var parts: [(stem: String, word: String, concepts: Set<Concept>)] = []
+        for part in lexicon.parts(of: base) where !Self.stopWords.contains(part) {
+            let partStem = DutchStemmer.stem(part)
+            if partStem != stem, !parts.contains(where: { $0.stem == partStem }) {
+                parts.append((partStem, part, words[DutchStemmer.inflectionalStem(part)] ?? []))
+            }
+        }
+        return WordEntry(stem: stem, concepts: concepts(ofWord: base), parts: parts)
     }
 
     /// What each word seen so far stands for: its stem and the concepts the stem names. A word's entry
     /// depends only on the word and the analyzer, so one cache serves any number of texts (one analyzer's,
     /// one thread's); it saves the stemming and the keyword lookups of words seen before.
     public struct WordCache {
-        var entries: [String: (stem: String, concepts: Set<Concept>)] = [:]
+        var entries: [String: WordEntry] = [:]
         /// Words held at most; when full, the cache starts empty again (a long-lived cache stays bounded).
         public let wordsMax: Int
 
@@ -173,33 +214,26 @@ public struct TextAnalyzer: Sendable {
         let tokens = Self.words(text)
         return analysis(tokens, tokens.map { word in
             if let known = cache.entries[word] { return known }
-            let stem = DutchStemmer.stem(word)
-            let entry = (stem: stem, concepts: concepts(ofStem: stem))
+            let entry = entry(ofWord: word)
             if cache.entries.count >= cache.wordsMax { cache.entries.removeAll(keepingCapacity: true) }
             cache.entries[word] = entry
             return entry
         })
     }
 
-    /// The concepts a stem names by itself: a keyword, or a long keyword at the start or the end of a
-    /// Dutch compound.
-    func concepts(ofStem stem: String) -> Set<Concept> {
+    /// The concepts a word names by itself: a keyword with the same inflectional stem, or a long keyword
+    /// at the end of a Dutch compound.
+    func concepts(ofWord word: String) -> Set<Concept> {
+        let stem = DutchStemmer.inflectionalStem(word)
         var matched = words[stem] ?? []
-        if stem.count > Self.compoundStemMin {
-            let head = compoundHeads.contains(String(stem.prefix(Self.compoundStemMin)))
-            let tail = compoundTails.contains(String(stem.suffix(Self.compoundStemMin)))
-            if head || tail {
-                for length in Self.compoundStemMin..<stem.count {
-                    if head { matched.formUnion(words[String(stem.prefix(length))] ?? []) }
-                    if tail { matched.formUnion(words[String(stem.suffix(length))] ?? []) }
-                }
-            }
+        if stem.count > Self.compoundStemMin, compoundTails.contains(String(stem.suffix(Self.compoundStemMin))) {
+            for length in Self.compoundStemMin..<stem.count { matched.formUnion(words[String(stem.suffix(length))] ?? []) }
         }
         return matched
     }
 
-    /// The analysis of a text's words, given each word's stem and the concepts the stem names.
-    func analysis(_ tokens: [String], _ stemmed: [(stem: String, concepts: Set<Concept>)]) -> Analysis {
+    /// The analysis of a text's words, given each word's entry.
+    func analysis(_ tokens: [String], _ stemmed: [WordEntry]) -> Analysis {
         var analysis = Analysis()
         analysis.length = stemmed.count
         // Room for every word at once, instead of growing (and rehashing) as the text is read.
@@ -208,15 +242,24 @@ public struct TextAnalyzer: Sendable {
         for (word, entry) in zip(tokens, stemmed) {
             analysis.terms[entry.stem, default: 0] += 1
             if analysis.surface[entry.stem] == nil { analysis.surface[entry.stem] = word }
+            for part in entry.parts where Self.partsAreTerms {
+                analysis.terms[part.stem, default: 0] += 1
+                if analysis.surface[part.stem] == nil { analysis.surface[part.stem] = part.word }
+            }
         }
-        func found(_ concept: Concept) {
+        func found(_ concept: Concept, from stems: some Collection<String>) {
             analysis.concepts.insert(concept)
             analysis.terms[concept.term, default: 0] += 1
+            for stem in stems where !(analysis.evidence[concept]?.contains(stem) ?? false) { analysis.evidence[concept, default: []].append(stem) }
         }
         for (position, entry) in stemmed.enumerated() {
-            entry.concepts.forEach(found)
+            for concept in entry.concepts { found(concept, from: CollectionOfOne(entry.stem)) }
+            for part in entry.parts {
+                if analysis.surface[part.stem] == nil { analysis.surface[part.stem] = part.word }
+                for concept in part.concepts where !entry.concepts.contains(concept) { found(concept, from: CollectionOfOne(part.stem)) }
+            }
             for (phrase, concept) in phrases[entry.stem] ?? [] where position + phrase.count <= stemmed.count {
-                if stemmed[position..<(position + phrase.count)].lazy.map(\.stem).elementsEqual(phrase) { found(concept) }
+                if stemmed[position..<(position + phrase.count)].lazy.map(\.stem).elementsEqual(phrase) { found(concept, from: phrase) }
             }
         }
         return analysis

@@ -369,7 +369,7 @@ do {
     case "rpc":
         try runRPC(Options(rest, valueNames: ["socket", "method", "clients", "params", "rotate", "duration-ms", "warmup-ms"], switchNames: []))
     case "matching":
-        try runMatching(Options(rest, valueNames: ["labelled", "offers", "queries", "plan-questions", "plan-offers", "seed"], switchNames: []))
+        try runMatching(Options(rest, valueNames: ["labelled", "offers", "queries", "plan-questions", "plan-offers", "seed", "heldout", "words", "folds", "cv-seed"], switchNames: []))
     case "-h", "--help", "help":
         print(usage)
     default:

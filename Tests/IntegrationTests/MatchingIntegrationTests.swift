@@ -70,6 +70,62 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    /// A question no offer shares a topic with gets `noGoodMatch` and words saying so; for an offer, a
+    /// question waiting on a proposal is marked `proposed` and one without any engagement is not marked.
+    @Test func noGoodMatchAndEngagementAreSaid() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        try Self.load(daemon, questions: 3)
+        let lonely = try daemon.call("match.suggest", ["question": "Q-0001", "limit": 3])
+        #expect(lonely["noGoodMatch"] == .bool(false), "\(lonely)")
+        _ = try daemon.call("question.submit", [
+            "title": "Ons kerkkoor zoekt een dirigent", "description": "Het koor zingt elke zondag in de dienst; de dirigent stopt na Pasen.",
+            "requester": ["kind": "resident"], "neighbourhood": "Pieterswijk", "levels": ["hbo"],
+            "window": ["from": "2027-02-01", "to": "2027-06-30"],
+        ])
+        _ = try daemon.call("question.accept", ["id": "Q-0004"])
+        let choir = try daemon.call("match.suggest", ["question": "Q-0004", "limit": 3])
+        #expect(choir["noGoodMatch"] == .bool(true), "\(choir)")
+        let first = try #require(choir["suggestions"]?.arrayValue?.first)
+        #expect(first["topical"] == .bool(false), "\(first)")
+        #expect((first["reasons"]?.arrayValue ?? []).contains { ($0["detail"]?.stringValue ?? "").contains("no good match") })
+
+        _ = try daemon.call("proposal.create", ["question": "Q-0001", "offer": "O-0002"])
+        let forOffer = try daemon.call("match.suggest", ["offer": "O-0003", "limit": 10])
+        let items = forOffer["suggestions"]?.arrayValue ?? []
+        #expect(items.first { $0["id"] == "Q-0001" }?["engagement"] == .string("proposed"), "\(forOffer)")
+        #expect(items.first { $0["id"] == "Q-0003" }?["engagement"] == nil, "\(forOffer)")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// The daemon reads the Dutch word list at start-up and says so; without it, it says what is missing in
+    /// one line and serves as before, and a compound then names no concept of its first part.
+    @Test func dutchWordListIsLoadedOrItsAbsenceSaid() throws {
+        let question: JSONValue = [
+            "title": "Ouderenwerk in de wijk", "description": "Wie helpt ons?", "requester": ["kind": "resident"], "neighbourhood": "Pieterswijk",
+        ]
+        var reasons: [String: String] = [:]
+        for (name, environment) in [("with", [String: String]()), ("without", ["LMDS_DUTCH_WORDS": "/nonexistent/dutch"])] {
+            let workspace = Workspace()
+            let daemon = try DaemonProcess(workspace: workspace, environment: environment)
+            try Self.load(daemon, questions: 0)
+            _ = try daemon.call("question.submit", question)
+            _ = try daemon.call("question.accept", ["id": "Q-0001"])
+            let result = try daemon.call("match.suggest", ["question": "Q-0001", "limit": 1])
+            reasons[name] = result["suggestions"]?.arrayValue?.first?["reasons"]?.arrayValue?.first?["detail"]?.stringValue
+            #expect(daemon.stop() == 0)
+            let lines = daemon.stderr.split(separator: "\n").filter { $0.contains("Dutch word list") }
+            #expect(lines.count == 1, "\(daemon.stderr)")
+            if name == "with" {
+                #expect(lines.first?.contains("words read in") == true, "\(lines)")
+            } else {
+                #expect(lines.first?.contains("no Dutch word list at /nonexistent/dutch (install the Debian package wdutch)") == true, "\(lines)")
+            }
+        }
+        #expect(reasons["with"]?.contains("Ouderen en vergrijzing (inferred from \"ouderen\")") == true, "\(reasons)")
+        #expect(reasons["without"]?.contains("Ouderen") != true, "\(reasons)")
+    }
+
     /// A plan respects capacities, appends nothing; with propose it makes every proposal in one append,
     /// and a second plan leaves those pairs out (already proposed).
     @Test func planThenPropose() throws {

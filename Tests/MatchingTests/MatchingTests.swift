@@ -172,7 +172,7 @@ import Testing
 @Suite struct LabelledSetTests {
     @Test func suggestionQualityFloor() throws {
         let set = try MatchingFixtures.labelledSet()
-        let quality = set.evaluate(matcher: Matcher(taxonomy: MatchingFixtures.leiden))
+        let quality = set.evaluate(matcher: Matcher(taxonomy: MatchingFixtures.leiden), lexicon: try #require(MatchingFixtures.lexicon))
         print(String(format: "labelled set: %d questions, top-1 %.3f, top-3 %.3f, MRR %.3f", quality.questions, quality.top1, quality.top3, quality.meanReciprocalRank))
         for miss in quality.misses { print("  " + miss) }
         #expect(quality.questions >= 40)
@@ -234,6 +234,11 @@ import Testing
 enum MatchingFixtures {
     static let leiden: Taxonomy = {
         try! Taxonomy(json: try! JSONParser.parse(Taxonomy.embedded["leiden"]!))
+    }()
+
+    /// The OpenTaal word list as the daemon reads it (nil when wdutch is not installed).
+    static let lexicon: DutchLexicon? = {
+        FileManager.default.contents(atPath: "/usr/share/dict/dutch").map { DutchLexicon(listText: String(decoding: $0, as: UTF8.self)) }
     }()
 
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Labelled").path
