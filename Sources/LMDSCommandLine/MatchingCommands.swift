@@ -22,9 +22,15 @@ extension LMDSCommand {
             if global.json { return global.printJSON(result) }
             let suggestions = result["suggestions"]?.arrayValue ?? []
             print(suggestions.isEmpty ? "no suggestions for \(id)" : "suggestions for \(id), best first:")
+            if result["noGoodMatch"]?.boolValue == true && !suggestions.isEmpty {
+                print("no good match: none of these shares a theme, a discipline or enough words with \(id); they are ranked by level, period and places alone")
+            }
             for (rank, suggestion) in suggestions.enumerated() {
                 print()
-                print("\(rank + 1). \(describe(suggestion["id"]))  score \(describe(suggestion["score"]))  \(describe(suggestion["title"]))")
+                // A question already matched or waiting on a proposal says so (suggestions for an offer).
+                let engagement = suggestion["engagement"]?.stringValue.map { $0 == "matched" ? "  (already matched)" : "  (waiting on a proposal)" } ?? ""
+                let offTopic = suggestion["topical"]?.boolValue == false ? "  (no topic in common)" : ""
+                print("\(rank + 1). \(describe(suggestion["id"]))  score \(describe(suggestion["score"]))  \(describe(suggestion["title"]))\(engagement)\(offTopic)")
                 let reasons = (suggestion["reasons"]?.arrayValue ?? []).sorted {
                     ($0["share"]?.doubleValue ?? 0) > ($1["share"]?.doubleValue ?? 0)
                 }

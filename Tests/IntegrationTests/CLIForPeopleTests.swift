@@ -236,4 +236,26 @@ import Testing
         #expect(start.stdout.contains("; waiting for its outcome (lmds outcome record M-0001)"), "\(start.stdout)")
         #expect(start.stderr.hasPrefix("warning: ") && start.stderr.contains("62 days before the period"), "\(start.stderr)")
     }
+
+    /// `lmds suggest` says when nothing fits on topic, and marks questions already matched or waiting on a proposal.
+    @Test func suggestSaysNoGoodMatchAndWhatIsEngaged() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        try CollaborationTests.seed(daemon, questions: 1)
+        _ = try daemon.call("proposal.create", ["question": "Q-0001", "offer": "O-0001"])
+        // Another offer like O-0001: the question proposed to O-0001 is suggested for it, marked as waiting.
+        let twin = try #require(try daemon.call("offer.publish", OfferTests.publish)["id"]?.stringValue)
+        let forOffer = try Self.cli(workspace, ["suggest", twin])
+        #expect(forOffer.status == 0 && forOffer.stdout.contains("Q-0001") && forOffer.stdout.contains("(waiting on a proposal)"), "\(forOffer.stdout)")
+        _ = try daemon.call("question.submit", [
+            "title": "Fietsparkeren rond het station", "description": "De fietsenrekken bij het station staan altijd vol.",
+            "neighbourhood": "Stationsdistrict", "requester": ["kind": "resident"], "levels": ["hbo"],
+            "window": ["from": "2027-02-01", "to": "2027-06-30"],
+        ])
+        _ = try daemon.call("question.accept", ["id": "Q-0002"])
+        let offTopic = try Self.cli(workspace, ["suggest", "Q-0002"])
+        #expect(offTopic.status == 0, "\(offTopic.stderr)")
+        #expect(offTopic.stdout.contains("no good match: none of these shares a theme"), "\(offTopic.stdout)")
+        #expect(offTopic.stdout.contains("1. O-0001") && offTopic.stdout.contains("(no topic in common)"), "\(offTopic.stdout)")
+    }
 }
