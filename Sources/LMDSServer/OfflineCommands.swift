@@ -145,8 +145,12 @@ extension DaemonCommand {
             let replayed = try replayWhenCommitted(directory: directory, position: UInt64(position))
             // The incremental structures are built from the replayed state: equal digests mean the daemon's
             // copies, kept current event by event, did not drift.
-            let settings = try DaemonSettings.resolve(config: config, taxonomy: taxonomy, environment: DefaultPaths.processEnvironment())
-            let index = MatchingIndex(analyzer: TextAnalyzer(taxonomy: settings.taxonomy), state: replayed.state)
+            let environment = DefaultPaths.processEnvironment()
+            let settings = try DaemonSettings.resolve(config: config, taxonomy: taxonomy, environment: environment)
+            // The same word list the daemon reads (LMDS_DUTCH_WORDS, else Debian's wdutch): the inferred themes
+            // in the index depend on it, so a replay without it would differ from a daemon with it.
+            let lexicon = DutchWordList.load(environment: environment, clock: SystemClock()).lexicon
+            let index = MatchingIndex(analyzer: TextAnalyzer(taxonomy: settings.taxonomy, lexicon: lexicon), state: replayed.state)
             let offline = ReadModelDigest.hex(state: replayed.state, index: index, overview: OverviewProjection(state: replayed.state))
             print("daemon:  position \(position), read models \(live)")
             print("replay:  position \(replayed.head), read models \(offline)")

@@ -77,11 +77,16 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
-    /// `lmdsd replay --check` proves a full replay equals the running daemon's read models.
+    /// `lmdsd replay --check` proves a full replay equals the running daemon's read models, also where the
+    /// word list splits compounds into themes (the replay reads the same list as the daemon).
     @Test func replayCheckMatchesTheDaemon() throws {
         let workspace = Workspace()
         let daemon = try DaemonProcess(workspace: workspace)
         try Self.seed(daemon)
+        _ = try daemon.call("question.submit", [
+            "title": "Geldzorgen en de energierekening", "description": "Buurthuisjes, schooltuinen en ouderenwerk: de vaste lasten en de geldzorgen lopen op.",
+            "neighbourhood": "Stevenshof", "requester": ["kind": "resident"],
+        ])
         let check = try run(Binaries.daemon, ["replay", "--check", "--data-dir", workspace.dataDirectory, "--socket", workspace.socketPath])
         #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
         #expect(check.stdout.contains("same"))
