@@ -45,7 +45,8 @@ let package = Package(
         // Reports: figures per neighbourhood, institution, theme and period, rendered as text, JSON, CSV,
         // Markdown or HTML. Pure, like the domain.
         .target(name: "Reports", dependencies: ["Domain", "LMDSJSON"], swiftSettings: strictSettings),
-        // JSON-RPC 2.0 envelope, error codes, method catalogue: shared by daemon and CLI.
+        // JSON-RPC 2.0 envelope, error codes, method catalogue: shared by daemon and CLI. Also the one blocking
+        // socket client (`RPCClient`) that the CLI, lmdsd's offline commands, the bench and the tests connect with.
         .target(name: "LMDSProtocol", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
         // The daemon: NIO server on a Unix socket, authorisation, config, systemd integration.
         .target(
@@ -64,7 +65,7 @@ let package = Package(
             dependencies: ["LMDSServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
-        // The CLI's commands and client; it never imports the log or the domain.
+        // The CLI's commands; it never imports the log or the domain (its client is LMDSProtocol's RPCClient).
         .target(
             name: "LMDSCommandLine",
             dependencies: [
@@ -79,7 +80,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Benchmarks and test helpers that must be real processes.
-        .executableTarget(name: "lmds-bench", dependencies: ["EventLog", "LMDSJSON", "Domain", "Matching", "Reports"], swiftSettings: strictSettings),
+        .executableTarget(name: "lmds-bench", dependencies: ["EventLog", "LMDSJSON", "LMDSProtocol", "Domain", "Matching", "Reports"], swiftSettings: strictSettings),
         .executableTarget(name: "lmds-crash-writer", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),
 
         .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON"]),
