@@ -28,17 +28,21 @@ let package = Package(
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         // A small JSON value type with a bounded parser and a canonical serialiser (no I/O).
         .target(name: "LMDSJSON", swiftSettings: strictSettings),
+        // The calendar as day arithmetic (days from a civil date and back, month lengths): pure, no clock, no
+        // time zones (those need the tz database and stay at the edges). The one home of the algorithm for the
+        // log's UTC times, the domain's dates and the CLI's times for people.
+        .target(name: "LMDSCalendar", swiftSettings: strictSettings),
         // The append-only, hash-chained, group-committed event log on LMDB.
         .target(
             name: "EventLog",
             dependencies: [
-                "CLMDB", "LMDSJSON",
+                "CLMDB", "LMDSJSON", "LMDSCalendar",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
         // The Leren met de Stad domain: pure (no I/O, no clock, no randomness).
-        .target(name: "Domain", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
+        .target(name: "Domain", dependencies: ["LMDSJSON", "LMDSCalendar"], swiftSettings: strictSettings),
         // Matching: Dutch text analysis, indexes kept current event by event, explainable scores and the
         // best plan per period. Pure, like the domain.
         .target(name: "Matching", dependencies: ["Domain", "LMDSJSON"], swiftSettings: strictSettings),
@@ -69,7 +73,7 @@ let package = Package(
         .target(
             name: "LMDSCommandLine",
             dependencies: [
-                "LMDSProtocol", "LMDSJSON",
+                "LMDSProtocol", "LMDSJSON", "LMDSCalendar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -84,7 +88,7 @@ let package = Package(
         .executableTarget(name: "lmds-crash-writer", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),
 
         .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON"]),
-        .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON", "LMDSCalendar"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "LMDSJSON"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Domain", "LMDSJSON"], exclude: ["Labelled"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDSJSON", "CLMDB"]),
