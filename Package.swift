@@ -84,14 +84,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Benchmarks and test helpers that must be real processes.
-        .executableTarget(name: "lmds-bench", dependencies: ["EventLog", "LMDSJSON", "LMDSProtocol", "Domain", "Matching", "Reports"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "lmds-bench",
+            dependencies: ["EventLog", "LMDSJSON", "LMDSProtocol", "Domain", "Matching", "Reports", "LMDSTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(name: "lmds-crash-writer", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),
+        // Seeded randomness (SplitMix64) for the tests and the bench; no shipped module depends on it.
+        .target(name: "LMDSTestSupport", swiftSettings: strictSettings),
 
-        .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON"]),
-        .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON", "LMDSCalendar"]),
+        .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON", "LMDSTestSupport"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON", "LMDSCalendar", "LMDSTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "LMDSJSON"]),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Domain", "LMDSJSON"], exclude: ["Labelled"]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDSJSON", "CLMDB"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Domain", "LMDSJSON", "LMDSTestSupport"], exclude: ["Labelled"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDSJSON", "CLMDB", "LMDSTestSupport"]),
         .testTarget(name: "LMDSProtocolTests", dependencies: ["LMDSProtocol", "LMDSJSON"]),
         .testTarget(
             name: "LMDSServerTests",
@@ -102,7 +108,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LMDSCommandLineTests", dependencies: ["LMDSCommandLine", "LMDSProtocol", "LMDSJSON"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["LMDSProtocol", "LMDSJSON", "LMDSCommandLine"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["LMDSProtocol", "LMDSJSON", "LMDSCommandLine", "LMDSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import LMDSCalendar
+import LMDSTestSupport
 import Testing
 @testable import Domain
 
