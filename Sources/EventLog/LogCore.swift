@@ -168,11 +168,17 @@ final class LogCore: @unchecked Sendable {
     }
 
     func getMeta(_ name: String, txn: OpaquePointer?) -> [UInt8]? {
-        var keyBytes = Array(name.utf8)
+        value(name, in: storage.metaTable, txn: txn)
+    }
+
+    /// The bytes stored under the string `key` in `table` (the meta or the personal table), read in `txn`;
+    /// nil when there are none.
+    func value(_ key: String, in table: MDB_dbi, txn: OpaquePointer?) -> [UInt8]? {
+        var keyBytes = Array(key.utf8)
         return keyBytes.withUnsafeMutableBytes { keyRaw -> [UInt8]? in
-            var key = MDB_val(mv_size: keyRaw.count, mv_data: keyRaw.baseAddress)
+            var mdbKey = MDB_val(mv_size: keyRaw.count, mv_data: keyRaw.baseAddress)
             var value = MDB_val()
-            guard mdb_get(txn, storage.metaTable, &key, &value) == 0 else { return nil }
+            guard mdb_get(txn, table, &mdbKey, &value) == 0 else { return nil }
             return Array(bytes(of: value))
         }
     }

@@ -91,13 +91,7 @@ extension LogCore {
     func personalValue(_ key: String) throws(EventLogError) -> [UInt8]? {
         guard storage.personalTable != 0 else { return nil }
         return try withReadTransaction { txn throws(EventLogError) -> [UInt8]? in
-            var keyBytes = Array(key.utf8)
-            return keyBytes.withUnsafeMutableBytes { keyRaw -> [UInt8]? in
-                var mdbKey = MDB_val(mv_size: keyRaw.count, mv_data: keyRaw.baseAddress)
-                var value = MDB_val()
-                guard mdb_get(txn, storage.personalTable, &mdbKey, &value) == 0 else { return nil }
-                return Array(bytes(of: value))
-            }
+            value(key, in: storage.personalTable, txn: txn)
         }
     }
 }
