@@ -28,24 +28,29 @@ let package = Package(
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         // A small JSON value type with a bounded parser and a canonical serialiser (no I/O).
         .target(name: "LMDSJSON", swiftSettings: strictSettings),
+        // The calendar as day arithmetic (days from a civil date and back, month lengths): pure, no clock, no
+        // time zones (those need the tz database and stay at the edges). The one home of the algorithm for the
+        // log's UTC times, the domain's dates and the CLI's times for people.
+        .target(name: "LMDSCalendar", swiftSettings: strictSettings),
         // The append-only, hash-chained, group-committed event log on LMDB.
         .target(
             name: "EventLog",
             dependencies: [
-                "CLMDB", "LMDSJSON",
+                "CLMDB", "LMDSJSON", "LMDSCalendar",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
         // The Leren met de Stad domain: pure (no I/O, no clock, no randomness).
-        .target(name: "Domain", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
+        .target(name: "Domain", dependencies: ["LMDSJSON", "LMDSCalendar"], swiftSettings: strictSettings),
         // Matching: Dutch text analysis, indexes kept current event by event, explainable scores and the
         // best plan per period. Pure, like the domain.
         .target(name: "Matching", dependencies: ["Domain", "LMDSJSON"], swiftSettings: strictSettings),
         // Reports: figures per neighbourhood, institution, theme and period, rendered as text, JSON, CSV,
         // Markdown or HTML. Pure, like the domain.
         .target(name: "Reports", dependencies: ["Domain", "LMDSJSON"], swiftSettings: strictSettings),
-        // JSON-RPC 2.0 envelope, error codes, method catalogue: shared by daemon and CLI.
+        // JSON-RPC 2.0 envelope, error codes, method catalogue: shared by daemon and CLI. Also the one blocking
+        // socket client (`RPCClient`) that the CLI, lmdsd's offline commands, the bench and the tests connect with.
         .target(name: "LMDSProtocol", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
         // The daemon: NIO server on a Unix socket, authorisation, config, systemd integration.
         .target(
@@ -64,11 +69,11 @@ let package = Package(
             dependencies: ["LMDSServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
-        // The CLI's commands and client; it never imports the log or the domain.
+        // The CLI's commands; it never imports the log or the domain (its client is LMDSProtocol's RPCClient).
         .target(
             name: "LMDSCommandLine",
             dependencies: [
-                "LMDSProtocol", "LMDSJSON",
+                "LMDSProtocol", "LMDSJSON", "LMDSCalendar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -79,14 +84,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Benchmarks and test helpers that must be real processes.
-        .executableTarget(name: "lmds-bench", dependencies: ["EventLog", "LMDSJSON", "Domain", "Matching", "Reports"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "lmds-bench",
+            dependencies: ["EventLog", "LMDSJSON", "LMDSProtocol", "Domain", "Matching", "Reports", "LMDSTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(name: "lmds-crash-writer", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),
+        // Seeded randomness (SplitMix64) for the tests and the bench; no shipped module depends on it.
+        .target(name: "LMDSTestSupport", swiftSettings: strictSettings),
 
-        .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON"]),
-        .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON"]),
+        .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON", "LMDSTestSupport"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON", "LMDSCalendar", "LMDSTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "LMDSJSON"]),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Domain", "LMDSJSON"], exclude: ["Labelled", "HeldOut"]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDSJSON", "CLMDB"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Domain", "LMDSJSON", "LMDSTestSupport"], exclude: ["Labelled", "HeldOut"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDSJSON", "CLMDB", "LMDSTestSupport"]),
         .testTarget(name: "LMDSProtocolTests", dependencies: ["LMDSProtocol", "LMDSJSON"]),
         .testTarget(
             name: "LMDSServerTests",
@@ -97,7 +108,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LMDSCommandLineTests", dependencies: ["LMDSCommandLine", "LMDSProtocol", "LMDSJSON"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["LMDSProtocol", "LMDSJSON", "LMDSCommandLine"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["LMDSProtocol", "LMDSJSON", "LMDSCommandLine", "LMDSTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

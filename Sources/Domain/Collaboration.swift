@@ -1,3 +1,4 @@
+import LMDSCalendar
 import LMDSJSON
 
 /// The programme's rules that a city or an admin may tune, passed in with every decision so that the
@@ -372,12 +373,12 @@ public enum EntityID {
 }
 
 /// Calendar arithmetic on UTC dates, without Foundation's clock: what the decider needs to turn an
-/// event time into a due date.
+/// event time into a due date. ISO date text here; the day arithmetic itself is `CivilCalendar`'s.
 public enum CivilDate {
     /// The UTC date (`2026-11-29`) of a time in milliseconds since 1970.
     public static func date(milliseconds: Int64) -> String {
-        let days = Int(milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000)
-        let (year, month, day) = civil(daysSinceEpoch: days)
+        let days = Int(CivilCalendar.floorDivide(milliseconds, 86_400_000).quotient)
+        let (year, month, day) = CivilCalendar.civil(daysSinceEpoch: days)
         return format(year, month, day)
     }
 
@@ -388,14 +389,14 @@ public enum CivilDate {
         let total = parts[0] * 12 + (parts[1] - 1) + months
         let year = total / 12
         let month = total % 12 + 1
-        return format(year, month, min(parts[2], daysIn(year: year, month: month)))
+        return format(year, month, min(parts[2], CivilCalendar.daysIn(year: year, month: month)))
     }
 
     /// `date` plus `days` days.
     public static func adding(days: Int, to date: String) -> String {
         let parts = date.split(separator: "-").compactMap { Int($0) }
         precondition(parts.count == 3, "adding(days:to:) takes an ISO date")
-        let (year, month, day) = civil(daysSinceEpoch: daysSinceEpoch(parts[0], parts[1], parts[2]) + days)
+        let (year, month, day) = CivilCalendar.civil(daysSinceEpoch: CivilCalendar.daysSinceEpoch(year: parts[0], month: parts[1], day: parts[2]) + days)
         return format(year, month, day)
     }
 
@@ -419,43 +420,12 @@ public enum CivilDate {
                 return value
             }
             guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
-            return daysSinceEpoch(year, month, day)
+            return CivilCalendar.daysSinceEpoch(year: year, month: month, day: day)
         }
         if let quick { return quick }
         let parts = date.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return 0 }
-        return daysSinceEpoch(parts[0], parts[1], parts[2])
-    }
-
-    static func daysIn(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Howard Hinnant's days-from-civil.
-    static func daysSinceEpoch(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// Howard Hinnant's civil-from-days.
-    static func civil(daysSinceEpoch days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthPart = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthPart + 2) / 5 + 1
-        let month = monthPart < 10 ? monthPart + 3 : monthPart - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        return CivilCalendar.daysSinceEpoch(year: parts[0], month: parts[1], day: parts[2])
     }
 
     static func format(_ year: Int, _ month: Int, _ day: Int) -> String {

@@ -1,3 +1,4 @@
+import LMDSCalendar
 import LMDSJSON
 
 /// Where a question is in its life: `submitted → open` (intake accepted) `| rejected | referred`;
@@ -46,7 +47,7 @@ public struct DateWindow: Sendable, Hashable {
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
         else { return false }
-        return year >= 1900 && year <= 2999 && (1...12).contains(month) && (1...CivilDate.daysIn(year: year, month: month)).contains(day)
+        return year >= 1900 && year <= 2999 && (1...12).contains(month) && (1...CivilCalendar.daysIn(year: year, month: month)).contains(day)
     }
 }
 

@@ -1,3 +1,4 @@
+import LMDSCalendar
 import LMDSJSON
 
 /// A 128-bit event identifier (a UUID), chosen by the caller so that the log itself stays deterministic.
@@ -222,8 +223,9 @@ public enum Hex {
 public enum UTCTime {
     /// `2026-11-29T11:38:17.123Z` for the given milliseconds since 1970.
     public static func iso8601(milliseconds: Int64) -> String {
-        let (days, msOfDay) = floorDivide(milliseconds, 86_400_000)
-        let (year, month, day) = civilFromDays(days)
+        let (days, msOfDay) = CivilCalendar.floorDivide(milliseconds, 86_400_000)
+        let date = CivilCalendar.civil(daysSinceEpoch: Int(days))
+        let (year, month, day) = (Int64(date.year), Int64(date.month), Int64(date.day))
         let hour = msOfDay / 3_600_000
         let minute = msOfDay / 60_000 % 60
         let second = msOfDay / 1000 % 60
@@ -273,10 +275,8 @@ public enum UTCTime {
             let day = number(8..<10), (1...12).contains(month), (1...31).contains(day)
         else { return nil }
         // The day must exist in its month (no 30 February).
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let monthDays: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard day <= monthDays[Int(month) - 1] else { return nil }
-        let days = daysFromCivil(year, month, day)
+        guard day <= CivilCalendar.daysIn(year: Int(year), month: Int(month)) else { return nil }
+        let days = Int64(CivilCalendar.daysSinceEpoch(year: Int(year), month: Int(month), day: Int(day)))
         if bytes.count == 10 { return days * 86_400_000 + 86_399_999 }
         guard bytes.count >= 20, bytes[10] == 0x54, bytes[13] == 0x3A, bytes[16] == 0x3A, bytes.last == 0x5A,
             let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19), hour < 24, minute < 60, second < 60
@@ -289,35 +289,5 @@ public enum UTCTime {
             return nil
         }
         return days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + milliseconds
-    }
-
-    /// Howard Hinnant's civil-to-days algorithm (the inverse of `civilFromDays`).
-    static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let monthPrime = month > 2 ? month - 3 : month + 9
-        let dayOfYear = (153 * monthPrime + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
-        let quotient = value >= 0 ? value / divisor : (value - divisor + 1) / divisor
-        return (quotient, value - quotient * divisor)
-    }
-
-    /// Howard Hinnant's days-to-civil algorithm.
-    static func civilFromDays(_ daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthPrime = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthPrime + 2) / 5 + 1
-        let month = monthPrime < 10 ? monthPrime + 3 : monthPrime - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day)
     }
 }

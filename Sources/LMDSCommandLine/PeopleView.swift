@@ -1,3 +1,4 @@
+import LMDSCalendar
 import LMDSJSON
 import LMDSProtocol
 
@@ -33,14 +34,8 @@ enum PeopleTime {
             let minute = number(14, 2), (1...12).contains(month), (1...31).contains(day)
         else { return nil }
         let second = bytes.count >= 20 ? number(17, 2) ?? 0 : 0
-        var time = tm()
-        time.tm_year = Int32(year - 1900)
-        time.tm_mon = Int32(month - 1)
-        time.tm_mday = Int32(day)
-        time.tm_hour = Int32(hour)
-        time.tm_min = Int32(minute)
-        time.tm_sec = Int32(second)
-        return Int64(timegm(&time))
+        let days = Int64(CivilCalendar.daysSinceEpoch(year: Int(year), month: Int(month), day: Int(day)))
+        return days * 86_400 + hour * 3_600 + minute * 60 + second
     }
 
     static func minute(of time: tm) -> String {
@@ -48,11 +43,18 @@ enum PeopleTime {
         return "\(time.tm_year + 1900)-\(two(time.tm_mon + 1))-\(two(time.tm_mday)) \(two(time.tm_hour)):\(two(time.tm_min))"
     }
 
+    /// The UTC date and time of `seconds` since 1970, in the C library's form that `minute(of:)` reads.
     static func civil(_ seconds: Int64) -> tm {
-        var time = time_t(seconds)
-        var result = tm()
-        gmtime_r(&time, &result)
-        return result
+        let (days, secondOfDay) = CivilCalendar.floorDivide(seconds, 86_400)
+        let date = CivilCalendar.civil(daysSinceEpoch: Int(days))
+        var time = tm()
+        time.tm_year = Int32(date.year - 1900)
+        time.tm_mon = Int32(date.month - 1)
+        time.tm_mday = Int32(date.day)
+        time.tm_hour = Int32(secondOfDay / 3_600)
+        time.tm_min = Int32(secondOfDay / 60 % 60)
+        time.tm_sec = Int32(secondOfDay % 60)
+        return time
     }
 
     /// Whether the tz database has `name` (a relative path without "..").

@@ -41,6 +41,9 @@ actor DomainProcessor {
     private var resultOrder: [String] = []
     private var resultOrderStart = 0
     private var needsRebuild = false
+    /// True while a rebuild awaits its index build (the actor runs other calls meanwhile): commands wait for
+    /// it in `rebuildWhenIdle`, as they waited when the build blocked the actor.
+    private var rebuilding = false
     /// Appends handed to the log and not yet answered, and callers waiting for them all to be answered.
     private var appendsInFlight = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
@@ -123,7 +126,12 @@ actor DomainProcessor {
     /// Rebuilds the read models from the log: from the snapshot (when there is one for this log) and the
     /// events after it, or from the whole log.
     @discardableResult
-    func rebuild(usingSnapshot: Bool = true) throws(EventLogError) -> RebuildSummary {
+    func rebuild(usingSnapshot: Bool = true) async throws(EventLogError) -> RebuildSummary {
+        rebuilding = true
+        defer {
+            rebuilding = false
+            if appendsInFlight == 0 { resumeIdleWaiters() }
+        }
         let startMs = clock.nowMs()
         var start = Replay()
         var summary = RebuildSummary(head: 0, eventsReplayed: 0, loadMs: 0, replayMs: 0, indexMs: 0)
@@ -165,7 +173,7 @@ actor DomainProcessor {
             } ?? ParallelIndexBuild.index(analyzer: analyzer, state: final)
             built.set(0, index)
         }
-        overview = OverviewProjection(state: final)
+        let builtOverview = OverviewProjection(state: final)
         // The offers' analyses, which the index needs after every question's.
         var cache = TextAnalyzer.WordCache()
         offers.set(0, earlier == nil ? [:] : Dictionary(
@@ -180,16 +188,17 @@ actor DomainProcessor {
                 summary.snapshotPosition = snapshot.position
                 lastSnapshotPosition = snapshot.position
             } catch {
-                building.wait()
-                var fallback = try rebuild(usingSnapshot: false)
+                await Self.finished(building)
+                var fallback = try await rebuild(usingSnapshot: false)
                 fallback.snapshotProblem = error.reason
                 return fallback
             }
         }
         // This thread's own part is done: it helps analyse what is left before waiting.
         analysis?.help()
-        building.wait()
+        await Self.finished(building)
         state = replay.state
+        overview = builtOverview
         replyCache.removeAll()
         matchingIndex = built.get(0)
         entityPositions = replay.entityPositions
@@ -206,6 +215,12 @@ actor DomainProcessor {
         summary.replayMs = replayedMs - loadedMs
         summary.indexMs = clock.nowMs() - replayedMs
         return summary
+    }
+
+    /// Waits for the work in `group`, which runs on Dispatch's threads, without blocking the actor's thread
+    /// (the notification resumes the rebuild as soon as the work is done: start-up takes no longer).
+    private static func finished(_ group: DispatchGroup) async {
+        await withCheckedContinuation { continuation in group.notify(queue: .global()) { continuation.resume() } }
     }
 
     /// The snapshot in the data directory, if there is one and it belongs to this log: the log holds its
@@ -571,11 +586,7 @@ actor DomainProcessor {
             let woken = commitWaiters
             commitWaiters = []
             for waiter in woken { waiter.resume() }
-            if appendsInFlight == 0 {
-                let waiters = idleWaiters
-                idleWaiters = []
-                for waiter in waiters { waiter.resume() }
-            }
+            if appendsInFlight == 0 { resumeIdleWaiters() }
         }
         do {
             return try await commit.value()
@@ -583,7 +594,7 @@ actor DomainProcessor {
             if decidedIn == generation { needsRebuild = true }
             if let logError = error as? EventLogError, logError.code == .storageFull { storageFull = (log.freeBytes(), clock.nowMs()) }
             // Rebuild as soon as nothing is in flight, so that reads stop showing what was not written.
-            if needsRebuild && appendsInFlight == 1 { _ = try? rebuild() }
+            if needsRebuild && appendsInFlight == 1 { _ = try? await rebuild() }
             throw error
         }
     }
@@ -600,14 +611,21 @@ actor DomainProcessor {
         throw EventLogError(.storageFull, "the disk holding the log is full; writes resume once space is freed, without a restart")
     }
 
+    /// Wakes the callers of `rebuildWhenIdle`, who look again whether anything is in flight.
+    private func resumeIdleWaiters() {
+        let waiters = idleWaiters
+        idleWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+
     /// Rebuilds once every append in flight has been answered: a rebuild that read the log while an earlier
     /// append was still committing would lose that append from the state (and its reply).
     private func rebuildWhenIdle() async throws {
-        while appendsInFlight > 0 {
+        while appendsInFlight > 0 || rebuilding {
             await withCheckedContinuation { idleWaiters.append($0) }
         }
         guard needsRebuild else { return }
-        try rebuild()
+        try await rebuild()
     }
 
     private func index(_ records: [EventRecord]) {

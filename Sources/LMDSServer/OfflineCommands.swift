@@ -122,7 +122,7 @@ extension DaemonCommand {
         func runCheck(directory: String, socketPath: String) throws {
             let status: JSONValue
             do {
-                status = try UnixLineClient.call(socketPath: socketPath, method: "system.status", params: ["digest": true])
+                status = try DaemonQuestion.call(socketPath: socketPath, method: "system.status", params: ["digest": true])
             } catch {
                 DaemonLog(threshold: .info).error("cannot ask the daemon at \(socketPath): \(error)")
                 throw ExitCode(3)
@@ -370,42 +370,26 @@ extension String {
     func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
 }
 
-/// A minimal blocking JSON-RPC client over a Unix socket, for the offline commands that ask the daemon.
-enum UnixLineClient {
+/// The offline commands' questions to a running daemon, through the shared client (`RPCClient`).
+enum DaemonQuestion {
+    /// Why the daemon could not be asked, in words (`cannot ask the daemon at PATH: …`).
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
-    static func call(socketPath: String, method: String, params: JSONValue) throws -> JSONValue {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw Failure(description: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(socketPath.utf8)
-        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw Failure(description: "socket path too long") }
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in pathBytes.enumerated() { buffer[index] = byte }
+    /// The result of `method` with `params` from the daemon at `socketPath`.
+    static func call(socketPath: String, method: String, params: JSONValue) throws(Failure) -> JSONValue {
+        let reply: Result<JSONValue, RPCError>
+        do {
+            reply = try RPCClient(socketPath: socketPath).call(method, params)
+        } catch {
+            switch error {
+            case .unreachable(_, let reason), .protocolViolation(let reason): throw Failure(description: reason)
+            }
         }
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        switch reply {
+        case .success(let result): return result
+        case .failure(let error): throw Failure(description: error.message)
         }
-        guard connected == 0 else { throw Failure(description: String(cString: strerror(errno))) }
-        let request = JSONWriter.canonicalBytes(["jsonrpc": "2.0", "id": 1, "method": .string(method), "params": params]) + [0x0A]
-        guard request.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == request.count else {
-            throw Failure(description: "could not send the request")
-        }
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while !received.contains(0x0A) {
-            let count = read(descriptor, &chunk, chunk.count)
-            guard count > 0 else { throw Failure(description: "the daemon closed the connection") }
-            received += chunk.prefix(count)
-            guard received.count < 64 << 20 else { throw Failure(description: "reply too long") }
-        }
-        let reply = try JSONParser.parse(Array(received.prefix { $0 != 0x0A }))
-        if let error = reply["error"] { throw Failure(description: error["message"]?.stringValue ?? "error") }
-        guard let result = reply["result"] else { throw Failure(description: "no result in the reply") }
-        return result
     }
 }

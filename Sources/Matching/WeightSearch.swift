@@ -1,7 +1,7 @@
 import Domain
 
 /// Chooses the matching weights on a labelled set by k-fold cross-validation, so that the figures it
-/// reports are measured on questions the choice did not see. Pure and seeded: the same set, grid and seed
+/// reports are measured on questions the choice did not see. Pure and seeded: the same set, grid and seeded generator
 /// give the same folds, weights and figures.
 ///
 /// Every candidate's rank of the wanted offer is computed once per question (the index does not depend on
@@ -16,7 +16,6 @@ public struct WeightSearch: Sendable {
         /// The cross-validated estimate: each fold scored with the weights chosen on the other folds.
         public let crossValidated: (top1: Double, top3: Double, meanReciprocalRank: Double)
         public let folds: Int
-        public let seed: UInt64
         public let candidates: Int
     }
 
@@ -59,15 +58,16 @@ public struct WeightSearch: Sendable {
         return factors + abs(left.inferredConcept - right.inferredConcept) + abs(left.inferredOfferConcept - right.inferredOfferConcept)
     }
 
-    /// Cross-validates `candidates` on `set` with `folds` folds of its questions, shuffled with `seed`; ties
-    /// go to the candidate nearest to `reference`.
+    /// Cross-validates `candidates` on `set` with `folds` folds of its questions, shuffled with `generator`
+    /// (the caller's seeded one: Matching draws no randomness of its own); ties go to the candidate nearest
+    /// to `reference`.
     public static func run(
-        set: LabelledSet, analyzer: TextAnalyzer, candidates: [MatchingWeights], folds: Int, seed: UInt64, reference: MatchingWeights = reference
+        set: LabelledSet, analyzer: TextAnalyzer, candidates: [MatchingWeights], folds: Int, using generator: inout some RandomNumberGenerator,
+        reference: MatchingWeights = reference
     ) -> Result {
         precondition(!candidates.isEmpty && folds >= 2, "a search needs candidates and at least two folds")
         let index = MatchingIndex(analyzer: analyzer, state: set.state)
         let questions = set.expected.keys.sorted()
-        var generator = SplitMix64(seed: seed)
         let shuffled = questions.shuffled(using: &generator)
         let foldOf = Dictionary(uniqueKeysWithValues: shuffled.enumerated().map { ($1, $0 % folds) })
         // ranks[c][q]: the wanted offer's rank (nil: not among the first 50) for candidate c, question q.
@@ -105,6 +105,6 @@ public struct WeightSearch: Sendable {
         let chosen = candidates[best { _ in true }]
         return Result(
             chosen: chosen, whole: set.evaluate(matcher: Matcher(taxonomy: analyzer.taxonomy, weights: chosen), analyzer: analyzer),
-            crossValidated: (top1 / count, top3 / count, mrr / count), folds: folds, seed: seed, candidates: candidates.count)
+            crossValidated: (top1 / count, top3 / count, mrr / count), folds: folds, candidates: candidates.count)
     }
 }

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import LMDSJSON
+import LMDSTestSupport
 import Matching
 
 /// `lmds-bench matching`: suggestion quality on the labelled set, and speed on synthetic sets built from

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import LMDSJSON
+import LMDSTestSupport
 import Matching
 
 /// The built-in Leiden taxonomy.
@@ -44,7 +45,8 @@ func matchingQuality(_ options: Options, taxonomy: Taxonomy, directory: String) 
     let analyzer = TextAnalyzer(taxonomy: taxonomy, lexicon: lexicon)
     let development = try labelledSet(directory, taxonomy: taxonomy)
     let defaults = development.evaluate(matcher: Matcher(taxonomy: taxonomy), analyzer: analyzer)
-    let search = WeightSearch.run(set: development, analyzer: analyzer, candidates: WeightSearch.grid(), folds: folds, seed: cvSeed)
+    var folding = SplitMix64(seed: cvSeed)
+    let search = WeightSearch.run(set: development, analyzer: analyzer, candidates: WeightSearch.grid(), folds: folds, using: &folding)
     let chosen = search.chosen
     var members: [String: JSONValue] = [
         "wordList": .string(lexicon == nil ? "missing: \(wordsPath)" : wordsPath), "wordListWords": .integer(Int64(lexicon?.count ?? 0)),

@@ -1,5 +1,6 @@
 import Foundation
 import LMDSJSON
+import LMDSProtocol
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +30,6 @@ func runRPC(_ options: Options) throws {
     let template = RequestTemplate(method: method, params: options.optionalString("params"), rotate: rotate)
 
     var connections: [RPCConnection] = []
-    defer { connections.forEach { close($0.descriptor) } }
     for client in 0..<clients { connections.append(try RPCConnection(socketPath: socketPath, client: client)) }
 
     let started = nowNanoseconds()
@@ -136,49 +136,41 @@ struct RequestTemplate: Sendable {
     }
 }
 
-/// One client connection: a blocking socket (requests are small lines, so writes do not stall), the bytes
-/// of a reply read so far, and when the request in flight was sent.
+/// One client connection: the shared blocking client's socket (requests are small lines, so writes do not
+/// stall; replies are read here, from poll(2), across all connections), the bytes of a reply read so far,
+/// and when the request in flight was sent.
 struct RPCConnection {
     /// The longest reply line the benchmark accepts.
     static let replyBytesMax = 16 << 20
 
-    let descriptor: Int32
-    let client: Int
+    /// Owns the socket and closes it when the connection goes.
+    private let client: RPCClient
+    let clientNumber: Int
     private var sequence = 0
     private var pending: [UInt8] = []
     private var sentAt: UInt64 = 0
 
-    init(socketPath: String, client: Int) throws(BenchFailure) {
-        self.client = client
-        descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw BenchFailure("socket() failed: errno \(errno)") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(socketPath.utf8)
-        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw BenchFailure("socket path too long") }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: pathBytes)
-            raw[pathBytes.count] = 0
+    /// The socket, for poll(2).
+    var descriptor: Int32 { client.descriptor }
+
+    init(socketPath: String, client clientNumber: Int) throws(BenchFailure) {
+        self.clientNumber = clientNumber
+        do {
+            client = try RPCClient(socketPath: socketPath)
+        } catch {
+            throw BenchFailure("client \(clientNumber): connect to \(socketPath) failed: \(error)")
         }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else { throw BenchFailure("client \(client): connect to \(socketPath) failed: errno \(errno)") }
     }
 
-    /// Sends the next request.
+    /// Sends the next request: its line built from the template, written as it is.
     mutating func send(_ template: RequestTemplate, clients: Int) throws(BenchFailure) {
-        let line = template.line(sequence: sequence, client: client, clients: clients)
+        let line = template.line(sequence: sequence, client: clientNumber, clients: clients)
         sequence += 1
         sentAt = nowNanoseconds()
-        var offset = 0
-        while offset < line.count {
-            let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw BenchFailure("client \(client): write failed: errno \(errno)")
-            }
-            offset += written
+        do {
+            try client.sendRaw(line)
+        } catch {
+            throw BenchFailure("client \(clientNumber): \(error)")
         }
     }
 
@@ -187,10 +179,10 @@ struct RPCConnection {
     mutating func received(_ bytes: ArraySlice<UInt8>) throws(BenchFailure) -> (sentAt: UInt64, error: String?)? {
         pending.append(contentsOf: bytes)
         guard let newline = pending.firstIndex(of: 10) else {
-            guard pending.count <= Self.replyBytesMax else { throw BenchFailure("client \(client): a reply over 16 MiB") }
+            guard pending.count <= Self.replyBytesMax else { throw BenchFailure("client \(clientNumber): a reply over 16 MiB") }
             return nil
         }
-        guard newline == pending.count - 1 else { throw BenchFailure("client \(client): more than one reply to one request") }
+        guard newline == pending.count - 1 else { throw BenchFailure("client \(clientNumber): more than one reply to one request") }
         // Canonical replies sort their keys: an error reply starts with {"error".
         let error = pending.starts(with: Array(#"{"error""#.utf8)) ? String(decoding: pending[..<newline], as: UTF8.self) : nil
         pending.removeAll(keepingCapacity: true)

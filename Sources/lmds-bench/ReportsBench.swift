@@ -2,6 +2,7 @@ import Domain
 import EventLog
 import Foundation
 import LMDSJSON
+import LMDSTestSupport
 import Reports
 
 /// `lmds-bench reports`: the overview report from an offline replay of a log of realistic domain events

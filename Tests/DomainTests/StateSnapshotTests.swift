@@ -1,4 +1,6 @@
 import Foundation
+import LMDSCalendar
+import LMDSTestSupport
 import Testing
 @testable import Domain
 
@@ -117,7 +119,7 @@ extension CivilDateTests {
     static func general(_ date: String) -> Int {
         let parts = date.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return 0 }
-        return CivilDate.daysSinceEpoch(parts[0], parts[1], parts[2])
+        return CivilCalendar.daysSinceEpoch(year: parts[0], month: parts[1], day: parts[2])
     }
 
     @Test func theQuickPathEqualsTheGeneralParse() {

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import LMDSJSON
+import LMDSTestSupport
 import Testing
 
 @Suite struct TaxonomyTests {

@@ -2,6 +2,7 @@ import CLMDB
 import EventLog
 import Foundation
 import LMDSJSON
+import LMDSTestSupport
 import Testing
 
 @Suite struct EventLogTests {
@@ -420,7 +421,7 @@ import Testing
         let directory = TemporaryDirectory()
         let target = TemporaryDirectory("lmds-backup")
         defer { directory.remove(); target.remove() }
-        var numbers = SeededNumbers(seed: 17)
+        var numbers = SplitMix64(seed: 17)
         let identity = LogIdentity.random(using: &numbers)
         do {
             let log = try EventLog.open(EventLogConfiguration(directory: directory.path, identityForNewLog: identity))
@@ -462,7 +463,6 @@ import Testing
     }
 }
 
-extension SeededNumbers: RandomNumberGenerator {}
 
 /// Direct LMDB access for tests that must damage a log as an attacker or a broken disk would.
 enum RawLMDB {

@@ -1,4 +1,5 @@
 import EventLog
+import LMDSTestSupport
 import Testing
 
 @Suite struct GroupCommitBatcherTests {
@@ -62,7 +63,7 @@ import Testing
     @Test func randomEnqueuesAndTakesKeepOrderAndLimits() {
         let seed = UInt64.random(in: 0...UInt64.max)
         print("randomEnqueuesAndTakesKeepOrderAndLimits seed \(seed)")
-        var numbers = SeededNumbers(seed: seed)
+        var numbers = SplitMix64(seed: seed)
         func next(_ bound: Int) -> Int { numbers.next(below: bound) }
         let limits = GroupCommitBatcher<Int>.Limits(queueRequestsMax: 64, batchEventsMax: 8, batchBytesMax: 100)
         var batcher = GroupCommitBatcher<Int>(limits: limits)

@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import LMDSJSON
+import LMDSTestSupport
 import Testing
 
 @Suite struct RecordCodecTests {
@@ -104,7 +105,7 @@ import Testing
     @Test func formatsRandomUTCTimesLikeTheCalendar() {
         let seed = UInt64.random(in: 0...UInt64.max)
         print("formatsRandomUTCTimesLikeTheCalendar seed \(seed)")
-        var numbers = SeededNumbers(seed: seed)
+        var numbers = SplitMix64(seed: seed)
         func next() -> UInt64 { numbers.next() }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!

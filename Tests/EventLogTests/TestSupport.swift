@@ -16,28 +16,6 @@ struct TemporaryDirectory {
     }
 }
 
-/// SplitMix64: seeded, reproducible numbers for the randomised tests (each prints its seed).
-struct SeededNumbers {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-
-    /// A number in `0..<bound`.
-    mutating func next(below bound: Int) -> Int {
-        precondition(bound > 0, "the bound must be positive")
-        return Int(next() % UInt64(bound))
-    }
-}
-
 /// Deterministic event factory: ids and times from a counter, as the daemon's injected sources would give.
 struct EventFactory {
     var counter: UInt64 = 0

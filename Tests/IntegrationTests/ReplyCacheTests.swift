@@ -1,7 +1,7 @@
-import Domain
 import Foundation
 import LMDSJSON
 import LMDSProtocol
+import LMDSTestSupport
 import Testing
 
 /// `question.get` and `offer.get` of the current state are answered from a cache of rendered results;

@@ -1,6 +1,7 @@
 import Foundation
 import LMDSCommandLine
 import LMDSJSON
+import LMDSProtocol
 import Testing
 
 /// A datagram socket standing in for systemd's `$NOTIFY_SOCKET`.

@@ -1,5 +1,6 @@
 import Foundation
 import LMDSJSON
+import LMDSTestSupport
 import Testing
 
 @Suite struct JSONParserTests {
@@ -60,15 +61,10 @@ import Testing
     /// Seeded random byte strings of every length up to 40, made mostly of bytes next to the ones that
     /// must be escaped (0x1F/0x20, 0x21/0x22/0x23, 0x5B/0x5C/0x5D) and of non-ASCII bytes, at every offset.
     @Test func escapeTestAgreesWithTheByteDefinition() {
-        var seed = UInt64(ProcessInfo.processInfo.environment["LMDS_SEED"] ?? "") ?? UInt64.random(in: 1...999_999)
+        let seed = UInt64(ProcessInfo.processInfo.environment["LMDS_SEED"] ?? "") ?? UInt64.random(in: 1...999_999)
         print("JSONWriterTests seed \(seed) (LMDS_SEED=\(seed) replays it)")
-        func next() -> UInt64 {  // SplitMix64
-            seed &+= 0x9E37_79B9_7F4A_7C15
-            var z = seed
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix64(seed: seed)
+        func next() -> UInt64 { random.next() }
         let plain: [UInt8] = [0x20, 0x21, 0x23, 0x5B, 0x5D, 0x61, 0x7F, 0x80, 0xC3, 0xAB, 0xFF, 0xA2, 0xDC]
         let escaped: [UInt8] = [0x00, 0x01, 0x0A, 0x1F, 0x22, 0x5C]
         var found = 0
@@ -107,15 +103,10 @@ import Testing
 
     /// Seeded random byte strings, mostly made of pieces of valid and broken UTF-8 sequences.
     @Test func agreesWithTheStandardLibraryOnRandomBytes() {
-        var seed = UInt64(ProcessInfo.processInfo.environment["LMDS_SEED"] ?? "") ?? UInt64.random(in: 1...999_999)
+        let seed = UInt64(ProcessInfo.processInfo.environment["LMDS_SEED"] ?? "") ?? UInt64.random(in: 1...999_999)
         print("UTF8TextTests seed \(seed) (LMDS_SEED=\(seed) replays it)")
-        func next() -> UInt64 {  // SplitMix64, inline: LMDSJSON's tests do not depend on Domain
-            seed &+= 0x9E37_79B9_7F4A_7C15
-            var z = seed
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix64(seed: seed)
+        func next() -> UInt64 { random.next() }
         let pieces: [[UInt8]] = [[0x61], [0x7A], [0xC3, 0xAB], [0xC3], [0xAB], [0xE2, 0x80, 0x98], [0xE2, 0x80], [0xF0, 0x9F, 0x9A, 0xB2],
                                  [0xF0, 0x9F], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xFF], [0x00]]
         var invalid = 0

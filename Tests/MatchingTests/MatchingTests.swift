@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import LMDSJSON
+import LMDSTestSupport
 @testable import Matching
 import Testing
 

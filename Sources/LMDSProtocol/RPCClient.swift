@@ -1,11 +1,10 @@
 import LMDSJSON
-import LMDSProtocol
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Why the CLI could not get an answer.
+/// Why a client could not get an answer.
 public enum ClientError: Error, CustomStringConvertible {
     /// No daemon at the socket: exit code 3.
     case unreachable(path: String, reason: String)
@@ -23,9 +22,15 @@ public enum ClientError: Error, CustomStringConvertible {
 }
 
 /// A blocking JSON-RPC client over a Unix socket: one request per line, one reply per line. Good for a
-/// short-lived CLI process; the daemon side is the one that must never block.
+/// short-lived process; the daemon side is the one that must never block.
+///
+/// The one socket client of the code base: the CLI, `lmdsd`'s offline commands that ask a running daemon
+/// (`replay --check`, the start-up probe of a socket already served), the integration tests and `lmds-bench`
+/// (which polls many clients' `descriptor`s itself and sends pre-built lines with `sendRaw`) all connect
+/// through it. It lives here, with the wire format, because both sides of the CLI/daemon split need it.
 public final class RPCClient {
-    private let descriptor: Int32
+    /// The connected socket, for callers that wait on several connections with poll(2); the client closes it.
+    public let descriptor: Int32
     private var buffer: [UInt8] = []
     private var nextID: Int64 = 1
     /// Notifications that arrived while waiting for a reply, oldest first.
@@ -36,6 +41,16 @@ public final class RPCClient {
     /// Connects to the daemon. With `receiveTimeoutMs`, a read that waits longer fails instead of hanging.
     /// - Throws: `ClientError.unreachable` naming the path.
     public init(socketPath: String, receiveTimeoutMs: Int? = nil) throws(ClientError) {
+        let descriptor = try Self.connectedSocket(socketPath)
+        if let receiveTimeoutMs {
+            var timeout = timeval(tv_sec: receiveTimeoutMs / 1000, tv_usec: (receiveTimeoutMs % 1000) * 1000)
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+        self.descriptor = descriptor
+    }
+
+    /// A stream socket connected to `socketPath` (close-on-exec).
+    private static func connectedSocket(_ socketPath: String) throws(ClientError) -> Int32 {
         let bytes = Array(socketPath.utf8)
         var address = sockaddr_un()
         guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
@@ -57,11 +72,7 @@ public final class RPCClient {
             close(descriptor)
             throw .unreachable(path: socketPath, reason: reason)
         }
-        if let receiveTimeoutMs {
-            var timeout = timeval(tv_sec: receiveTimeoutMs / 1000, tv_usec: (receiveTimeoutMs % 1000) * 1000)
-            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        }
-        self.descriptor = descriptor
+        return descriptor
     }
 
     deinit { close(descriptor) }
