@@ -406,6 +406,13 @@ public enum Decider {
         return Decision(events: events, personalData: personal, entityID: events.first?.entityIDs.first ?? "")
     }
 
+    /// Checks `text` when a revision gives it, and records it under `field` in `changes`.
+    static func revisedText(_ field: String, _ text: String?, bytesMax: Int, into changes: inout [String: JSONValue]) throws(DomainError) {
+        guard let text else { return }
+        try checkText(field, text, bytesMax: bytesMax)
+        changes[field] = .string(text)
+    }
+
     static func checkText(_ field: String, _ text: String, bytesMax: Int) throws(DomainError) {
         guard !text.allSatisfy(\.isWhitespace) else { throw .validation(field, "must not be empty") }
         guard text.utf8.count <= bytesMax else { throw .validation(field, "longer than \(bytesMax) bytes") }

@@ -248,18 +248,9 @@ enum OfferDecider {
         try OfferVerb.revise.check(revise.id, in: offer.status)
         let taxonomy = context.taxonomy
         var changes: [String: JSONValue] = [:]
-        if let title = revise.title {
-            try Decider.checkText("title", title, bytesMax: QuestionLimits.titleBytesMax)
-            changes["title"] = .string(title)
-        }
-        if let description = revise.description {
-            try Decider.checkText("description", description, bytesMax: QuestionLimits.descriptionBytesMax)
-            changes["description"] = .string(description)
-        }
-        if let programme = revise.programme {
-            try Decider.checkText("programme", programme, bytesMax: OfferLimits.programmeBytesMax)
-            changes["programme"] = .string(programme)
-        }
+        try Decider.revisedText("title", revise.title, bytesMax: QuestionLimits.titleBytesMax, into: &changes)
+        try Decider.revisedText("description", revise.description, bytesMax: QuestionLimits.descriptionBytesMax, into: &changes)
+        try Decider.revisedText("programme", revise.programme, bytesMax: OfferLimits.programmeBytesMax, into: &changes)
         if let disciplines = revise.disciplines { changes["disciplines"] = try QuestionDecider.ids("disciplines", disciplines, taxonomy.disciplineVocabulary) }
         if let themes = revise.themes { changes["themes"] = try QuestionDecider.ids("themes", themes, taxonomy.themeVocabulary) }
         if let period = revise.period {

@@ -63,14 +63,8 @@ enum QuestionDecider {
         try QuestionVerb.revise.check(revise.id, in: question.status)
         let taxonomy = context.taxonomy
         var changes: [String: JSONValue] = [:]
-        if let title = revise.title {
-            try Decider.checkText("title", title, bytesMax: QuestionLimits.titleBytesMax)
-            changes["title"] = .string(title)
-        }
-        if let description = revise.description {
-            try Decider.checkText("description", description, bytesMax: QuestionLimits.descriptionBytesMax)
-            changes["description"] = .string(description)
-        }
+        try Decider.revisedText("title", revise.title, bytesMax: QuestionLimits.titleBytesMax, into: &changes)
+        try Decider.revisedText("description", revise.description, bytesMax: QuestionLimits.descriptionBytesMax, into: &changes)
         if let neighbourhood = revise.neighbourhood {
             let place = try taxonomy.requirePlace(neighbourhood, field: "neighbourhood")
             changes["neighbourhood"] = ["district": .string(place.district), "wijk": place.wijk.map { .string($0) } ?? .null]
