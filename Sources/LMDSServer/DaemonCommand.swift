@@ -61,6 +61,8 @@ extension DaemonCommand {
                 config: settings.config,
                 taxonomy: settings.taxonomy,
                 logLevel: DaemonLog.Level(rawValue: logLevel) ?? .info)
+            // Once per process: the libraries' loggers write journald lines too, at the same threshold.
+            JournaldLogHandler.bootstrap(level: options.logLevel)
             let code = await Daemon.run(options: options, environment: environment, clock: SystemClock(), eventIDs: RandomEventIDSource())
             if code != 0 { throw ExitCode(code) }
         }

@@ -1,22 +1,29 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
 
 /// The daemon's log lines: one line each on stderr, prefixed with the journald level (`<6>` info,
 /// `<4>` warning, `<3>` error) so that systemd files them at the right priority. stderr is unbuffered,
 /// so no line is lost on SIGTERM. Injected wherever the daemon logs; the domain never logs.
+///
+/// Every line goes through swift-log, the ecosystem's logging API: this is a `Logger` with the daemon's
+/// vocabulary of four levels, and `JournaldLogHandler` writes the lines. `lmdsd` bootstraps swift-log with
+/// the same handler (`JournaldLogHandler.bootstrap`), so the libraries' own logs (SwiftNIO and others)
+/// reach journald the same way and at the same threshold.
 public struct DaemonLog: Sendable {
     /// Severity, ordered.
     public enum Level: String, Sendable, Comparable, CaseIterable {
         /// From least to most severe: journald priorities 7, 6, 4 and 3.
         case debug, info, warning, error
 
-        var prefix: String {
+        /// The swift-log level of the same severity.
+        var loggerLevel: Logger.Level {
             switch self {
-            case .debug: return "<7>"
-            case .info: return "<6>"
-            case .warning: return "<4>"
-            case .error: return "<3>"
+            case .debug: return .debug
+            case .info: return .info
+            case .warning: return .warning
+            case .error: return .error
             }
         }
 
@@ -28,21 +35,20 @@ public struct DaemonLog: Sendable {
 
     /// Lines below this level are dropped.
     public let threshold: Level
-    private let sink: @Sendable (String) -> Void
+    /// The swift-log logger every line goes through.
+    public let logger: Logger
 
-    /// A log writing to `sink`; the default sink is stderr.
+    /// A log writing to `sink` through a `JournaldLogHandler`; the default sink is stderr.
     public init(threshold: Level, sink: (@Sendable (String) -> Void)? = nil) {
         self.threshold = threshold
-        self.sink = sink ?? { line in
-            let bytes = Array(line.utf8)
-            _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-        }
+        var logger = Logger(label: "lmdsd") { label in JournaldLogHandler(label: label, sink: sink ?? JournaldLogHandler.standardError) }
+        logger.logLevel = threshold.loggerLevel
+        self.logger = logger
     }
 
     /// Writes `message` as one line at `level`, unless below the threshold; newlines become spaces.
     public func log(_ level: Level, _ message: String) {
-        guard level >= threshold else { return }
-        sink(level.prefix + message.replacingNewlines + "\n")
+        logger.log(level: level.loggerLevel, "\(message)")
     }
 
     /// Logs `message` at debug level.
@@ -53,6 +59,57 @@ public struct DaemonLog: Sendable {
     public func warning(_ message: String) { log(.warning, message) }
     /// Logs `message` at error level.
     public func error(_ message: String) { log(.error, message) }
+}
+
+/// A swift-log handler that writes each message as one line with journald's priority prefix (`<3>` for
+/// error ... `<7>` for debug and trace), its metadata after it as `key=value`, newlines folded to spaces so
+/// a message cannot forge a second journal entry.
+public struct JournaldLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    private let sink: @Sendable (String) -> Void
+
+    /// Writes a line to stderr (fd 2) with one `write`: unbuffered, so nothing is lost on SIGTERM.
+    public static let standardError: @Sendable (String) -> Void = { line in
+        let bytes = Array(line.utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+
+    public init(label: String, sink: @escaping @Sendable (String) -> Void = JournaldLogHandler.standardError) {
+        self.sink = sink
+    }
+
+    /// Sends every `Logger` of the process (the libraries' too) through this handler at `level`.
+    public static func bootstrap(level: DaemonLog.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = JournaldLogHandler(label: label)
+            handler.logLevel = level.loggerLevel
+            return handler
+        }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// journald's priority for `level` (syslog's numbering).
+    static func prefix(_ level: Logger.Level) -> String {
+        switch level {
+        case .trace, .debug: return "<7>"
+        case .info: return "<6>"
+        case .notice: return "<5>"
+        case .warning: return "<4>"
+        case .error: return "<3>"
+        case .critical: return "<2>"
+        }
+    }
+
+    public func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        let fields = merged.keys.sorted().map { " \($0)=\(merged[$0]!)" }.joined()
+        sink(Self.prefix(event.level) + (event.message.description + fields).replacingNewlines + "\n")
+    }
 }
 
 extension String {
