@@ -55,15 +55,24 @@ public struct DutchLexicon: Sendable {
     /// not one. Each part is a word of the list of at least `partLettersMin` letters; a linking "s" after a
     /// part is dropped ("veiligheidsgevoel" → ["veiligheid", "gevoel"]). The longest first part that
     /// leads to a split wins, and at most `partsMax` parts are made.
+    ///
+    /// - Complexity: at most `wordLettersMax` heads tried per part, so bounded for any input: a word longer
+    ///   than `partsMax` parts of `wordLettersMax` letters and their links is no compound and is not tried
+    ///   (a 10 KB "word" in a description would otherwise cost seconds inside the write path).
     public func parts(of word: String) -> [String] {
         let letters = Array(word.utf8)
-        guard letters.count >= 2 * Self.partLettersMin else { return [] }
+        guard letters.count >= 2 * Self.partLettersMin, letters.count <= Self.compoundLettersMax else { return [] }
         return split(letters[...], partsLeft: Self.partsMax) ?? []
     }
 
+    /// The longest word that can be a compound: `partsMax` parts of at most `wordLettersMax` letters, each
+    /// but the last followed by a linking "s".
+    static let compoundLettersMax = partsMax * (wordLettersMax + 1) - 1
+
     private func split(_ letters: ArraySlice<UInt8>, partsLeft: Int) -> [String]? {
         guard partsLeft >= 2, letters.count >= 2 * Self.partLettersMin else { return nil }
-        for headLength in stride(from: letters.count - Self.partLettersMin, through: Self.partLettersMin, by: -1) {
+        // A head longer than the longest word of the list is never a part.
+        for headLength in stride(from: min(letters.count - Self.partLettersMin, Self.wordLettersMax), through: Self.partLettersMin, by: -1) {
             let head = String(decoding: letters.prefix(headLength), as: UTF8.self)
             guard isPart(head) else { continue }
             var rest = letters.dropFirst(headLength)

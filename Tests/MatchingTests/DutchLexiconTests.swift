@@ -13,6 +13,19 @@ import Testing
         #expect(DutchLexicon(words: []).parts(of: "energierekening") == [])
     }
 
+    /// A word longer than any compound can be is not tried: a 100,000-letter run of real words (a pasted
+    /// blob in a description) gives no parts at once, where every head was tried before; the longest
+    /// compound still splits.
+    @Test func wordsLongerThanAnyCompoundAreNotSplit() {
+        let lexicon = DutchLexicon(words: ["energie", "armoede", "bestrijding", "buurt"])
+        #expect(lexicon.parts(of: String(repeating: "buurt", count: 20_000)) == [])
+        #expect(lexicon.parts(of: "energiearmoedebestrijding") == ["energie", "armoede", "bestrijding"])
+        let longest = String(repeating: "a", count: 30)
+        let wide = DutchLexicon(words: [longest, "buurt"])
+        #expect(wide.parts(of: longest + "s" + longest + "s" + longest) == [longest, longest, longest])
+        #expect(wide.parts(of: longest + "s" + longest + "s" + longest + "buurt") == [])
+    }
+
     /// On the real list: compounds split into the words their meaning comes from.
     @Test(arguments: [
         ("energierekening", ["energie", "rekening"]), ("buurtpark", ["buurt", "park"]), ("schooltuin", ["school", "tuin"]),
