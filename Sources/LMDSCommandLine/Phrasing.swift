@@ -35,6 +35,10 @@ enum CommandNames {
     /// ids given the wrong way round can be put back.
     static let positionalIDs: [String: [String]] = ["proposal.create": ["question", "offer"]]
 
+    /// The method of a verb an entity allows where it is not the entity's own kind's method: recording the
+    /// outcome of a match, the follow-up check of an outcome.
+    static let methodOfVerb: [String: String] = ["match.record": "outcome.record", "outcome.record": "followup.record"]
+
     /// Method name to CLI command; a method whose entities `lmds show` prints maps to `lmds show`.
     static let byMethod: [String: String] = [
         "system.ping": "lmds ping", "system.status": "lmds status", "system.methods": "lmds call system.methods",
@@ -189,12 +193,17 @@ struct ErrorText {
     }
 
     /// "  allowed now: `lmds question withdraw Q-0009`, `lmds question revise Q-0009`".
+    ///
+    /// The refused entity is the one the request names (`id`, or `match` for `outcome.record`, `outcome` for
+    /// `followup.record`), and the verbs are its own: a match allows `record` (`lmds outcome record M-0001`),
+    /// an outcome `record` (`lmds followup record R-0001`).
     func allowedLine(_ verbs: [String]) -> String {
         guard !verbs.isEmpty else { return "  nothing can be done with it now" }
-        let id = params?["id"]?.stringValue ?? ""
-        let kind = method.split(separator: ".").first.map(String.init) ?? ""
+        let id = ["id", "match", "outcome"].lazy.compactMap { self.params?[$0]?.stringValue }.first ?? ""
+        let kind = CommandNames.kind(ofID: id) ?? method.split(separator: ".").first.map(String.init) ?? ""
         let commands = verbs.map { verb in
-            CommandNames.byMethod["\(kind).\(verb)"].map { "`\($0) \(id)`" } ?? verb
+            let verbMethod = CommandNames.methodOfVerb["\(kind).\(verb)"] ?? "\(kind).\(verb)"
+            return CommandNames.byMethod[verbMethod].map { "`\($0) \(id)`" } ?? verb
         }
         return "  allowed now: " + commands.joined(separator: ", ")
     }

@@ -85,6 +85,15 @@ import Testing
             "lmds: Conflict: Q-0009 is open: it cannot be rejected; withdraw it instead (code -32002)",
             "  allowed now: `lmds question withdraw Q-0009`, `lmds question revise Q-0009`",
         ])
+        // The refused entity is the match the outcome is for, and its verbs are its own.
+        let notStarted = RPCError(code: RPCErrorCode.conflict, message: "Conflict: M-0001 is agreed: it cannot be recorded; it can be started or cancelled",
+                                  data: ["state": "agreed", "allowed": ["start", "cancel"]])
+        #expect(ErrorText(method: "outcome.record", params: ["match": "M-0001"], flags: [:]).lines(notStarted).last
+            == "  allowed now: `lmds start M-0001`, `lmds match cancel M-0001`")
+        let started = RPCError(code: RPCErrorCode.conflict, message: "Conflict: M-0001 is started: it cannot be started; it can be cancelled or recorded",
+                               data: ["state": "started", "allowed": ["cancel", "record"]])
+        #expect(ErrorText(method: "match.start", params: ["id": "M-0001"], flags: [:]).lines(started).last
+            == "  allowed now: `lmds match cancel M-0001`, `lmds outcome record M-0001`")
     }
 
     /// Each write's line says what was done and what waits now.
@@ -106,11 +115,11 @@ import Testing
     /// A missing required flag is named with the others in one message.
     @Test func missingFlagsAreNamedTogether() {
         #expect(throws: (any Error).self) { try requireFlags([("--side", false), ("--reason", false)]) }
-        do {
+        let error = #expect(throws: (any Error).self) {
             try requireFlags([("--side <requester|education>", false), ("--reason <text>", false), ("--note", true)])
-        } catch {
-            #expect("\(error)" == "missing --side <requester|education> and --reason <text>")
         }
+        #expect(error.map { "\($0)" } == "missing --side <requester|education> and --reason <text>")
+        #expect(throws: Never.self) { try requireFlags([("--side <requester|education>", true)]) }
     }
 }
 
