@@ -494,8 +494,9 @@ actor DomainProcessor {
 
     /// Runs a matching read on the current state and the live index (kept current event by event), inside
     /// the actor so that the index is never copied.
-    func withMatching(_ body: @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue) rethrows -> JSONValue {
-        try body(state, matchingIndex, matcher)
+    func withMatching(_ body: @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue) async rethrows -> JSONValue {
+        await settleForReads()
+        return try body(state, matchingIndex, matcher)
     }
 
     /// Each command decided on the current state and the ones before it, appending nothing (a dry run).
@@ -504,7 +505,8 @@ actor DomainProcessor {
     }
 
     /// The live overview (no period, no `asOf`) from the projection kept current, built inside the actor.
-    func liveOverview(policy: DomainPolicy, nowMs: Int64, presentation: ReportBuilder.Presentation) -> (report: Report, generation: Int) {
+    func liveOverview(policy: DomainPolicy, nowMs: Int64, presentation: ReportBuilder.Presentation) async -> (report: Report, generation: Int) {
+        await settleForReads()
         let report = ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: expectedHead, nowMs: nowMs, period: nil,
                                    seesAll: true, presentation: presentation)
             .overview(from: overview)
@@ -530,8 +532,9 @@ actor DomainProcessor {
 
     /// The current state and the reply cache's epoch as of it: a result rendered from this state may be
     /// stored in the cache under that epoch.
-    func stateForReplies() -> (state: DomainState, epoch: UInt64) {
-        (state, replyCache.epoch)
+    func stateForReplies() async -> (state: DomainState, epoch: UInt64) {
+        await settleForReads()
+        return (state, replyCache.epoch)
     }
 
     /// The result remembered for a request id, if it was executed (and not yet forgotten).
@@ -539,8 +542,19 @@ actor DomainProcessor {
 
     /// The state, the matching index and the position they reflect, for work too long to do on the actor
     /// (a plan, a digest): the copies share storage until the next write changes it.
-    func snapshot() -> (position: UInt64, state: DomainState, index: MatchingIndex, overview: OverviewProjection) {
-        (expectedHead, state, matchingIndex, overview)
+    func snapshot() async -> (position: UInt64, state: DomainState, index: MatchingIndex, overview: OverviewProjection) {
+        await settleForReads()
+        return (expectedHead, state, matchingIndex, overview)
+    }
+
+    /// Waits, before a read of the state, for a rebuild that an append's failure made due: while it runs (the
+    /// actor takes other calls while the index is built) or waits for the appends in flight, the state
+    /// still holds the events the log refused, and a read must not show them. Normally returns at once.
+    private func settleForReads() async {
+        guard needsRebuild || rebuilding else { return }
+        // A rebuild that fails leaves `needsRebuild` set: the next write (or read) tries again; this read
+        // then answers from the state it has, as before the failure.
+        try? await rebuildWhenIdle()
     }
 
     /// The actor recorded for what the daemon does by itself (expiries).
