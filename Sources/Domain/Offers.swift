@@ -17,6 +17,13 @@ public struct Period: Sendable, Hashable {
         self.window = window
         self.label = label
     }
+
+    /// What people call it: its label, or `from..to` when it has none (`DomainState.periodVocabulary`).
+    public var name: String { label ?? "\(window.from)..\(window.to)" }
+
+    /// Whether `reference` is its name, folded as every name is (case, accents, spacing): the one rule
+    /// that validating a period and filtering by it share.
+    public func isNamed(_ reference: String) -> Bool { Vocabulary.key(reference) == Vocabulary.key(name) }
 }
 
 /// An education slot that can take questions (aanbod): a course, minor, thesis, internship, research

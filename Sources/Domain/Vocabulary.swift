@@ -181,7 +181,7 @@ extension DomainState {
         var seen: Set<String> = []
         var terms: [Vocabulary.Term] = []
         for offer in EntityID.sorted(offers.keys).compactMap({ offers[$0] }) {
-            let name = offer.period.label ?? "\(offer.period.window.from)..\(offer.period.window.to)"
+            let name = offer.period.name
             if seen.insert(Vocabulary.key(name)).inserted { terms.append(Vocabulary.Term(id: name)) }
         }
         return Vocabulary(noun: "period in use", terms: terms)

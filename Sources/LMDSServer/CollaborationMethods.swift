@@ -411,10 +411,9 @@ extension Taxonomy.Place {
 }
 
 extension Period {
-    /// Whether `reference` names this period: its label (case- and diacritic-insensitive), or a date inside it.
+    /// Whether `reference` names this period (`Period.isNamed`: its label, or `from..to` without one, folded
+    /// as the validation folds), or is a date inside it.
     func matches(_ reference: String) -> Bool {
-        let byLabel = label.map { TextFolding.fold($0) == TextFolding.fold(reference) } ?? false
-        let byDate = DateWindow.isDate(reference) && window.from <= reference && reference <= window.to
-        return byLabel || byDate
+        isNamed(reference) || (DateWindow.isDate(reference) && window.from <= reference && reference <= window.to)
     }
 }

@@ -51,7 +51,7 @@ public enum Planner {
 
         func covers(_ offer: Offer) -> Bool {
             switch self {
-            case .label(let label): return offer.period.label.map { TextFolding.fold($0) == TextFolding.fold(label) } ?? false
+            case .label(let label): return offer.period.isNamed(label)
             case .dates(let window): return Matcher.overlapDays(window, offer.period.window) > 0
             }
         }

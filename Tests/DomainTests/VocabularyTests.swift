@@ -108,6 +108,19 @@ import Testing
 
 /// Given a match or an outcome, when it starts outside its offer's period or its follow-up is recorded
 /// early, then a refusal without `force`, and warnings in the reply.
+/// A period is named the same way where it is validated and where it filters.
+@Suite struct PeriodNameTests {
+    /// Its label, folded and trimmed as every name is, or `from..to` for a period without a label; the
+    /// names the period vocabulary offers are exactly those the period answers to.
+    @Test func theNamesTheVocabularyOffersAreTheNamesThePeriodAnswersTo() {
+        let labelled = Period(window: DateWindow(from: "2027-02-01", to: "2027-06-30"), label: "2026-2027 S2")
+        let bare = Period(window: DateWindow(from: "2027-09-01", to: "2028-01-31"), label: nil)
+        #expect(labelled.isNamed(" 2026-2027 s2 ") && labelled.isNamed("2026-2027 S2"))
+        #expect(!labelled.isNamed("2027-02-01..2027-06-30") && !labelled.isNamed("2026-2027"))
+        #expect(bare.name == "2027-09-01..2028-01-31" && bare.isNamed("2027-09-01..2028-01-31"))
+    }
+}
+
 @Suite struct StartAndFollowUpCheckTests {
     typealias Fixtures = CollaborationDeciderTests
 

@@ -87,6 +87,9 @@ import Testing
             #expect(period?.data?["known"] == ["2026-2027 S2", "2027-2028 S1"], "\(method): \(String(describing: period))")
         }
         #expect(try daemon.call("match.plan", ["period": "2026-2027 S2"])["pairs"]?.arrayValue?.isEmpty == false)
+        // A name the validation accepts (folded, trimmed) is one the filter selects by: never an empty answer.
+        let spaced = try daemon.call("offer.list", ["period": " 2026-2027 s2 "])["offers"]?.arrayValue ?? []
+        #expect(spaced.count == 1 && spaced.first?["id"] == "O-0001", "\(spaced)")
 
         // Writes take labels too, and store ids.
         var question = CollaborationTests.question.objectValue!
