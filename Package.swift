@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "Matching", dependencies: ["Domain", "LMDSJSON"], swiftSettings: strictSettings),
         // Reports: figures per neighbourhood, institution, theme and period, rendered as text, JSON, CSV,
         // Markdown or HTML. Pure, like the domain.
-        .target(name: "Reports", dependencies: ["Domain", "LMDSJSON"], swiftSettings: strictSettings),
+        .target(name: "Reports", dependencies: ["Domain", "LMDSJSON", "LMDSCalendar"], swiftSettings: strictSettings),
         // JSON-RPC 2.0 envelope, error codes, method catalogue: shared by daemon and CLI. Also the one blocking
         // socket client (`RPCClient`) that the CLI, lmdsd's offline commands, the bench and the tests connect with.
         .target(name: "LMDSProtocol", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),

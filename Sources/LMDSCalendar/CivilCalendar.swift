@@ -50,6 +50,41 @@ public enum CivilCalendar {
         }
     }
 
+    /// Milliseconds since 1970 of a UTC time written `YYYY-MM-DDTHH:MM[:SS[.fff]]Z` (as the log and the
+    /// protocol write times), or nil for anything else: the one parser of such times.
+    public static func utcMilliseconds(iso text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 17, bytes.last == UInt8(ascii: "Z"), bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":")
+        else { return nil }
+        func number(_ start: Int, _ length: Int) -> Int64? {
+            guard start + length <= bytes.count else { return nil }
+            var value: Int64 = 0
+            for byte in bytes[start..<start + length] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2), let minute = number(14, 2),
+            (1...12).contains(month), (1...Int64(daysIn(year: Int(year), month: Int(month)))).contains(day), hour < 24, minute < 60
+        else { return nil }
+        var second: Int64 = 0
+        var millisecond: Int64 = 0
+        if bytes.count > 17 {
+            guard bytes[16] == UInt8(ascii: ":"), let seconds = number(17, 2), seconds < 60 else { return nil }
+            second = seconds
+            if bytes.count > 20 {
+                guard bytes[19] == UInt8(ascii: "."), bytes.count == 24, let fraction = number(20, 3) else { return nil }
+                millisecond = fraction
+            } else {
+                guard bytes.count == 20 else { return nil }
+            }
+        }
+        let days = Int64(daysSinceEpoch(year: Int(year), month: Int(month), day: Int(day)))
+        return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millisecond
+    }
+
     /// `value` divided by a positive `divisor`, rounded down, and the remainder (never negative): splits
     /// milliseconds before 1970 into a day and the time of day.
     @inlinable

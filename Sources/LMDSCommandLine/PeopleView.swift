@@ -20,22 +20,10 @@ enum PeopleTime {
     /// to the minute; an unknown zone gives UTC with " UTC" after it; text that is not a UTC time is
     /// returned unchanged.
     static func format(_ utc: String, timeZone: String) -> String {
-        guard let seconds = epochSeconds(utc) else { return utc }
+        guard let milliseconds = CivilCalendar.utcMilliseconds(iso: utc) else { return utc }
+        let seconds = CivilCalendar.floorDivide(milliseconds, 1000).quotient
         guard zoneExists(timeZone) else { return minute(of: civil(seconds)) + " UTC" }
         return minute(of: local(seconds, timeZone: timeZone))
-    }
-
-    /// Seconds since 1970 of `YYYY-MM-DDTHH:MM[:SS[.fff]]Z`, or nil.
-    static func epochSeconds(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 17, bytes.last == UInt8(ascii: "Z"), bytes[10] == UInt8(ascii: "T") else { return nil }
-        func number(_ start: Int, _ length: Int) -> Int64? { Int64(String(decoding: bytes[start..<start + length], as: UTF8.self)) }
-        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
-            let minute = number(14, 2), (1...12).contains(month), (1...31).contains(day)
-        else { return nil }
-        let second = bytes.count >= 20 ? number(17, 2) ?? 0 : 0
-        let days = Int64(CivilCalendar.daysSinceEpoch(year: Int(year), month: Int(month), day: Int(day)))
-        return days * 86_400 + hour * 3_600 + minute * 60 + second
     }
 
     static func minute(of time: tm) -> String {
@@ -63,22 +51,25 @@ enum PeopleTime {
         return access("/usr/share/zoneinfo/" + name, R_OK) == 0
     }
 
+    /// `seconds` in `timeZone`. The CLI is a short-lived process that shows every time in one zone: it sets
+    /// `TZ` for the process once per zone (the C library reads the zone file then, not per value).
     static func local(_ seconds: Int64, timeZone: String) -> tm {
         zoneLock.withLock {
-            let previous = getenv("TZ").map { String(cString: $0) }
-            setenv("TZ", timeZone, 1)
-            tzset()
+            if zoneSet != timeZone {
+                setenv("TZ", timeZone, 1)
+                tzset()
+                zoneSet = timeZone
+            }
             var time = time_t(seconds)
             var result = tm()
             localtime_r(&time, &result)
-            if let previous { setenv("TZ", previous, 1) } else { unsetenv("TZ") }
-            tzset()
             return result
         }
     }
 
-    /// Serialises the calls that set `TZ`.
+    /// Serialises the calls that set `TZ`, and the zone set last (guarded by `zoneLock`).
     static let zoneLock = ProcessLock()
+    nonisolated(unsafe) static var zoneSet: String?
 }
 
 /// A pthread mutex for the few process-wide things the CLI must serialise.

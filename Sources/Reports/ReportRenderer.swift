@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import LMDSCalendar
 import LMDSJSON
 
 /// Renders a report in one of the formats people and tools read. The figures are the same in every
@@ -54,7 +55,7 @@ enum ReportRenderer {
     /// zone to the minute, and the period.
     static func header(_ report: Report) -> [String] {
         var lines = ["\(report.title)", report.description]
-        let time = LocalTime.milliseconds(iso: report.asOfTime).map { LocalTime.minute($0, in: report.timeZone) } ?? report.asOfTime
+        let time = CivilCalendar.utcMilliseconds(iso: report.asOfTime).map { LocalTime.minute($0, in: report.timeZone) } ?? report.asOfTime
         var scope = "as of log position \(report.asOfPosition) (\(time) \(report.timeZone.identifier))"
         if let period = report.period { scope += "; period \(period.from) to \(period.to)" }
         lines.append(scope)
@@ -291,25 +292,5 @@ public enum LocalTime {
         let minuteOfDay = ((local % 86_400_000) + 86_400_000) % 86_400_000 / 60_000
         func twoDigits(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(CivilDate.date(milliseconds: local)) \(twoDigits(minuteOfDay / 60)):\(twoDigits(minuteOfDay % 60))"
-    }
-
-    /// The milliseconds of an ISO 8601 UTC time as reports give it (`2026-11-29T12:00:00.000Z`); nil otherwise.
-    static func milliseconds(iso text: String) -> Int64? {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 24, bytes[10] == UInt8(ascii: "T"), bytes[23] == UInt8(ascii: "Z") else { return nil }
-        func number(_ range: Range<Int>) -> Int64? {
-            var value: Int64 = 0
-            for index in range {
-                let digit = Int64(bytes[index]) - Int64(UInt8(ascii: "0"))
-                guard (0...9).contains(digit) else { return nil }
-                value = value * 10 + digit
-            }
-            return value
-        }
-        guard let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19), let millisecond = number(20..<23) else {
-            return nil
-        }
-        let day = Int64(CivilDate.dayNumber(String(text.prefix(10))))
-        return day * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millisecond
     }
 }

@@ -33,4 +33,19 @@ import Testing
         #expect(CivilCalendar.daysSinceEpoch(year: 2026, month: 2, day: 31) == CivilCalendar.daysSinceEpoch(year: 2026, month: 3, day: 3))
         #expect(CivilCalendar.floorDivide(-1, 86_400_000) == (-1, 86_399_999))
     }
+
+    /// UTC times as the log and the protocol write them parse to milliseconds, with or without seconds and
+    /// milliseconds, before 1970 too; anything else (a date alone, an offset, a 31st of April, 24:00) is nil.
+    @Test func utcTimesParseToMilliseconds() {
+        #expect(CivilCalendar.utcMilliseconds(iso: "1970-01-01T00:00:00.000Z") == 0)
+        #expect(CivilCalendar.utcMilliseconds(iso: "2026-12-07T12:01:33.123Z") == 1_796_644_893_123)
+        #expect(CivilCalendar.utcMilliseconds(iso: "2026-12-07T12:01:33Z") == 1_796_644_893_000)
+        #expect(CivilCalendar.utcMilliseconds(iso: "2026-12-07T12:01Z") == 1_796_644_860_000)
+        #expect(CivilCalendar.utcMilliseconds(iso: "1969-12-31T23:59:59.999Z") == -1)
+        #expect(CivilCalendar.utcMilliseconds(iso: "2028-02-29T00:00:00Z") != nil)
+        for text in ["2026-12-07", "2026-12-07T12:01:33+01:00", "2027-04-31T10:00:00Z", "2026-12-07T24:00:00Z", "2026-13-01T00:00Z",
+                     "2027-02-29T00:00:00Z", "2026-12-07T12:01:33.1Z", "2026-12-07T12:01:3xZ", "2026-12-07 12:01:33Z"] {
+            #expect(CivilCalendar.utcMilliseconds(iso: text) == nil, "\(text)")
+        }
+    }
 }
