@@ -62,9 +62,11 @@ extension Params {
 
     /// `field`: a term of `vocabulary` by id or label (case and diacritics folded), as its id.
     /// - Throws: validation, with the known terms and any near miss, for a name that names none.
-    mutating func listTerm(_ field: String, _ vocabulary: Vocabulary) throws(RPCError) -> String? {
+    /// The vocabulary is built only when the filter is given: lists without it (most) pay nothing for it.
+    mutating func listTerm(_ field: String, _ vocabulary: @autoclosure () -> Vocabulary) throws(RPCError) -> String? {
         guard let text = try string(field, bytesMax: 200) else { return nil }
-        return try DomainProcessor.answering { () throws(DomainError) in try vocabulary.resolve(text, field: field) }
+        let terms = vocabulary()
+        return try DomainProcessor.answering { () throws(DomainError) in try terms.resolve(text, field: field) }
     }
 
     /// `period`: an offer's period label or a date; checked against the state by `checkListPeriod`.
