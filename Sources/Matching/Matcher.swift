@@ -207,6 +207,11 @@ public struct Matcher: Sendable {
         let linked = index.linkedQuestions[offerID] ?? [:]
         var best = TopScores<Int>(limit: limit)
         var excluded: [Exclusion] = []
+        // The offer's earlier decisions, gathered once for every candidate question.
+        let decided = index.precedents.decided(offerID, index: index)
+        func precedent(_ question: String) -> Precedents.Record? {
+            decided.flatMap { Precedents.record(question: question, terms: index.analyses[question]?.terms ?? [:], decided: $0) }
+        }
         for (ordinal, slot) in index.questionSlots.enumerated() {
             guard let slot else { continue }
             if Self.isExcluded(slot, offerSlot) || (!linked.isEmpty && linked[slot.id] != nil) {
@@ -216,7 +221,7 @@ public struct Matcher: Sendable {
                 continue
             }
             let preference = preferred.isEmpty ? 0.5 : (preferredNumbers.contains(slot.district) ? 1.0 : 0.0)
-            let precedent = index.precedents.record(question: slot.id, terms: index.analyses[slot.id]?.terms ?? [:], offer: offerID, index: index)
+            let precedent = precedent(slot.id)
             let values = slotValues(slot, offerSlot, wanted: conceptWeights(slot, index: index), text: search.value(ordinal: ordinal), preference: preference,
                                     precedent: precedent)
             best.offer(ordinal, id: slot.id, score: rankKey(values))
@@ -224,7 +229,7 @@ public struct Matcher: Sendable {
         let suggestions = best.ranked.compactMap { entry -> Suggestion? in
             guard let question = state.questions[entry.id], let slot = index.questionSlots[entry.item] else { return nil }
             let preference = preferred.isEmpty ? 0.5 : (preferredNumbers.contains(slot.district) ? 1.0 : 0.0)
-            let precedent = index.precedents.record(question: slot.id, terms: index.analyses[slot.id]?.terms ?? [:], offer: offerID, index: index)
+            let precedent = precedent(slot.id)
             let values = slotValues(slot, offerSlot, wanted: conceptWeights(slot, index: index), text: search.value(ordinal: entry.item), preference: preference,
                                     precedent: precedent)
             return Suggestion(id: entry.id, score: combined(values), reasons: reasons(

@@ -45,13 +45,39 @@ public struct Precedents: Sendable {
 
     /// The cosine similarity of two texts' terms (counts as weights).
     public static func similarity(_ left: [String: Int], _ right: [String: Int]) -> Double {
+        similarity(left, norm: norm(left), right, norm: norm(right))
+    }
+
+    /// The Euclidean norm of a text's term counts.
+    static func norm(_ terms: [String: Int]) -> Double { terms.values.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot() }
+
+    /// The cosine similarity with both norms already known.
+    static func similarity(_ left: [String: Int], norm leftNorm: Double, _ right: [String: Int], norm rightNorm: Double) -> Double {
         guard !left.isEmpty, !right.isEmpty else { return 0 }
         let (small, large) = left.count <= right.count ? (left, right) : (right, left)
         var dot = 0.0
         for (term, count) in small { if let other = large[term] { dot += Double(count * other) } }
         guard dot > 0 else { return 0 }
-        let norms = (left.values.reduce(0.0) { $0 + Double($1 * $1) }).squareRoot() * (right.values.reduce(0.0) { $0 + Double($1 * $1) }).squareRoot()
-        return dot / norms
+        return dot / (leftNorm * rightNorm)
+    }
+
+    /// One offer's decided questions, in id order (so sums are added in the same order every time), with
+    /// their terms and norms: gathered once per suggestion, not once per candidate question.
+    struct Decided: Sendable {
+        var questions: [(id: String, terms: [String: Int], norm: Double, chosen: Bool)] = []
+    }
+
+    /// The questions decided for `offer`, or nil when none was.
+    func decided(_ offer: String, index: MatchingIndex) -> Decided? {
+        guard hasDecisions(offer) else { return nil }
+        var decided = Decided()
+        for (questions, wasChosen) in [(chosen[offer] ?? [], true), (declined[offer] ?? [], false)] {
+            for id in questions.sorted() {
+                let terms = index.analyses[id]?.terms ?? [:]
+                decided.questions.append((id, terms, Self.norm(terms), wasChosen))
+            }
+        }
+        return decided
     }
 
     /// How the coordinators decided on questions similar to `question` for `offer`.
@@ -67,17 +93,20 @@ public struct Precedents: Sendable {
     /// The record of `offer` for `question` (terms from the index; the question itself is left out), or
     /// nil when no similar question was decided for it.
     func record(question: String, terms: [String: Int], offer: String, index: MatchingIndex) -> Record? {
-        guard hasDecisions(offer) else { return nil }
+        decided(offer, index: index).flatMap { Self.record(question: question, terms: terms, decided: $0) }
+    }
+
+    /// The record of the offer whose decisions are `decided`, for `question`; nil when none is similar.
+    static func record(question: String, terms: [String: Int], decided: Decided) -> Record? {
         var record = Record()
         var balance = 0.0, total = 0.0
-        for (questions, sign) in [(chosen[offer] ?? [], 1.0), (declined[offer] ?? [], -1.0)] {
-            for other in questions.sorted() where other != question {
-                let similar = Self.similarity(terms, index.analyses[other]?.terms ?? [:])
-                guard similar >= Self.similarFloor else { continue }
-                if sign > 0 { record.chosen += 1 } else { record.declined += 1 }
-                balance += sign * similar
-                total += similar
-            }
+        let questionNorm = norm(terms)
+        for other in decided.questions where other.id != question {
+            let similar = similarity(terms, norm: questionNorm, other.terms, norm: other.norm)
+            guard similar >= similarFloor else { continue }
+            if other.chosen { record.chosen += 1 } else { record.declined += 1 }
+            balance += (other.chosen ? 1.0 : -1.0) * similar
+            total += similar
         }
         guard record.chosen + record.declined > 0 else { return nil }
         record.value = 0.5 + 0.5 * balance / (total + 1)
