@@ -82,23 +82,7 @@ public enum Daemon {
     public static func run(options: DaemonOptions, environment: [String: String], clock: any Clock, eventIDs: any EventIDSource) async -> Int32 {
         let daemonLog = DaemonLog(threshold: options.logLevel)
         let systemd = SystemdIntegration(environment: environment, processID: getpid())
-        // A parent may have started us with signals blocked (they are inherited across exec): unblock the
-        // ones that stop the daemon, or SIGTERM would never reach its handler.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGTERM)
-        sigaddset(&stopSignals, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
-        signal(SIGPIPE, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        let stopSignal = StopSignal()
-        let sources = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stopSignal.fire(number == SIGTERM ? "SIGTERM" : "SIGINT") }
-            source.resume()
-            return source
-        }
+        let (stopSignal, sources) = listenForStopSignals()
         defer { sources.forEach { $0.cancel() } }
 
         let hub = SubscriptionHub()
@@ -158,34 +142,12 @@ public enum Daemon {
         let status = "serving \(options.socketPath), \(log.head.position) events"
         daemonLog.info("lmdsd \(Dispatcher.version) ready: \(status)")
         systemd.notify("READY=1\nSTATUS=\(status)\nMAINPID=\(getpid())")
-        // Proposals without both consents expire when due: the daemon appends ProposalExpired itself.
-        let processor = dispatcher.processor
-        let expiryCheck = group.next().scheduleRepeatedTask(
-            initialDelay: .zero, delay: .milliseconds(ServerLimits.expiryCheckIntervalMs)
-        ) { _ in
-            guard dispatcher.admit() else { return }
-            Task {
-                defer { dispatcher.finish() }
-                do {
-                    let expired = try await processor.expireDue()
-                    if !expired.isEmpty { daemonLog.info("expired \(expired.joined(separator: ", ")): no consent of both sides in time") }
-                } catch {
-                    daemonLog.warning("could not expire proposals: \(error)")
-                }
-            }
-        }
-        var watchdog: RepeatedTask?
-        if let intervalUs = systemd.watchdogIntervalUs {
-            watchdog = group.next().scheduleRepeatedTask(initialDelay: .microseconds(intervalUs), delay: .microseconds(intervalUs)) { _ in
-                systemd.notify("WATCHDOG=1")
-            }
-        }
+        let timers = scheduleTimers(group: group, dispatcher: dispatcher, systemd: systemd, daemonLog: daemonLog)
 
         let reason = await stopSignal.wait()
         daemonLog.info("\(reason) received: stopping")
         systemd.notify("STOPPING=1\nSTATUS=stopping")
-        watchdog?.cancel()
-        expiryCheck.cancel()
+        timers.forEach { $0.cancel() }
         try? await serverChannel.close()
         // Requests in flight finish (their appends commit and are answered); new ones are refused.
         let unfinished = await dispatcher.drain(timeoutMs: ServerLimits.shutdownDrainMsMax)
@@ -202,6 +164,55 @@ public enum Daemon {
         if systemd.activatedSocket == nil { unlink(options.socketPath) }
         daemonLog.info("stopped cleanly at position \(log.head.position)")
         return 0
+    }
+
+    /// Unblocks SIGTERM and SIGINT (a parent may have started us with them blocked: the mask is inherited
+    /// across exec, and SIGTERM would never reach its handler), ignores SIGPIPE, and turns the two stop
+    /// signals into a `StopSignal`; the sources must be cancelled when the daemon ends.
+    static func listenForStopSignals() -> (StopSignal, [any DispatchSourceSignal]) {
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let stopSignal = StopSignal()
+        let sources = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stopSignal.fire(number == SIGTERM ? "SIGTERM" : "SIGINT") }
+            source.resume()
+            return source
+        }
+        return (stopSignal, sources)
+    }
+
+    /// The daemon's own timers: proposals without both consents expire when due (the daemon appends
+    /// `ProposalExpired` itself), and systemd's watchdog is pinged when it asks for it.
+    static func scheduleTimers(
+        group: MultiThreadedEventLoopGroup, dispatcher: Dispatcher, systemd: SystemdIntegration, daemonLog: DaemonLog
+    ) -> [RepeatedTask] {
+        let processor = dispatcher.processor
+        let expiryCheck = group.next().scheduleRepeatedTask(
+            initialDelay: .zero, delay: .milliseconds(ServerLimits.expiryCheckIntervalMs)
+        ) { _ in
+            guard dispatcher.admit() else { return }
+            Task {
+                defer { dispatcher.finish() }
+                do {
+                    let expired = try await processor.expireDue()
+                    if !expired.isEmpty { daemonLog.info("expired \(expired.joined(separator: ", ")): no consent of both sides in time") }
+                } catch {
+                    daemonLog.warning("could not expire proposals: \(error)")
+                }
+            }
+        }
+        guard let intervalUs = systemd.watchdogIntervalUs else { return [expiryCheck] }
+        let watchdog = group.next().scheduleRepeatedTask(initialDelay: .microseconds(intervalUs), delay: .microseconds(intervalUs)) { _ in
+            systemd.notify("WATCHDOG=1")
+        }
+        return [expiryCheck, watchdog]
     }
 
     static func bind(

@@ -12,9 +12,6 @@ extension Dispatcher {
     static let suggestionsMax: Int64 = 100
 
     func handleMatching(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
-        let processor = self.processor
-        let log = self.log
-        let taxonomy = self.taxonomy
         do throws(RPCError) {
             var params = try Params(request.params)
             switch request.method {
@@ -68,40 +65,49 @@ extension Dispatcher {
                 }
                 let planned = matchingRead(asOf: asOf, on: eventLoop, offActor: true, plan)
                 guard propose else { return planned }
-                let actor = caller.actor
-                let issuer = caller.issuer
-                return planned.flatMap { planJSON in
-                    let pairs = planJSON["pairs"]?.arrayValue ?? []
-                    guard !pairs.isEmpty else {
-                        // Nothing to propose now; but a retry of an attempt that did propose gets what it made.
-                        guard let requestID else { return eventLoop.makeSucceededFuture(planJSON) }
-                        return eventLoop.makeFutureWithTask {
-                            guard let earlier = await processor.rememberedResult(requestID) else { return planJSON }
-                            let created = try Self.proposalsCreated(log: log, lastPosition: earlier["position"]?.integerValue ?? 0, requestID: requestID, count: 0)
-                            return Self.proposedPlan(planJSON, created: created, position: earlier["position"])
-                        }
-                    }
-                    let label = Self.periodName(period)
-                    let requests = pairs.map { pair in
-                        ProposalRequest(
-                            question: pair["question"]?.stringValue ?? "", offer: pair["offer"]?.stringValue ?? "",
-                            note: "Plan \(label): score \(Self.formatScore(pair["score"]?.doubleValue ?? 0))")
-                    }
-                    return eventLoop.makeFutureWithTask {
-                        let result = try await processor.execute(.proposal(.createMany(requests)), actor: actor, issuer: issuer, requestID: requestID)
-                        // What was proposed is read back from the log: a retry with the same requestId gets the
-                        // proposals its first attempt made, even if the plan has changed since.
-                        let created = try Self.proposalsCreated(log: log, lastPosition: result["position"]?.integerValue ?? 0, requestID: requestID,
-                                                                count: requests.count)
-                        return Self.proposedPlan(planJSON, created: created, position: result["position"])
-                    }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
-                }
+                return proposePlan(planned, period: period, requestID: requestID, caller: caller, on: eventLoop)
             default:
-                _ = taxonomy
                 return nil
             }
         } catch {
             return eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    /// Turns a plan into proposals in one atomic append (`match.plan` with `propose`); a retry with the same
+    /// `requestId` gets the proposals its first attempt made, read back from the log.
+    func proposePlan(
+        _ planned: EventLoopFuture<JSONValue>, period: Planner.PeriodReference, requestID: String?, caller: Caller, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<JSONValue> {
+        let processor = self.processor
+        let log = self.log
+        let actor = caller.actor
+        let issuer = caller.issuer
+        return planned.flatMap { planJSON in
+            let pairs = planJSON["pairs"]?.arrayValue ?? []
+            guard !pairs.isEmpty else {
+                // Nothing to propose now; but a retry of an attempt that did propose gets what it made.
+                guard let requestID else { return eventLoop.makeSucceededFuture(planJSON) }
+                return eventLoop.makeFutureWithTask {
+                    guard let earlier = await processor.rememberedResult(requestID) else { return planJSON }
+                    let created = try Self.proposalsCreated(log: log, lastPosition: earlier["position"]?.integerValue ?? 0, requestID: requestID, count: 0)
+                    return Self.proposedPlan(planJSON, created: created, position: earlier["position"])
+                }
+            }
+            let label = Self.periodName(period)
+            let requests = pairs.map { pair in
+                ProposalRequest(
+                    question: pair["question"]?.stringValue ?? "", offer: pair["offer"]?.stringValue ?? "",
+                    note: "Plan \(label): score \(Self.formatScore(pair["score"]?.doubleValue ?? 0))")
+            }
+            return eventLoop.makeFutureWithTask {
+                let result = try await processor.execute(.proposal(.createMany(requests)), actor: actor, issuer: issuer, requestID: requestID)
+                // What was proposed is read back from the log: a retry with the same requestId gets the
+                // proposals its first attempt made, even if the plan has changed since.
+                let created = try Self.proposalsCreated(log: log, lastPosition: result["position"]?.integerValue ?? 0, requestID: requestID,
+                                                        count: requests.count)
+                return Self.proposedPlan(planJSON, created: created, position: result["position"])
+            }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
         }
     }
 
