@@ -43,7 +43,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The Leren met de Stad domain: pure (no I/O, no clock, no randomness).
-        .target(name: "Domain", dependencies: ["LMDSJSON", "LMDSCalendar"], swiftSettings: strictSettings),
+        .target(
+            name: "Domain",
+            dependencies: ["LMDSJSON", "LMDSCalendar", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
         // Matching: Dutch text analysis, indexes kept current event by event, explainable scores and the
         // best plan per period. Pure, like the domain.
         .target(name: "Matching", dependencies: ["Domain", "LMDSJSON"], swiftSettings: strictSettings),

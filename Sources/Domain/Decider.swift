@@ -330,8 +330,8 @@ public struct DomainState: Sendable, Hashable {
 /// the id of the entity the reply is about.
 public struct Decision: Sendable, Hashable {
     public let events: [DomainEvent]
-    /// Contact details to put (`details`) or erase (`nil`) in the personal table, keyed by contact id.
-    public let personalData: [String: ContactDetails?]
+    /// Personal records to put or erase (`nil`) in the personal table, keyed by contact, note or comment id.
+    public let personalData: [String: PersonalRecord?]
     public let entityID: String
 }
 
@@ -391,7 +391,7 @@ public enum Decider {
         guard !commands.isEmpty else { throw .validation("rows", "nothing to import") }
         guard commands.count <= importRowsMax else { throw .validation("rows", "at most \(importRowsMax) rows at once") }
         var events: [DomainEvent] = []
-        var personal: [String: ContactDetails?] = [:]
+        var personal: [String: PersonalRecord?] = [:]
         for (index, result) in decideEach(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy).enumerated() {
             switch result {
             case .success(let decision):

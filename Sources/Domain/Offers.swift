@@ -244,8 +244,8 @@ enum OfferDecider {
             programme: publish.programme, level: publish.level, kind: publish.kind, disciplines: publish.disciplines,
             themes: publish.themes, period: publish.period, capacity: publish.capacity, teamSize: publish.teamSize,
             contact: contact, publishedMs: context.nowMs, closingReason: nil, version: 1)
-        var personal: [String: ContactDetails?] = [:]
-        if let contact { personal[contact] = publish.contact }
+        var personal: [String: PersonalRecord?] = [:]
+        if let contact { personal[contact] = .contact(publish.contact) }
         return Decision(events: [.offerPublished(offer)], personalData: personal, entityID: id)
     }
 

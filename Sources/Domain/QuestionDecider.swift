@@ -52,8 +52,8 @@ enum QuestionDecider {
             neighbourhood: place, themes: submit.themes, disciplines: submit.disciplines, levels: submit.levels,
             window: submit.window, size: submit.size ?? "medium", submittedMs: context.nowMs, closingReason: nil, referredTo: nil,
             version: 1)
-        var personal: [String: ContactDetails?] = [:]
-        if let contact { personal[contact] = submit.contact }
+        var personal: [String: PersonalRecord?] = [:]
+        if let contact { personal[contact] = .contact(submit.contact) }
         return Decision(events: [.questionSubmitted(question)], personalData: personal, entityID: id)
     }
 

@@ -1,3 +1,5 @@
+import LMDSJSON
+
 /// The identity of one log: 128 random bits drawn when the log is created, kept in its meta table.
 ///
 /// A backup (a copy of the LMDB file), an export and the log `lmdsd import` rebuilds from it carry the

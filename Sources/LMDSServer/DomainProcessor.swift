@@ -432,8 +432,8 @@ actor DomainProcessor {
                 eventID: eventIDs.nextEventID(), type: event.type, timeMs: nowMs, actor: actor, requestID: requestID,
                 entityIDs: event.entityIDs, data: event.data)
         }
-        let sideWrites = decision.personalData.sorted { $0.key < $1.key }.map { contact, details in
-            SideWrite(key: contact, operation: details.map { .put(JSONWriter.canonicalBytes($0.json)) } ?? .delete)
+        let sideWrites = decision.personalData.sorted { $0.key < $1.key }.map { key, record in
+            SideWrite(key: key, operation: record.map { .put(JSONWriter.canonicalBytes($0.json)) } ?? .delete)
         }
         let expected = expectedHead
         // The commit starts now, and the state, the matching index and the overview are brought up to date

@@ -56,7 +56,7 @@ import Testing
         }
         #expect(question.requester.contact == "C-0001")
         #expect(question.neighbourhood == Taxonomy.Place(district: "stevenshof", wijk: nil))
-        #expect(decision.personalData["C-0001"]??.name == "Anouk de Vries")
+        #expect(decision.personalData["C-0001"] == .contact(ContactDetails(name: "Anouk de Vries", email: "anouk@example.nl", phone: nil)))
         let stored = JSONWriter.canonicalString(decision.events[0].data)
         #expect(!stored.contains("Anouk") && !stored.contains("example.nl"))
         #expect(decision.events[0].entityIDs == ["Q-0001", "C-0001"])
