@@ -57,11 +57,22 @@ let package = Package(
         // JSON-RPC 2.0 envelope, error codes, method catalogue: shared by daemon and CLI. Also the one blocking
         // socket client (`RPCClient`) that the CLI, lmdsd's offline commands, the bench and the tests connect with.
         .target(name: "LMDSProtocol", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
-        // The daemon: NIO server on a Unix socket, authorisation, config, systemd integration.
+        // The application core: the command pipeline (decide, append, apply, result), idempotency, rebuild,
+        // snapshots and the projections, returning domain results and typed errors. No NIO, no JSON-RPC.
+        .target(
+            name: "LMDSCore",
+            dependencies: [
+                "EventLog", "LMDSJSON", "Domain", "Matching", "Reports",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The daemon, an adapter around the core: NIO server on a Unix socket, the route table, authorisation
+        // and error mapping at the edge, config, systemd integration.
         .target(
             name: "LMDSServer",
             dependencies: [
-                "EventLog", "LMDSProtocol", "LMDSJSON", "Domain", "Matching", "Reports",
+                "LMDSCore", "EventLog", "LMDSProtocol", "LMDSJSON", "Domain", "Matching", "Reports",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -96,8 +107,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(name: "lmds-crash-writer", dependencies: ["EventLog", "LMDSJSON"], swiftSettings: strictSettings),
-        // Seeded randomness (SplitMix64) for the tests and the bench; no shipped module depends on it.
-        .target(name: "LMDSTestSupport", swiftSettings: strictSettings),
+        // Seeded randomness (SplitMix64) and shared domain fixtures for the tests and the bench; no shipped module
+        // depends on it.
+        .target(name: "LMDSTestSupport", dependencies: ["Domain", "LMDSJSON"], swiftSettings: strictSettings),
 
         .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON", "LMDSTestSupport"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON", "LMDSCalendar", "LMDSTestSupport"]),
@@ -106,12 +118,17 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDSJSON", "CLMDB", "LMDSTestSupport"]),
         .testTarget(name: "LMDSProtocolTests", dependencies: ["LMDSProtocol", "LMDSJSON"]),
         .testTarget(
+            name: "LMDSCoreTests",
+            dependencies: ["LMDSCore", "LMDSJSON", "EventLog", "Domain", "Matching", "Reports", "LMDSTestSupport"]
+        ),
+        .testTarget(
             name: "LMDSServerTests",
             dependencies: [
-                "LMDSServer", "LMDSProtocol", "LMDSJSON", "EventLog", "Domain", "Matching", "Reports",
+                "LMDSServer", "LMDSCore", "LMDSProtocol", "LMDSJSON", "EventLog", "Domain", "Matching", "Reports",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                "LMDSTestSupport",
             ]
         ),
         .testTarget(name: "LMDSCommandLineTests", dependencies: ["LMDSCommandLine", "LMDSProtocol", "LMDSJSON"]),

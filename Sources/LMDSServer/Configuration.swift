@@ -29,17 +29,6 @@ public enum ServerLimits {
     public static let shutdownDrainMsMax: Int64 = 10_000
     /// `events.read` returns at most this many events per call.
     public static let readEventsMax: Int64 = 1000
-    /// Rendered `question.get` / `offer.get` results kept for repeated reads of the current state. Each
-    /// costs about the size of its reply (1-2 KiB); when full, the cache starts empty again.
-    public static let replyCacheEntriesMax = 20_000
-    /// Events committed between background snapshots of the read models: bounds what start-up replays
-    /// after a crash. A snapshot of a 1,000,000-event state costs about a second of one core and a
-    /// write of its size (about 100 MB); the next write after it copies the tables it changes once.
-    public static let snapshotEventsInterval: UInt64 = 100_000
-    /// Words whose stem and concepts the live matching index remembers (`TextAnalyzer.WordCache`): a
-    /// submission's words are mostly words seen before. Each entry holds a word, its stem and the concepts
-    /// the stem names; when full, the cache starts empty again, so its memory stays bounded.
-    public static let analysisWordsCachedMax = 200_000
 }
 
 /// What the config file may set. Everything is optional; the daemon runs without a file.

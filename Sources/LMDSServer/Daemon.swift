@@ -1,3 +1,4 @@
+import LMDSCore
 import Dispatch
 import Domain
 import EventLog
@@ -30,18 +31,6 @@ public struct DaemonOptions: Sendable {
         self.config = config
         self.taxonomy = taxonomy
         self.logLevel = logLevel
-    }
-}
-
-/// The real clock.
-public struct SystemClock: Clock {
-    public init() {}
-
-    /// The wall-clock time (CLOCK_REALTIME) in UTC milliseconds since 1970.
-    public func nowMs() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 }
 

@@ -1,3 +1,4 @@
+import LMDSCore
 import ArgumentParser
 import Domain
 import LMDSProtocol

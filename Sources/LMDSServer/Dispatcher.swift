@@ -1,3 +1,4 @@
+import LMDSCore
 import Domain
 import EventLog
 import Foundation
@@ -7,37 +8,6 @@ import Matching
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-
-/// The daemon's time source, injected so that tests and replays control it.
-public protocol Clock: Sendable {
-    /// UTC milliseconds since 1970.
-    func nowMs() -> Int64
-}
-
-/// Where event ids come from, injected so that tests and simulations are deterministic.
-public protocol EventIDSource: Sendable {
-    /// A new id, different from every id returned before.
-    func nextEventID() -> EventID
-}
-
-/// Random version-4 UUIDs from the system's generator.
-public struct RandomEventIDSource: EventIDSource {
-    public init() {}
-
-    /// A fresh random version-4 UUID.
-    public func nextEventID() -> EventID {
-        // Two draws of 8 bytes from the system's generator (one `getrandom` each), not sixteen of 1.
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: 16)
-        bytes.withUnsafeMutableBytes { raw in
-            raw.storeBytes(of: generator.next() as UInt64, toByteOffset: 0, as: UInt64.self)
-            raw.storeBytes(of: generator.next() as UInt64, toByteOffset: 8, as: UInt64.self)
-        }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return EventID(bytes: bytes)
-    }
-}
 
 /// Answers requests: authorises the caller, checks params, runs the method. Methods that wait on disk
 /// (verify, backup) run on the blocking thread pool, never on an event loop.
@@ -169,7 +139,7 @@ public final class Dispatcher: Sendable {
                     let snapshot = await processor.snapshot()
                     let position = snapshot.position
                     let digest = try await pool.runIfActive {
-                        ReadModelDigest.hex(state: snapshot.state, index: snapshot.index, overview: snapshot.overview)
+                        snapshot.models.digestHex
                     }
                     var members = base.objectValue ?? [:]
                     members["readModels"] = ["position": .integer(Int64(position)), "digest": .string(digest)]
@@ -279,31 +249,5 @@ public final class Dispatcher: Sendable {
             "firstBadPosition": report.firstBadPosition.map { .integer(Int64($0)) } ?? .null,
             "problem": report.problem.map { .string($0) } ?? .null,
         ]
-    }
-
-    /// The one place where errors of other modules become JSON-RPC errors.
-    public static func rpcError(_ error: any Error) -> RPCError {
-        if let error = error as? RPCError { return error }
-        if let error = error as? EventLogError {
-            switch error.code {
-            case .storageFull, .overloaded, .notWritable, .dataDirectoryLocked, .damaged, .formatTooNew, .storageError:
-                // The daemon cannot do it now; an operator may have to act (free disk, restore a backup).
-                return RPCError.unavailable(cause: error.code.rawValue, error.message)
-            case .conflict:
-                return RPCError.conflict("\(error.message); nothing was written, retry")
-            case .notFound:
-                return RPCError(code: RPCErrorCode.notFound, message: "Not found: \(error.message)", data: ["reason": .string(error.message)])
-            case .backupFailed, .dataDirectoryUnusable:
-                return RPCError(code: RPCErrorCode.validation, message: "Validation failed: path: \(error.message)",
-                    data: ["field": "path", "reason": .string(error.message)])
-            case .tooLarge:
-                return RPCError(code: RPCErrorCode.validation, message: "Validation failed: params: \(error.message)",
-                    data: ["field": "params", "reason": .string(error.message)])
-            }
-        }
-        if error is NIOThreadPoolError.ThreadPoolInactive {
-            return RPCError.unavailable(cause: "shuttingDown", "the daemon is shutting down")
-        }
-        return RPCError.internalError("\(error)")
     }
 }

@@ -1,3 +1,4 @@
+import LMDSCore
 import Domain
 import EventLog
 import LMDSJSON
@@ -156,7 +157,7 @@ extension Dispatcher {
         let actor = caller.actor
         let issuer = caller.issuer
         return eventLoop.makeFutureWithTask {
-            try await processor.execute(command, actor: actor, issuer: issuer, requestID: requestID)
+            try await processor.execute(command, actor: actor, issuer: issuer, requestID: requestID)?.json ?? .null
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 

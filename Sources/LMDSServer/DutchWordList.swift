@@ -1,3 +1,4 @@
+import LMDSCore
 import Foundation
 import Matching
 

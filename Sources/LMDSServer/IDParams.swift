@@ -30,7 +30,7 @@ extension Dispatcher {
         guard let params = idParams[request.method], case .object(let members)? = request.params else { return }
         for (field, kind) in params.sorted(by: { $0.key < $1.key }) {
             guard case .string(let id)? = members[field] else { continue }
-            try DomainProcessor.answering { () throws(DomainError) in try kind.check(id, field: field) }
+            try Dispatcher.answering { () throws(DomainError) in try kind.check(id, field: field) }
         }
     }
 }

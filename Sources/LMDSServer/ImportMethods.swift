@@ -1,3 +1,4 @@
+import LMDSCore
 import Domain
 import EventLog
 import LMDSJSON
@@ -48,16 +49,16 @@ extension Dispatcher {
                 // A retry of an import that was made gets its result, whatever the rows would say today.
                 if !dryRun, let requestID, let earlier = await processor.rememberedResult(requestID) {
                     // What the first attempt imported, read back from the log.
-                    let ids = try Self.entitiesCreated(log: log, lastPosition: earlier["position"]?.integerValue ?? 0, requestID: requestID,
+                    let ids = try Self.entitiesCreated(log: log, lastPosition: Int64(earlier.position), requestID: requestID,
                                                        type: prefix == "Q" ? "QuestionSubmitted" : "OfferPublished")
-                    return ["imported": .integer(Int64(ids.count)), "ids": .array(ids.map { .string($0) }), "position": earlier["position"] ?? .null]
+                    return ["imported": .integer(Int64(ids.count)), "ids": .array(ids.map { .string($0) }), "position": .integer(Int64(earlier.position))]
                 }
                 // The rows that read are decided in order on the current state (appending nothing), so that
                 // every bad row is named, not only the first.
                 let decided = await processor.decideEach(decidedCommands, issuer: issuer)
                 var all = readErrors
                 for (position, result) in decided.enumerated() {
-                    if case .failure(let error) = result { all.append(Self.rowError(rowsOfCommands[position], DomainProcessor.rpcError(error))) }
+                    if case .failure(let error) = result { all.append(Self.rowError(rowsOfCommands[position], Dispatcher.rpcError(error))) }
                 }
                 if dryRun || !all.isEmpty {
                     let sorted = all.sorted { ($0["row"]?.integerValue ?? 0) < ($1["row"]?.integerValue ?? 0) }
@@ -68,9 +69,9 @@ extension Dispatcher {
                     return ["dryRun": true, "rows": .integer(Int64(count)), "valid": .integer(Int64(count - all.count)), "errors": .array(sorted)]
                 }
                 let result = try await processor.execute(.importBatch(decidedCommands), actor: actor, issuer: issuer, requestID: requestID)
-                let first = Int((result["id"]?.stringValue ?? "").dropFirst(2)) ?? 0
+                let first = Int((result?.entityID ?? "").dropFirst(2)) ?? 0
                 return ["imported": .integer(Int64(count)), "ids": .array((0..<count).map { .string(EntityID.make(prefix, first + $0)) }),
-                        "position": result["position"] ?? .null]
+                        "position": result.map { .integer(Int64($0.position)) } ?? .null]
             }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
         } catch {
             return eventLoop.makeFailedFuture(error)

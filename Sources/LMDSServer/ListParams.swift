@@ -52,7 +52,7 @@ extension Params {
     /// `neighbourhood`: a district or wijk of the city, by id or label.
     mutating func listPlace(_ taxonomy: Taxonomy) throws(RPCError) -> Taxonomy.Place? {
         guard let text = try string("neighbourhood", bytesMax: 200) else { return nil }
-        return try DomainProcessor.answering { () throws(DomainError) in try taxonomy.requirePlace(text, field: "neighbourhood") }
+        return try Dispatcher.answering { () throws(DomainError) in try taxonomy.requirePlace(text, field: "neighbourhood") }
     }
 
     /// `institution`, by id or label, as its id.
@@ -66,7 +66,7 @@ extension Params {
     mutating func listTerm(_ field: String, _ vocabulary: @autoclosure () -> Vocabulary) throws(RPCError) -> String? {
         guard let text = try string(field, bytesMax: 200) else { return nil }
         let terms = vocabulary()
-        return try DomainProcessor.answering { () throws(DomainError) in try terms.resolve(text, field: field) }
+        return try Dispatcher.answering { () throws(DomainError) in try terms.resolve(text, field: field) }
     }
 
     /// `period`: an offer's period label or a date; checked against the state by `checkListPeriod`.
@@ -92,6 +92,6 @@ extension DomainState {
     /// - Throws: validation naming the periods in use and any near miss.
     func checkListPeriod(_ period: String?) throws(RPCError) {
         guard let period else { return }
-        try DomainProcessor.answering { () throws(DomainError) in try requirePeriod(period, field: "period") }
+        try Dispatcher.answering { () throws(DomainError) in try requirePeriod(period, field: "period") }
     }
 }

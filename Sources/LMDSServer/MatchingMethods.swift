@@ -1,3 +1,4 @@
+import LMDSCore
 import Domain
 import EventLog
 import LMDSJSON
@@ -57,7 +58,7 @@ extension Dispatcher {
                     var covered = period
                     if case .label(let label) = period {
                         // A label no offer uses would plan nothing: say so, with the labels in use.
-                        covered = .label(try DomainProcessor.answering { () throws(DomainError) in
+                        covered = .label(try Dispatcher.answering { () throws(DomainError) in
                             try state.periodVocabulary.resolve(label, field: "period")
                         })
                     }
@@ -90,8 +91,8 @@ extension Dispatcher {
                 guard let requestID else { return eventLoop.makeSucceededFuture(planJSON) }
                 return eventLoop.makeFutureWithTask {
                     guard let earlier = await processor.rememberedResult(requestID) else { return planJSON }
-                    let created = try Self.proposalsCreated(log: log, lastPosition: earlier["position"]?.integerValue ?? 0, requestID: requestID, count: 0)
-                    return Self.proposedPlan(planJSON, created: created, position: earlier["position"])
+                    let created = try Self.proposalsCreated(log: log, lastPosition: Int64(earlier.position), requestID: requestID, count: 0)
+                    return Self.proposedPlan(planJSON, created: created, position: .integer(Int64(earlier.position)))
                 }
             }
             let label = Self.periodName(period)
@@ -104,9 +105,9 @@ extension Dispatcher {
                 let result = try await processor.execute(.proposal(.createMany(requests)), actor: actor, issuer: issuer, requestID: requestID)
                 // What was proposed is read back from the log: a retry with the same requestId gets the
                 // proposals its first attempt made, even if the plan has changed since.
-                let created = try Self.proposalsCreated(log: log, lastPosition: result["position"]?.integerValue ?? 0, requestID: requestID,
+                let created = try Self.proposalsCreated(log: log, lastPosition: Int64(result?.position ?? 0), requestID: requestID,
                                                         count: requests.count)
-                return Self.proposedPlan(planJSON, created: created, position: result["position"])
+                return Self.proposedPlan(planJSON, created: created, position: result.map { .integer(Int64($0.position)) })
             }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
         }
     }
@@ -126,7 +127,7 @@ extension Dispatcher {
             guard let asOf else {
                 guard offActor else { return try await processor.withMatching(body) }
                 let snapshot = await processor.snapshot()
-                let (state, index, matcher) = (snapshot.state, snapshot.index, processor.matcher)
+                let (state, index, matcher) = (snapshot.models.state, snapshot.models.matching, processor.matcher)
                 return try await pool.runIfActive { try body(state, index, matcher) }
             }
             let matcher = processor.matcher

@@ -1,3 +1,4 @@
+import LMDSCore
 import Domain
 import EventLog
 import LMDSJSON
@@ -183,21 +184,5 @@ extension DomainState {
     /// How many proposals to an offer wait for consent.
     func proposalsPending(_ offer: String) -> Int {
         (proposalsByOffer[offer] ?? []).filter { pendingProposals.contains($0) }.count
-    }
-
-    /// The offers whose rendering (`placesLeft`, `proposalsPending`) `event` changes without naming them:
-    /// the offer of a proposal or match it names. The reply cache drops them with the entities it names.
-    func offersShowing(_ event: DomainEvent) -> [String] {
-        guard case .collaboration(let collaboration) = event else { return [] }
-        switch collaboration {
-        case .proposalConsented(let id, _), .proposalAccepted(let id, _), .proposalDeclined(let id, _, _), .proposalWithdrawn(let id, _),
-            .proposalExpired(let id):
-            return proposals[id].map { [$0.offer] } ?? []
-        case .matchStarted(let id, _, _), .matchCancelled(let id, _), .matchDelivered(let id, _), .matchClosed(let id, _):
-            return matches[id].map { [$0.offer] } ?? []
-        case .proposalCreated, .matchAgreed, .questionMatched, .questionCompleted, .questionReopened, .offerFilled, .offerReopened,
-            .outcomeRecorded, .outcomeRevised, .followUpRecorded:
-            return []
-        }
     }
 }

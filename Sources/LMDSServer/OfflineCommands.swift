@@ -1,3 +1,4 @@
+import LMDSCore
 import ArgumentParser
 import Domain
 import EventLog
@@ -151,7 +152,7 @@ extension DaemonCommand {
             // in the index depend on it, so a replay without it would differ from a daemon with it.
             let lexicon = DutchWordList.load(environment: environment, clock: SystemClock()).lexicon
             let index = MatchingIndex(analyzer: TextAnalyzer(taxonomy: settings.taxonomy, lexicon: lexicon), state: replayed.state)
-            let offline = ReadModelDigest.hex(state: replayed.state, index: index, overview: OverviewProjection(state: replayed.state))
+            let offline = ReadModels(state: replayed.state, matching: index).digestHex
             print("daemon:  position \(position), read models \(live)")
             print("replay:  position \(replayed.head), read models \(offline)")
             guard offline == live else {

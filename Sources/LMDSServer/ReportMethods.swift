@@ -1,3 +1,4 @@
+import LMDSCore
 import Domain
 import EventLog
 import LMDSJSON

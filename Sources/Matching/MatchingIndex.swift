@@ -158,7 +158,7 @@ public struct MatchingIndex: Sendable {
 
     /// Keeps the counts current with one event, called with the state *before* the event is applied (it
     /// reads what the event ends: a pending proposal, an open match).
-    public mutating func beforeApplying(_ event: DomainEvent, to state: DomainState) {
+    public mutating func willApply(_ event: DomainEvent, to state: DomainState) {
         guard case .collaboration(let event) = event else { return }
         precedents.beforeApplying(event, to: state)
         switch event {
@@ -183,7 +183,8 @@ public struct MatchingIndex: Sendable {
                     requester: ratings["requester"]?.integerValue.map { Int($0) }, education: ratings["education"]?.integerValue.map { Int($0) })
                 updateRatingMean(outcome.offer)
             }
-        default:
+        case .proposalConsented, .matchStarted, .matchClosed, .questionMatched, .questionCompleted, .questionReopened, .offerFilled,
+             .offerReopened, .followUpRecorded:
             break
         }
     }
@@ -191,7 +192,7 @@ public struct MatchingIndex: Sendable {
     /// Keeps the text indexes and slots current with one event, called with the state *after* it was
     /// applied: a submission or revision costs one document's analysis; a change of status, places or
     /// ratings refreshes the slots of the questions and offers the event names.
-    public mutating func afterApplying(_ event: DomainEvent, to state: DomainState) {
+    public mutating func didApply(_ event: DomainEvent, to state: DomainState, prior: Void = ()) {
         let analyzer = self.analyzer
         afterApplying(event, to: state) { analyzer.analyze($0) }
     }
@@ -215,18 +216,23 @@ public struct MatchingIndex: Sendable {
             indexOffer(offer, analysis: analyze(Self.indexedText(offer)))
         case .offerRevised(let id, _):
             if let offer = state.offers[id] { indexOffer(offer, analysis: analyze(Self.indexedText(offer))) }
-        default:
-            for id in event.entityIDs {
-                if let question = state.questions[id] {
-                    refreshSlot(question)
-                } else if let offer = state.offers[id] {
-                    refreshSlot(offer)
-                } else if let offer = state.outcomes[id].flatMap({ state.offers[$0.offer] }) {
-                    refreshSlot(offer)
-                } else if let match = state.matches[id] {
-                    if let offer = state.offers[match.offer] { refreshSlot(offer) }
-                    if let question = state.questions[match.question] { refreshSlot(question) }
-                }
+        case .questionRejected, .questionReferred, .questionWithdrawn, .personalDataErased, .offerClosed, .offerWithdrawn, .collaboration:
+            refreshSlots(named: event, in: state)
+        }
+    }
+
+    /// Refreshes the slots of the questions and offers an event names (directly, or through its outcome or match).
+    private mutating func refreshSlots(named event: DomainEvent, in state: DomainState) {
+        for id in event.entityIDs {
+            if let question = state.questions[id] {
+                refreshSlot(question)
+            } else if let offer = state.offers[id] {
+                refreshSlot(offer)
+            } else if let offer = state.outcomes[id].flatMap({ state.offers[$0.offer] }) {
+                refreshSlot(offer)
+            } else if let match = state.matches[id] {
+                if let offer = state.offers[match.offer] { refreshSlot(offer) }
+                if let question = state.questions[match.question] { refreshSlot(question) }
             }
         }
     }

@@ -193,7 +193,7 @@ public struct TextAnalyzer: Sendable {
     /// What each word seen so far stands for: its stem and the concepts the stem names. A word's entry
     /// depends only on the word and the analyzer, so one cache serves any number of texts (one analyzer's,
     /// one thread's); it saves the stemming and the keyword lookups of words seen before.
-    public struct WordCache {
+    public struct WordCache: Sendable {
         var entries: [String: WordEntry] = [:]
         /// Words held at most; when full, the cache starts empty again (a long-lived cache stays bounded).
         public let wordsMax: Int

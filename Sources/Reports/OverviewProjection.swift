@@ -47,8 +47,8 @@ public struct OverviewProjection: Sendable, Hashable {
         var questionHadMatch: [String: Bool] = [:]
     }
 
-    /// Call with the state before `event` is applied; pass the result to `afterApplying`.
-    public func beforeApplying(_ event: DomainEvent, to state: DomainState) -> Before {
+    /// Call with the state before `event` is applied; pass the result to `didApply`.
+    public func willApply(_ event: DomainEvent, to state: DomainState) -> Before {
         var before = Before()
         for id in event.entityIDs {
             if let question = state.questions[id] {
@@ -63,7 +63,7 @@ public struct OverviewProjection: Sendable, Hashable {
     }
 
     /// Adjusts the counts with what `event` changed, `state` being the state after it.
-    public mutating func afterApplying(_ event: DomainEvent, to state: DomainState, before: Before) {
+    public mutating func didApply(_ event: DomainEvent, to state: DomainState, prior before: Before) {
         func move<Status: Hashable>(_ counts: inout [Status: Int], from old: Status?, to new: Status?) {
             guard old != new else { return }
             if let old {

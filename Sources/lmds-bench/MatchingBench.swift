@@ -93,12 +93,12 @@ final class SyntheticMatchingSets {
     func build(offers: Int, questions: Int, onePeriod: Bool) throws -> (DomainState, MatchingIndex) {
         var state = DomainState()
         var index = MatchingIndex(analyzer: analyzer)
-        // A word cache for the index's whole life, as the daemon keeps (ServerLimits.analysisWordsCachedMax).
+        // A word cache for the index's whole life, as the daemon keeps (CoreLimits.analysisWordsCachedMax).
         var words = TextAnalyzer.WordCache(wordsMax: 200_000)
         func run(_ command: Command) throws {
             for event in try Decider.decide(command, state: state, taxonomy: taxonomy, nowMs: 1_796_000_000_000).events {
                 let started = nowNanoseconds()
-                index.beforeApplying(event, to: state)
+                index.willApply(event, to: state)
                 state.apply(event)
                 index.afterApplying(event, to: state, words: &words)
                 indexNanoseconds += nowNanoseconds() - started

@@ -98,9 +98,9 @@ func fillDomainLog(directory: String, events: Int) async throws -> DomainFill {
     func run(_ command: Command) throws {
         nowMs += 60_000
         for event in try Decider.decide(command, state: state, taxonomy: taxonomy, nowMs: nowMs).events {
-            let before = projection.beforeApplying(event, to: state)
+            let before = projection.willApply(event, to: state)
             state.apply(event)
-            projection.afterApplying(event, to: state, before: before)
+            projection.didApply(event, to: state, prior: before)
             var bytes = (0..<16).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             bytes[6] = (bytes[6] & 0x0F) | 0x40
             bytes[8] = (bytes[8] & 0x3F) | 0x80

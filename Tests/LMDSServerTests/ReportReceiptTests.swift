@@ -3,8 +3,10 @@ import EventLog
 import Foundation
 import LMDSJSON
 import Matching
+import LMDSTestSupport
 import Testing
 @testable import LMDSServer
+@testable import LMDSCore
 
 /// A task that says whether it has finished.
 final class WriterTask: @unchecked Sendable {
@@ -34,7 +36,7 @@ final class WriterTask: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try EventLog.open(EventLogConfiguration(directory: directory, commitLimits: GroupCommitLimits(queueRequestsMax: 16)))
         defer { log.close() }
-        let processor = DomainProcessor(log: log, taxonomy: DomainProcessorTests.leiden, policy: .default, weights: MatchingWeights(),
+        let processor = DomainProcessor(log: log, taxonomy: DomainFixtures.leiden, policy: .default, weights: MatchingWeights(),
                                         clock: SystemClock(), eventIDs: RandomEventIDSource())
         try await processor.rebuild()
         let actor = EventActor(uid: 0, userName: "test", role: "admin")
@@ -43,7 +45,7 @@ final class WriterTask: @unchecked Sendable {
                 await withTaskGroup(of: Void.self) { group in
                     for number in 0..<60 {
                         group.addTask {
-                            _ = try? await processor.execute(DomainProcessorTests.submit(round * 60 + number), actor: actor, issuer: .staff, requestID: nil)
+                            _ = try? await processor.execute(DomainFixtures.submit(round * 60 + number), actor: actor, issuer: .staff, requestID: nil)
                         }
                     }
                 }

@@ -211,10 +211,10 @@ import Testing
         var largestCache = 0
         // Replay the same commands the set was built from, through the incremental path.
         for event in MatchingFixtures.events(of: set.state) {
-            index.beforeApplying(event, to: state)
+            index.willApply(event, to: state)
             state.apply(event)
             if wordsMax == nil {
-                index.afterApplying(event, to: state)
+                index.didApply(event, to: state)
             } else {
                 index.afterApplying(event, to: state, words: &words)
                 largestCache = max(largestCache, words.count)

@@ -28,9 +28,9 @@ import Testing
         var index = MatchingIndex(analyzer: try Self.analyzer(), state: state)
         func run(_ command: Command) throws {
             for event in try Decider.decide(command, state: state, taxonomy: MatchingFixtures.leiden, nowMs: 1_796_000_000_000).events {
-                index.beforeApplying(event, to: state)
+                index.willApply(event, to: state)
                 state.apply(event)
-                index.afterApplying(event, to: state)
+                index.didApply(event, to: state)
             }
         }
         // Q-0045 asks what Q-0002 asked, in the same words.

@@ -222,9 +222,9 @@ import Testing
         func run(_ command: Command) throws {
             time += 3_600_000
             for event in try Decider.decide(command, state: state, taxonomy: leiden, nowMs: time).events {
-                let before = projection.beforeApplying(event, to: state)
+                let before = projection.willApply(event, to: state)
                 state.apply(event)
-                projection.afterApplying(event, to: state, before: before)
+                projection.didApply(event, to: state, prior: before)
             }
             check()
         }

@@ -3,19 +3,17 @@ import EventLog
 import Foundation
 import LMDSJSON
 import Matching
+import LMDSTestSupport
 import Testing
-@testable import LMDSServer
+@testable import LMDSCore
 
 /// The processor under appends that fail while others are still committing (a log whose write queue holds
 /// two appends): every acknowledged write keeps its reply and its place in the state.
 @Suite struct DomainProcessorTests {
-    static let leiden: Taxonomy = { try! Taxonomy(json: try! JSONParser.parse(Taxonomy.embedded["leiden"]!)) }()
+    static let leiden = DomainFixtures.leiden
 
     static func submit(_ number: Int, description: String = "Beschrijving") -> Command {
-        .question(.submit(SubmitQuestion(
-            title: "Vraag \(number)", description: description, requesterKind: "resident", organisation: nil,
-            contact: ContactDetails(name: nil, email: nil, phone: nil), neighbourhood: "Stevenshof", themes: [], disciplines: [], levels: [],
-            window: nil, size: nil)))
+        DomainFixtures.submit(number, description: description)
     }
 
     /// Before the fix, a failed append made the next command rebuild the state from the log while earlier
@@ -31,16 +29,16 @@ import Testing
                                         eventIDs: RandomEventIDSource())
         try await processor.rebuild()
         let actor = EventActor(uid: 0, userName: "test", role: "admin")
-        var acknowledged: [JSONValue] = []
+        var acknowledged: [WriteResult] = []
         var refused = 0
         for round in 0..<30 {
-            let results = await withTaskGroup(of: JSONValue?.self) { group in
+            let results = await withTaskGroup(of: WriteResult?.self) { group in
                 for number in 0..<60 {
                     group.addTask {
                         try? await processor.execute(Self.submit(round * 60 + number), actor: actor, issuer: .staff, requestID: nil)
                     }
                 }
-                var collected: [JSONValue?] = []
+                var collected: [WriteResult?] = []
                 for await result in group { collected.append(result) }
                 return collected
             }
@@ -49,14 +47,14 @@ import Testing
         }
         // Typically 20-150 of the 1,800 appends are refused as overloaded; the checks below hold either way.
         for reply in acknowledged {
-            #expect(reply["status"] == "submitted" && reply["version"] == 1, "\(reply)")
+            #expect(reply.status == "submitted" && reply.version == 1, "\(reply)")
         }
         // One more command settles any rebuild; then the state is exactly the log's.
         _ = try await processor.execute(Self.submit(9999), actor: actor, issuer: .staff, requestID: nil)
         let replayed = try DomainProcessor.replay(log: log, upTo: nil).state
         #expect(await processor.state == replayed)
         for reply in acknowledged {
-            let id = reply["id"]?.stringValue ?? ""
+            let id = reply.entityID
             #expect(replayed.questions[id] != nil, "\(id) was acknowledged but is not in the log")
         }
         print("DomainProcessorTests: \(acknowledged.count) acknowledged, \(refused) refused")
@@ -97,18 +95,19 @@ import Testing
         var submitted = 0
         var failure: EventLogError?
         while failure == nil && submitted < 2000 {
-            do {
+            do throws(CoreError) {
                 _ = try await processor.execute(Self.submit(submitted, description: long), actor: actor, issuer: .staff, requestID: nil)
                 submitted += 1
-            } catch let error as EventLogError {
-                failure = error
+            } catch {
+                guard case .storage(let refusal) = error else { throw error }
+                failure = refusal
             }
         }
         #expect(failure?.code == .storageFull, "\(String(describing: failure))")
         let generationAfterFailure = await processor.generation
         #expect(await processor.state == (try DomainProcessor.replay(log: log, upTo: nil).state), "the state shows only what was written")
         for number in 0..<20 {
-            await #expect(throws: EventLogError.self) {
+            await #expect(throws: CoreError.self) {
                 _ = try await processor.execute(Self.submit(10_000 + number), actor: actor, issuer: .staff, requestID: nil)
             }
         }
@@ -116,7 +115,7 @@ import Testing
         #expect(await processor.state.questionCount == submitted)
         try FileManager.default.removeItem(atPath: filler)
         let after = try await processor.execute(Self.submit(20_000), actor: actor, issuer: .staff, requestID: nil)
-        #expect(after["status"] == "submitted")
+        #expect(after?.status == "submitted")
         #expect(await processor.state == (try DomainProcessor.replay(log: log, upTo: nil).state))
         print("DomainProcessorTests: \(submitted) written before the disk was full")
     }

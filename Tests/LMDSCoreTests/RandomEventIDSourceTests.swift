@@ -1,5 +1,5 @@
 import EventLog
-import LMDSServer
+import LMDSCore
 import Testing
 
 @Suite struct RandomEventIDSourceTests {

@@ -5,7 +5,7 @@ import LMDSJSON
 import Matching
 import Reports
 import Testing
-@testable import LMDSServer
+@testable import LMDSCore
 
 /// The two-thread replay and index build give exactly what a plain fold over the log gives.
 @Suite struct ParallelReplayTests {
@@ -71,7 +71,7 @@ import Testing
         // Retried requests get their first reply back: one remembered per request id in the log.
         let whole = try DomainProcessor.replay(log: log, upTo: nil)
         #expect(whole.results.count == 1_000 + 1_500)
-        #expect(whole.results.first { $0.0 == "accept-2" }?.1["status"] == "open")
+        #expect(whole.results.first { $0.0 == "accept-2" }?.1.status == "open")
     }
 
     @Test func indexBuiltOnTwoThreadsEqualsTheSequentialOne() async throws {
@@ -87,8 +87,8 @@ import Testing
         #expect(parallel.analyses == sequential.analyses)
         #expect(parallel.analyses.count == 600)
         let overview = OverviewProjection(state: state)
-        #expect(ReadModelDigest.hex(state: state, index: parallel, overview: overview)
-            == ReadModelDigest.hex(state: state, index: sequential, overview: overview))
+        #expect(ReadModels(state: state, matching: parallel, overview: overview).digestHex
+            == ReadModels(state: state, matching: sequential, overview: overview).digestHex)
         for id in ["Q-0001", "Q-0300", "Q-0600"] {
             #expect(parallel.questionText.ordinal(id) == sequential.questionText.ordinal(id))
         }

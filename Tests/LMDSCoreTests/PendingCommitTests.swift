@@ -1,7 +1,7 @@
 import EventLog
 import Foundation
 import Testing
-@testable import LMDSServer
+@testable import LMDSCore
 
 /// An append's outcome reaches the processor whether the log reports it before or after the wait begins.
 @Suite struct PendingCommitTests {

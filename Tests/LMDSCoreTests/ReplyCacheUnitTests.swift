@@ -1,5 +1,5 @@
 import Testing
-@testable import LMDSServer
+@testable import LMDSCore
 
 /// The reply cache's own rules: what it keeps, what an invalidation drops, and the epoch that keeps a
 /// result rendered before a change from being stored after it.

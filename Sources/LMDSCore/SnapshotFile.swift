@@ -17,7 +17,7 @@ struct ReadModelSnapshot: Sendable {
     var state: DomainState
     var entityPositions: [String: [UInt64]]
     /// Remembered request ids and their replies, oldest first.
-    var results: [(String, JSONValue)]
+    var results: [(String, WriteResult)]
 }
 
 /// Why a snapshot file was not used; start-up then replays the whole log.
@@ -34,7 +34,7 @@ struct SnapshotFileError: Error, CustomStringConvertible {
 /// position, the hash and time of its record, the state (`StateSnapshot`), each entity's event positions
 /// and the remembered replies (canonical JSON). A file of another version, with a wrong checksum or cut
 /// short is reported and ignored, never repaired: the log is the truth and a replay rebuilds it all.
-enum SnapshotFile {
+public enum SnapshotFile {
     static let fileName = "snapshot.lmds"
     static let magic = Array("LMDSSNAP".utf8)
     static var formatVersion: UInt32 { 1_000 + StateSnapshot.formatVersion }
@@ -58,7 +58,7 @@ enum SnapshotFile {
         body.count(snapshot.results.count)
         for (requestID, result) in snapshot.results {
             body.string(requestID)
-            body.raw(JSONWriter.canonicalBytes(result))
+            body.raw(JSONWriter.canonicalBytes(result.json))
         }
         var file = SnapshotWriter(capacity: body.bytes.count + headerBytes + 32)
         for byte in magic { file.byte(byte) }
@@ -122,7 +122,7 @@ enum SnapshotFile {
     }
 
     /// The rest of a snapshot: each entity's event positions and the remembered replies.
-    static func decodeRest(_ part: StatePart) throws(SnapshotFileError) -> (entityPositions: [String: [UInt64]], results: [(String, JSONValue)]) {
+    static func decodeRest(_ part: StatePart) throws(SnapshotFileError) -> (entityPositions: [String: [UInt64]], results: [(String, WriteResult)]) {
         let bytes = part.bytes.buffer
         do throws(SnapshotDecodingError) {
             var reader = SnapshotReader(storage: part.bytes, offset: part.restOffset)
@@ -138,12 +138,12 @@ enum SnapshotFile {
                 entityPositions[entity] = positions
             }
             let resultCount = try reader.count()
-            var results: [(String, JSONValue)] = []
+            var results: [(String, WriteResult)] = []
             results.reserveCapacity(resultCount)
             for _ in 0..<resultCount {
                 let requestID = try reader.string()
                 let start = reader.offset
-                guard let result = try? JSONParser.parse(Array(try reader.raw())) else {
+                guard let json = try? JSONParser.parse(Array(try reader.raw())), let result = WriteResult(json: json) else {
                     throw SnapshotDecodingError(offset: start, reason: "a remembered reply that is not JSON")
                 }
                 results.append((requestID, result))
@@ -157,7 +157,7 @@ enum SnapshotFile {
 
     /// Removes the temporary file of a save that never finished (the daemon died while writing it); only
     /// at start-up, before any save of this daemon can be under way.
-    static func removeUnfinished(directory: String) {
+    public static func removeUnfinished(directory: String) {
         unlink(path(in: directory) + ".tmp")
     }
 

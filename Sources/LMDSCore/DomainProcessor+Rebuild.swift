@@ -1,0 +1,211 @@
+import Dispatch
+import Domain
+import EventLog
+import LMDSJSON
+import Matching
+import Reports
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Rebuilding the read models from the log and the snapshot, and saving snapshots.
+extension DomainProcessor {
+    /// How a rebuild went, for the daemon's log.
+    public struct RebuildSummary: Sendable {
+        /// The head the read models reflect.
+        public var head: UInt64
+        /// The snapshot's position when one was loaded; events after it were replayed.
+        public var snapshotPosition: UInt64?
+        /// Why the snapshot file was not used, when there was one.
+        public var snapshotProblem: String?
+        public var eventsReplayed: UInt64
+        public var loadMs: Int64
+        public var replayMs: Int64
+        public var indexMs: Int64
+
+        public var description: String {
+            var text = snapshotPosition.map { "snapshot at position \($0) loaded in \(loadMs) ms, " } ?? ""
+            if let snapshotProblem { text += "snapshot not used (\(snapshotProblem)), " }
+            return text + "\(eventsReplayed) events replayed in \(replayMs) ms, matching index and overview built in \(indexMs) ms"
+        }
+    }
+
+    /// Rebuilds the read models from the log: from the snapshot (when there is one for this log) and the
+    /// events after it, or from the whole log.
+    @discardableResult
+    public func rebuild(usingSnapshot: Bool = true) async throws(EventLogError) -> RebuildSummary {
+        rebuilding = true
+        defer {
+            rebuilding = false
+            if appendsInFlight == 0 { resumeIdleWaiters() }
+        }
+        let startMs = clock.nowMs()
+        var start = Replay()
+        var summary = RebuildSummary(head: 0, eventsReplayed: 0, loadMs: 0, replayMs: 0, indexMs: 0)
+        var snapshot: SnapshotFile.StatePart?
+        let analyzer = self.analyzer
+        // The questions' texts are analysed on another thread from the moment the snapshot's questions
+        // are read (the analysis is most of the index's cost), while the rest is read here.
+        var analysis: TextAnalysisInBackground?
+        let loaded = usingSnapshot ? loadSnapshot { questions in analysis = TextAnalysisInBackground(questions: questions, analyzer: analyzer) } : .success(nil)
+        switch loaded {
+        case .success(let part?):
+            start = Replay(state: part.state, head: part.position, headTimeMs: part.headTimeMs)
+            snapshot = part
+        case .success(nil):
+            break
+        case .failure(let problem):
+            summary.snapshotProblem = problem.reason
+        }
+        let loadedMs = clock.nowMs()
+        // After a snapshot, `replay` holds the tail's positions and replies only; the snapshot's are merged below.
+        var replay = try Self.replay(log: log, upTo: nil, continuing: start)
+        let replayedMs = clock.nowMs()
+        // The matching index and the overview are built from the final state on other threads while the
+        // rest of the snapshot (positions, replies) is read here.
+        let final = replay.state
+        let built = ResultSlots<MatchingIndex>(count: 1)
+        let building = DispatchGroup()
+        let earlier = analysis
+        let questionsUnchanged = snapshot != nil && replay.head == start.head
+        let offers = ResultSlots<[String: TextAnalyzer.Analysis]>(count: 1)
+        let offersAnalysed = DispatchGroup()
+        offersAnalysed.enter()
+        DispatchQueue.global().async(group: building) {
+            let index = earlier.map { earlier in
+                ParallelIndexBuild.index(analyzer: analyzer, state: final, earlier: earlier, questionsUnchanged: questionsUnchanged) {
+                    offersAnalysed.wait()
+                    return offers.get(0)
+                }
+            } ?? ParallelIndexBuild.index(analyzer: analyzer, state: final)
+            built.set(0, index)
+        }
+        let builtOverview = OverviewProjection(state: final)
+        // The offers' analyses, which the index needs after every question's.
+        var cache = TextAnalyzer.WordCache()
+        offers.set(0, earlier == nil ? [:] : Dictionary(
+            uniqueKeysWithValues: final.offers.values.map { ($0.id, analyzer.analyze(MatchingIndex.indexedText($0), cache: &cache)) }))
+        offersAnalysed.leave()
+        if let snapshot {
+            do throws(SnapshotFileError) {
+                var rest = try SnapshotFile.decodeRest(snapshot)
+                for (entity, positions) in replay.entityPositions { rest.entityPositions[entity, default: []].append(contentsOf: positions) }
+                replay.entityPositions = rest.entityPositions
+                replay.results = rest.results + replay.results
+                summary.snapshotPosition = snapshot.position
+                lastSnapshotPosition = snapshot.position
+            } catch {
+                await Self.finished(building)
+                var fallback = try await rebuild(usingSnapshot: false)
+                fallback.snapshotProblem = error.reason
+                return fallback
+            }
+        }
+        // This thread's own part is done: it helps analyse what is left before waiting.
+        analysis?.help()
+        await Self.finished(building)
+        models = ReadModels(state: replay.state, matching: built.get(0), overview: builtOverview)
+        replyCache.removeAll()
+        entityPositions = replay.entityPositions
+        results = [:]
+        resultOrder = []
+        resultOrderStart = 0
+        for (requestID, result) in replay.results { remember(requestID, result) }
+        expectedHead = replay.head
+        needsRebuild = false
+        generation += 1
+        summary.head = replay.head
+        summary.eventsReplayed = replay.head - start.head
+        summary.loadMs = loadedMs - startMs
+        summary.replayMs = replayedMs - loadedMs
+        summary.indexMs = clock.nowMs() - replayedMs
+        return summary
+    }
+
+    /// Waits for the work in `group`, which runs on Dispatch's threads, without blocking the actor's thread
+    /// (the notification resumes the rebuild as soon as the work is done: start-up takes no longer).
+    private static func finished(_ group: DispatchGroup) async {
+        await withCheckedContinuation { continuation in group.notify(queue: .global()) { continuation.resume() } }
+    }
+
+    /// The snapshot in the data directory, if there is one and it belongs to this log: the log holds its
+    /// position with the same hash (a snapshot of another log, or of a log since restored from an older
+    /// backup, is not used).
+    func loadSnapshot(afterQuestions: ([String: Question]) -> Void) -> Result<SnapshotFile.StatePart?, SnapshotFileError> {
+        guard let snapshotDirectory else { return .success(nil) }
+        do throws(SnapshotFileError) {
+            guard let bytes = try SnapshotFile.read(directory: snapshotDirectory) else { return .success(nil) }
+            let snapshot = try SnapshotFile.decodeState(bytes, afterQuestions: afterQuestions)
+            let record: EventRecord?
+            do {
+                record = try log.record(at: snapshot.position)
+            } catch {
+                throw SnapshotFileError(reason: "its position \(snapshot.position) cannot be read: \(error)")
+            }
+            guard snapshot.position == 0 || record?.hash == snapshot.hash else {
+                throw SnapshotFileError(reason: "it was taken of another log (position \(snapshot.position) differs)")
+            }
+            return .success(snapshot)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The read models as of the log's head, when nothing is in flight (so that they are exactly the
+    /// log's up to there); nil otherwise.
+    func captureSnapshot() -> ReadModelSnapshot? {
+        let head = log.head
+        guard appendsInFlight == 0, !needsRebuild, head.position == expectedHead else { return nil }
+        let ordered = resultOrder[resultOrderStart...].compactMap { id in results[id].map { (id, $0) } }
+        let headTimeMs = head.position == 0 ? 0 : ((try? log.record(at: head.position))??.timeMs ?? 0)
+        return ReadModelSnapshot(
+            position: head.position, hash: head.hash, headTimeMs: headTimeMs, state: state, entityPositions: entityPositions,
+            results: ordered)
+    }
+
+    /// Saves a snapshot in the background when `CoreLimits.snapshotEventsInterval` events were committed
+    /// since the last one and nothing is in flight. The copies of the state it takes share storage until
+    /// the next write, which then copies the tables it changes once.
+    func saveSnapshotIfDue() {
+        guard let snapshotDirectory, snapshotSave == nil, expectedHead >= lastSnapshotPosition + snapshotEventsInterval,
+              let snapshot = captureSnapshot() else { return }
+        lastSnapshotPosition = snapshot.position
+        let report = self.report
+        let clock = self.clock
+        snapshotSave = Task.detached(priority: .background) { [weak self] in
+            report(Self.save(snapshot, directory: snapshotDirectory, clock: clock))
+            await self?.snapshotSaved()
+        }
+    }
+
+    func snapshotSaved() { snapshotSave = nil }
+
+    /// Returns once the background snapshot being saved, if any, is written.
+    public func waitForBackgroundSnapshot() async { await snapshotSave?.value }
+
+    /// Writes a snapshot; returns a line for the log saying what was written or why not.
+    private static func save(_ snapshot: ReadModelSnapshot, directory: String, clock: any Clock) -> String {
+        let startedMs = clock.nowMs()
+        let bytes = SnapshotFile.encode(snapshot)
+        do throws(SnapshotFileError) {
+            try SnapshotFile.write(bytes, directory: directory)
+        } catch {
+            return "snapshot at position \(snapshot.position) not saved: \(error)"
+        }
+        let elapsedMs = clock.nowMs() - startedMs
+        return "snapshot saved at position \(snapshot.position): \(bytes.count / 1_000_000) MB in \(elapsedMs) ms"
+    }
+
+    /// Saves a snapshot of the read models now (at shutdown, after the last write was answered), after any
+    /// background save; returns a line for the log, or nil when there is nothing new to save.
+    public func saveSnapshot() async -> String? {
+        await snapshotSave?.value
+        guard let snapshotDirectory, expectedHead != lastSnapshotPosition, let snapshot = captureSnapshot() else { return nil }
+        lastSnapshotPosition = snapshot.position
+        let clock = self.clock
+        return await Task.detached { Self.save(snapshot, directory: snapshotDirectory, clock: clock) }.value
+    }
+
+}
