@@ -83,7 +83,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "lmdsd",
-            dependencies: ["LMDSServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "LMDSServer", "LMDSCore", "LMDSProtocol", "LMDSJSON", "EventLog", "Domain", "Matching", "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
         // The CLI's commands; it never imports the log or the domain (its client is LMDSProtocol's RPCClient).

@@ -8,156 +8,203 @@ import NIOPosix
 
 /// The collaboration methods: proposals and consent, matches, outcomes and follow-up checks.
 extension Dispatcher {
-    func handleCollaboration(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
-        do throws(RPCError) {
-            var params = try Params(request.params)
-            if let written = try collaborationWrite(request.method, &params, caller: caller, on: eventLoop) { return written }
-            return try collaborationRead(request.method, &params, caller: caller, on: eventLoop)
-        } catch {
-            return eventLoop.makeFailedFuture(error)
-        }
+    /// The collaboration writes in the route table.
+    static let collaborationWriteRoutes: [Route] = [
+        .write("proposal.create", Dispatcher.decodeProposalCreate),
+        .write("proposal.accept", Dispatcher.decodeProposalAccept),
+        .write("proposal.decline", Dispatcher.decodeProposalDecline),
+        .write("proposal.withdraw", Dispatcher.decodeProposalWithdraw),
+        .write("match.start", Dispatcher.decodeMatchStart),
+        .write("match.cancel", Dispatcher.decodeMatchCancel),
+        .write("match.close", Dispatcher.decodeMatchClose),
+        .write("outcome.record", Dispatcher.decodeOutcomeRecord),
+        .write("outcome.revise", Dispatcher.decodeOutcomeRevise),
+        .write("followup.record", Dispatcher.decodeFollowupRecord),
+    ]
+
+    /// `proposal.create`: the params as a command.
+    func decodeProposalCreate(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let question = try Self.requiredString(&params, "question", bytesMax: 32)
+        let offer = try Self.requiredString(&params, "offer", bytesMax: 32)
+        let note = try params.string("note", bytesMax: CollaborationLimits.noteBytesMax)
+        return .proposal(.create(question: question, offer: offer, note: note))
     }
 
-    /// The collaboration writes (proposals, matches, outcomes, follow-up checks), or nil for another method.
-    func collaborationWrite(_ method: String, _ params: inout Params, caller: Caller, on eventLoop: any EventLoop) throws(RPCError)
-        -> EventLoopFuture<JSONValue>?
-    {
-        switch method {
-        case "proposal.create":
-            let question = try Self.requiredString(&params, "question", bytesMax: 32)
-            let offer = try Self.requiredString(&params, "offer", bytesMax: 32)
-            let note = try params.string("note", bytesMax: CollaborationLimits.noteBytesMax)
-            return write(.proposal(.create(question: question, offer: offer, note: note)), &params, caller: caller, on: eventLoop)
-        case "proposal.accept":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let side = try Self.side(&params)
-            let version = try Self.expectedVersion(&params)
-            return write(.proposal(.accept(id: id, side: side, expectedVersion: version)), &params, caller: caller, on: eventLoop)
-        case "proposal.decline":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let side = try Self.side(&params)
-            let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
-            let version = try Self.expectedVersion(&params)
-            return write(.proposal(.decline(id: id, side: side, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
-        case "proposal.withdraw":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
-            let version = try Self.expectedVersion(&params)
-            return write(.proposal(.withdraw(id: id, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
-        case "match.start":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            guard let students = try params.integer("students", in: 1...Int64(CollaborationLimits.studentsMax)) else {
-                throw RPCError.invalidParams(field: "students", "required: how many students form the team")
-            }
-            let startedOn = try params.string("startedOn", bytesMax: 10) ?? CivilDate.date(milliseconds: clock.nowMs())
-            let version = try Self.expectedVersion(&params)
-            let force = try params.bool("force") ?? false
-            return write(.match(.start(id: id, students: Int(students), startedOn: startedOn, expectedVersion: version, force: force)), &params,
-                         caller: caller, on: eventLoop)
-        case "match.cancel":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
-            let version = try Self.expectedVersion(&params)
-            return write(.match(.cancel(id: id, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
-        case "match.close":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let note = try params.string("note", bytesMax: CollaborationLimits.noteBytesMax)
-            let version = try Self.expectedVersion(&params)
-            return write(.match(.close(id: id, note: note, expectedVersion: version)), &params, caller: caller, on: eventLoop)
-        case "outcome.record":
-            let match = try Self.requiredString(&params, "match", bytesMax: 32)
-            let content = try Self.outcomeContent(&params)
-            guard content.summary != nil else { throw RPCError.invalidParams(field: "summary", "required: what the collaboration delivered") }
-            let followUps = try Self.questionDrafts(&params)
-            return write(.outcome(.record(match: match, content: content, followUps: followUps)), &params, caller: caller, on: eventLoop)
-        case "outcome.revise":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let content = try Self.outcomeContent(&params)
-            let version = try Self.expectedVersion(&params)
-            return write(.outcome(.revise(id: id, content: content, expectedVersion: version)), &params, caller: caller, on: eventLoop)
-        case "followup.record":
-            let outcome = try Self.requiredString(&params, "outcome", bytesMax: 32)
-            guard let usedText = try params.string("used", bytesMax: 16) else {
-                throw RPCError.invalidParams(field: "used", "required: yes, partly or no")
-            }
-            guard let used = FollowUpUse(rawValue: usedText) else { throw RPCError.validation(field: "used", "must be yes, partly or no") }
-            let note = try params.string("note", bytesMax: CollaborationLimits.noteBytesMax)
-            return write(.outcome(.recordFollowUp(outcome: outcome, used: used, note: note)), &params, caller: caller, on: eventLoop)
-        default:
-            return nil
-        }
+    /// `proposal.accept`: the params as a command.
+    func decodeProposalAccept(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let side = try Self.side(&params)
+        let version = try Self.expectedVersion(&params)
+        return .proposal(.accept(id: id, side: side, expectedVersion: version))
     }
 
-    /// The collaboration reads (gets and lists), or nil for another method.
-    func collaborationRead(_ method: String, _ params: inout Params, caller: Caller, on eventLoop: any EventLoop) throws(RPCError)
-        -> EventLoopFuture<JSONValue>?
-    {
+    /// `proposal.decline`: the params as a command.
+    func decodeProposalDecline(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let side = try Self.side(&params)
+        let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
+        let version = try Self.expectedVersion(&params)
+        return .proposal(.decline(id: id, side: side, reason: reason, expectedVersion: version))
+    }
+
+    /// `proposal.withdraw`: the params as a command.
+    func decodeProposalWithdraw(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
+        let version = try Self.expectedVersion(&params)
+        return .proposal(.withdraw(id: id, reason: reason, expectedVersion: version))
+    }
+
+    /// `match.start`: the params as a command (the start date defaults to today).
+    func decodeMatchStart(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        guard let students = try params.integer("students", in: 1...Int64(CollaborationLimits.studentsMax)) else {
+            throw RPCError.invalidParams(field: "students", "required: how many students form the team")
+        }
+        let startedOn = try params.string("startedOn", bytesMax: 10) ?? CivilDate.date(milliseconds: clock.nowMs())
+        let version = try Self.expectedVersion(&params)
+        let force = try params.bool("force") ?? false
+        return .match(.start(id: id, students: Int(students), startedOn: startedOn, expectedVersion: version, force: force))
+    }
+
+    /// `match.cancel`: the params as a command.
+    func decodeMatchCancel(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
+        let version = try Self.expectedVersion(&params)
+        return .match(.cancel(id: id, reason: reason, expectedVersion: version))
+    }
+
+    /// `match.close`: the params as a command.
+    func decodeMatchClose(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let note = try params.string("note", bytesMax: CollaborationLimits.noteBytesMax)
+        let version = try Self.expectedVersion(&params)
+        return .match(.close(id: id, note: note, expectedVersion: version))
+    }
+
+    /// `outcome.record`: the params as a command.
+    func decodeOutcomeRecord(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let match = try Self.requiredString(&params, "match", bytesMax: 32)
+        let content = try Self.outcomeContent(&params)
+        guard content.summary != nil else { throw RPCError.invalidParams(field: "summary", "required: what the collaboration delivered") }
+        let followUps = try Self.questionDrafts(&params)
+        return .outcome(.record(match: match, content: content, followUps: followUps))
+    }
+
+    /// `outcome.revise`: the params as a command.
+    func decodeOutcomeRevise(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let content = try Self.outcomeContent(&params)
+        let version = try Self.expectedVersion(&params)
+        return .outcome(.revise(id: id, content: content, expectedVersion: version))
+    }
+
+    /// `followup.record`: the params as a command.
+    func decodeFollowupRecord(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let outcome = try Self.requiredString(&params, "outcome", bytesMax: 32)
+        guard let usedText = try params.string("used", bytesMax: 16) else {
+            throw RPCError.invalidParams(field: "used", "required: yes, partly or no")
+        }
+        guard let used = FollowUpUse(rawValue: usedText) else { throw RPCError.validation(field: "used", "must be yes, partly or no") }
+        let note = try params.string("note", bytesMax: CollaborationLimits.noteBytesMax)
+        return .outcome(.recordFollowUp(outcome: outcome, used: used, note: note))
+    }
+
+    /// The collaboration reads (gets and lists) in the route table.
+    static let collaborationReadRoutes: [Route] = [
+        .answer("proposal.get", Dispatcher.answerEntityGet),
+        .answer("match.get", Dispatcher.answerEntityGet),
+        .answer("outcome.get", Dispatcher.answerEntityGet),
+        .answer("proposal.list", Dispatcher.answerProposalList),
+        .answer("match.list", Dispatcher.answerMatchList),
+        .answer("outcome.list", Dispatcher.answerOutcomeList),
+        .answer("followup.list", Dispatcher.answerFollowupList),
+    ]
+
+    /// `proposal.get`, `match.get`, `outcome.get`.
+    func answerEntityGet(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let caller = context.caller
         let today = CivilDate.date(milliseconds: clock.nowMs())
         let policy = self.policy
-        switch method {
-        case "proposal.get", "match.get", "outcome.get":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let asOf = try Self.asOf(&params)
-            try params.rejectUnknown()
-            let seesAll = caller.role.map { $0 >= .educator } ?? false
-            return read(asOf: asOf, on: eventLoop) { state throws(RPCError) in
-                switch method {
-                case "proposal.get":
-                    guard let proposal = state.proposals[id] else { throw RPCError.notFound(id) }
-                    return Self.proposalJSON(proposal, state: state)
-                case "match.get":
-                    guard let match = state.matches[id] else { throw RPCError.notFound(id) }
-                    return Self.matchJSON(match, state: state)
-                default:
-                    guard let outcome = state.outcomes[id] else { throw RPCError.notFound(id) }
-                    return Self.outcomeJSON(outcome, state: state, today: today, policy: policy, seesAll: seesAll)
-                }
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let asOf = try Self.asOf(&params)
+        try params.rejectUnknown()
+        let seesAll = caller.role.map { $0 >= .educator } ?? false
+        return read(asOf: asOf, on: eventLoop) { state throws(RPCError) in
+            switch context.method {
+            case "proposal.get":
+                guard let proposal = state.proposals[id] else { throw RPCError.notFound(id) }
+                return Self.proposalJSON(proposal, state: state)
+            case "match.get":
+                guard let match = state.matches[id] else { throw RPCError.notFound(id) }
+                return Self.matchJSON(match, state: state)
+            default:
+                guard let outcome = state.outcomes[id] else { throw RPCError.notFound(id) }
+                return Self.outcomeJSON(outcome, state: state, today: today, policy: policy, seesAll: seesAll)
             }
-        case "proposal.list":
-            let filter = try LinkFilter(&params, statuses: ProposalStatus.allCases.map(\.rawValue), taxonomy: taxonomy)
-            let asOf = try Self.asOf(&params)
-            try params.rejectUnknown()
-            return read(asOf: asOf, on: eventLoop) { state in
-                try state.checkListPeriod(filter.period)
-                let proposals = state.proposals.values.filter { filter.matches(status: $0.status.rawValue, question: $0.question, offer: $0.offer, text: $0.note, in: state) }
-                return Paging.page(proposals, key: "proposals", id: \.id, cursor: filter.cursor, limit: filter.limit) { Self.proposalRow($0, state: state) }
-            }
-        case "match.list":
-            let filter = try LinkFilter(&params, statuses: MatchStatus.allCases.map(\.rawValue), taxonomy: taxonomy)
-            let asOf = try Self.asOf(&params)
-            try params.rejectUnknown()
-            return read(asOf: asOf, on: eventLoop) { state in
-                try state.checkListPeriod(filter.period)
-                let matches = state.matches.values.filter { filter.matches(status: $0.status.rawValue, question: $0.question, offer: $0.offer, text: nil, in: state) }
-                return Paging.page(matches, key: "matches", id: \.id, cursor: filter.cursor, limit: filter.limit) { Self.matchRow($0, state: state) }
-            }
-        case "outcome.list":
-            let filter = try LinkFilter(&params, statuses: ["recorded", "followed-up"], taxonomy: taxonomy)
-            let asOf = try Self.asOf(&params)
-            try params.rejectUnknown()
-            return read(asOf: asOf, on: eventLoop) { state in
-                try state.checkListPeriod(filter.period)
-                let outcomes = state.outcomes.values.filter { outcome in
-                    filter.matches(status: outcome.followUp == nil ? "recorded" : "followed-up", question: outcome.question, offer: outcome.offer,
-                                   text: outcome.summary + " " + outcome.competences.joined(separator: " "), in: state)
-                }
-                return Paging.page(outcomes, key: "outcomes", id: \.id, cursor: filter.cursor, limit: filter.limit) { outcome in
-                    [
-                        "id": .string(outcome.id), "match": .string(outcome.match), "question": .string(outcome.question),
-                        "offer": .string(outcome.offer), "questionTitle": .string(state.questions[outcome.question]?.title ?? "?"),
-                        "deliverables": .integer(Int64(outcome.deliverables.count)), "followUpDue": .string(outcome.followUpDue),
-                        "followUp": outcome.followUp.map { .string($0.used.rawValue) } ?? .null, "version": .integer(Int64(outcome.version)),
-                    ]
-                }
-            }
-        case "followup.list":
-            let filter = try FollowUpFilter(&params, today: today)
-            let asOf = try Self.asOf(&params)
-            try params.rejectUnknown()
-            return read(asOf: asOf, on: eventLoop) { state in filter.page(state, policy: policy) }
-        default:
-            return nil
         }
+    }
+
+    /// `proposal.list`.
+    func answerProposalList(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let filter = try LinkFilter(&params, statuses: ProposalStatus.allCases.map(\.rawValue), taxonomy: taxonomy)
+        let asOf = try Self.asOf(&params)
+        try params.rejectUnknown()
+        return read(asOf: asOf, on: eventLoop) { state in
+            try state.checkListPeriod(filter.period)
+            let proposals = state.proposals.values.filter { filter.matches(status: $0.status.rawValue, question: $0.question, offer: $0.offer, text: $0.note, in: state) }
+            return Paging.page(proposals, key: "proposals", id: \.id, cursor: filter.cursor, limit: filter.limit) { Self.proposalRow($0, state: state) }
+        }
+    }
+
+    /// `match.list`.
+    func answerMatchList(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let filter = try LinkFilter(&params, statuses: MatchStatus.allCases.map(\.rawValue), taxonomy: taxonomy)
+        let asOf = try Self.asOf(&params)
+        try params.rejectUnknown()
+        return read(asOf: asOf, on: eventLoop) { state in
+            try state.checkListPeriod(filter.period)
+            let matches = state.matches.values.filter { filter.matches(status: $0.status.rawValue, question: $0.question, offer: $0.offer, text: nil, in: state) }
+            return Paging.page(matches, key: "matches", id: \.id, cursor: filter.cursor, limit: filter.limit) { Self.matchRow($0, state: state) }
+        }
+    }
+
+    /// `outcome.list`.
+    func answerOutcomeList(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let filter = try LinkFilter(&params, statuses: ["recorded", "followed-up"], taxonomy: taxonomy)
+        let asOf = try Self.asOf(&params)
+        try params.rejectUnknown()
+        return read(asOf: asOf, on: eventLoop) { state in
+            try state.checkListPeriod(filter.period)
+            let outcomes = state.outcomes.values.filter { outcome in
+                filter.matches(status: outcome.followUp == nil ? "recorded" : "followed-up", question: outcome.question, offer: outcome.offer,
+                               text: outcome.summary + " " + outcome.competences.joined(separator: " "), in: state)
+            }
+            return Paging.page(outcomes, key: "outcomes", id: \.id, cursor: filter.cursor, limit: filter.limit) { outcome in
+                [
+                    "id": .string(outcome.id), "match": .string(outcome.match), "question": .string(outcome.question),
+                    "offer": .string(outcome.offer), "questionTitle": .string(state.questions[outcome.question]?.title ?? "?"),
+                    "deliverables": .integer(Int64(outcome.deliverables.count)), "followUpDue": .string(outcome.followUpDue),
+                    "followUp": outcome.followUp.map { .string($0.used.rawValue) } ?? .null, "version": .integer(Int64(outcome.version)),
+                ]
+            }
+        }
+    }
+
+    /// `followup.list`.
+    func answerFollowupList(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let today = CivilDate.date(milliseconds: clock.nowMs())
+        let policy = self.policy
+        let filter = try FollowUpFilter(&params, today: today)
+        let asOf = try Self.asOf(&params)
+        try params.rejectUnknown()
+        return read(asOf: asOf, on: eventLoop) { state in filter.page(state, policy: policy) }
     }
 
     /// Runs a read on the current state, or on the state as of `asOf`, off the event loop's thread.

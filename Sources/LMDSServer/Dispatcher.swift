@@ -85,17 +85,6 @@ public final class Dispatcher: Sendable {
         self.timeZone = timeZone
     }
 
-    /// Checks that `caller` may call `method`.
-    /// - Returns: the method's descriptor.
-    /// - Throws: forbidden for a caller without a role (whatever the method), method not found, or
-    ///   forbidden for a role the method does not allow.
-    public static func authorise(method: String, caller: Caller) throws(RPCError) -> MethodDescriptor {
-        guard let role = caller.role else { throw RPCError.forbidden(method: method, role: nil) }
-        guard let descriptor = MethodCatalogue.descriptor(method) else { throw RPCError.methodNotFound(method) }
-        guard descriptor.roles.contains(role) else { throw RPCError.forbidden(method: method, role: role.rawValue) }
-        return descriptor
-    }
-
     /// `system.ping`'s result: the daemon answers, and its clock.
     func pong() -> JSONValue {
         ["pong": true, "time": .string(UTCTime.iso8601(milliseconds: clock.nowMs()))]
@@ -117,65 +106,91 @@ public final class Dispatcher: Sendable {
         return cachedResult(request, caller: caller)
     }
 
-    /// Runs an authorised request (except the subscription methods, which the connection handles).
-    public func handle(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue> {
-        if let answer = handleDomain(request, caller: caller, on: eventLoop) { return answer }
-        do throws(RPCError) {
-            var params = try Params(request.params)
-            switch request.method {
-            case "system.ping":
-                try params.rejectUnknown()
-                return eventLoop.makeSucceededFuture(pong())
-            case "system.status":
-                let digest = try params.bool("digest") ?? false
-                try params.rejectUnknown()
-                guard digest else { return eventLoop.makeSucceededFuture(status()) }
-                // The read models' digest costs a pass over the whole state: only when asked.
-                let processor = self.processor
-                let pool = self.threadPool
-                let base = status()
-                return eventLoop.makeFutureWithTask {
-                    // Hashed on the blocking pool: it serialises the whole state.
-                    let snapshot = await processor.snapshot()
-                    let position = snapshot.position
-                    let digest = try await pool.runIfActive {
-                        snapshot.models.digestHex
-                    }
-                    var members = base.objectValue ?? [:]
-                    members["readModels"] = ["position": .integer(Int64(position)), "digest": .string(digest)]
-                    return .object(members)
-                }
-            case "taxonomy.get":
-                try params.rejectUnknown()
-                return eventLoop.makeSucceededFuture(taxonomy.json)
-            case "system.methods":
-                try params.rejectUnknown()
-                return eventLoop.makeSucceededFuture(["methods": .array(MethodCatalogue.all.map(\.json))])
-            case "events.read":
-                let from = try params.integer("from", in: 1...Int64.max) ?? 1
-                let limit = try params.integer("limit", in: 1...ServerLimits.readEventsMax) ?? 100
-                try params.rejectUnknown()
-                return eventLoop.makeSucceededFuture(try readEvents(from: UInt64(from), limit: Int(limit)))
-            case "audit.verify":
-                try params.rejectUnknown()
-                let log = self.log
-                return threadPool.runIfActive(eventLoop: eventLoop) { () throws -> JSONValue in
-                    let report = try log.verify()
-                    return Self.json(report)
-                }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
-            case "admin.backup":
-                guard let path = try params.string("path", bytesMax: 4096) else {
-                    throw RPCError.invalidParams(field: "path", "required: an absolute directory path for the copy")
-                }
-                guard path.hasPrefix("/") else { throw RPCError.validation(field: "path", "must be an absolute path") }
-                try params.rejectUnknown()
-                return backup(to: path, caller: caller, on: eventLoop)
-            default:
-                throw RPCError.methodNotFound(request.method)
+    /// The system methods (status, the catalogue, the log's events, verification, backups) in the route table.
+    static let systemRoutes: [Route] = [
+        .answer("system.ping", Dispatcher.answerSystemPing),
+        .answer("system.status", Dispatcher.answerSystemStatus),
+        .answer("taxonomy.get", Dispatcher.answerTaxonomyGet),
+        .answer("system.methods", Dispatcher.answerSystemMethods),
+        .answer("events.read", Dispatcher.answerEventsRead),
+        .answer("audit.verify", Dispatcher.answerAuditVerify),
+        .answer("admin.backup", Dispatcher.answerAdminBackup),
+    ]
+
+    /// `system.ping`.
+    func answerSystemPing(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        try params.rejectUnknown()
+        return eventLoop.makeSucceededFuture(pong())
+    }
+
+    /// `system.status`.
+    func answerSystemStatus(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let digest = try params.bool("digest") ?? false
+        try params.rejectUnknown()
+        guard digest else { return eventLoop.makeSucceededFuture(status()) }
+        // The read models' digest costs a pass over the whole state: only when asked.
+        let processor = self.processor
+        let pool = self.threadPool
+        let base = status()
+        return eventLoop.makeFutureWithTask {
+            // Hashed on the blocking pool: it serialises the whole state.
+            let snapshot = await processor.snapshot()
+            let position = snapshot.position
+            let digest = try await pool.runIfActive {
+                snapshot.models.digestHex
             }
-        } catch {
-            return eventLoop.makeFailedFuture(error)
+            var members = base.objectValue ?? [:]
+            members["readModels"] = ["position": .integer(Int64(position)), "digest": .string(digest)]
+            return .object(members)
         }
+    }
+
+    /// `taxonomy.get`.
+    func answerTaxonomyGet(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        try params.rejectUnknown()
+        return eventLoop.makeSucceededFuture(taxonomy.json)
+    }
+
+    /// `system.methods`.
+    func answerSystemMethods(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        try params.rejectUnknown()
+        return eventLoop.makeSucceededFuture(["methods": .array(MethodCatalogue.all.map(\.json))])
+    }
+
+    /// `events.read`.
+    func answerEventsRead(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let from = try params.integer("from", in: 1...Int64.max) ?? 1
+        let limit = try params.integer("limit", in: 1...ServerLimits.readEventsMax) ?? 100
+        try params.rejectUnknown()
+        return eventLoop.makeSucceededFuture(try readEvents(from: UInt64(from), limit: Int(limit)))
+    }
+
+    /// `audit.verify`.
+    func answerAuditVerify(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        try params.rejectUnknown()
+        let log = self.log
+        return threadPool.runIfActive(eventLoop: eventLoop) { () throws -> JSONValue in
+            let report = try log.verify()
+            return Self.json(report)
+        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+    }
+
+    /// `admin.backup`.
+    func answerAdminBackup(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let caller = context.caller
+        guard let path = try params.string("path", bytesMax: 4096) else {
+            throw RPCError.invalidParams(field: "path", "required: an absolute directory path for the copy")
+        }
+        guard path.hasPrefix("/") else { throw RPCError.validation(field: "path", "must be an absolute path") }
+        try params.rejectUnknown()
+        return backup(to: path, caller: caller, on: eventLoop)
     }
 
     /// Copies the log on the blocking pool, then records the backup in the log itself (`BackupTaken`),

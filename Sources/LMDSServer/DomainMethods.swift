@@ -8,141 +8,161 @@ import NIOPosix
 
 /// The domain's methods: params read into commands and queries, answered by the `DomainProcessor`.
 extension Dispatcher {
-    /// Answers a domain method, or returns `nil` when `request.method` is not one.
-    func handleDomain(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
-        do throws(RPCError) {
-            try Self.checkIDKinds(request)
-        } catch {
-            return eventLoop.makeFailedFuture(error)
-        }
-        if request.method.hasPrefix("offer.") { return handleOffer(request, caller: caller, on: eventLoop) }
-        if request.method == "match.suggest" || request.method == "match.plan" { return handleMatching(request, caller: caller, on: eventLoop) }
-        if request.method == "report.get" { return handleReport(request, caller: caller, on: eventLoop) }
-        if request.method == "import.questions" || request.method == "import.offers" { return handleImport(request, caller: caller, on: eventLoop) }
-        if ["proposal.", "match.", "outcome.", "followup."].contains(where: request.method.hasPrefix) {
-            return handleCollaboration(request, caller: caller, on: eventLoop)
-        }
-        guard request.method.hasPrefix("question.") || request.method.hasPrefix("person.") || request.method == "history.get" else { return nil }
-        do throws(RPCError) {
-            var params = try Params(request.params)
-            if let written = try questionWrite(request.method, &params, caller: caller, on: eventLoop) { return written }
-            return try questionRead(request.method, &params, caller: caller, on: eventLoop)
-        } catch {
-            return eventLoop.makeFailedFuture(error)
-        }
+    /// The question and contact writes in the route table.
+    static let questionWriteRoutes: [Route] = [
+        .write("question.submit", Dispatcher.decodeQuestionSubmit),
+        .write("question.accept", Dispatcher.decodeQuestionAccept),
+        .write("question.reject", Dispatcher.decodeQuestionReject),
+        .write("question.revise", Dispatcher.decodeQuestionRevise),
+        .write("question.refer", Dispatcher.decodeQuestionRefer),
+        .write("question.withdraw", Dispatcher.decodeQuestionWithdraw),
+        .write("person.erase", Dispatcher.decodePersonErase),
+    ]
+
+    /// `question.submit`: the params as a command.
+    func decodeQuestionSubmit(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let command = try Self.submitQuestion(&params)
+        return command
     }
 
-    /// The question and contact writes, or nil for another method.
-    func questionWrite(_ method: String, _ params: inout Params, caller: Caller, on eventLoop: any EventLoop) throws(RPCError)
-        -> EventLoopFuture<JSONValue>?
-    {
-        switch method {
-        case "question.submit":
-            let command = try Self.submitQuestion(&params)
-            return write(command, &params, caller: caller, on: eventLoop)
-        case "question.accept":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let title = try params.string("title", bytesMax: QuestionLimits.titleBytesMax)
-            let description = try params.string("description", bytesMax: QuestionLimits.descriptionBytesMax)
-            let version = try Self.expectedVersion(&params)
-            return write(.question(.accept(id: id, title: title, description: description, expectedVersion: version)), &params, caller: caller, on: eventLoop)
-        case "question.reject":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
-            let version = try Self.expectedVersion(&params)
-            return write(.question(.reject(id: id, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
-        case "question.revise":
-            var revise = ReviseQuestion(id: try Self.requiredString(&params, "id", bytesMax: 32))
-            revise.title = try params.string("title", bytesMax: QuestionLimits.titleBytesMax)
-            revise.description = try params.string("description", bytesMax: QuestionLimits.descriptionBytesMax)
-            revise.neighbourhood = try params.string("neighbourhood", bytesMax: 200)
-            revise.themes = try Self.stringList(&params, "themes")
-            revise.disciplines = try Self.stringList(&params, "disciplines")
-            revise.levels = try Self.stringList(&params, "levels")
-            revise.window = try Self.window(&params)
-            revise.size = try params.string("size", bytesMax: 16)
-            revise.expectedVersion = try Self.expectedVersion(&params)
-            return write(.question(.revise(revise)), &params, caller: caller, on: eventLoop)
-        case "question.refer":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let to = try Self.requiredString(&params, "to", bytesMax: QuestionLimits.titleBytesMax)
-            let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
-            let version = try Self.expectedVersion(&params)
-            return write(.question(.refer(id: id, to: to, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
-        case "question.withdraw":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
-            let version = try Self.expectedVersion(&params)
-            return write(.question(.withdraw(id: id, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
-        case "person.erase":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            return write(.contact(.erase(contact: id)), &params, caller: caller, on: eventLoop)
-        default:
-            return nil
-        }
+    /// `question.accept`: the params as a command.
+    func decodeQuestionAccept(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let title = try params.string("title", bytesMax: QuestionLimits.titleBytesMax)
+        let description = try params.string("description", bytesMax: QuestionLimits.descriptionBytesMax)
+        let version = try Self.expectedVersion(&params)
+        return .question(.accept(id: id, title: title, description: description, expectedVersion: version))
     }
 
-    /// The question, history and person reads, or nil for another method.
-    func questionRead(_ method: String, _ params: inout Params, caller: Caller, on eventLoop: any EventLoop) throws(RPCError)
-        -> EventLoopFuture<JSONValue>?
-    {
+    /// `question.reject`: the params as a command.
+    func decodeQuestionReject(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
+        let version = try Self.expectedVersion(&params)
+        return .question(.reject(id: id, reason: reason, expectedVersion: version))
+    }
+
+    /// `question.revise`: the params as a command.
+    func decodeQuestionRevise(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        var revise = ReviseQuestion(id: try Self.requiredString(&params, "id", bytesMax: 32))
+        revise.title = try params.string("title", bytesMax: QuestionLimits.titleBytesMax)
+        revise.description = try params.string("description", bytesMax: QuestionLimits.descriptionBytesMax)
+        revise.neighbourhood = try params.string("neighbourhood", bytesMax: 200)
+        revise.themes = try Self.stringList(&params, "themes")
+        revise.disciplines = try Self.stringList(&params, "disciplines")
+        revise.levels = try Self.stringList(&params, "levels")
+        revise.window = try Self.window(&params)
+        revise.size = try params.string("size", bytesMax: 16)
+        revise.expectedVersion = try Self.expectedVersion(&params)
+        return .question(.revise(revise))
+    }
+
+    /// `question.refer`: the params as a command.
+    func decodeQuestionRefer(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let to = try Self.requiredString(&params, "to", bytesMax: QuestionLimits.titleBytesMax)
+        let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
+        let version = try Self.expectedVersion(&params)
+        return .question(.refer(id: id, to: to, reason: reason, expectedVersion: version))
+    }
+
+    /// `question.withdraw`: the params as a command.
+    func decodeQuestionWithdraw(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
+        let version = try Self.expectedVersion(&params)
+        return .question(.withdraw(id: id, reason: reason, expectedVersion: version))
+    }
+
+    /// `person.erase`: the params as a command.
+    func decodePersonErase(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        return .contact(.erase(contact: id))
+    }
+
+    /// The question, history and person reads in the route table.
+    static let questionReadRoutes: [Route] = [
+        .answer("question.get", Dispatcher.answerQuestionGet),
+        .answer("question.list", Dispatcher.answerQuestionList),
+        .answer("history.get", Dispatcher.answerHistoryGet),
+        .answer("person.get", Dispatcher.answerPersonGet),
+    ]
+
+    /// `question.get`.
+    func answerQuestionGet(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let caller = context.caller
         let processor = self.processor
         let log = self.log
         let pool = self.threadPool
-        switch method {
-        case "question.get":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let asOf = try Self.asOf(&params)
-            try params.rejectUnknown()
-            let staff = Self.seesContact(.question, role: caller.role)
-            let render: @Sendable (DomainState) throws -> JSONValue = { state in
-                guard let question = state.questions[id] else { throw RPCError.notFound(id) }
-                return try Self.questionJSON(question, state: state, log: log, withContact: staff)
-            }
-            if asOf == nil { return renderCurrent(ReplyCache.Key(kind: .question, id: id, withContact: staff), on: eventLoop, render) }
-            return eventLoop.makeFutureWithTask {
-                try render(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
-            }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
-        case "question.list":
-            let filter = try QuestionFilter(&params, taxonomy: taxonomy)
-            let asOf = try Self.asOf(&params)
-            try params.rejectUnknown()
-            return eventLoop.makeFutureWithTask {
-                let state = try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool)
-                return try filter.page(state)
-            }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
-        case "history.get":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            let asOf = try Self.asOf(&params)
-            try params.rejectUnknown()
-            return eventLoop.makeFutureWithTask {
-                guard let positions = await processor.historyPositions(of: id) else { throw RPCError.notFound(id) }
-                var events: [JSONValue] = []
-                for position in positions {
-                    guard let record = try log.record(at: position) else { continue }
-                    switch asOf {
-                    case .position(let last)? where record.position > last: continue
-                    case .timeMs(let last)? where record.timeMs > last: continue
-                    default: break
-                    }
-                    var envelope = try record.envelopeJSON().objectValue ?? [:]
-                    envelope["summary"] = .string(EventSummary.line(type: record.type, data: try record.data()))
-                    envelope.removeValue(forKey: "previousHash")
-                    events.append(.object(envelope))
-                }
-                return ["id": .string(id), "events": .array(events)]
-            }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
-        case "person.get":
-            let id = try Self.requiredString(&params, "id", bytesMax: 32)
-            try params.rejectUnknown()
-            return eventLoop.makeFutureWithTask {
-                let state = await processor.state
-                guard state.knowsContact(id) else { throw RPCError.notFound(id) }
-                return try Self.personJSON(id, state: state, log: log)
-            }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
-        default:
-            return nil
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let asOf = try Self.asOf(&params)
+        try params.rejectUnknown()
+        let staff = Self.seesContact(.question, role: caller.role)
+        let render: @Sendable (DomainState) throws -> JSONValue = { state in
+            guard let question = state.questions[id] else { throw RPCError.notFound(id) }
+            return try Self.questionJSON(question, state: state, log: log, withContact: staff)
         }
+        if asOf == nil { return renderCurrent(ReplyCache.Key(kind: .question, id: id, withContact: staff), on: eventLoop, render) }
+        return eventLoop.makeFutureWithTask {
+            try render(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
+        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+    }
+
+    /// `question.list`.
+    func answerQuestionList(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let processor = self.processor
+        let log = self.log
+        let pool = self.threadPool
+        let filter = try QuestionFilter(&params, taxonomy: taxonomy)
+        let asOf = try Self.asOf(&params)
+        try params.rejectUnknown()
+        return eventLoop.makeFutureWithTask {
+            let state = try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool)
+            return try filter.page(state)
+        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+    }
+
+    /// `history.get`.
+    func answerHistoryGet(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let processor = self.processor
+        let log = self.log
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let asOf = try Self.asOf(&params)
+        try params.rejectUnknown()
+        return eventLoop.makeFutureWithTask {
+            guard let positions = await processor.historyPositions(of: id) else { throw RPCError.notFound(id) }
+            var events: [JSONValue] = []
+            for position in positions {
+                guard let record = try log.record(at: position) else { continue }
+                switch asOf {
+                case .position(let last)? where record.position > last: continue
+                case .timeMs(let last)? where record.timeMs > last: continue
+                default: break
+                }
+                var envelope = try record.envelopeJSON().objectValue ?? [:]
+                envelope["summary"] = .string(EventSummary.line(type: record.type, data: try record.data()))
+                envelope.removeValue(forKey: "previousHash")
+                events.append(.object(envelope))
+            }
+            return ["id": .string(id), "events": .array(events)]
+        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+    }
+
+    /// `person.get`.
+    func answerPersonGet(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let processor = self.processor
+        let log = self.log
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        try params.rejectUnknown()
+        return eventLoop.makeFutureWithTask {
+            let state = await processor.state
+            guard state.knowsContact(id) else { throw RPCError.notFound(id) }
+            return try Self.personJSON(id, state: state, log: log)
+        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 
     func write(_ command: Command, _ params: inout Params, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue> {

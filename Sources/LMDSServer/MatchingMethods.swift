@@ -12,67 +12,65 @@ extension Dispatcher {
     /// Suggestions returned at most per call.
     static let suggestionsMax: Int64 = 100
 
-    func handleMatching(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
-        do throws(RPCError) {
-            var params = try Params(request.params)
-            switch request.method {
-            case "match.suggest":
-                let question = try params.string("question", bytesMax: 32)
-                let offer = try params.string("offer", bytesMax: 32)
-                guard (question == nil) != (offer == nil) else {
-                    throw RPCError.invalidParams(field: question == nil ? "question" : "offer", "give either question (to rank offers) or offer (to rank questions)")
-                }
-                let limit = Int(try params.integer("limit", in: 1...Self.suggestionsMax) ?? 10)
-                let explain = try params.bool("explain") ?? false
-                let asOf = try Self.asOf(&params)
-                try params.rejectUnknown()
-                let body: @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue = { state, index, matcher in
-                    do throws(MatchingError) {
-                        let found: (suggestions: [Suggestion], excluded: [Exclusion])
-                        if let question {
-                            found = try matcher.suggestOffers(for: question, state: state, index: index, limit: limit, explain: explain)
-                        } else {
-                            found = try matcher.suggestQuestions(for: offer ?? "", state: state, index: index, limit: limit, explain: explain)
-                        }
-                        return Self.suggestionsJSON(question: question, offer: offer, suggestions: found.suggestions,
-                                                    excluded: explain ? found.excluded : nil, state: state)
-                    } catch {
-                        throw Self.rpcError(error)
-                    }
-                }
-                return matchingRead(asOf: asOf, on: eventLoop, body)
-            case "match.plan":
-                let period = try Self.planPeriod(&params)
-                let minScore = try Self.minScore(&params)
-                let propose = try params.bool("propose") ?? false
-                let asOf = try Self.asOf(&params)
-                if propose && asOf != nil { throw RPCError.invalidParams(field: "asOf", "a plan of the past cannot be proposed") }
-                let requestID = try params.string("requestId", bytesMax: RecordCodec.requestIDBytesMax)
-                try params.rejectUnknown()
-                guard caller.role.map({ $0 >= .coordinator }) ?? false || !propose else {
-                    let role = caller.role?.rawValue ?? "none"
-                    throw RPCError(code: RPCErrorCode.forbidden, message: "Forbidden: role \(role) may not propose (match.plan with propose is for coordinators and admins)",
-                                   data: ["method": "match.plan", "role": .string(role), "field": "propose"])
-                }
-                let plan: @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue = { state, index, matcher in
-                    var covered = period
-                    if case .label(let label) = period {
-                        // A label no offer uses would plan nothing: say so, with the labels in use.
-                        covered = .label(try Dispatcher.answering { () throws(DomainError) in
-                            try state.periodVocabulary.resolve(label, field: "period")
-                        })
-                    }
-                    return Self.planJSON(Planner.plan(period: covered, minScore: minScore, state: state, index: index, matcher: matcher), state: state)
-                }
-                let planned = matchingRead(asOf: asOf, on: eventLoop, offActor: true, plan)
-                guard propose else { return planned }
-                return proposePlan(planned, period: period, requestID: requestID, caller: caller, on: eventLoop)
-            default:
-                return nil
-            }
-        } catch {
-            return eventLoop.makeFailedFuture(error)
+    /// The matching methods in the route table.
+    static let matchingRoutes: [Route] = [
+        .answer("match.suggest", Dispatcher.answerMatchSuggest),
+        .answer("match.plan", Dispatcher.answerMatchPlan, option: (param: "propose", role: .coordinator)),
+    ]
+
+    /// `match.suggest`.
+    func answerMatchSuggest(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let question = try params.string("question", bytesMax: 32)
+        let offer = try params.string("offer", bytesMax: 32)
+        guard (question == nil) != (offer == nil) else {
+            throw RPCError.invalidParams(field: question == nil ? "question" : "offer", "give either question (to rank offers) or offer (to rank questions)")
         }
+        let limit = Int(try params.integer("limit", in: 1...Self.suggestionsMax) ?? 10)
+        let explain = try params.bool("explain") ?? false
+        let asOf = try Self.asOf(&params)
+        try params.rejectUnknown()
+        let body: @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue = { state, index, matcher in
+            do throws(MatchingError) {
+                let found: (suggestions: [Suggestion], excluded: [Exclusion])
+                if let question {
+                    found = try matcher.suggestOffers(for: question, state: state, index: index, limit: limit, explain: explain)
+                } else {
+                    found = try matcher.suggestQuestions(for: offer ?? "", state: state, index: index, limit: limit, explain: explain)
+                }
+                return Self.suggestionsJSON(question: question, offer: offer, suggestions: found.suggestions,
+                                            excluded: explain ? found.excluded : nil, state: state)
+            } catch {
+                throw Self.rpcError(error)
+            }
+        }
+        return matchingRead(asOf: asOf, on: eventLoop, body)
+    }
+
+    /// `match.plan`.
+    func answerMatchPlan(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let caller = context.caller
+        let period = try Self.planPeriod(&params)
+        let minScore = try Self.minScore(&params)
+        let propose = try params.bool("propose") ?? false
+        let asOf = try Self.asOf(&params)
+        if propose && asOf != nil { throw RPCError.invalidParams(field: "asOf", "a plan of the past cannot be proposed") }
+        let requestID = try params.string("requestId", bytesMax: RecordCodec.requestIDBytesMax)
+        try params.rejectUnknown()
+        let plan: @Sendable (DomainState, MatchingIndex, Matcher) throws -> JSONValue = { state, index, matcher in
+            var covered = period
+            if case .label(let label) = period {
+                // A label no offer uses would plan nothing: say so, with the labels in use.
+                covered = .label(try Dispatcher.answering { () throws(DomainError) in
+                    try state.periodVocabulary.resolve(label, field: "period")
+                })
+            }
+            return Self.planJSON(Planner.plan(period: covered, minScore: minScore, state: state, index: index, matcher: matcher), state: state)
+        }
+        let planned = matchingRead(asOf: asOf, on: eventLoop, offActor: true, plan)
+        guard propose else { return planned }
+        return proposePlan(planned, period: period, requestID: requestID, caller: caller, on: eventLoop)
     }
 
     /// Turns a plan into proposals in one atomic append (`match.plan` with `propose`); a retry with the same

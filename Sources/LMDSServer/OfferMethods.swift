@@ -8,64 +8,86 @@ import NIOPosix
 
 /// The offer methods: education slots published by educators (for their own institution) and coordinators.
 extension Dispatcher {
-    func handleOffer(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue>? {
+    /// The offer methods in the route table.
+    static let offerRoutes: [Route] = [
+        .write("offer.publish", Dispatcher.decodeOfferPublish),
+        .write("offer.revise", Dispatcher.decodeOfferRevise),
+        .write("offer.close", Dispatcher.decodeOfferClose),
+        .write("offer.withdraw", Dispatcher.decodeOfferWithdraw),
+        .answer("offer.get", Dispatcher.answerOfferGet),
+        .answer("offer.list", Dispatcher.answerOfferList),
+    ]
+
+    /// `offer.publish`: the params as a command.
+    func decodeOfferPublish(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let publish = try Self.publishOffer(&params)
+        return .offer(.publish(publish))
+    }
+
+    /// `offer.revise`: the params as a command.
+    func decodeOfferRevise(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        var revise = ReviseOffer(id: try Self.requiredString(&params, "id", bytesMax: 32))
+        revise.title = try params.string("title", bytesMax: QuestionLimits.titleBytesMax)
+        revise.description = try params.string("description", bytesMax: QuestionLimits.descriptionBytesMax)
+        revise.programme = try params.string("programme", bytesMax: OfferLimits.programmeBytesMax)
+        revise.disciplines = try Self.stringList(&params, "disciplines")
+        revise.themes = try Self.stringList(&params, "themes")
+        revise.period = try Self.period(&params, required: false)
+        revise.capacity = try params.integer("capacity", in: 1...Int64(OfferLimits.capacityMax)).map { Int($0) }
+        revise.teamSize = try params.integer("teamSize", in: 1...Int64(OfferLimits.teamSizeMax)).map { Int($0) }
+        revise.expectedVersion = try Self.expectedVersion(&params)
+        return .offer(.revise(revise))
+    }
+
+    /// `offer.close`: the params as a command.
+    func decodeOfferClose(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let reason = try params.string("reason", bytesMax: QuestionLimits.reasonBytesMax)
+        let version = try Self.expectedVersion(&params)
+        return .offer(.close(id: id, reason: reason, expectedVersion: version))
+    }
+
+    /// `offer.withdraw`: the params as a command.
+    func decodeOfferWithdraw(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
+        let version = try Self.expectedVersion(&params)
+        return .offer(.withdraw(id: id, reason: reason, expectedVersion: version))
+    }
+
+    /// `offer.get`.
+    func answerOfferGet(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let caller = context.caller
         let processor = self.processor
         let log = self.log
         let pool = self.threadPool
-        do throws(RPCError) {
-            var params = try Params(request.params)
-            switch request.method {
-            case "offer.publish":
-                let publish = try Self.publishOffer(&params)
-                return write(.offer(.publish(publish)), &params, caller: caller, on: eventLoop)
-            case "offer.revise":
-                var revise = ReviseOffer(id: try Self.requiredString(&params, "id", bytesMax: 32))
-                revise.title = try params.string("title", bytesMax: QuestionLimits.titleBytesMax)
-                revise.description = try params.string("description", bytesMax: QuestionLimits.descriptionBytesMax)
-                revise.programme = try params.string("programme", bytesMax: OfferLimits.programmeBytesMax)
-                revise.disciplines = try Self.stringList(&params, "disciplines")
-                revise.themes = try Self.stringList(&params, "themes")
-                revise.period = try Self.period(&params, required: false)
-                revise.capacity = try params.integer("capacity", in: 1...Int64(OfferLimits.capacityMax)).map { Int($0) }
-                revise.teamSize = try params.integer("teamSize", in: 1...Int64(OfferLimits.teamSizeMax)).map { Int($0) }
-                revise.expectedVersion = try Self.expectedVersion(&params)
-                return write(.offer(.revise(revise)), &params, caller: caller, on: eventLoop)
-            case "offer.close":
-                let id = try Self.requiredString(&params, "id", bytesMax: 32)
-                let reason = try params.string("reason", bytesMax: QuestionLimits.reasonBytesMax)
-                let version = try Self.expectedVersion(&params)
-                return write(.offer(.close(id: id, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
-            case "offer.withdraw":
-                let id = try Self.requiredString(&params, "id", bytesMax: 32)
-                let reason = try Self.requiredString(&params, "reason", bytesMax: QuestionLimits.reasonBytesMax)
-                let version = try Self.expectedVersion(&params)
-                return write(.offer(.withdraw(id: id, reason: reason, expectedVersion: version)), &params, caller: caller, on: eventLoop)
-            case "offer.get":
-                let id = try Self.requiredString(&params, "id", bytesMax: 32)
-                let asOf = try Self.asOf(&params)
-                try params.rejectUnknown()
-                let staff = Self.seesContact(.offer, role: caller.role)
-                let render: @Sendable (DomainState) throws -> JSONValue = { state in
-                    guard let offer = state.offers[id] else { throw RPCError.notFound(id) }
-                    return try Self.offerJSON(offer, state: state, log: log, withContact: staff)
-                }
-                if asOf == nil { return renderCurrent(ReplyCache.Key(kind: .offer, id: id, withContact: staff), on: eventLoop, render) }
-                return eventLoop.makeFutureWithTask {
-                    try render(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
-                }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
-            case "offer.list":
-                let filter = try OfferFilter(&params, taxonomy: taxonomy)
-                let asOf = try Self.asOf(&params)
-                try params.rejectUnknown()
-                return eventLoop.makeFutureWithTask {
-                    try filter.page(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
-                }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
-            default:
-                return nil
-            }
-        } catch {
-            return eventLoop.makeFailedFuture(error)
+        let id = try Self.requiredString(&params, "id", bytesMax: 32)
+        let asOf = try Self.asOf(&params)
+        try params.rejectUnknown()
+        let staff = Self.seesContact(.offer, role: caller.role)
+        let render: @Sendable (DomainState) throws -> JSONValue = { state in
+            guard let offer = state.offers[id] else { throw RPCError.notFound(id) }
+            return try Self.offerJSON(offer, state: state, log: log, withContact: staff)
         }
+        if asOf == nil { return renderCurrent(ReplyCache.Key(kind: .offer, id: id, withContact: staff), on: eventLoop, render) }
+        return eventLoop.makeFutureWithTask {
+            try render(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
+        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+    }
+
+    /// `offer.list`.
+    func answerOfferList(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let processor = self.processor
+        let log = self.log
+        let pool = self.threadPool
+        let filter = try OfferFilter(&params, taxonomy: taxonomy)
+        let asOf = try Self.asOf(&params)
+        try params.rejectUnknown()
+        return eventLoop.makeFutureWithTask {
+            try filter.page(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
+        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 
     static func period(_ params: inout Params, required: Bool) throws(RPCError) -> Period? {

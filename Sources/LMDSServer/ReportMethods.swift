@@ -9,67 +9,69 @@ import Reports
 
 /// `report.get`: the programme's reports, from the current state or as they stood at `asOf`.
 extension Dispatcher {
-    func handleReport(_ request: RPCRequest, caller: Caller, on eventLoop: any EventLoop) -> EventLoopFuture<JSONValue> {
-        do throws(RPCError) {
-            var params = try Params(request.params)
-            let request = try Self.reportRequest(&params)
-            try params.rejectUnknown()
-            let processor = self.processor
-            let log = self.log
-            let taxonomy = self.taxonomy
-            let policy = self.policy
-            let clock = self.clock
-            let pool = self.threadPool
-            let presentation = ReportBuilder.Presentation(timeZone: timeZone, includesEmptyRows: request.includesEmptyRows)
-            let seesAll = caller.role.map { $0 >= .educator } ?? false
-            return eventLoop.makeFutureWithTask {
-                let report: Report
-                // The rebuild of the processor's state the report was built from; nil: built from the log.
-                var generation: Int?
-                // The live overview reads the figures kept current event by event.
-                if request.name == "overview" && request.asOf == nil && request.period == nil {
-                    (report, generation) = await processor.liveOverview(policy: policy, nowMs: clock.nowMs(), presentation: presentation)
+    /// `report.get` in the route table.
+    static let reportRoutes: [Route] = [
+        .answer("report.get", Dispatcher.answerReport),
+    ]
+
+    func answerReport(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let eventLoop = context.eventLoop
+        let caller = context.caller
+        let request = try Self.reportRequest(&params)
+        try params.rejectUnknown()
+        let processor = self.processor
+        let log = self.log
+        let taxonomy = self.taxonomy
+        let policy = self.policy
+        let clock = self.clock
+        let pool = self.threadPool
+        let presentation = ReportBuilder.Presentation(timeZone: timeZone, includesEmptyRows: request.includesEmptyRows)
+        let seesAll = caller.role.map { $0 >= .educator } ?? false
+        return eventLoop.makeFutureWithTask {
+            let report: Report
+            // The rebuild of the processor's state the report was built from; nil: built from the log.
+            var generation: Int?
+            // The live overview reads the figures kept current event by event.
+            if request.name == "overview" && request.asOf == nil && request.period == nil {
+                (report, generation) = await processor.liveOverview(policy: policy, nowMs: clock.nowMs(), presentation: presentation)
+            } else {
+                let state: DomainState
+                let position: UInt64
+                let nowMs: Int64
+                if let asOf = request.asOf {
+                    let replay = try await Self.replay(log: log, upTo: asOf, pool: pool)
+                    state = replay.state
+                    position = replay.head
+                    if case .timeMs(let time) = asOf { nowMs = time } else { nowMs = replay.headTimeMs }
                 } else {
-                    let state: DomainState
-                    let position: UInt64
-                    let nowMs: Int64
-                    if let asOf = request.asOf {
-                        let replay = try await Self.replay(log: log, upTo: asOf, pool: pool)
-                        state = replay.state
-                        position = replay.head
-                        if case .timeMs(let time) = asOf { nowMs = time } else { nowMs = replay.headTimeMs }
-                    } else {
-                        let current = await processor.stateAndPosition()
-                        (state, position, generation) = (current.state, current.position, current.generation)
-                        nowMs = clock.nowMs()
-                    }
-                    let builder = ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: position, nowMs: nowMs,
-                                                period: request.period, seesAll: seesAll, realNowMs: clock.nowMs(), presentation: presentation)
-                    guard let built = builder.build(request.name) else { throw RPCError.validation(field: "name", "unknown report") }
-                    report = built
+                    let current = await processor.stateAndPosition()
+                    (state, position, generation) = (current.state, current.position, current.generation)
+                    nowMs = clock.nowMs()
                 }
-                // The current state may hold events still committing: the receipt names only what is on disk.
-                if let generation, await !processor.waitUntilCommitted(through: report.asOfPosition, generation: generation) {
-                    throw RPCError.unavailable(cause: "notCommitted", "the events this report was built from were not written; ask again")
-                }
-                return Self.reportReply(report.withReceipt(try log.receipt(at: report.asOfPosition)), format: request.format)
-            }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
-        } catch {
-            return eventLoop.makeFailedFuture(error)
-        }
+                let builder = ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: position, nowMs: nowMs,
+                                            period: request.period, seesAll: seesAll, realNowMs: clock.nowMs(), presentation: presentation)
+                guard let built = builder.build(request.name) else { throw RPCError.validation(field: "name", "unknown report") }
+                report = built
+            }
+            // The current state may hold events still committing: the receipt names only what is on disk.
+            if let generation, await !processor.waitUntilCommitted(through: report.asOfPosition, generation: generation) {
+                throw RPCError.unavailable(cause: "notCommitted", "the events this report was built from were not written; ask again")
+            }
+            return Self.reportReply(report.withReceipt(try log.receipt(at: report.asOfPosition)), format: request.format)
+        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 
     /// What `report.get` (and `lmdsd replay --report`) asks for.
-    struct ReportRequest {
-        let name: String
-        let format: ReportFormat
-        let asOf: DomainProcessor.AsOf?
-        let period: DateWindow?
+    public struct ReportRequest: Sendable {
+        public let name: String
+        public let format: ReportFormat
+        public let asOf: DomainProcessor.AsOf?
+        public let period: DateWindow?
         /// `all`: include the rows with nothing to report (the neighbourhoods report's empty wijken).
-        let includesEmptyRows: Bool
+        public let includesEmptyRows: Bool
     }
 
-    static func reportRequest(_ params: inout Params) throws(RPCError) -> ReportRequest {
+    public static func reportRequest(_ params: inout Params) throws(RPCError) -> ReportRequest {
         guard let name = try params.string("name", bytesMax: 32) else {
             throw RPCError.invalidParams(field: "name", "required: one of \(ReportCatalogue.names.map(\.name).joined(separator: ", "))")
         }
@@ -111,7 +113,7 @@ extension EventLog {
     /// What a report built from this log's first `position` records names as its source: the log's
     /// identity, the position, and the hash of the record there (the genesis hash at 0).
     /// - Throws: when the record cannot be read, or the log does not reach `position`.
-    func receipt(at position: UInt64) throws(EventLogError) -> ReportReceipt {
+    public func receipt(at position: UInt64) throws(EventLogError) -> ReportReceipt {
         let hash: [UInt8]
         let head = self.head
         if position == head.position {

@@ -1,4 +1,5 @@
-// lmdsd: the daemon's entry point. All logic lives in LMDSServer so that tests reach it.
+// lmdsd: the daemon's entry point and its command line (serve, and the offline commands: replay, import,
+// site); the daemon itself lives in LMDSServer and the core in LMDSCore, so that tests reach them.
 import ArgumentParser
 import LMDSServer
 

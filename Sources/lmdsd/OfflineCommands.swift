@@ -1,3 +1,4 @@
+import LMDSServer
 import LMDSCore
 import ArgumentParser
 import Domain
