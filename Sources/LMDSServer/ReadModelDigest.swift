@@ -10,7 +10,9 @@ import Reports
 /// by event; a replay builds them from its state: equal digests mean no incremental structure drifted.
 enum ReadModelDigest {
     static func hex(state: DomainState, index: MatchingIndex, overview: OverviewProjection) -> String {
-        let document: JSONValue = ["state": state.canonicalJSON, "matching": summary(index), "overview": summary(overview)]
+        let document: JSONValue = [
+            "state": state.canonicalJSON, "matching": summary(index), "overview": summary(overview), "publication": state.publication.canonicalJSON,
+        ]
         return Hex.encode(Array(SHA256.hash(data: JSONWriter.canonicalBytes(document))))
     }
 
