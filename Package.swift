@@ -125,7 +125,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LMDSCommandLineTests", dependencies: ["LMDSCommandLine", "LMDSProtocol", "LMDSJSON"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["LMDSProtocol", "LMDSJSON", "LMDSCommandLine", "LMDSTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["LMDSProtocol", "LMDSJSON", "LMDSCommandLine", "LMDSTestSupport", "Site"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -56,7 +56,7 @@ extension SiteTemplates {
         "footer.mustache": #"""
 </main>
 <footer class="site">
-<p>Stand van {{asOfDay}} (logpositie {{position}}). Open data: <a href="{{root}}projects.json">projects.json</a> · <a href="{{root}}feed.xml">Atom-feed met nieuwe resultaten</a>.</p>
+<p>Stand van {{asOfDay}}. Open data: <a href="{{root}}projects.json">projects.json</a> · <a href="{{root}}feed.xml">Atom-feed met nieuwe resultaten</a>.</p>
 <p>Deze site toont geen namen of contactgegevens, alleen vragen die de makelaars openbaar maakten, en resultaten die openbaar zijn.</p>
 </footer>
 </body>

@@ -47,7 +47,7 @@ public struct SiteRenderer: Sendable {
     func common(root: String, title: String, description: String) -> [String: Any] {
         [
             "root": root, "city": city, "pageTitle": title, "description": description,
-            "asOfDay": content["asOf"]?["publicDay"]?.stringValue ?? "", "position": content["asOf"]?["position"]?.integerValue ?? 0,
+            "asOfDay": content["asOf"]?["publicDay"]?.stringValue ?? "",
         ]
     }
 

@@ -68,8 +68,8 @@ import Testing
         for (path, text) in files where path.hasSuffix(".html") {
             #expect(text.hasPrefix("<!DOCTYPE html>\n<html lang=\"nl\">"), "\(path)")
             #expect(text.components(separatedBy: "<h1").count == 2, "\(path) has one h1")
-            for target in Self.links(in: text) where !target.hasPrefix("http") && !target.hasPrefix("#") {
-                let resolved = Self.resolve(target, from: path)
+            for target in SiteLinks.targets(in: text) where !target.hasPrefix("http") && !target.hasPrefix("#") {
+                let resolved = SiteLinks.resolve(target, from: path)
                 #expect(files[resolved] != nil, "\(path) links to \(target), which is not in the site")
             }
         }
@@ -95,29 +95,5 @@ import Testing
     @Test func longLabelsWrap() {
         #expect(SiteRenderer.wrap("Bos- en Gasthuisdistrict", widthCharacters: 15) == ["Bos- en", "Gasthuisdistrict"])
         #expect(SiteRenderer.wrap("Stevenshof", widthCharacters: 20) == ["Stevenshof"])
-    }
-
-    /// The `href` and `src` values of a page.
-    static func links(in html: String) -> [String] {
-        var found: [String] = []
-        for attribute in ["href=\"", "src=\""] {
-            var rest = Substring(html)
-            while let start = rest.range(of: attribute) {
-                rest = rest[start.upperBound...]
-                guard let end = rest.firstIndex(of: "\"") else { break }
-                found.append(String(rest[..<end]))
-                rest = rest[end...]
-            }
-        }
-        return found
-    }
-
-    /// `target` relative to the page at `path`, as a path from the site's root.
-    static func resolve(_ target: String, from path: String) -> String {
-        var parts = path.split(separator: "/").dropLast().map(String.init)
-        for part in target.split(separator: "/") {
-            if part == ".." { _ = parts.popLast() } else if part != "." { parts.append(String(part)) }
-        }
-        return parts.joined(separator: "/")
     }
 }
