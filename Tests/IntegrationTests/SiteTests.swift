@@ -203,6 +203,23 @@ import Testing
         }
     }
 
+    /// The site's service and timer pass `systemd-analyze verify` (the binary path pointed at a real file) and
+    /// the service's exposure rating is 2.0 or lower.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"), "needs systemd-analyze"))
+    func siteUnitsVerifyAndAreHardened() throws {
+        let workspace = Workspace()
+        for name in ["lmds-site.service", "lmds-site.timer"] {
+            let text = try String(contentsOfFile: Binaries.repositoryRoot + "/systemd/" + name, encoding: .utf8)
+            _ = workspace.write(name, text.replacingOccurrences(of: "/usr/bin/lmds ", with: Binaries.cli + " "))
+        }
+        let verify = try run("/usr/bin/systemd-analyze", ["verify", workspace.path + "/lmds-site.service", workspace.path + "/lmds-site.timer"])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        let security = try run("/usr/bin/systemd-analyze", ["security", "--offline=true", workspace.path + "/lmds-site.service"])
+        let overall = security.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
+        let exposure = try #require(overall.split(separator: " ").compactMap { Double($0) }.first, "no exposure score in: \(security.stdout)")
+        #expect(exposure <= 2.0, "exposure \(exposure)")
+    }
+
     static let chromiumFlags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--allow-file-access-from-files"]
 
     /// The page's scroll width and the viewport's width at `width` px, measured by a wrapper page whose script
