@@ -155,6 +155,57 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    /// `lmds site --follow` rebuilds after each new event (events.subscribe); `--templates DIR` renders with a
+    /// city's own templates.
+    @Test func followKeepsTheSiteCurrentAndTemplatesCanBeReplaced() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        _ = try Self.seed(daemon)
+        let output = workspace.path + "/site"
+        let follower = Process()
+        follower.executableURL = URL(fileURLWithPath: Binaries.cli)
+        follower.arguments = ["site", "--output", output, "--follow", "--socket", workspace.socketPath]
+        follower.standardOutput = FileHandle.nullDevice
+        follower.standardError = FileHandle.nullDevice
+        try follower.run()
+        defer { if follower.isRunning { follower.terminate(); follower.waitUntilExit() } }
+        let title = try daemon.call("question.get", ["id": "Q-0008"])["title"]?.stringValue ?? "?"
+        func openQuestions() -> String { (try? String(contentsOfFile: output + "/open-vragen.html", encoding: .utf8)) ?? "" }
+        // The first build, then an event: the follower rebuilds without being asked.
+        try Self.waitFor("the first build") { openQuestions().contains("<h1>") }
+        #expect(!openQuestions().contains(title))
+        _ = try daemon.call("question.publish", ["id": "Q-0008"])
+        try Self.waitFor("the rebuild after question.publish") { openQuestions().contains(title) }
+        follower.terminate()
+        follower.waitUntilExit()
+
+        // A templates directory of its own: the shipped files with one change.
+        let templates = workspace.path + "/templates"
+        try FileManager.default.createDirectory(atPath: templates, withIntermediateDirectories: true)
+        for (name, text) in SiteTemplates.embeddedFiles {
+            _ = FileManager.default.createFile(atPath: templates + "/" + name,
+                                               contents: Data(text.replacingOccurrences(of: "De cijfers</h2>", with: "Onze cijfers</h2>").utf8))
+        }
+        let custom = workspace.path + "/custom"
+        let built = try run(Binaries.cli, ["site", "--output", custom, "--templates", templates, "--socket", workspace.socketPath])
+        #expect(built.status == 0, "\(built.stderr)")
+        let home = try String(contentsOfFile: custom + "/index.html", encoding: .utf8)
+        #expect(home.contains("Onze cijfers</h2>"))
+        // No map file in the directory: no map, the table stays.
+        let wijken = try String(contentsOfFile: custom + "/wijken/index.html", encoding: .utf8)
+        #expect(!wijken.contains("<svg") && wijken.contains("<table>"))
+        #expect(daemon.stop() == 0)
+    }
+
+    /// Waits up to 20 s for `condition`, checking every 50 ms (the follower is another process: no clock to inject).
+    static func waitFor(_ what: String, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(20)
+        while !condition() {
+            guard Date() < deadline else { throw TestFailure("\(what) did not happen within 20 s") }
+            usleep(50_000)
+        }
+    }
+
     /// `question.publish` is refused for a question still in intake, for a viewer, and for a bad param,
     /// naming the field, appending nothing.
     @Test func publishRefusals() throws {
