@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The C library, from Debian's liblmdb-dev. Only EventLog imports it.
@@ -54,6 +55,14 @@ let package = Package(
         // Reports: figures per neighbourhood, institution, theme and period, rendered as text, JSON, CSV,
         // Markdown or HTML. Pure, like the domain.
         .target(name: "Reports", dependencies: ["Domain", "LMDSJSON", "LMDSCalendar"], swiftSettings: strictSettings),
+        // The public showcase site: `site.content`'s JSON rendered into static pages with Mustache templates
+        // (Sources/Site/Templates, embedded by scripts/embed-site). Pure: content in, files as text out.
+        .target(
+            name: "Site",
+            dependencies: ["LMDSJSON", .product(name: "Mustache", package: "swift-mustache")],
+            exclude: ["Templates"],
+            swiftSettings: strictSettings
+        ),
         // JSON-RPC 2.0 envelope, error codes, method catalogue: shared by daemon and CLI. Also the one blocking
         // socket client (`RPCClient`) that the CLI, lmdsd's offline commands, the bench and the tests connect with.
         .target(name: "LMDSProtocol", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
@@ -84,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "lmdsd",
             dependencies: [
-                "LMDSServer", "LMDSCore", "LMDSProtocol", "LMDSJSON", "EventLog", "Domain", "Matching", "Reports",
+                "LMDSServer", "LMDSCore", "LMDSProtocol", "LMDSJSON", "EventLog", "Domain", "Matching", "Reports", "Site",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -93,7 +102,7 @@ let package = Package(
         .target(
             name: "LMDSCommandLine",
             dependencies: [
-                "LMDSProtocol", "LMDSJSON", "LMDSCalendar",
+                "LMDSProtocol", "LMDSJSON", "LMDSCalendar", "Site",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -117,6 +126,7 @@ let package = Package(
         .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON", "LMDSTestSupport"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON", "LMDSCalendar", "LMDSTestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "LMDSJSON"]),
+        .testTarget(name: "SiteTests", dependencies: ["Site", "LMDSJSON"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Domain", "LMDSJSON", "LMDSTestSupport"], exclude: ["Labelled", "HeldOut"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDSJSON", "CLMDB", "LMDSTestSupport"]),
         .testTarget(name: "LMDSProtocolTests", dependencies: ["LMDSProtocol", "LMDSJSON"]),
@@ -135,7 +145,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LMDSCommandLineTests", dependencies: ["LMDSCommandLine", "LMDSProtocol", "LMDSJSON"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["LMDSProtocol", "LMDSJSON", "LMDSCommandLine", "LMDSTestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["LMDSProtocol", "LMDSJSON", "LMDSCommandLine", "LMDSTestSupport", "Site"]),
     ],
     swiftLanguageModes: [.v6]
 )

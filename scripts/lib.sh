@@ -32,7 +32,23 @@ LMDS_BUILD_PACKAGES=(liblmdb-dev lmdb-utils pkg-config tzdata wdutch)
 # setpriv (util-linux), python3 and gcc for scripts/bench (its smoke run is part of the tests), and to check what
 # scripts/install generates: groff-base renders the man pages, zsh and fish load the completions (about 40 s and
 # 25 MB the first time).
-LMDS_TEST_PACKAGES=(systemd util-linux python3 gcc groff-base zsh fish)
+# chromium takes the public site's screenshots at 1280 and 375 px (headless) in the site's tests.
+LMDS_TEST_PACKAGES=(systemd util-linux python3 python3-pip gcc groff-base zsh fish chromium)
+# From PyPI: html5lib parses every page of the public site as HTML5 in the site's tests.
+LMDS_TEST_PIP_PACKAGES=(html5lib)
+
+# ensure_pip_packages NAME... : installs the PyPI packages python3 cannot import yet (module name = package name).
+ensure_pip_packages() {
+  local missing=()
+  for package in "$@"; do
+    python3 -c "import $package" 2>/dev/null || missing+=("$package")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  echo "==> installing missing PyPI packages: ${missing[*]}"
+  python3 -m pip install -q "${missing[@]}" 2>/dev/null || python3 -m pip install -q --break-system-packages "${missing[@]}"
+}
 
 ensure_swift() {
   if ! command -v swift >/dev/null 2>&1; then

@@ -65,6 +65,8 @@ public enum DomainEvent: Sendable, Hashable {
     case offerWithdrawn(id: String, reason: String)
     /// Proposals, matches, outcomes and follow-ups, and what they do to questions and offers.
     case collaboration(CollaborationEvent)
+    /// Questions marked public for the showcase site, or unmarked.
+    case publication(PublicationEvent)
 
     /// The event type as stored.
     public var type: String {
@@ -81,6 +83,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerClosed: return "OfferClosed"
         case .offerWithdrawn: return "OfferWithdrawn"
         case .collaboration(let event): return event.type
+        case .publication(let event): return event.type
         }
     }
 
@@ -96,6 +99,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerPublished(let offer): return [offer.id] + (offer.contact.map { [$0] } ?? [])
         case .offerRevised(let id, _), .offerClosed(let id, _), .offerWithdrawn(let id, _): return [id]
         case .collaboration(let event): return event.entityIDs
+        case .publication(let event): return event.entityIDs
         }
     }
 
@@ -125,6 +129,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerClosed(let id, let reason): return ["id": .string(id), "reason": reason.map { .string($0) } ?? .null]
         case .offerWithdrawn(let id, let reason): return ["id": .string(id), "reason": .string(reason)]
         case .collaboration(let event): return event.data
+        case .publication(let event): return event.data
         }
     }
 
@@ -181,6 +186,10 @@ public enum DomainEvent: Sendable, Hashable {
             guard let id = string("id"), let reason = string("reason") else { return nil }
             self = .offerWithdrawn(id: id, reason: reason)
         default:
+            if let event = PublicationEvent(type: type, data: data) {
+                self = .publication(event)
+                return
+            }
             guard let event = CollaborationEvent(type: type, data: data) else { return nil }
             self = .collaboration(event)
         }
@@ -214,6 +223,8 @@ public struct DomainState: Sendable, Hashable {
     public internal(set) var pendingProposals: Set<String> = []
     /// Contacts whose personal data was erased.
     public private(set) var erasedContacts: Set<String> = []
+    /// The questions marked public for the showcase site.
+    public internal(set) var publication = PublicationState()
 
     public init() {}
 
@@ -284,6 +295,8 @@ public struct DomainState: Sendable, Hashable {
             updateOffer(id) { $0.status = .withdrawn; $0.closingReason = reason }
         case .collaboration(let event):
             apply(event)
+        case .publication(let event):
+            publication.apply(event)
         }
     }
 
@@ -353,6 +366,7 @@ public enum Decider {
         case .match(let command): decision = try CollaborationDecider.decide(command, state: state, context)
         case .outcome(let command): decision = try OutcomeDecider.decide(command, state: state, context)
         case .contact(let command): decision = try ContactDecider.decide(command, state: state)
+        case .publication(let command): decision = try PublicationDecider.decide(command, state: state)
         case .importBatch(let commands):
             decision = try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         }

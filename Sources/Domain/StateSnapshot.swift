@@ -9,7 +9,7 @@ import LMDSJSON
 /// which every property holds a value and checks equality, so a property left out fails there.
 public enum StateSnapshot {
     /// The layout's version; bump it with any change to what is written.
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
 
     /// Appends the state's bytes to `writer`.
     public static func encode(_ state: DomainState, into writer: inout SnapshotWriter) {
@@ -30,6 +30,7 @@ public enum StateSnapshot {
         }
         writer.strings(state.pendingProposals.sorted())
         writer.strings(state.erasedContacts.sorted())
+        writer.strings(state.publication.publicQuestions.sorted())
     }
 
     /// Reads a state written by `encode`.
@@ -71,6 +72,7 @@ public enum StateSnapshot {
         state.outcomesByOffer = links[5]
         state.pendingProposals = Set(try reader.strings())
         state.restore(questionCount: questionCount, offerCount: offerCount, contacts: contacts, erasedContacts: Set(try reader.strings()))
+        state.publication.publicQuestions = Set(try reader.strings())
         return state
     }
 }

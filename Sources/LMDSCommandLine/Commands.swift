@@ -112,7 +112,7 @@ public struct LMDSCommand: ParsableCommand {
             Status.self, Ping.self, Call.self, Events.self, Audit.self, Backup.self, Taxonomy.self,
             Question.self, Questions.self, Offer.self, Offers.self, Propose.self, Accept.self, Decline.self, ProposalGroup.self,
             Proposals.self, Suggest.self, PlanCommand.self, ReportCommand.self, Export.self, Import.self, Start.self, MatchGroup.self, Matches.self, OutcomeGroup.self, Outcomes.self, Followups.self,
-            FollowupGroup.self, Show.self, History.self, Erase.self,
+            FollowupGroup.self, Show.self, History.self, Erase.self, SiteCommand.self,
         ])
 
     /// Declared here so that `--socket` and `--json` may stand before the command (see `GlobalOptions`).
@@ -251,6 +251,19 @@ extension LMDSCommand {
                 printError("following events from position \(describe(subscription["from"])) (Ctrl-C to stop)")
                 print(TextTable.line(EventRow.headers, widths: EventRow.widths))
             }
+            try Self.eachEvent(client) { event in
+                if global.json {
+                    global.printJSON(event)
+                } else {
+                    print(TextTable.line(EventRow.cells(event, view), widths: EventRow.widths))
+                }
+                fflush(nil)
+            }
+        }
+
+        /// Calls `body` with each event a subscription on `client` delivers, until the connection fails
+        /// (exit code 3, the daemon cannot be reached). `lmds events --follow` and `lmds site --follow` share it.
+        static func eachEvent(_ client: RPCClient, _ body: (JSONValue) throws -> Void) throws -> Never {
             while true {
                 let message: JSONValue
                 do {
@@ -260,12 +273,7 @@ extension LMDSCommand {
                     throw CLIExit(code: CLIExitCode.unreachable)
                 }
                 guard message["method"] == "events.event", let event = message["params"]?["event"] else { continue }
-                if global.json {
-                    global.printJSON(event)
-                } else {
-                    print(TextTable.line(EventRow.cells(event, view), widths: EventRow.widths))
-                }
-                fflush(nil)
+                try body(event)
             }
         }
     }

@@ -72,6 +72,7 @@ struct Confirmation {
         "outcome.revise": { "\($0.id) revised" },
         "followup.record": { "follow-up check of \($0.id) recorded: used \($0.param("used"))" },
         "person.erase": { "personal details of \($0.id) erased" },
+        "question.publish": { $0.params["public"] == false ? "\($0.id) no longer public; the next lmds site leaves it out" : "\($0.id) public; the next lmds site shows it" },
     ]
 
     /// "the requester", "the education side".

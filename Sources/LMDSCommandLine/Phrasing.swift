@@ -57,6 +57,7 @@ enum CommandNames {
         "outcome.list": "lmds outcomes", "followup.list": "lmds followups", "followup.record": "lmds followup record",
         "report.get": "lmds report", "import.questions": "lmds import questions", "import.offers": "lmds import offers",
         "history.get": "lmds history", "person.get": "lmds show", "person.erase": "lmds erase",
+        "question.publish": "lmds question publish", "site.content": "lmds site",
     ]
 
     /// `text` with every method name in it (`taxonomy.get`) replaced by its CLI command (`lmds taxonomy`).

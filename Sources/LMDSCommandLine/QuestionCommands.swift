@@ -71,8 +71,8 @@ enum Choices {
 extension LMDSCommand {
     struct Question: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Take questions from the city through intake: submit, accept, reject, revise, refer, withdraw.",
-            subcommands: [Submit.self, Get.self, Accept.self, Reject.self, Revise.self, Refer.self, Withdraw.self])
+            abstract: "Take questions from the city through intake: submit, accept, reject, revise, refer, withdraw; publish on the public site.",
+            subcommands: [Submit.self, Get.self, Accept.self, Reject.self, Revise.self, Refer.self, Withdraw.self, Publish.self])
 
         /// `lmds question get Q-…`: the question in full, as `lmds show` prints it (scripts call it by this name).
         struct Get: ParsableCommand {

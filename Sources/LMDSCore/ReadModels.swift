@@ -52,10 +52,13 @@ public struct ReadModels: Sendable {
         Self.digestHex(state: state, projections: ["matching": matching.digestJSON, "overview": overview.digestJSON])
     }
 
-    /// The digest of a state and its projections' `digestJSON` by name.
+    /// The digest of a state and its projections' `digestJSON` by name. The state's parts kept apart from its
+    /// canonical JSON (the publication marks) are digested under their own names.
     static func digestHex(state: DomainState, projections: [String: JSONValue]) -> String {
         var document = projections
         document["state"] = state.canonicalJSON
+        document["publication"] = state.publication.canonicalJSON
         return Hex.encode(Array(SHA256.hash(data: JSONWriter.canonicalBytes(.object(document)))))
     }
+
 }

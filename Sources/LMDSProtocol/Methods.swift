@@ -81,6 +81,8 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "question.revise", summary: "Changes the given fields of a submitted or open question.", roles: staff, isWrite: true),
         MethodDescriptor(name: "question.refer", summary: "Refers a submitted or open question to another programme or city (`to`), with the reason.", roles: staff, isWrite: true),
         MethodDescriptor(name: "question.withdraw", summary: "Withdraws a question that is not finished, with the reason.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "question.publish", summary: "Marks an open, matched or completed question publishable on the public site (`public`: true, the default), or takes the mark back (false).", roles: staff, isWrite: true),
+        MethodDescriptor(name: "site.content", summary: "What the public site may show, as of `asOf`: published questions, their projects and public outcomes, and the programme's figures; never personal details, notes, ratings of one project, internal or embargoed deliverables.", roles: everyone),
         MethodDescriptor(name: "question.get", summary: "One question as it is (or was, with `asOf`); staff also see the requester's contact details.", roles: everyone),
         MethodDescriptor(name: "question.list", summary: "Questions filtered by status, neighbourhood, theme, discipline, level and free text, a page at a time.", roles: everyone),
         MethodDescriptor(name: "offer.publish", summary: "Publishes an education slot (course, minor, thesis, internship, research, event); educators only for their own institution.", roles: offerWriters, isWrite: true),

@@ -268,7 +268,7 @@ extension Dispatcher {
     }
 
     /// `asOf`: a log position (integer) or a UTC time or date (`2026-11-29`, `2026-11-29T12:00:00Z`).
-    static func asOf(_ params: inout Params) throws(RPCError) -> DomainProcessor.AsOf? {
+    public static func asOf(_ params: inout Params) throws(RPCError) -> DomainProcessor.AsOf? {
         guard let value = params.raw("asOf"), !value.isNull else { return nil }
         if let position = value.integerValue, position >= 0 { return .position(UInt64(position)) }
         if let text = value.stringValue, let milliseconds = UTCTime.milliseconds(from: text) { return .timeMs(milliseconds) }

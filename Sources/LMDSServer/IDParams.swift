@@ -9,7 +9,7 @@ extension Dispatcher {
     static let idParams: [String: [String: EntityKind]] = {
         var table: [String: [String: EntityKind]] = [:]
         func ids(_ kind: EntityKind, _ methods: String...) { for method in methods { table[method, default: [:]]["id"] = kind } }
-        ids(.question, "question.get", "question.accept", "question.reject", "question.revise", "question.refer", "question.withdraw")
+        ids(.question, "question.publish", "question.get", "question.accept", "question.reject", "question.revise", "question.refer", "question.withdraw")
         ids(.offer, "offer.get", "offer.revise", "offer.close", "offer.withdraw")
         ids(.proposal, "proposal.get", "proposal.accept", "proposal.decline", "proposal.withdraw")
         ids(.match, "match.get", "match.start", "match.cancel", "match.close")

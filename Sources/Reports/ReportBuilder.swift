@@ -98,10 +98,7 @@ public struct ReportBuilder: Sendable {
     func outcomes(of question: String) -> [Outcome] { (state.outcomesByQuestion[question] ?? []).compactMap { state.outcomes[$0] } }
 
     /// A place's Dutch label: the wijk's, else the district's.
-    func placeLabel(_ place: Taxonomy.Place) -> String {
-        guard let district = taxonomy.districts.first(where: { $0.id == place.district }) else { return place.id }
-        return place.wijk.flatMap { wijk in district.wijken.first { $0.id == wijk }?.label } ?? district.label
-    }
+    func placeLabel(_ place: Taxonomy.Place) -> String { taxonomy.placeLabel(place) }
 
     /// A level's label in the taxonomy, else the id as recorded.
     func levelLabel(_ id: String) -> String { taxonomy.levels.first { $0.id == id }?.label ?? id }

@@ -16,7 +16,7 @@ public struct DaemonCommand: AsyncParsableCommand {
         commandName: "lmdsd",
         abstract: "The Leren met de Stad daemon: an event log on LMDB behind a JSON-RPC Unix socket.",
         version: Dispatcher.version,
-        subcommands: [Serve.self, Replay.self, Import.self],
+        subcommands: [Serve.self, Replay.self, Import.self, SiteCommand.self],
         defaultSubcommand: Serve.self)
 
     public init() {}

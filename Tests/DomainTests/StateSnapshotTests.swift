@@ -63,6 +63,7 @@ import Testing
         state.outcomesByOffer = ["O-0001": ["R-0001", "R-0002"]]
         state.pendingProposals = ["P-0002"]
         state.restore(questionCount: 2, offerCount: 2, contacts: ["C-0001", "C-0002"], erasedContacts: ["C-0002"])
+        state.publication.publicQuestions = ["Q-0001"]
         return state
     }
 
@@ -80,6 +81,7 @@ import Testing
         #expect(restored == state)
         #expect(restored.canonicalJSON == state.canonicalJSON)
         #expect(restored.questionCount == 2 && restored.contactCount == 2 && restored.erasedContacts == ["C-0002"])
+        #expect(restored.publication.isPublic("Q-0001") && !restored.publication.isPublic("Q-0002"))
     }
 
     @Test func anEmptyStateRoundTrips() throws {

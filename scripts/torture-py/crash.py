@@ -3,7 +3,7 @@
 16 to 64 clients (threads, each with a connection of its own) write domain commands through the socket,
 each command with a unique `requestId`: `question.submit`, `import.questions` (several questions in one
 append), `offer.publish`, and state changes on their own questions, offers, proposals and matches
-(`question.accept`, `proposal.create`, `proposal.accept`, `question.withdraw`, `match.cancel`), so that
+(`question.accept`, `question.publish`, `proposal.create`, `proposal.accept`, `question.withdraw`, `match.cancel`), so that
 commands of one event and of several events (up to five in one append) are in flight. The texts are Dutch,
 with diacritics. Meanwhile the daemon is, round by round:
 
@@ -98,6 +98,7 @@ COMMAND_WEIGHTS = {
     "submit": 4,
     "import": 1,
     "publish": 2,
+    "make_public": 1,
     "accept": 4,
     "propose": 3,
     "consent": 4,
@@ -223,6 +224,7 @@ class WritingClient:
         free_questions = [q for q, v in questions.items() if v["status"] == "open" and not v["proposal"] and not v["match"]]
         candidates["propose"] = [(q, o) for q, o in zip(free_questions, free_offers)]
         candidates["consent"] = [p for p, v in self.proposals.items() if v["status"] == "proposed"]
+        candidates["make_public"] = [q for q, v in questions.items() if v["status"] in ("open", "matched") and not v.get("public")]
         candidates["withdraw"] = [q for q, v in questions.items() if v["status"] in ("submitted", "open", "matched")]
         candidates["cancel"] = [m for m, v in self.matches.items() if v["status"] == "agreed"]
         return {kind: targets for kind, targets in candidates.items() if targets}
@@ -278,6 +280,9 @@ class WritingClient:
         if rng.random() < 0.3:
             params["title"] = self.questions[question]["title"][: 200 - len(ACCEPTED_TITLE_SUFFIX.encode())] + ACCEPTED_TITLE_SUFFIX
         return "question.accept", params, ["QuestionAccepted"]
+
+    def plan_make_public(self, _rng, question):
+        return "question.publish", {"id": question, "public": True}, ["QuestionPublicationChanged"]
 
     def plan_propose(self, rng, pair):
         question, offer = pair
@@ -355,6 +360,12 @@ class WritingClient:
         if "title" in write.params:
             question["title"] = write.params["title"]
         self.touch(write.params["id"])
+
+    def apply_make_public(self, write, result):
+        question = self.questions[write.params["id"]]
+        self.expect(write, result.get("id") == write.params["id"] and result.get("status") == question["status"] and result.get("version") == question["version"],
+                    "is not the question, its status and version unchanged")
+        question["public"] = True
 
     def apply_propose(self, write, result):
         question_id, offer_id = write.params["question"], write.params["offer"]

@@ -506,6 +506,7 @@ class Fixture:
             "import.offers": {"rows": [offer_row]},
             "person.get": {"id": self.contact_submitted},
             "person.erase": {"id": self.contact_submitted},
+            "question.publish": {"id": self.question_spare},
             "match.plan propose": {"period": PLAN_PERIOD, "minScore": 0, "propose": True},
         }
 
@@ -537,6 +538,7 @@ class Fixture:
             "report.get": {"name": "outcomes"},
             "history.get": {"id": self.outcome},
             "person.get": {"id": self.contact_submitted},
+            "site.content": {},
         }
 
 
