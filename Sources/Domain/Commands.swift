@@ -8,6 +8,8 @@ public enum Command: Sendable, Hashable {
     case match(MatchCommand)
     case outcome(OutcomeCommand)
     case contact(ContactCommand)
+    /// Owners of questions and internal notes (`DeskDecider`).
+    case desk(DeskCommand)
     /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
     case importBatch([Command])
 }

@@ -65,6 +65,8 @@ public enum DomainEvent: Sendable, Hashable {
     case offerWithdrawn(id: String, reason: String)
     /// Proposals, matches, outcomes and follow-ups, and what they do to questions and offers.
     case collaboration(CollaborationEvent)
+    /// Owners of questions and internal notes.
+    case desk(DeskEvent)
 
     /// The event type as stored.
     public var type: String {
@@ -81,6 +83,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerClosed: return "OfferClosed"
         case .offerWithdrawn: return "OfferWithdrawn"
         case .collaboration(let event): return event.type
+        case .desk(let event): return event.type
         }
     }
 
@@ -96,6 +99,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerPublished(let offer): return [offer.id] + (offer.contact.map { [$0] } ?? [])
         case .offerRevised(let id, _), .offerClosed(let id, _), .offerWithdrawn(let id, _): return [id]
         case .collaboration(let event): return event.entityIDs
+        case .desk(let event): return event.entityIDs
         }
     }
 
@@ -125,6 +129,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerClosed(let id, let reason): return ["id": .string(id), "reason": reason.map { .string($0) } ?? .null]
         case .offerWithdrawn(let id, let reason): return ["id": .string(id), "reason": .string(reason)]
         case .collaboration(let event): return event.data
+        case .desk(let event): return event.data
         }
     }
 
@@ -181,6 +186,10 @@ public enum DomainEvent: Sendable, Hashable {
             guard let id = string("id"), let reason = string("reason") else { return nil }
             self = .offerWithdrawn(id: id, reason: reason)
         default:
+            if let event = DeskEvent(type: type, data: data) {
+                self = .desk(event)
+                return
+            }
             guard let event = CollaborationEvent(type: type, data: data) else { return nil }
             self = .collaboration(event)
         }
@@ -214,6 +223,8 @@ public struct DomainState: Sendable, Hashable {
     public internal(set) var pendingProposals: Set<String> = []
     /// Contacts whose personal data was erased.
     public private(set) var erasedContacts: Set<String> = []
+    /// Owners of questions and notes (`Desk.swift`).
+    public internal(set) var desk = DeskState()
 
     public init() {}
 
@@ -284,6 +295,8 @@ public struct DomainState: Sendable, Hashable {
             updateOffer(id) { $0.status = .withdrawn; $0.closingReason = reason }
         case .collaboration(let event):
             apply(event)
+        case .desk(let event):
+            apply(event)
         }
     }
 
@@ -353,6 +366,7 @@ public enum Decider {
         case .match(let command): decision = try CollaborationDecider.decide(command, state: state, context)
         case .outcome(let command): decision = try OutcomeDecider.decide(command, state: state, context)
         case .contact(let command): decision = try ContactDecider.decide(command, state: state)
+        case .desk(let command): decision = try DeskDecider.decide(command, state: state, context)
         case .importBatch(let commands):
             decision = try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         }

@@ -72,6 +72,11 @@ struct Confirmation {
         "outcome.revise": { "\($0.id) revised" },
         "followup.record": { "follow-up check of \($0.id) recorded: used \($0.param("used"))" },
         "person.erase": { "personal details of \($0.id) erased" },
+        "question.assign": { confirmation in
+            confirmation.params["owner"]?.stringValue.map { "\(confirmation.id) is now owned by \($0)" } ?? "\(confirmation.id) released; nobody owns it"
+        },
+        "note.add": { "note \($0.id) added to \($0.param("entity")); its text is kept outside the log (sha256 \(describe($0.result["sha256"])))" },
+        "note.erase": { "the text of note \($0.id) erased; the log keeps its hash" },
     ]
 
     /// "the requester", "the education side".
