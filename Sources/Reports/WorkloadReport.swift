@@ -40,7 +40,7 @@ extension ReportBuilder {
             ],
             tables: [
                 Report.Table(title: "Per coordinator",
-                             columns: ["owner"] + statuses.map(\.rawValue) + ["ended otherwise", "owned", "active matches", "overdue"],
+                             columns: ["owner"] + statuses.map(\.rawValue) + ["ended otherwise", "questions", "active matches", "overdue"],
                              rows: rows, chartColumn: 6),
             ])
     }
