@@ -12,6 +12,9 @@ public struct DomainPolicy: Sendable, Hashable {
     public var followUpMonths: Int
     /// How many days after falling due a follow-up check counts as overdue (default 30).
     public var followUpGraceDays: Int
+    /// The users the daemon's config names (`roles.users`), with their role and institution: who may own
+    /// questions, and whose desk an admin may ask for.
+    public var users: [String: ConfiguredUser] = [:]
 
     public init(proposalExpiryDays: Double = 21, followUpMonths: Int = 6, followUpGraceDays: Int = 30) {
         self.proposalExpiryDays = proposalExpiryDays

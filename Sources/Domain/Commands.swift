@@ -10,6 +10,8 @@ public enum Command: Sendable, Hashable {
     case contact(ContactCommand)
     /// Marking questions public for the showcase site (`PublicationDecider`).
     case publication(PublicationCommand)
+    /// Owners of questions and internal notes (`DeskDecider`).
+    case desk(DeskCommand)
     /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
     case importBatch([Command])
 }

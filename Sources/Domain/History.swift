@@ -58,6 +58,11 @@ public enum EventSummary {
             return "\(text("id")) revised: \(fields)"
         case "FollowUpRecorded":
             return "follow-up of \(text("outcome")): used \(text("used"))" + (data["note"]?.stringValue.map { ": \($0)" } ?? "")
+        case "QuestionAssigned":
+            if let owner = data["owner"]?.stringValue { return "\(text("id")) assigned to \(owner)" }
+            return "\(text("id")) released by \(text("previous"))"
+        case "NoteAdded": return "note \(text("id")) added by \(text("author"))"
+        case "NoteErased": return "note \(text("id")) erased: \(text("reason"))"
         case "BackupTaken": return "backup to \(text("path")) up to position \(data["position"]?.integerValue.map(String.init) ?? "?")"
         default: return type
         }
@@ -101,6 +106,7 @@ extension DomainState {
             "matches": table(matches, \.json), "outcomes": table(outcomes, \.json),
             "erasedContacts": .array(erasedContacts.sorted(by: EntityID.precedes).map { .string($0) }),
             "contacts": .integer(Int64(contactCount)),
+            "desk": desk.json,
             "counts": [
                 "questions": .integer(Int64(questionCount)), "offers": .integer(Int64(offerCount)), "proposals": .integer(Int64(proposalCount)),
                 "matches": .integer(Int64(matchCount)), "outcomes": .integer(Int64(outcomeCount)),

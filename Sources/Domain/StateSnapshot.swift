@@ -9,7 +9,7 @@ import LMDSJSON
 /// which every property holds a value and checks equality, so a property left out fails there.
 public enum StateSnapshot {
     /// The layout's version; bump it with any change to what is written.
-    public static let formatVersion: UInt32 = 2
+    public static let formatVersion: UInt32 = 3
 
     /// Appends the state's bytes to `writer`.
     public static func encode(_ state: DomainState, into writer: inout SnapshotWriter) {
@@ -31,6 +31,7 @@ public enum StateSnapshot {
         writer.strings(state.pendingProposals.sorted())
         writer.strings(state.erasedContacts.sorted())
         writer.strings(state.publication.publicQuestions.sorted())
+        writer.desk(state.desk)
     }
 
     /// Reads a state written by `encode`.
@@ -73,6 +74,7 @@ public enum StateSnapshot {
         state.pendingProposals = Set(try reader.strings())
         state.restore(questionCount: questionCount, offerCount: offerCount, contacts: contacts, erasedContacts: Set(try reader.strings()))
         state.publication.publicQuestions = Set(try reader.strings())
+        state.desk = try reader.desk()
         return state
     }
 }
@@ -458,3 +460,45 @@ extension Offer: Identified {}
 extension Proposal: Identified {}
 extension Match: Identified {}
 extension Outcome: Identified {}
+
+extension SnapshotWriter {
+    /// The desk: owners with their assignment times, the note counter, and the notes.
+    mutating func desk(_ desk: DeskState) {
+        count(desk.owners.count)
+        for (question, owner) in desk.owners.sorted(by: { $0.key < $1.key }) {
+            string(question)
+            string(owner)
+            int64(desk.assignedMs[question] ?? 0)
+        }
+        int(desk.noteCount)
+        count(desk.notes.count)
+        for note in desk.notes.values.sorted(by: { EntityID.precedes($0.id, $1.id) }) {
+            for text in [note.id, note.entity, note.author, note.sha256] { string(text) }
+            int64(note.addedMs)
+            optionalString(note.erasedReason)
+        }
+    }
+}
+
+extension SnapshotReader {
+    /// A desk written by `SnapshotWriter.desk`; the notes per entity follow from the notes in id order.
+    mutating func desk() throws(SnapshotDecodingError) -> DeskState {
+        var desk = DeskState()
+        for _ in 0..<(try count()) {
+            let question = try string()
+            desk.owners[question] = try string()
+            desk.assignedMs[question] = try int64()
+        }
+        desk.noteCount = try int()
+        for _ in 0..<(try count()) {
+            let id = try string()
+            let entity = try string()
+            let author = try string()
+            let sha256 = try string()
+            let note = Note(id: id, entity: entity, author: author, sha256: sha256, addedMs: try int64(), erasedReason: try optionalString())
+            desk.notes[id] = note
+            desk.notesByEntity[entity, default: []].append(id)
+        }
+        return desk
+    }
+}

@@ -73,6 +73,11 @@ struct Confirmation {
         "followup.record": { "follow-up check of \($0.id) recorded: used \($0.param("used"))" },
         "person.erase": { "personal details of \($0.id) erased" },
         "question.publish": { $0.params["public"] == false ? "\($0.id) no longer public; the next lmds site leaves it out" : "\($0.id) public; the next lmds site shows it" },
+        "question.assign": { confirmation in
+            confirmation.params["owner"]?.stringValue.map { "\(confirmation.id) is now owned by \($0)" } ?? "\(confirmation.id) released; nobody owns it"
+        },
+        "note.add": { "note \($0.id) added to \($0.param("entity")); its text is kept outside the log (sha256 \(describe($0.result["sha256"])))" },
+        "note.erase": { "the text of note \($0.id) erased; the log keeps its hash" },
     ]
 
     /// "the requester", "the education side".

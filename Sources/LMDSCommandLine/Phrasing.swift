@@ -58,6 +58,8 @@ enum CommandNames {
         "report.get": "lmds report", "import.questions": "lmds import questions", "import.offers": "lmds import offers",
         "history.get": "lmds history", "person.get": "lmds show", "person.erase": "lmds erase",
         "question.publish": "lmds question publish", "site.content": "lmds site",
+        "question.assign": "lmds assign", "desk.get": "lmds desk", "note.add": "lmds note", "note.list": "lmds notes",
+        "note.erase": "lmds erase",
     ]
 
     /// `text` with every method name in it (`taxonomy.get`) replaced by its CLI command (`lmds taxonomy`).
@@ -67,7 +69,7 @@ enum CommandNames {
 
     /// The entity kind an id names by its prefix ("question" for Q-0001), or nil.
     static func kind(ofID id: String) -> String? {
-        let kinds = ["Q-": "question", "O-": "offer", "P-": "proposal", "M-": "match", "R-": "outcome", "C-": "contact"]
+        let kinds = ["Q-": "question", "O-": "offer", "P-": "proposal", "M-": "match", "R-": "outcome", "C-": "contact", "N-": "note"]
         return kinds[String(id.prefix(2)).uppercased()]
     }
 }

@@ -64,7 +64,7 @@ enum Choices {
     static let offerStatuses = "published, full, closed or withdrawn"
     static let linkStatuses = "proposals: proposed, accepted, declined, withdrawn or expired; matches: agreed, started, delivered, closed or cancelled; outcomes: recorded or followed-up"
     static let followupStatuses = "open (due or overdue), pending, due, overdue, done or all"
-    static let reports = "overview, neighbourhoods, institutions, themes, talent, outcomes or followups"
+    static let reports = "overview, neighbourhoods, institutions, themes, talent, outcomes, followups or workload"
     static let formats = "text (the default), json, csv, markdown or html"
 }
 
@@ -277,6 +277,8 @@ extension LMDSCommand {
         @Option(help: "Proposed or matched to an offer of this institution (id or name).") var institution: String?
         @Option(help: "A date inside the question's window, or the period of an offer it was proposed to.") var period: String?
         @Option(help: "Words that must all appear in title or description (case and accents ignored).") var text: String?
+        @Option(help: "Owned by this user.") var owner: String?
+        @Flag(help: "Owned by nobody.") var unowned = false
         @Option(help: "At most this many (1 to 500).") var limit: Int = 50
         @Option(help: "Continue after this id (the `next` of the previous page).") var cursor: String?
         @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: the list as it was then.") var asOf: String?
@@ -284,10 +286,16 @@ extension LMDSCommand {
         static let flags: FlagTable = [
             "status": "--status", "neighbourhood": "--neighbourhood", "theme": "--theme", "discipline": "--discipline", "level": "--level",
             "institution": "--institution", "period": "--period", "text": "--text", "limit": "--limit", "cursor": "--cursor", "asOf": "--as-of",
+            "owner": "--owner",
         ]
+
+        func validate() throws {
+            if unowned && owner != nil { throw ValidationError("give --owner or --unowned, not both") }
+        }
 
         func run() throws {
             var params: [String: JSONValue] = ["limit": .integer(Int64(limit))]
+            if let owner = unowned ? "none" : owner { params["owner"] = .string(owner) }
             for (key, value) in [("status", status), ("neighbourhood", neighbourhood), ("theme", theme), ("discipline", discipline),
                                  ("level", level), ("institution", institution), ("period", period), ("text", text), ("cursor", cursor)] {
                 if let value { params[key] = .string(value) }
@@ -338,7 +346,9 @@ extension LMDSCommand {
             let printer = printers.first { id.hasPrefix($0.prefix) } ?? ("Q-", "question.get", printQuestion)
             let entity = try global.call(printer.method, .object(params), flags: flags)
             if global.json { return global.printJSON(entity) }
-            printer.print(entity, try global.peopleView())
+            let view = try global.peopleView()
+            printer.print(entity, view)
+            try global.printNotesIfAny(id, view)
         }
     }
 
@@ -347,9 +357,19 @@ extension LMDSCommand {
             abstract: "Erase a contact's personal details (right to be forgotten); history then shows \"erased\".")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var write: WriteOptions
-        @Argument(help: "The contact, such as C-0001.") var id: String
+        @Argument(help: "The contact, such as C-0001, or a note, such as N-0001.") var id: String
+        @Option(help: "Why a note's text is erased (required for a note).") var reason: String?
+
+        func validate() throws {
+            if id.hasPrefix("N-") && reason == nil { throw ValidationError("erasing a note needs --reason") }
+            if !id.hasPrefix("N-") && reason != nil { throw ValidationError("--reason applies to notes (N-0001) only") }
+        }
 
         func run() throws {
+            if id.hasPrefix("N-") {
+                return try global.write("note.erase", ["id": .string(id), "reason": .string(reason ?? "")], write, versioned: false,
+                                        flags: ["id": "ID", "reason": "--reason"])
+            }
             try global.write("person.erase", ["id": .string(id)], write, versioned: false, flags: ["id": "ID"])
         }
     }
@@ -375,6 +395,7 @@ func printQuestion(_ question: JSONValue, _ view: PeopleView) {
         ("levels", view.labels("level", question["levels"])),
         ("size", describe(question["size"])),
         ("submitted", view.time(question["submittedAt"])),
+        ("owner", question["owner"]?.stringValue ?? "nobody"),
     ]
     if let window = question["window"], !window.isNull { rows.append(("window", "\(describe(window["from"])) to \(describe(window["to"]))")) }
     if let reason = question["closingReason"]?.stringValue { rows.append(("reason", reason)) }

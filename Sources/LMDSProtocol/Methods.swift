@@ -110,12 +110,23 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "outcome.list", summary: "Outcomes filtered by status, question, offer, neighbourhood, institution, theme, discipline, level, period and text.", roles: everyone),
         MethodDescriptor(name: "followup.list", summary: "Follow-up checks of outcomes: due and overdue by default, as of a date (`on`).", roles: everyone),
         MethodDescriptor(name: "followup.record", summary: "Records whether the requester used what was delivered (yes, partly, no), with a note.", roles: staff, isWrite: true),
-        MethodDescriptor(name: "report.get", summary: "A report (overview, neighbourhoods, institutions, themes, talent, outcomes, followups) as text, JSON, CSV, Markdown or HTML, as it stood at `asOf`, over `from`..`to`.", roles: everyone),
+        MethodDescriptor(name: "report.get", summary: "A report (overview, neighbourhoods, institutions, themes, talent, outcomes, followups, workload) as text, JSON, CSV, Markdown or HTML, as it stood at `asOf`, over `from`..`to`.", roles: everyone),
         MethodDescriptor(name: "import.questions", summary: "Imports rows of question.submit params (a spreadsheet) in one append, or none; `dryRun` lists every bad row.", roles: staff, isWrite: true),
         MethodDescriptor(name: "import.offers", summary: "Imports rows of offer.publish params in one append, or none; `dryRun` lists every bad row.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "history.get", summary: "Every event that concerns an entity and what is linked to it, in log order, with time, actor, type, a one-line summary and the data.", roles: everyone),
         MethodDescriptor(name: "person.get", summary: "A contact's personal details, or \"erased\".", roles: staff),
         MethodDescriptor(name: "person.erase", summary: "Erases a contact's personal details (right to be forgotten) and records PersonalDataErased.", roles: staff, isWrite: true),
+    ] + desk
+
+    static let deskReaders: Set<Role> = [.educator, .coordinator, .admin]
+
+    /// The coordinator's desk: owners of questions, what waits on whom, internal notes.
+    public static let desk: [MethodDescriptor] = [
+        MethodDescriptor(name: "question.assign", summary: "Makes a configured coordinator or admin (`owner`) the question's owner, or releases it (`owner: null`); records QuestionAssigned.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "desk.get", summary: "What waits on a person now, by kind, oldest first, with why and since when; admins may ask `for` another configured user.", roles: deskReaders),
+        MethodDescriptor(name: "note.add", summary: "Adds an internal note to a question, offer, proposal, match or outcome; its text goes to the personal table, its SHA-256 to the log.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "note.list", summary: "An entity's notes with their text (null once erased), author and hash; viewers read no notes.", roles: deskReaders),
+        MethodDescriptor(name: "note.erase", summary: "Erases a note's text from the personal table, with the reason, and records NoteErased; the chain still verifies.", roles: staff, isWrite: true),
     ]
 
     /// Every method the daemon serves.

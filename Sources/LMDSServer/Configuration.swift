@@ -157,6 +157,14 @@ public struct DaemonConfig: Sendable, Hashable {
                     "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights, timeZone)")
             }
         }
+        shareUsersWithPolicy()
+    }
+
+    /// Gives the domain the configured users with their roles and institutions (owners of questions, desks).
+    mutating func shareUsersWithPolicy() {
+        policy.users = Dictionary(uniqueKeysWithValues: userRoles.map { name, role in
+            (name, ConfiguredUser(role: role.rawValue, institution: userInstitutions[name]))
+        })
     }
 
     /// The IANA time zone `value` names (`Europe/Amsterdam`, `UTC`).
@@ -188,6 +196,7 @@ public struct DaemonConfig: Sendable, Hashable {
         }
         userInstitutions = try resolve(userInstitutions, "users")
         groupInstitutions = try resolve(groupInstitutions, "groups")
+        shareUsersWithPolicy()
     }
 
     /// Reads and parses the file at `path`.

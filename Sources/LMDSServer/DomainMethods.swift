@@ -132,6 +132,7 @@ extension Dispatcher {
         let id = try Self.requiredString(&params, "id", bytesMax: 32)
         let asOf = try Self.asOf(&params)
         try params.rejectUnknown()
+        let role = context.caller.role
         return eventLoop.makeFutureWithTask {
             guard let positions = await processor.historyPositions(of: id) else { throw RPCError.notFound(id) }
             var events: [JSONValue] = []
@@ -145,7 +146,8 @@ extension Dispatcher {
                 var envelope = try record.envelopeJSON().objectValue ?? [:]
                 envelope["summary"] = .string(EventSummary.line(type: record.type, data: try record.data()))
                 envelope.removeValue(forKey: "previousHash")
-                events.append(.object(envelope))
+                guard let shown = try Self.noteAware(envelope, type: record.type, role: role, log: log) else { continue }
+                events.append(.object(shown))
             }
             return ["id": .string(id), "events": .array(events)]
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
@@ -328,6 +330,7 @@ extension Dispatcher {
     static func questionJSON(_ question: Question, state: DomainState, log: EventLog, withContact: Bool) throws -> JSONValue {
         var json = question.json.objectValue ?? [:]
         json["submittedAt"] = .string(UTCTime.iso8601(milliseconds: question.submittedMs))
+        json["owner"] = state.owner(of: question.id).map { .string($0) } ?? .null
         if withContact, let contact = question.requester.contact, var requester = json["requester"]?.objectValue {
             let person = try personJSON(contact, state: state, log: log)
             for key in ["name", "email", "phone", "erased"] { requester[key] = person[key] ?? .null }
@@ -349,11 +352,14 @@ struct QuestionFilter {
     /// A date inside the question's window, or the period (label or date) of an offer it was proposed or matched to.
     var period: String?
     var words: [String] = []
+    /// A user name: the questions it owns; `"none"`: the questions nobody owns.
+    var owner: String?
     var limit = 50
     var cursor: String?
 
     init(_ params: inout Params, taxonomy: Taxonomy) throws(RPCError) {
         status = try params.listStatus(among: QuestionStatus.allCases.map(\.rawValue)).flatMap(QuestionStatus.init(rawValue:))
+        owner = try params.string("owner", bytesMax: DeskLimits.ownerBytesMax)
         place = try params.listPlace(taxonomy)
         theme = try params.listTerm("theme", taxonomy.themeVocabulary)
         discipline = try params.listTerm("discipline", taxonomy.disciplineVocabulary)
@@ -364,8 +370,9 @@ struct QuestionFilter {
         (limit, cursor) = try params.listPage()
     }
 
-    func matches(_ question: Question, offersLinked: [Offer]) -> Bool {
+    func matches(_ question: Question, owner questionOwner: String?, offersLinked: [Offer]) -> Bool {
         if let status, question.status != status { return false }
+        if let owner, (owner == "none" ? questionOwner != nil : questionOwner != owner) { return false }
         if let place, !place.contains(question.neighbourhood) { return false }
         if let institution, !offersLinked.contains(where: { $0.institution == institution }) { return false }
         if let period {
@@ -387,12 +394,13 @@ struct QuestionFilter {
                 if let offer = state.offers[proposal.offer] { linked[proposal.question, default: []].append(offer) }
             }
         }
-        let questions = state.questions.values.filter { matches($0, offersLinked: linked[$0.id] ?? []) }
+        let questions = state.questions.values.filter { matches($0, owner: state.owner(of: $0.id), offersLinked: linked[$0.id] ?? []) }
         return Paging.page(questions, key: "questions", id: \.id, cursor: cursor, limit: limit) { question in
             [
                 "id": .string(question.id), "status": .string(question.status.rawValue), "title": .string(question.title),
                 "district": .string(question.neighbourhood.district), "wijk": question.neighbourhood.wijk.map { .string($0) } ?? .null,
                 "themes": .array(question.themes.map { .string($0) }), "version": .integer(Int64(question.version)),
+                "owner": state.owner(of: question.id).map { .string($0) } ?? .null,
             ]
         }
     }

@@ -218,8 +218,9 @@ public struct MatchingIndex: Sendable {
             if let offer = state.offers[id] { indexOffer(offer, analysis: analyze(Self.indexedText(offer))) }
         case .questionRejected, .questionReferred, .questionWithdrawn, .personalDataErased, .offerClosed, .offerWithdrawn, .collaboration:
             refreshSlots(named: event, in: state)
-        case .publication:
-            // Whether a question is shown on the public site changes nothing the matcher keeps.
+        case .publication, .desk:
+            // Whether a question is shown on the public site, who owns it and the notes about it change
+            // nothing the matcher keeps.
             break
         }
     }

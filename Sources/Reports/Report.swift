@@ -138,6 +138,7 @@ public enum ReportCatalogue {
         ("talent", "Students, hours and competences by institution, level and period (develop talent)"),
         ("outcomes", "The catalogue of documented outcomes with their deliverables (document outcomes)"),
         ("followups", "Follow-up checks due and overdue, and what the finished ones said"),
+        ("workload", "Per coordinator: owned questions by status, active matches, overdue items, and the unowned questions"),
     ]
 
     /// Whether `name` is a report.

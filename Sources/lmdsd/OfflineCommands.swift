@@ -59,7 +59,7 @@ extension DaemonCommand {
                 """)
 
         @Option(help: "Data directory (default as for serve).") var dataDir: String?
-        @Option(help: "A report: overview, neighbourhoods, institutions, themes, talent, outcomes, followups.") var report: String?
+        @Option(help: "A report: overview, neighbourhoods, institutions, themes, talent, outcomes, followups, workload.") var report: String?
         @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: as it stood then.") var asOf: String?
         @Option(help: "First day of the report's period.") var from: String?
         @Option(help: "Last day of the report's period.") var to: String?

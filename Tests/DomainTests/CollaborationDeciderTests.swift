@@ -45,9 +45,10 @@ import Testing
         return try Decider.decide(command, state: state, taxonomy: DeciderTests.leiden, nowMs: nowMs, issuer: issuer, policy: policy)
     }
 
-    static func refusal(_ command: Command, given: [Command], nowMs: Int64 = DeciderTests.now, issuer: CommandIssuer = .staff) -> DomainError? {
+    static func refusal(_ command: Command, given: [Command], nowMs: Int64 = DeciderTests.now, issuer: CommandIssuer = .staff,
+                        policy: DomainPolicy = .default) -> DomainError? {
         do {
-            _ = try decide(command, given: given, nowMs: nowMs, issuer: issuer)
+            _ = try decide(command, given: given, nowMs: nowMs, issuer: issuer, policy: policy)
             return nil
         } catch let error as DomainError {
             return error

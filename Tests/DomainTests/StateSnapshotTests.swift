@@ -64,6 +64,12 @@ import Testing
         state.pendingProposals = ["P-0002"]
         state.restore(questionCount: 2, offerCount: 2, contacts: ["C-0001", "C-0002"], erasedContacts: ["C-0002"])
         state.publication.publicQuestions = ["Q-0001"]
+        state.desk.owners = ["Q-0001": "alice", "Q-0002": "root"]
+        state.desk.assignedMs = ["Q-0001": 60, "Q-0002": -1]
+        state.desk.notes = ["N-0001": Note(id: "N-0001", entity: "Q-0001", author: "alice", sha256: String(repeating: "a", count: 64), addedMs: 70),
+                            "N-0002": Note(id: "N-0002", entity: "M-0001", author: "root", sha256: "b", addedMs: 71, erasedReason: "verzoek")]
+        state.desk.notesByEntity = ["Q-0001": ["N-0001"], "M-0001": ["N-0002"]]
+        state.desk.noteCount = 2
         return state
     }
 

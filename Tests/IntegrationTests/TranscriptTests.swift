@@ -34,7 +34,9 @@ import Testing
             let lines = text.split(separator: "\n", omittingEmptySubsequences: true).filter { !$0.hasPrefix("#") }
             #expect(lines.count % 2 == 0, "\(file): lines must come in request/reply pairs")
             let workspace = Workspace()
-            let daemon = try DaemonProcess(workspace: workspace)
+            // A transcript that needs a config names it on a comment line `# config: {...}`.
+            let config = text.split(separator: "\n").first { $0.hasPrefix("# config: {") }.map { String($0.dropFirst("# config: ".count)) }
+            let daemon = try DaemonProcess(workspace: workspace, config: config)
             usleep(100_000)  // the start-up probe's connection is released asynchronously
             let client = try daemon.client()
             var index = 0

@@ -3,7 +3,8 @@
 16 to 64 clients (threads, each with a connection of its own) write domain commands through the socket,
 each command with a unique `requestId`: `question.submit`, `import.questions` (several questions in one
 append), `offer.publish`, and state changes on their own questions, offers, proposals and matches
-(`question.accept`, `question.publish`, `proposal.create`, `proposal.accept`, `question.withdraw`, `match.cancel`), so that
+(`question.accept`, `question.publish`, `proposal.create`, `proposal.accept`, `question.withdraw`, `match.cancel`, and the desk's
+`question.assign` and `note.add`, whose text goes to the personal table in the same transaction), so that
 commands of one event and of several events (up to five in one append) are in flight. The texts are Dutch,
 with diacritics. Meanwhile the daemon is, round by round:
 
@@ -45,6 +46,7 @@ unacknowledged and of acknowledged writes), unacknowledged writes found already 
 duplicates (must be 0), the head, the seed.
 """
 
+import getpass
 import json
 import random
 import signal
@@ -104,7 +106,14 @@ COMMAND_WEIGHTS = {
     "consent": 4,
     "withdraw": 1,
     "cancel": 1,
+    "assign": 2,
+    "note": 2,
 }
+
+# The runner may own questions (issue 11: owners are users the config names as coordinators or admins).
+OWNER = getpass.getuser()
+DAEMON_CONFIG = {"roles": {"users": {OWNER: "admin"}}}
+NOTE_TEXTS = ["Gebeld met de bewonersgroep; ze willen pas na de zomer starten.", "Mevrouw Öztürk mailt de coördinator terug, dank je wél"]
 
 # The events each command must append, in order (README section 9); withdraw is decided by the state.
 SECOND_CONSENT_EVENTS = ["ProposalConsented", "ProposalAccepted", "MatchAgreed", "QuestionMatched", "OfferFilled"]
@@ -227,6 +236,8 @@ class WritingClient:
         candidates["make_public"] = [q for q, v in questions.items() if v["status"] in ("open", "matched") and not v.get("public")]
         candidates["withdraw"] = [q for q, v in questions.items() if v["status"] in ("submitted", "open", "matched")]
         candidates["cancel"] = [m for m, v in self.matches.items() if v["status"] == "agreed"]
+        candidates["assign"] = [q for q, v in questions.items() if v["status"] in ("submitted", "open", "matched")]
+        candidates["note"] = list(questions)
         return {kind: targets for kind, targets in candidates.items() if targets}
 
     def plan(self, rng, round_number):
@@ -312,6 +323,14 @@ class WritingClient:
     def plan_cancel(self, rng, match):
         params = {"id": match, "reason": "De planning van de opleiding is gewijzigd; excuses aan de bewoners", "expectedVersion": self.matches[match]["version"]}
         return "match.cancel", params, list(CANCEL_EVENTS)
+
+    def plan_assign(self, rng, question):
+        state = self.questions[question]
+        owner = None if state.get("owner") else OWNER
+        return "question.assign", {"id": question, "owner": owner, "expectedVersion": state["version"]}, ["QuestionAssigned"]
+
+    def plan_note(self, rng, question):
+        return "note.add", {"entity": question, "text": rng.choice(NOTE_TEXTS)}, ["NoteAdded"]
 
     # ---- applying acknowledged results to the model --------------------------------------------------
 
@@ -415,6 +434,17 @@ class WritingClient:
             self.touch(question["match"], match["offer"])
         question.update(status="withdrawn", version=result["version"], proposal=None, match=None)
         self.touch(question_id)
+
+    def apply_assign(self, write, result):
+        question = self.questions[write.params["id"]]
+        self.expect(write, result.get("id") == write.params["id"] and result.get("owner") == write.params["owner"]
+                    and result.get("version") == question["version"] + 1, f"is not the question assigned at version {question['version'] + 1}")
+        question.update(version=result["version"], owner=write.params["owner"])
+        self.touch(write.params["id"])
+
+    def apply_note(self, write, result):
+        self.expect(write, str(result.get("id", "")).startswith("N-") and result.get("status") == "kept"
+                    and result.get("entity") == write.params["entity"], "is not a new note on the question")
 
     def apply_cancel(self, write, result):
         match_id = write.params["id"]
@@ -679,7 +709,7 @@ class Scenario:
         say(f"crash: {self.client_count} clients, rounds {' '.join(kinds)}")
         self.work = WorkDirectory(prefix="lmds-torture-crash.")
         try:
-            self.daemon = Daemon(self.work).start()
+            self.daemon = Daemon(self.work, config=DAEMON_CONFIG).start()
             for kind in kinds:
                 self.round_number += 1
                 started = time.monotonic()
@@ -748,12 +778,12 @@ class Scenario:
         acknowledged, in_flight = self.load(kill)
         summary = f"SIGKILL after {delay:.2f} s: {acknowledged} acknowledged, {in_flight} in flight"
         if kill_at_startup:
-            starting = Daemon(self.work).start(wait=False)
+            starting = Daemon(self.work, config=DAEMON_CONFIG).start(wait=False)
             time.sleep(startup_delay)
             starting.kill()
             self.startup_kills += 1
             summary += f"; killed again {startup_delay:.2f} s into its restart"
-        self.daemon = Daemon(self.work).start()
+        self.daemon = Daemon(self.work, config=DAEMON_CONFIG).start()
         return summary
 
     def round_sigterm(self):
@@ -768,7 +798,7 @@ class Scenario:
         acknowledged, in_flight = self.load(terminate)
         check(codes == [0], f"lmdsd exited with {codes[0] if codes else 'nothing'} after SIGTERM under load, not 0:\n{self.daemon.log_tail()}")
         refusals = self.refusal_count() - refusals_before
-        self.daemon = Daemon(self.work).start()
+        self.daemon = Daemon(self.work, config=DAEMON_CONFIG).start()
         return f"SIGTERM after {delay:.2f} s: exit 0, {acknowledged} acknowledged, {in_flight} in flight, {refusals} refused"
 
     def round_sigstop(self):

@@ -471,7 +471,8 @@ def accepted_kinds(type_text):
     for part in type_text.split("(")[0].split(" or "):
         word = part.strip().split(" ")[0]
         kinds |= {"string": {"string"}, "integer": {"integer"}, "number": {"integer", "fraction"},
-                  "boolean": {"boolean"}, "object": {"object"}, "array": {"array"}, "arrays": {"array"}}.get(word, set())
+                  "boolean": {"boolean"}, "object": {"object"}, "array": {"array"}, "arrays": {"array"},
+                  "null": {"null"}}.get(word, set())
     return kinds
 
 
@@ -1009,7 +1010,7 @@ class Generator:
             lines.append(request_line([1, "two"], "array", -32602, "params"))
             return lines
         values = [(kind, WRONG_SAMPLES[kind]) for kind in parameter.wrong_kinds()]
-        if parameter.required:
+        if parameter.required and "null" not in parameter.kinds:  # `owner` of question.assign: null releases
             values.append(("null", None))
         for kind, wrong in values:
             params = copy.deepcopy(base or {})

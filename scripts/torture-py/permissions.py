@@ -368,8 +368,10 @@ class Fixture:
 
     Names: `own` is OWN_INSTITUTION (educator A's), `other` OTHER_INSTITUTION (educator B's)."""
 
-    def __init__(self, socket_path, work, today):
+    def __init__(self, socket_path, work, today, coordinator_name=None):
         self.work = work
+        # The user name the config makes a coordinator: a valid owner for question.assign.
+        self.coordinator_name = coordinator_name
         self.today = today
         # A future embargo (the viewer must not see it) and one that has ended (the viewer sees it).
         self.embargo_future = (today + datetime.timedelta(days=800)).isoformat()
@@ -462,6 +464,8 @@ class Fixture:
         self.withheld_in_reports = len(self.secret_titles)
         plan = self.call("match.plan", {"period": PLAN_PERIOD, "minScore": 0})
         check(plan["pairs"], f"match.plan of {PLAN_PERIOD} plans no pair: a forbidden propose would prove nothing")
+        # A note whose erasure a forbidden caller tries (issue 11).
+        self.note = self.call("note.add", {"entity": self.question_submitted, "text": "Intern: de bewoner belt terug."})["id"]
         self.position = self.call("system.status", None)["position"]
 
     @property
@@ -508,10 +512,14 @@ class Fixture:
             "person.erase": {"id": self.contact_submitted},
             "question.publish": {"id": self.question_spare},
             "match.plan propose": {"period": PLAN_PERIOD, "minScore": 0, "propose": True},
+            # The desk (issue 11): an owner the config names as coordinator, a note on a question, its erasure.
+            "question.assign": {"id": self.question_submitted, "owner": self.coordinator_name},
+            "note.add": {"entity": self.question_of_outcome, "text": "Intern: niet voor iedereen."},
+            "note.erase": {"id": self.note, "reason": "Verzoek."},
         }
 
     def read_params(self):
-        """For each method open to viewers (and `person.get`), params that make it answer with a result,
+        """For each method open to viewers (and `person.get`, `desk.get` and `note.list`), params that make it answer with a result,
         about the outcome and what it is linked to. `events.unsubscribe` is filled in per connection."""
         return {
             "system.ping": None,
@@ -539,6 +547,8 @@ class Fixture:
             "history.get": {"id": self.outcome},
             "person.get": {"id": self.contact_submitted},
             "site.content": {},
+            "desk.get": {},
+            "note.list": {"entity": self.question_of_outcome},
         }
 
 
@@ -857,7 +867,7 @@ def check_visibility(socket_path, viewer, educator, coordinator, fixture, watch,
         subscription = None
         personal = fixture.requester_details + fixture.contact_details
         for method, params in read_params.items():
-            if method == "person.get":
+            if method in ("person.get", "desk.get", "note.list"):  # staff and educators only
                 continue
             if method == "events.unsubscribe":
                 params = {"subscription": subscription}
@@ -1011,10 +1021,11 @@ def check_forbidden_params_would_succeed(work, methods):
     checked = 0
     today = datetime.datetime.now(datetime.timezone.utc).date()
     for index, method in enumerate(methods):
-        daemon = Daemon(work, data=work.file(f"verify-{index}"), socket_path=work.file(f"verify-{index}.sock"))
+        daemon = Daemon(work, data=work.file(f"verify-{index}"), socket_path=work.file(f"verify-{index}.sock"),
+                        config={"roles": {"users": {"verify-coordinator": "coordinator"}}})
         try:
             daemon.start()
-            fixture = Fixture(daemon.socket, work, today)
+            fixture = Fixture(daemon.socket, work, today, coordinator_name="verify-coordinator")
             params = fixture.forbidden_params()[method]
             with Client(daemon.socket) as client:
                 before = client.result("system.status")["position"]
@@ -1172,7 +1183,7 @@ def run(arguments):
             with Client(daemon.socket) as client:
                 catalogue = {entry["name"]: entry["roles"] for entry in client.result("system.methods")["methods"]}
             today = datetime.datetime.now(datetime.timezone.utc).date()
-            fixture = Fixture(daemon.socket, work, today)
+            fixture = Fixture(daemon.socket, work, today, coordinator_name=next(c.user_name for c in clients if c.label == "coordinator"))
             timings["start and fixture"] = time.monotonic() - started
             say(f"permissions: {len(catalogue)} methods, fixture of {fixture.position} events; daemon uid {daemon_identity.uid} gid {daemon_identity.gid}")
 
