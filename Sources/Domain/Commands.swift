@@ -8,6 +8,8 @@ public enum Command: Sendable, Hashable {
     case match(MatchCommand)
     case outcome(OutcomeCommand)
     case contact(ContactCommand)
+    /// Milestones, check-ins and feedback of matches (`ProgressDecider`).
+    case progress(ProgressCommand)
     /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
     case importBatch([Command])
 }

@@ -65,6 +65,8 @@ public enum DomainEvent: Sendable, Hashable {
     case offerWithdrawn(id: String, reason: String)
     /// Proposals, matches, outcomes and follow-ups, and what they do to questions and offers.
     case collaboration(CollaborationEvent)
+    /// Milestones, check-ins and feedback of matches.
+    case progress(ProgressEvent)
 
     /// The event type as stored.
     public var type: String {
@@ -81,6 +83,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerClosed: return "OfferClosed"
         case .offerWithdrawn: return "OfferWithdrawn"
         case .collaboration(let event): return event.type
+        case .progress(let event): return event.type
         }
     }
 
@@ -96,6 +99,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerPublished(let offer): return [offer.id] + (offer.contact.map { [$0] } ?? [])
         case .offerRevised(let id, _), .offerClosed(let id, _), .offerWithdrawn(let id, _): return [id]
         case .collaboration(let event): return event.entityIDs
+        case .progress(let event): return event.entityIDs
         }
     }
 
@@ -125,6 +129,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerClosed(let id, let reason): return ["id": .string(id), "reason": reason.map { .string($0) } ?? .null]
         case .offerWithdrawn(let id, let reason): return ["id": .string(id), "reason": .string(reason)]
         case .collaboration(let event): return event.data
+        case .progress(let event): return event.data
         }
     }
 
@@ -181,8 +186,13 @@ public enum DomainEvent: Sendable, Hashable {
             guard let id = string("id"), let reason = string("reason") else { return nil }
             self = .offerWithdrawn(id: id, reason: reason)
         default:
-            guard let event = CollaborationEvent(type: type, data: data) else { return nil }
-            self = .collaboration(event)
+            if let event = CollaborationEvent(type: type, data: data) {
+                self = .collaboration(event)
+            } else if let event = ProgressEvent(type: type, data: data) {
+                self = .progress(event)
+            } else {
+                return nil
+            }
         }
     }
 }
@@ -214,6 +224,8 @@ public struct DomainState: Sendable, Hashable {
     public internal(set) var pendingProposals: Set<String> = []
     /// Contacts whose personal data was erased.
     public private(set) var erasedContacts: Set<String> = []
+    /// Milestones, check-ins and feedback per match.
+    public internal(set) var progress = ProgressState()
 
     public init() {}
 
@@ -277,6 +289,7 @@ public struct DomainState: Sendable, Hashable {
                 }
                 if let capacity = changes["capacity"]?.integerValue { offer.capacity = Int(capacity) }
                 if let teamSize = changes["teamSize"]?.integerValue { offer.teamSize = Int(teamSize) }
+                if let template = changes["milestones"]?.arrayValue { offer.milestoneTemplate = template.compactMap(MilestoneTemplate.init(json:)) }
             }
         case .offerClosed(let id, let reason):
             updateOffer(id) { $0.status = .closed; $0.closingReason = reason }
@@ -284,6 +297,8 @@ public struct DomainState: Sendable, Hashable {
             updateOffer(id) { $0.status = .withdrawn; $0.closingReason = reason }
         case .collaboration(let event):
             apply(event)
+        case .progress(let event):
+            progress.apply(event)
         }
     }
 
@@ -353,6 +368,7 @@ public enum Decider {
         case .match(let command): decision = try CollaborationDecider.decide(command, state: state, context)
         case .outcome(let command): decision = try OutcomeDecider.decide(command, state: state, context)
         case .contact(let command): decision = try ContactDecider.decide(command, state: state)
+        case .progress(let command): decision = try ProgressDecider.decide(command, state: state, context)
         case .importBatch(let commands):
             decision = try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         }

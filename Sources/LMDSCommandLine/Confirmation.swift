@@ -72,6 +72,12 @@ struct Confirmation {
         "outcome.revise": { "\($0.id) revised" },
         "followup.record": { "follow-up check of \($0.id) recorded: used \($0.param("used"))" },
         "person.erase": { "personal details of \($0.id) erased" },
+        "milestone.plan": { "\($0.id): milestones planned; lmds milestones \($0.id) shows them" },
+        "milestone.complete": { "milestone \($0.param("milestone")) of \($0.id) completed" },
+        "milestone.revise": { "milestone \($0.param("milestone")) of \($0.id) now due \($0.param("due"))" },
+        "checkin.record": { "check-in on \($0.id) recorded: \($0.param("health"))" },
+        "feedback.submit": { "feedback of the \($0.param("side")) side on \($0.id) at the \($0.param("moment")) recorded; blind until every expected side has answered" },
+        "text.erase": { "text \($0.id) erased" },
     ]
 
     /// "the requester", "the education side".

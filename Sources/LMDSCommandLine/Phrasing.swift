@@ -57,6 +57,8 @@ enum CommandNames {
         "outcome.list": "lmds outcomes", "followup.list": "lmds followups", "followup.record": "lmds followup record",
         "report.get": "lmds report", "import.questions": "lmds import questions", "import.offers": "lmds import offers",
         "history.get": "lmds history", "person.get": "lmds show", "person.erase": "lmds erase",
+        "milestone.plan": "lmds milestone plan", "milestone.complete": "lmds milestone done", "milestone.revise": "lmds milestone revise",
+        "checkin.record": "lmds checkin", "feedback.submit": "lmds feedback submit", "feedback.get": "lmds feedback", "text.erase": "lmds erase",
     ]
 
     /// `text` with every method name in it (`taxonomy.get`) replaced by its CLI command (`lmds taxonomy`).
@@ -66,7 +68,7 @@ enum CommandNames {
 
     /// The entity kind an id names by its prefix ("question" for Q-0001), or nil.
     static func kind(ofID id: String) -> String? {
-        let kinds = ["Q-": "question", "O-": "offer", "P-": "proposal", "M-": "match", "R-": "outcome", "C-": "contact"]
+        let kinds = ["Q-": "question", "O-": "offer", "P-": "proposal", "M-": "match", "R-": "outcome", "C-": "contact", "T-": "text"]
         return kinds[String(id.prefix(2)).uppercased()]
     }
 }

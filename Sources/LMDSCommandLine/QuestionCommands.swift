@@ -344,13 +344,13 @@ extension LMDSCommand {
 
     struct Erase: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Erase a contact's personal details (right to be forgotten); history then shows \"erased\".")
+            abstract: "Erase a contact's personal details, or a note or feedback comment (T-0001) (right to be forgotten); history then shows \"erased\".")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var write: WriteOptions
-        @Argument(help: "The contact, such as C-0001.") var id: String
+        @Argument(help: "The contact, such as C-0001, or the text, such as T-0001.") var id: String
 
         func run() throws {
-            try global.write("person.erase", ["id": .string(id)], write, versioned: false, flags: ["id": "ID"])
+            try global.write(id.hasPrefix("T-") ? "text.erase" : "person.erase", ["id": .string(id)], write, versioned: false, flags: ["id": "ID"])
         }
     }
 }

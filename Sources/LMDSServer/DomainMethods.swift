@@ -14,6 +14,7 @@ extension Dispatcher {
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
+        if Self.progressMethods.contains(request.method) { return handleProgress(request, caller: caller, on: eventLoop) }
         if request.method.hasPrefix("offer.") { return handleOffer(request, caller: caller, on: eventLoop) }
         if request.method == "match.suggest" || request.method == "match.plan" { return handleMatching(request, caller: caller, on: eventLoop) }
         if request.method == "report.get" { return handleReport(request, caller: caller, on: eventLoop) }

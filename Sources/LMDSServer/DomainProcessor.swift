@@ -388,7 +388,7 @@ actor DomainProcessor {
                     "match": .string(outcome.match), "followUps": .array(outcome.followUps.map { .string($0) }),
                     "followUpDue": .string(outcome.followUpDue)]
         }
-        let status = state.erasedContacts.contains(entityID) ? "erased" : "stored"
+        let status = state.erasedContacts.contains(entityID) || state.progress.erasedTexts.contains(entityID) ? "erased" : "stored"
         return ["id": .string(entityID), "status": .string(status), "position": .integer(Int64(position))]
     }
 
