@@ -103,3 +103,23 @@ public enum FeedbackBlindRule {
         return "blind until every expected side has answered (waiting for \(waiting)) or the window closes; \(closes)"
     }
 }
+
+extension DomainState {
+    /// When a moment's feedback window opened for `match`: its outcome's recording (`end`) or its follow-up
+    /// check (`followup`); nil before that.
+    public func feedbackOpenedMs(_ match: Match, _ moment: FeedbackMoment) -> Int64? {
+        let outcome = match.outcome.flatMap { outcomes[$0] }
+        switch moment {
+        case .end: return outcome?.recordedMs
+        case .followup: return outcome?.followUp?.recordedMs
+        }
+    }
+
+    /// Whether `match`'s answers for `moment` are shown as of `asOfMs` (`FeedbackBlindRule.isRevealed` on this state).
+    public func feedbackRevealed(_ match: Match, _ moment: FeedbackMoment, policy: FeedbackPolicy, asOfMs: Int64) -> Bool {
+        let given = (progress.feedback[match.id] ?? []).filter { $0.moment == moment }
+        let submitted = Dictionary(given.map { ($0.side, $0.submittedMs) }, uniquingKeysWith: min)
+        return FeedbackBlindRule.isRevealed(
+            submitted: submitted, expected: policy.expectedSides, openedMs: feedbackOpenedMs(match, moment), windowDays: policy.windowDays, asOfMs: asOfMs)
+    }
+}

@@ -115,7 +115,7 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "feedback.submit", summary: "One side's answers (requester, education, students) at the end or the follow-up, checked against the configured questions; blind until every expected side has answered.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "feedback.get", summary: "A match's feedback as far as the caller may see it under the blind rule, and why the rest is hidden.", roles: everyone),
         MethodDescriptor(name: "text.erase", summary: "Erases a note or feedback comment (`T-0001`) from the personal table and records TextErased.", roles: staff, isWrite: true),
-        MethodDescriptor(name: "report.get", summary: "A report (overview, neighbourhoods, institutions, themes, talent, outcomes, followups) as text, JSON, CSV, Markdown or HTML, as it stood at `asOf`, over `from`..`to`.", roles: everyone),
+        MethodDescriptor(name: "report.get", summary: "A report (overview, neighbourhoods, institutions, themes, talent, outcomes, followups, feedback) as text, JSON, CSV, Markdown or HTML, as it stood at `asOf`, over `from`..`to`.", roles: everyone),
         MethodDescriptor(name: "import.questions", summary: "Imports rows of question.submit params (a spreadsheet) in one append, or none; `dryRun` lists every bad row.", roles: staff, isWrite: true),
         MethodDescriptor(name: "import.offers", summary: "Imports rows of offer.publish params in one append, or none; `dryRun` lists every bad row.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "history.get", summary: "Every event that concerns an entity and what is linked to it, in log order, with time, actor, type, a one-line summary and the data.", roles: everyone),

@@ -150,14 +150,12 @@ extension Dispatcher {
         _ match: Match, state: DomainState, policy: FeedbackPolicy, reader: FeedbackReader, asOfMs: Int64, log: EventLog
     ) throws -> JSONValue {
         let entries = (state.progress.feedback[match.id] ?? []).filter { $0.submittedMs <= asOfMs }
-        let outcome = match.outcome.flatMap { state.outcomes[$0] }
         var moments: [JSONValue] = []
         for moment in FeedbackMoment.allCases {
-            let opened: Int64? = moment == .end ? outcome?.recordedMs : outcome?.followUp?.recordedMs
+            let opened = state.feedbackOpenedMs(match, moment)
             let given = entries.filter { $0.moment == moment }
-            let submitted = Dictionary(given.map { ($0.side, $0.submittedMs) }, uniquingKeysWith: min)
-            let revealed = FeedbackBlindRule.isRevealed(
-                submitted: submitted, expected: policy.expectedSides, openedMs: opened, windowDays: policy.windowDays, asOfMs: asOfMs)
+            let submitted = Set(given.map(\.side))
+            let revealed = state.feedbackRevealed(match, moment, policy: policy, asOfMs: asOfMs)
             var sides: [JSONValue] = []
             var hidden = false
             for side in FeedbackSide.allCases {
@@ -178,7 +176,7 @@ extension Dispatcher {
             moments.append([
                 "moment": .string(moment.rawValue), "revealed": .bool(revealed), "windowClosesOn": closes, "sides": .array(sides),
                 "hidden": hidden ? .string(FeedbackBlindRule.hiddenReason(
-                    expected: policy.expectedSides, submitted: Set(submitted.keys), openedMs: opened, windowDays: policy.windowDays)) : .null,
+                    expected: policy.expectedSides, submitted: submitted, openedMs: opened, windowDays: policy.windowDays)) : .null,
             ])
         }
         return [

@@ -138,6 +138,7 @@ public enum ReportCatalogue {
         ("talent", "Students, hours and competences by institution, level and period (develop talent)"),
         ("outcomes", "The catalogue of documented outcomes with their deliverables (document outcomes)"),
         ("followups", "Follow-up checks due and overdue, and what the finished ones said"),
+        ("feedback", "Every side's feedback: response rates per side and moment, the answers' distribution, per institution, theme and wijk (blind answers hidden)"),
     ]
 
     /// Whether `name` is a report.

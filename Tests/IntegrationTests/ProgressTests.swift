@@ -97,6 +97,17 @@ import Testing
         #expect(feedback["moments"]?[0]?["sides"]?[0]?["comment"] == "Heel bruikbaar, dank aan Anouk")
         let shown = try CollaborationTests.cli(workspace, ["feedback", "M-0001"])
         #expect(shown.stdout.contains("end: shown") && shown.stdout.contains("comment: Heel bruikbaar"), "\(shown.stdout)")
+        // report.get feedback in every format; the overview gains the response rates.
+        for format in ["json", "text", "csv", "markdown", "html"] {
+            let report = try daemon.call("report.get", ["name": "feedback", "format": .string(format)])
+            #expect(report["format"] == .string(format))
+        }
+        let figures = try daemon.call("report.get", ["name": "feedback"])["report"]?["figures"]?.arrayValue ?? []
+        #expect(figures.contains { $0["label"] == "response rate at the end, education" && $0["value"]?.doubleValue == 1 })
+        let text = try CollaborationTests.cli(workspace, ["report", "feedback"])
+        #expect(text.status == 0 && text.stdout.contains("Response rates") && text.stdout.contains("satisfaction"), "\(text.stdout) \(text.stderr)")
+        let overview = try daemon.call("report.get", ["name": "overview"])["report"]?["figures"]?.arrayValue ?? []
+        #expect(overview.contains { $0["label"] == "feedback response rate at the end, requester" })
     }
 
     /// Blind: while the education side has not answered, a coordinator sees that the requester answered, not what,
