@@ -160,6 +160,15 @@ extension LMDSCommand {
     }
 }
 
+/// `--milestone "title|days"` flags as `offer.publish`'s and `offer.revise`'s `milestones`.
+func milestoneTemplate(_ items: [String]) throws -> JSONValue {
+    .array(try items.map { item in
+        let parts = item.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, let days = Int64(parts[1]) else { throw ValidationError("--milestone \"\(item)\": expected title|days after the start") }
+        return ["title": .string(parts[0]), "dayOffset": .integer(days)]
+    })
+}
+
 /// How `lmds milestones` prints a match's milestones, health and check-ins.
 func printProgress(_ match: JSONValue, view: PeopleView) {
     print("\(describe(match["id"])) (\(describe(match["status"]))): \(describe(match["questionTitle"]))")

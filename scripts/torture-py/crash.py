@@ -3,7 +3,8 @@
 16 to 64 clients (threads, each with a connection of its own) write domain commands through the socket,
 each command with a unique `requestId`: `question.submit`, `import.questions` (several questions in one
 append), `offer.publish`, and state changes on their own questions, offers, proposals and matches
-(`question.accept`, `proposal.create`, `proposal.accept`, `question.withdraw`, `match.cancel`), so that
+(`question.accept`, `proposal.create`, `proposal.accept`, `question.withdraw`, `match.cancel`, `checkin.record`
+with a note that goes to the personal table), so that
 commands of one event and of several events (up to five in one append) are in flight. The texts are Dutch,
 with diacritics. Meanwhile the daemon is, round by round:
 
@@ -103,6 +104,7 @@ COMMAND_WEIGHTS = {
     "consent": 4,
     "withdraw": 1,
     "cancel": 1,
+    "checkin": 2,
 }
 
 # The events each command must append, in order (README section 9); withdraw is decided by the state.
@@ -225,6 +227,7 @@ class WritingClient:
         candidates["consent"] = [p for p, v in self.proposals.items() if v["status"] == "proposed"]
         candidates["withdraw"] = [q for q, v in questions.items() if v["status"] in ("submitted", "open", "matched")]
         candidates["cancel"] = [m for m, v in self.matches.items() if v["status"] == "agreed"]
+        candidates["checkin"] = [m for m, v in self.matches.items() if v["status"] == "agreed"]
         return {kind: targets for kind, targets in candidates.items() if targets}
 
     def plan(self, rng, round_number):
@@ -307,6 +310,12 @@ class WritingClient:
     def plan_cancel(self, rng, match):
         params = {"id": match, "reason": "De planning van de opleiding is gewijzigd; excuses aan de bewoners", "expectedVersion": self.matches[match]["version"]}
         return "match.cancel", params, list(CANCEL_EVENTS)
+
+    def plan_checkin(self, rng, match):
+        params = {"match": match, "health": rng.choice(["on-track", "at-risk", "stalled"])}
+        if rng.random() < 0.5:
+            params["note"] = "Overleg met de coördinator in café Ëlsa; de planning schuift één week"
+        return "checkin.record", params, ["CheckInRecorded"]
 
     # ---- applying acknowledged results to the model --------------------------------------------------
 
@@ -415,6 +424,13 @@ class WritingClient:
         question.update(status="open", version=question["version"] + 1, match=None)
         offer.update(status="published", version=offer["version"] + 1, busy=False)
         self.touch(match_id, match["question"], match["offer"])
+
+    def apply_checkin(self, write, result):
+        match_id = write.params["match"]
+        match = self.matches[match_id]
+        self.expect(write, result.get("id") == match_id and result.get("status") == match["status"] and result.get("version") == match["version"],
+                    "is not the match, unchanged by its check-in")
+        self.touch(match_id)
 
     # ---- sending ------------------------------------------------------------------------------------------
 
