@@ -502,7 +502,7 @@ class Fixture:
             "proposal.accept": {"id": self.proposal_other, "side": "requester"},
             "proposal.decline": {"id": self.proposal_other, "side": "requester", "reason": "Past niet."},
             "proposal.withdraw": {"id": self.proposal_other, "reason": "Past niet."},
-            "match.start": {"id": self.match_other_agreed, "students": 3},
+            "match.start": {"id": self.match_other_agreed, "students": 3, "force": True},
             "match.cancel": {"id": self.match_other_agreed, "reason": "Geen team."},
             "match.close": {"id": self.match_other_delivered},
             "outcome.record": {"match": self.match_other_started, "summary": "Een opbrengst."},
