@@ -76,7 +76,7 @@ struct Confirmation {
         "milestone.complete": { "milestone \($0.param("milestone")) of \($0.id) completed" },
         "milestone.revise": { "milestone \($0.param("milestone")) of \($0.id) now due \($0.param("due"))" },
         "checkin.record": { "check-in on \($0.id) recorded: \($0.param("health"))" },
-        "feedback.submit": { "feedback of the \($0.param("side")) side on \($0.id) at the \($0.param("moment")) recorded; blind until every expected side has answered" },
+        "feedback.submit": { "feedback of the \($0.param("side")) side on \($0.id) at the \($0.param("moment")) recorded; lmds feedback \($0.id) shows what you may see" },
         "text.erase": { "text \($0.id) erased" },
     ]
 
