@@ -140,6 +140,29 @@ import Testing
         let shown = try asCoordinator()
         #expect(shown["moments"]?[0]?["sides"]?[0]?["answers"] == Self.allFours && shown["moments"]?[0]?["hidden"] == .null)
     }
+
+    /// Viewers read shown answers but no comments, and see that a note exists, not its text.
+    @Test(.enabled(if: AuthorizationTests.canSwitchUser, "needs root and setpriv"))
+    func viewersReadNoCommentsOrNotes() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace, config: #"{"roles": {"users": {"nobody": "viewer"}}}"#)
+        AuthorizationTests.openSocket(workspace)
+        try Self.startedMatch(daemon)
+        _ = try daemon.call("checkin.record", ["match": "M-0001", "health": "on-track", "note": "Gesprek met Anouk"])
+        _ = try daemon.call("outcome.record", ["match": "M-0001", "summary": "Advies over ontmoeten in de wijk."])
+        for side in ["requester", "education"] {
+            _ = try daemon.call("feedback.submit", ["match": "M-0001", "side": .string(side), "moment": "end", "answers": Self.allFours, "comment": "Geheim"])
+        }
+        func asViewer(_ method: String, _ params: String) throws -> JSONValue {
+            let result = try AuthorizationTests.runAsNobody(["call", method, params, "--json", "--socket", workspace.socketPath])
+            return try JSONParser.parse(Array(result.stdout.utf8))
+        }
+        let feedback = try asViewer("feedback.get", #"{"match": "M-0001"}"#)
+        let requester = feedback["moments"]?[0]?["sides"]?[0]
+        #expect(requester?["access"] == "answers" && requester?["answers"] == Self.allFours && requester?["comment"] == nil)
+        let match = try asViewer("match.get", #"{"id": "M-0001"}"#)
+        #expect(match["checkIns"]?[0]?["note"] == "hidden" && match["health"] == "on-track")
+    }
 }
 
 extension JSONValue {
