@@ -15,11 +15,14 @@ public struct DomainPolicy: Sendable, Hashable {
     /// The users the daemon's config names (`roles.users`), with their role and institution: who may own
     /// questions, and whose desk an admin may ask for.
     public var users: [String: ConfiguredUser] = [:]
+    /// The feedback questions per side, the sides the blind rule waits for, and its window.
+    public var feedback: FeedbackPolicy
 
-    public init(proposalExpiryDays: Double = 21, followUpMonths: Int = 6, followUpGraceDays: Int = 30) {
+    public init(proposalExpiryDays: Double = 21, followUpMonths: Int = 6, followUpGraceDays: Int = 30, feedback: FeedbackPolicy = FeedbackPolicy()) {
         self.proposalExpiryDays = proposalExpiryDays
         self.followUpMonths = followUpMonths
         self.followUpGraceDays = followUpGraceDays
+        self.feedback = feedback
     }
 
     /// 21 days to consent, a follow-up after 6 months, overdue 30 days later.

@@ -55,7 +55,10 @@ enum CollaborationDecider {
             if !force, let offer = state.offers[match.offer], let outside = DomainWarning.outsidePeriod(startedOn, offer: offer) {
                 throw .validation("startedOn", "\(outside); give the date the team starts, or `force` to start it on this date anyway")
             }
-            return decision([.matchStarted(id: id, students: students, startedOn: startedOn)], entityID: id)
+            // The offer's milestone template is planned from the start date in the same append.
+            let planned = ProgressDecider.plannedAtStart(match: match, startedOn: startedOn, state: state)
+            return Decision(events: [.collaboration(.matchStarted(id: id, students: students, startedOn: startedOn))] + planned,
+                            personalData: [:], entityID: id)
         case .cancel(let id, let reason, let expectedVersion):
             let match = try existingMatch(id, state: state, expectedVersion: expectedVersion, issuer: context.issuer)
             try MatchVerb.cancel.check(id, in: match.status)
@@ -231,7 +234,7 @@ enum CollaborationDecider {
         case .offerWithdrawn(let id, _): overlay.offerStatus[id] = .withdrawn
         case .offerClosed(let id, _): overlay.offerStatus[id] = .closed
         case .questionSubmitted, .questionAccepted, .questionRejected, .questionRevised, .personalDataErased, .offerPublished, .offerRevised,
-            .collaboration, .publication, .desk:
+            .collaboration, .publication, .desk, .progress:
             break  // Only a withdrawal, referral or closing winds anything down.
         }
         return [primary] + settled(events, state: state, questions: questions, offers: offers, overlay: overlay).map(DomainEvent.collaboration)

@@ -12,6 +12,8 @@ public enum Command: Sendable, Hashable {
     case publication(PublicationCommand)
     /// Owners of questions and internal notes (`DeskDecider`).
     case desk(DeskCommand)
+    /// Milestones, check-ins and feedback of matches (`ProgressDecider`).
+    case progress(ProgressCommand)
     /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
     case importBatch([Command])
 }

@@ -69,6 +69,8 @@ public enum DomainEvent: Sendable, Hashable {
     case publication(PublicationEvent)
     /// Owners of questions and internal notes.
     case desk(DeskEvent)
+    /// Milestones, check-ins and feedback of matches.
+    case progress(ProgressEvent)
 
     /// The event type as stored.
     public var type: String {
@@ -87,6 +89,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .collaboration(let event): return event.type
         case .publication(let event): return event.type
         case .desk(let event): return event.type
+        case .progress(let event): return event.type
         }
     }
 
@@ -104,6 +107,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .collaboration(let event): return event.entityIDs
         case .publication(let event): return event.entityIDs
         case .desk(let event): return event.entityIDs
+        case .progress(let event): return event.entityIDs
         }
     }
 
@@ -135,6 +139,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .collaboration(let event): return event.data
         case .publication(let event): return event.data
         case .desk(let event): return event.data
+        case .progress(let event): return event.data
         }
     }
 
@@ -199,8 +204,13 @@ public enum DomainEvent: Sendable, Hashable {
                 self = .desk(event)
                 return
             }
-            guard let event = CollaborationEvent(type: type, data: data) else { return nil }
-            self = .collaboration(event)
+            if let event = CollaborationEvent(type: type, data: data) {
+                self = .collaboration(event)
+            } else if let event = ProgressEvent(type: type, data: data) {
+                self = .progress(event)
+            } else {
+                return nil
+            }
         }
     }
 }
@@ -236,6 +246,8 @@ public struct DomainState: Sendable, Hashable {
     public internal(set) var publication = PublicationState()
     /// Owners of questions and notes (`Desk.swift`).
     public internal(set) var desk = DeskState()
+    /// Milestones, check-ins and feedback per match.
+    public internal(set) var progress = ProgressState()
 
     public init() {}
 
@@ -299,6 +311,7 @@ public struct DomainState: Sendable, Hashable {
                 }
                 if let capacity = changes["capacity"]?.integerValue { offer.capacity = Int(capacity) }
                 if let teamSize = changes["teamSize"]?.integerValue { offer.teamSize = Int(teamSize) }
+                if let template = changes["milestones"]?.arrayValue { offer.milestoneTemplate = template.compactMap(MilestoneTemplate.init(json:)) }
             }
         case .offerClosed(let id, let reason):
             updateOffer(id) { $0.status = .closed; $0.closingReason = reason }
@@ -310,6 +323,8 @@ public struct DomainState: Sendable, Hashable {
             publication.apply(event)
         case .desk(let event):
             apply(event)
+        case .progress(let event):
+            progress.apply(event)
         }
     }
 
@@ -381,6 +396,7 @@ public enum Decider {
         case .contact(let command): decision = try ContactDecider.decide(command, state: state)
         case .publication(let command): decision = try PublicationDecider.decide(command, state: state)
         case .desk(let command): decision = try DeskDecider.decide(command, state: state, context)
+        case .progress(let command): decision = try ProgressDecider.decide(command, state: state, context)
         case .importBatch(let commands):
             decision = try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         }

@@ -63,6 +63,16 @@ public enum EventSummary {
             return "\(text("id")) released by \(text("previous"))"
         case "NoteAdded": return "note \(text("id")) added by \(text("author"))"
         case "NoteErased": return "note \(text("id")) erased: \(text("reason"))"
+        case "MilestonesPlanned":
+            let titles = (data["milestones"]?.arrayValue ?? []).map { "\($0["title"]?.stringValue ?? "?") (\($0["due"]?.stringValue ?? "?"))" }
+            return "\(text("match")) plans \(titles.isEmpty ? "no milestones" : titles.joined(separator: ", "))"
+        case "MilestoneCompleted":
+            return "milestone \(data["milestone"]?.integerValue.map(String.init) ?? "?") of \(text("match")) completed on \(text("completedOn"))"
+        case "MilestoneRevised":
+            return "milestone \(data["milestone"]?.integerValue.map(String.init) ?? "?") of \(text("match")) now due \(text("due"))"
+        case "CheckInRecorded": return "check-in on \(text("match")): \(text("health"))"
+        case "FeedbackSubmitted": return "feedback on \(text("match")) from the \(text("side")) side at the \(text("moment"))"
+        case "TextErased": return "text \(text("id")) erased"
         case "BackupTaken": return "backup to \(text("path")) up to position \(data["position"]?.integerValue.map(String.init) ?? "?")"
         default: return type
         }
@@ -107,6 +117,7 @@ extension DomainState {
             "erasedContacts": .array(erasedContacts.sorted(by: EntityID.precedes).map { .string($0) }),
             "contacts": .integer(Int64(contactCount)),
             "desk": desk.json,
+            "progress": progress.json,
             "counts": [
                 "questions": .integer(Int64(questionCount)), "offers": .integer(Int64(offerCount)), "proposals": .integer(Int64(proposalCount)),
                 "matches": .integer(Int64(matchCount)), "outcomes": .integer(Int64(outcomeCount)),

@@ -48,8 +48,10 @@ public struct Offer: Sendable, Hashable {
     public var publishedMs: Int64
     public var closingReason: String?
     public var version: Int
+    /// The milestones a match of this offer plans when it starts (days after the start); often none.
+    public var milestoneTemplate: [MilestoneTemplate] = []
 
-    /// The offer as JSON for replies and as `OfferPublished`'s data.
+    /// The offer as JSON for replies and as `OfferPublished`'s data (`milestones` only when it has a template).
     public var json: JSONValue {
         var members: [String: JSONValue] = [
             "id": .string(id), "status": .string(status.rawValue), "title": .string(title), "description": .string(description),
@@ -61,6 +63,7 @@ public struct Offer: Sendable, Hashable {
         members["teamSize"] = teamSize.map { .integer(Int64($0)) } ?? .null
         members["contact"] = contact.map { .string($0) } ?? .null
         members["closingReason"] = closingReason.map { .string($0) } ?? .null
+        if !milestoneTemplate.isEmpty { members["milestones"] = .array(milestoneTemplate.map(\.json)) }
         return .object(members)
     }
 
@@ -79,6 +82,7 @@ public struct Offer: Sendable, Hashable {
             period: Period(window: DateWindow(from: from, to: to), label: data["period"]?["label"]?.stringValue),
             capacity: Int(capacity), teamSize: data["teamSize"]?.integerValue.map { Int($0) }, contact: string("contact"),
             publishedMs: published, closingReason: nil, version: 1)
+        milestoneTemplate = (data["milestones"]?.arrayValue ?? []).compactMap(MilestoneTemplate.init(json:))
     }
 
     public init(
@@ -131,6 +135,8 @@ public struct PublishOffer: Sendable, Hashable {
     public var capacity: Int
     public var teamSize: Int?
     public var contact: ContactDetails
+    /// The milestone template (`milestones`), empty for none.
+    public var milestones: [MilestoneTemplate] = []
 
     public init(
         title: String, description: String, institution: String, programme: String, level: String, kind: String,
@@ -162,6 +168,8 @@ public struct ReviseOffer: Sendable, Hashable {
     public var period: Period?
     public var capacity: Int?
     public var teamSize: Int?
+    /// A new milestone template; `[]` removes it. Matches already started keep theirs.
+    public var milestones: [MilestoneTemplate]?
     public var expectedVersion: Int?
 
     public init(id: String) {
@@ -236,14 +244,16 @@ enum OfferDecider {
         publish.themes = try Decider.checkList("themes", publish.themes, taxonomy.themeVocabulary)
         try checkPeriod(publish.period)
         try checkCapacity(publish.capacity, teamSize: publish.teamSize)
+        try ProgressDecider.checkTemplate(publish.milestones)
         if let email = publish.contact.email, !email.contains("@") { throw .validation("contact.email", "not an e-mail address") }
         let id = state.nextOfferID
         let contact = publish.contact.isEmpty ? nil : state.nextContactID
-        let offer = Offer(
+        var offer = Offer(
             id: id, status: .published, title: publish.title, description: publish.description, institution: institution.id,
             programme: publish.programme, level: publish.level, kind: publish.kind, disciplines: publish.disciplines,
             themes: publish.themes, period: publish.period, capacity: publish.capacity, teamSize: publish.teamSize,
             contact: contact, publishedMs: context.nowMs, closingReason: nil, version: 1)
+        offer.milestoneTemplate = publish.milestones
         var personal: [String: PersonalRecord?] = [:]
         if let contact { personal[contact] = .contact(publish.contact) }
         return Decision(events: [.offerPublished(offer)], personalData: personal, entityID: id)
@@ -268,6 +278,10 @@ enum OfferDecider {
             try checkCapacity(revise.capacity ?? offer.capacity, teamSize: revise.teamSize)
             if let capacity = revise.capacity { changes["capacity"] = .integer(Int64(capacity)) }
             if let teamSize = revise.teamSize { changes["teamSize"] = .integer(Int64(teamSize)) }
+        }
+        if let template = revise.milestones {
+            try ProgressDecider.checkTemplate(template)
+            changes["milestones"] = .array(template.map(\.json))
         }
         guard !changes.isEmpty else { throw .validation("params", "nothing to revise: give at least one field") }
         var overlay = CollaborationDecider.Overlay()

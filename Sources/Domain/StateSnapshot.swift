@@ -9,7 +9,7 @@ import LMDSJSON
 /// which every property holds a value and checks equality, so a property left out fails there.
 public enum StateSnapshot {
     /// The layout's version; bump it with any change to what is written.
-    public static let formatVersion: UInt32 = 3
+    public static let formatVersion: UInt32 = 4
 
     /// Appends the state's bytes to `writer`.
     public static func encode(_ state: DomainState, into writer: inout SnapshotWriter) {
@@ -32,6 +32,7 @@ public enum StateSnapshot {
         writer.strings(state.erasedContacts.sorted())
         writer.strings(state.publication.publicQuestions.sorted())
         writer.desk(state.desk)
+        writer.progress(state.progress)
     }
 
     /// Reads a state written by `encode`.
@@ -75,6 +76,7 @@ public enum StateSnapshot {
         state.restore(questionCount: questionCount, offerCount: offerCount, contacts: contacts, erasedContacts: Set(try reader.strings()))
         state.publication.publicQuestions = Set(try reader.strings())
         state.desk = try reader.desk()
+        state.progress = try reader.progress()
         return state
     }
 }
@@ -185,6 +187,11 @@ public struct SnapshotWriter: Sendable {
         int64(offer.publishedMs)
         optionalString(offer.closingReason)
         int(offer.version)
+        count(offer.milestoneTemplate.count)
+        for item in offer.milestoneTemplate {
+            string(item.title)
+            int(item.dayOffset)
+        }
     }
 
     mutating func proposal(_ proposal: Proposal) {
@@ -392,12 +399,15 @@ public struct SnapshotReader {
     }
 
     mutating func offer() throws(SnapshotDecodingError) -> Offer {
-        Offer(
+        var offer = Offer(
             id: try string(), status: try value(OfferStatus.self), title: try string(), description: try string(),
             institution: try string(), programme: try string(), level: try string(), kind: try string(),
             disciplines: try strings(), themes: try strings(), period: Period(window: try window(), label: try optionalString()),
             capacity: try int(), teamSize: try optionalInt(), contact: try optionalString(), publishedMs: try int64(),
             closingReason: try optionalString(), version: try int())
+        let count = try self.count()
+        for _ in 0..<count { offer.milestoneTemplate.append(MilestoneTemplate(title: try string(), dayOffset: try int())) }
+        return offer
     }
 
     mutating func proposal() throws(SnapshotDecodingError) -> Proposal {

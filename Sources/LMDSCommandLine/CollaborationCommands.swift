@@ -212,12 +212,17 @@ extension LMDSCommand {
         static let configuration = CommandConfiguration(abstract: "List matches, filtered; a page at a time.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var filter: LinkFilterOptions
+        @Option(help: "Only matches whose latest check-in says on-track, at-risk or stalled.") var health: String?
 
         func run() throws {
-            try printPage(try global.call("match.list", filter.params, flags: LinkFilterOptions.flags), key: "matches",
+            var params = filter.params.objectValue ?? [:]
+            if let health { params["health"] = .string(health) }
+            var flags = LinkFilterOptions.flags
+            flags["health"] = "--health"
+            try printPage(try global.call("match.list", .object(params), flags: flags), key: "matches",
                           columns: [("ID", plain("id")), ("STATUS", plain("status")), ("QUESTION", plain("question")), ("OFFER", plain("offer")),
                                     ("INSTITUTION", { $1.label("institution", $0["institution"]) }), ("STUDENTS", plain("students")),
-                                    ("OUTCOME", plain("outcome")), ("QUESTION TITLE", plain("questionTitle"))],
+                                    ("HEALTH", plain("health")), ("OUTCOME", plain("outcome")), ("QUESTION TITLE", plain("questionTitle"))],
                           empty: "no matches match", global: global)
         }
     }

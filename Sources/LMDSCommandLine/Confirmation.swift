@@ -78,6 +78,12 @@ struct Confirmation {
         },
         "note.add": { "note \($0.id) added to \($0.param("entity")); its text is kept outside the log (sha256 \(describe($0.result["sha256"])))" },
         "note.erase": { "the text of note \($0.id) erased; the log keeps its hash" },
+        "milestone.plan": { "\($0.id): milestones planned; lmds milestones \($0.id) shows them" },
+        "milestone.complete": { "milestone \($0.param("milestone")) of \($0.id) completed" },
+        "milestone.revise": { "milestone \($0.param("milestone")) of \($0.id) now due \($0.param("due"))" },
+        "checkin.record": { "check-in on \($0.id) recorded: \($0.param("health"))" },
+        "feedback.submit": { "feedback of the \($0.param("side")) side on \($0.id) at the \($0.param("moment")) recorded; lmds feedback \($0.id) shows what you may see" },
+        "text.erase": { "text \($0.id) erased" },
     ]
 
     /// "the requester", "the education side".

@@ -53,6 +53,8 @@ extension LMDSCommand {
             @Option(name: .customLong("contact-name"), help: "The contact person (kept out of the log).") var contactName: String?
             @Option(name: .customLong("contact-email"), help: "The contact's e-mail (kept out of the log).") var contactEmail: String?
             @Option(name: .customLong("contact-phone"), help: "The contact's phone (kept out of the log).") var contactPhone: String?
+            @Option(name: .customLong("milestone"), help: "title|days after the match starts: the milestone template (repeatable, in order).")
+            var milestones: [String] = []
 
             /// offer.publish's params by this command's flags.
             static let flags: FlagTable = [
@@ -60,7 +62,7 @@ extension LMDSCommand {
                 "level": "--level", "kind": "--kind", "themes": "--theme", "disciplines": "--discipline", "period": "--from and --to",
                 "period.from": "--from", "period.to": "--to", "period.label": "--period-label", "capacity": "--capacity",
                 "teamSize": "--team-size", "contact": "--contact-name", "contact.name": "--contact-name", "contact.email": "--contact-email",
-                "contact.phone": "--contact-phone",
+                "contact.phone": "--contact-phone", "milestones": "--milestone",
             ]
 
             func validate() throws {
@@ -98,6 +100,7 @@ extension LMDSCommand {
                     if let value { contact[key] = .string(value) }
                 }
                 if !contact.isEmpty { params["contact"] = .object(contact) }
+                if !milestones.isEmpty { params["milestones"] = try milestoneTemplate(milestones) }
                 return params
             }
 
@@ -116,10 +119,13 @@ extension LMDSCommand {
             @Option var programme: String?
             @Option(help: "How many questions it can take, 1 to 100.") var capacity: Int?
             @Option(name: .customLong("team-size"), help: "How many students work on it.") var teamSize: Int?
+            @Option(name: .customLong("milestone"), help: "title|days after the match starts: a new milestone template (repeatable, in order).")
+            var milestones: [String] = []
+            @Flag(name: .customLong("no-milestones"), help: "Remove the milestone template.") var noMilestones = false
 
             static let flags: FlagTable = [
                 "id": "ID", "title": "--title", "description": "--description", "programme": "--programme", "capacity": "--capacity",
-                "teamSize": "--team-size",
+                "teamSize": "--team-size", "milestones": "--milestone",
             ]
 
             func run() throws {
@@ -129,6 +135,7 @@ extension LMDSCommand {
                 }
                 if let capacity { params["capacity"] = .integer(Int64(capacity)) }
                 if let teamSize { params["teamSize"] = .integer(Int64(teamSize)) }
+                if noMilestones { params["milestones"] = [] } else if !milestones.isEmpty { params["milestones"] = try milestoneTemplate(milestones) }
                 try global.write("offer.revise", params, write, flags: Self.flags)
             }
         }

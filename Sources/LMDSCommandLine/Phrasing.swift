@@ -60,6 +60,8 @@ enum CommandNames {
         "question.publish": "lmds question publish", "site.content": "lmds site",
         "question.assign": "lmds assign", "desk.get": "lmds desk", "note.add": "lmds note", "note.list": "lmds notes",
         "note.erase": "lmds erase",
+        "milestone.plan": "lmds milestone plan", "milestone.complete": "lmds milestone done", "milestone.revise": "lmds milestone revise",
+        "checkin.record": "lmds checkin", "feedback.submit": "lmds feedback submit", "feedback.get": "lmds feedback", "text.erase": "lmds erase",
     ]
 
     /// `text` with every method name in it (`taxonomy.get`) replaced by its CLI command (`lmds taxonomy`).
@@ -69,7 +71,7 @@ enum CommandNames {
 
     /// The entity kind an id names by its prefix ("question" for Q-0001), or nil.
     static func kind(ofID id: String) -> String? {
-        let kinds = ["Q-": "question", "O-": "offer", "P-": "proposal", "M-": "match", "R-": "outcome", "C-": "contact", "N-": "note"]
+        let kinds = ["Q-": "question", "O-": "offer", "P-": "proposal", "M-": "match", "R-": "outcome", "C-": "contact", "N-": "note", "T-": "text"]
         return kinds[String(id.prefix(2)).uppercased()]
     }
 }

@@ -64,7 +64,7 @@ enum Choices {
     static let offerStatuses = "published, full, closed or withdrawn"
     static let linkStatuses = "proposals: proposed, accepted, declined, withdrawn or expired; matches: agreed, started, delivered, closed or cancelled; outcomes: recorded or followed-up"
     static let followupStatuses = "open (due or overdue), pending, due, overdue, done or all"
-    static let reports = "overview, neighbourhoods, institutions, themes, talent, outcomes, followups or workload"
+    static let reports = "overview, neighbourhoods, institutions, themes, talent, outcomes, followups, workload or feedback"
     static let formats = "text (the default), json, csv, markdown or html"
 }
 
@@ -354,10 +354,10 @@ extension LMDSCommand {
 
     struct Erase: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Erase a contact's personal details (right to be forgotten); history then shows \"erased\".")
+            abstract: "Erase a contact's personal details, or a note or feedback comment (T-0001) (right to be forgotten); history then shows \"erased\".")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var write: WriteOptions
-        @Argument(help: "The contact, such as C-0001, or a note, such as N-0001.") var id: String
+        @Argument(help: "The contact, such as C-0001, a note, such as N-0001, or a text, such as T-0001.") var id: String
         @Option(help: "Why a note's text is erased (required for a note).") var reason: String?
 
         func validate() throws {
@@ -370,7 +370,7 @@ extension LMDSCommand {
                 return try global.write("note.erase", ["id": .string(id), "reason": .string(reason ?? "")], write, versioned: false,
                                         flags: ["id": "ID", "reason": "--reason"])
             }
-            try global.write("person.erase", ["id": .string(id)], write, versioned: false, flags: ["id": "ID"])
+            try global.write(id.hasPrefix("T-") ? "text.erase" : "person.erase", ["id": .string(id)], write, versioned: false, flags: ["id": "ID"])
         }
     }
 }

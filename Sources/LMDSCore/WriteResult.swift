@@ -47,7 +47,8 @@ public struct WriteResult: Sendable, Hashable {
             return result(outcome.followUp == nil ? "recorded" : "followed-up", outcome.version,
                           .outcome(match: outcome.match, followUps: outcome.followUps, followUpDue: outcome.followUpDue))
         }
-        return result(state.erasedContacts.contains(entityID) ? "erased" : "stored", nil)
+        let erased = state.erasedContacts.contains(entityID) || state.progress.erasedTexts.contains(entityID)
+        return result(erased ? "erased" : "stored", nil)
     }
 
     /// The result as its reply's JSON (Protocol: the result of a write).

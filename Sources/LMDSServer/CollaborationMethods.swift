@@ -132,14 +132,18 @@ extension Dispatcher {
         let asOf = try Self.asOf(&params)
         try params.rejectUnknown()
         let seesAll = caller.role.map { $0 >= .educator } ?? false
-        return read(asOf: asOf, on: eventLoop) { state throws(RPCError) in
+        let asOfMs = Self.moment(asOf, nowMs: clock.nowMs())
+        let log = self.log
+        return read(asOf: asOf, on: eventLoop) { state in
             switch context.method {
             case "proposal.get":
                 guard let proposal = state.proposals[id] else { throw RPCError.notFound(id) }
                 return Self.proposalJSON(proposal, state: state)
             case "match.get":
                 guard let match = state.matches[id] else { throw RPCError.notFound(id) }
-                return Self.matchJSON(match, state: state)
+                var json = Self.matchJSON(match, state: state).objectValue ?? [:]
+                json.merge(try Self.progressMembers(match, state: state, asOfMs: asOfMs, seesNotes: seesAll, log: log)) { _, progress in progress }
+                return .object(json)
             default:
                 guard let outcome = state.outcomes[id] else { throw RPCError.notFound(id) }
                 return Self.outcomeJSON(outcome, state: state, today: today, policy: policy, seesAll: seesAll)
@@ -164,11 +168,15 @@ extension Dispatcher {
     func answerMatchList(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
         let eventLoop = context.eventLoop
         let filter = try LinkFilter(&params, statuses: MatchStatus.allCases.map(\.rawValue), taxonomy: taxonomy)
+        let health = try Self.healthFilter(&params)
         let asOf = try Self.asOf(&params)
         try params.rejectUnknown()
         return read(asOf: asOf, on: eventLoop) { state in
             try state.checkListPeriod(filter.period)
-            let matches = state.matches.values.filter { filter.matches(status: $0.status.rawValue, question: $0.question, offer: $0.offer, text: nil, in: state) }
+            let matches = state.matches.values.filter {
+                filter.matches(status: $0.status.rawValue, question: $0.question, offer: $0.offer, text: nil, in: state)
+                    && (health == nil || state.progress.health(of: $0.id) == health)
+            }
             return Paging.page(matches, key: "matches", id: \.id, cursor: filter.cursor, limit: filter.limit) { Self.matchRow($0, state: state) }
         }
     }
@@ -353,7 +361,7 @@ extension Dispatcher {
             "offer": .string(match.offer), "questionTitle": .string(state.questions[match.question]?.title ?? "?"),
             "institution": .string(state.offers[match.offer]?.institution ?? "?"),
             "students": match.students.map { .integer(Int64($0)) } ?? .null, "outcome": match.outcome.map { .string($0) } ?? .null,
-            "version": .integer(Int64(match.version)),
+            "version": .integer(Int64(match.version)), "health": state.progress.health(of: match.id).map { .string($0.rawValue) } ?? .null,
         ]
     }
 

@@ -152,9 +152,16 @@ public struct DaemonConfig: Sendable, Hashable {
                 policy.followUpGraceDays = Int(days)
             case "timeZone":
                 timeZone = try Self.timeZone(member)
+            case "feedback":
+                try Self.readFeedback(member, into: &policy.feedback)
+            case "feedbackWindowDays":
+                guard let days = member.integerValue, days >= 1, days <= 365, member.doubleValue == Double(days) else {
+                    throw ConfigError("feedbackWindowDays must be a whole number of days from 1 to 365")
+                }
+                policy.feedback.windowDays = Int(days)
             default:
                 throw ConfigError(
-                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights, timeZone)")
+                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights, timeZone, feedback, feedbackWindowDays)")
             }
         }
         shareUsersWithPolicy()

@@ -22,6 +22,9 @@ extension Dispatcher {
             table[method, default: [:]]["offer"] = .offer
         }
         table["outcome.record", default: [:]]["match"] = .match
+        for method in ["milestone.plan", "milestone.complete", "milestone.revise", "checkin.record", "feedback.submit", "feedback.get"] {
+            table[method, default: [:]]["match"] = .match
+        }
         table["followup.record", default: [:]]["outcome"] = .outcome
         return table
     }()

@@ -35,6 +35,7 @@ extension Dispatcher {
         revise.period = try Self.period(&params, required: false)
         revise.capacity = try params.integer("capacity", in: 1...Int64(OfferLimits.capacityMax)).map { Int($0) }
         revise.teamSize = try params.integer("teamSize", in: 1...Int64(OfferLimits.teamSizeMax)).map { Int($0) }
+        revise.milestones = try Self.milestoneTemplate(&params)
         revise.expectedVersion = try Self.expectedVersion(&params)
         return .offer(.revise(revise))
     }
@@ -126,10 +127,12 @@ extension Dispatcher {
             }
             contact = try contactDetails(members, field: "contact")
         }
-        return PublishOffer(
+        var publish = PublishOffer(
             title: title, description: description, institution: institution, programme: programme, level: level, kind: kind,
             disciplines: try stringList(&params, "disciplines") ?? [], themes: try stringList(&params, "themes") ?? [],
             period: try period(&params, required: true)!, capacity: Int(capacity), teamSize: teamSize, contact: contact)
+        publish.milestones = try milestoneTemplate(&params) ?? []
+        return publish
     }
 
     static func offerJSON(_ offer: Offer, state: DomainState, log: EventLog, withContact: Bool) throws -> JSONValue {

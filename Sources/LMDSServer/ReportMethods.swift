@@ -48,8 +48,9 @@ extension Dispatcher {
                     (state, position, generation) = (current.state, current.position, current.generation)
                     nowMs = clock.nowMs()
                 }
-                let builder = ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: position, nowMs: nowMs,
+                var builder = ReportBuilder(state: state, taxonomy: taxonomy, policy: policy, asOfPosition: position, nowMs: nowMs,
                                             period: request.period, seesAll: seesAll, realNowMs: clock.nowMs(), presentation: presentation)
+                builder.feedbackReader = caller.role == .admin ? .admin : .outsider
                 guard let built = builder.build(request.name) else { throw RPCError.validation(field: "name", "unknown report") }
                 report = built
             }

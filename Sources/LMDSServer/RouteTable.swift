@@ -75,7 +75,7 @@ extension Dispatcher {
     static let routeTable: [String: Route] = {
         let lists = [
             systemRoutes, connectionRoutes, questionWriteRoutes, questionReadRoutes, offerRoutes, collaborationWriteRoutes, collaborationReadRoutes,
-            matchingRoutes, reportRoutes, importRoutes, siteRoutes, deskRoutes,
+            matchingRoutes, reportRoutes, importRoutes, siteRoutes, deskRoutes, progressRoutes,
         ]
         var table: [String: Route] = [:]
         for route in lists.joined() {

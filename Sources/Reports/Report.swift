@@ -139,6 +139,7 @@ public enum ReportCatalogue {
         ("outcomes", "The catalogue of documented outcomes with their deliverables (document outcomes)"),
         ("followups", "Follow-up checks due and overdue, and what the finished ones said"),
         ("workload", "Per coordinator: owned questions by status, active matches, overdue items, and the unowned questions"),
+        ("feedback", "Every side's feedback: response rates per side and moment, the answers' distribution, per institution, theme and wijk (blind answers hidden)"),
     ]
 
     /// Whether `name` is a report.

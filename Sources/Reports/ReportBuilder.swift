@@ -24,6 +24,8 @@ public struct ReportBuilder: Sendable {
     let embargoDay: String
     /// How the report is presented and what it names as its source.
     public let presentation: Presentation
+    /// Who reads the report, to the feedback blind rule: only an admin counts answers still hidden.
+    public var feedbackReader: FeedbackReader = .outsider
 
     /// How a report is shown, given by the caller (the builder reads no clock, file or log). The receipt is
     /// added to the built report by whoever knows the log (`Report.withReceipt`).
@@ -78,6 +80,7 @@ public struct ReportBuilder: Sendable {
         case "outcomes": return outcomes()
         case "followups": return followups()
         case "workload": return workload()
+        case "feedback": return feedback()
         default: return nil
         }
     }
@@ -198,7 +201,7 @@ public struct ReportBuilder: Sendable {
                 ("open proposals", Self.integer(open)),
                 ("open proposals expiring within 7 days", Self.integer(expiring)),
                 ("outcomes recorded", Self.integer(outcomes)),
-            ],
+            ] + progressFigures(state.matches.values.filter { inPeriod($0.agreedMs) }),
             tables: tables)
     }
 
@@ -262,23 +265,28 @@ public struct ReportBuilder: Sendable {
             let matches = group.flatMap { state.matchesByOffer[$0.id] ?? [] }.compactMap { state.matches[$0] }
             let outcomes = group.flatMap { state.outcomesByOffer[$0.id] ?? [] }.compactMap { state.outcomes[$0] }
             let first = group[0]
+            let requester = outcomes.compactMap { rating($0, side: .requester) }
+            let education = outcomes.compactMap { rating($0, side: .education) }
+            let ratingCount = requester.count + education.count
+            let fromFeedback = (requester + education).filter(\.fromFeedback).count
             rows.append([
                 .string(taxonomy.institution(first.institution)?.label ?? first.institution), .string(first.institution), .string(first.programme),
                 .string(levelLabel(first.level)), .string(first.level),
                 Self.integer(group.count), Self.integer(group.map(\.capacity).reduce(0, +)),
                 Self.integer(matches.filter(\.status.isOpen).count), Self.integer(matches.count),
                 Self.integer(outcomes.map(students).reduce(0, +)), Self.integer(outcomes.compactMap(\.hours).reduce(0, +)),
-                Self.decimal(Self.mean(outcomes.compactMap(\.ratings.requester))), Self.decimal(Self.mean(outcomes.compactMap(\.ratings.education))),
+                Self.decimal(Self.mean(requester.map(\.value))), Self.decimal(Self.mean(education.map(\.value))),
+                .string("feedback \(fromFeedback), outcome \(ratingCount - fromFeedback)"),
             ])
         }
         return report(
             "institutions", "Institutions: what education offers and delivers",
-            "Per institution, programme and level, over offers published in the period: places (capacity), places in use (agreed and started matches), all matches, and the outcomes' students, hours and mean ratings (1-5).",
+            "Per institution, programme and level, over offers published in the period: places (capacity), places in use (agreed and started matches), all matches, and the outcomes' students, hours and mean ratings (1-5): a side's satisfaction in its feedback at the end where it gave (and the reader may see) it, else the rating recorded with the outcome; \"ratings from\" says how many of each.",
             figures: [("offers", Self.integer(offers.count)), ("places", Self.integer(offers.map(\.capacity).reduce(0, +)))],
             tables: [Report.Table(
                 title: "Per institution, programme and level",
                 columns: ["institution", "institution id", "programme", "level", "level id", "offers", "places", "places in use", "matches", "students", "hours",
-                          "rating requester", "rating education"],
+                          "rating requester", "rating education", "ratings from"],
                 rows: rows, chartColumn: 8, idColumns: [1, 4], dutchColumns: [0, 2, 3])])
     }
 
@@ -331,7 +339,8 @@ public struct ReportBuilder: Sendable {
         return report(
             "talent", "Talent: what students did and learned",
             "Over outcomes recorded in the period, by the offer's institution, level and period: outcomes, students (as recorded, else the match's team), hours, and the competences named most.",
-            figures: [("students", Self.integer(outcomes.map(students).reduce(0, +))), ("hours", Self.integer(outcomes.compactMap(\.hours).reduce(0, +)))],
+            figures: [("students", Self.integer(outcomes.map(students).reduce(0, +))), ("hours", Self.integer(outcomes.compactMap(\.hours).reduce(0, +)))]
+                + progressFigures(outcomes.compactMap { state.matches[$0.match] }),
             tables: [Report.Table(
                 title: "By institution, level and period",
                 columns: ["institution", "institution id", "level", "level id", "period", "outcomes", "students", "hours", "competences named most"],
@@ -366,7 +375,8 @@ public struct ReportBuilder: Sendable {
             "outcomes", "Outcomes: what came of the collaborations",
             seesAll ? "Every outcome recorded in the period with all its deliverables (internal and embargoed ones marked)."
                 : "Every outcome recorded in the period with its public deliverables and those whose embargo has ended; internal and embargoed ones are withheld.",
-            figures: [("outcomes", Self.integer(outcomes.count)), ("deliverables withheld", Self.integer(withheldTotal))],
+            figures: [("outcomes", Self.integer(outcomes.count)), ("deliverables withheld", Self.integer(withheldTotal))]
+                + progressFigures(outcomes.compactMap { state.matches[$0.match] }),
             tables: [Report.Table(
                 title: "Catalogue",
                 columns: ["outcome", "recorded", "question", "neighbourhood", "neighbourhood id", "institution", "institution id", "offer", "deliverables",

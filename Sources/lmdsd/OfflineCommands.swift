@@ -101,10 +101,12 @@ extension DaemonCommand {
             let replay = try DomainProcessor.replay(log: log, upTo: request.asOf)
             var nowMs = SystemClock().nowMs()
             if case .timeMs(let time)? = request.asOf { nowMs = time } else if request.asOf != nil { nowMs = replay.headTimeMs }
-            let builder = ReportBuilder(
+            var builder = ReportBuilder(
                 state: replay.state, taxonomy: settings.taxonomy, policy: settings.config.policy, asOfPosition: replay.head, nowMs: nowMs,
                 period: request.period, seesAll: true,
                 presentation: ReportBuilder.Presentation(timeZone: settings.config.timeZone, includesEmptyRows: request.includesEmptyRows))
+            // Whoever reads the log file offline sees what an admin sees.
+            builder.feedbackReader = .admin
             guard let built = builder.build(request.name) else { throw ValidationError("unknown report \(request.name)") }
             print(request.format.render(built.withReceipt(try log.receipt(at: replay.head))), terminator: "")
         }

@@ -70,6 +70,23 @@ import Testing
                             "N-0002": Note(id: "N-0002", entity: "M-0001", author: "root", sha256: "b", addedMs: 71, erasedReason: "verzoek")]
         state.desk.notesByEntity = ["Q-0001": ["N-0001"], "M-0001": ["N-0002"]]
         state.desk.noteCount = 2
+        state.offers["O-0001"]?.milestoneTemplate = [MilestoneTemplate(title: "Kick-off", dayOffset: 0), MilestoneTemplate(title: "Eind", dayOffset: 120)]
+        state.progress.milestones["M-0001"] = [
+            Milestone(number: 1, title: "Kick-off ë", due: "2027-02-03", completedMs: 60, completedOn: "2027-02-03",
+                      note: TextReference(id: "T-0001", sha256: String(repeating: "a", count: 64))),
+            Milestone(number: 2, title: "Eind", due: "2027-06-03"),
+        ]
+        state.progress.checkIns["M-0001"] = [
+            CheckIn(number: 1, health: .atRisk, recordedMs: 70, note: TextReference(id: "T-0002", sha256: String(repeating: "b", count: 64))),
+            CheckIn(number: 2, health: .onTrack, recordedMs: 71, note: nil),
+        ]
+        state.progress.feedback["M-0001"] = [
+            FeedbackEntry(side: .requester, moment: .end, answers: ["satisfaction": 4, "again": 5], submittedMs: 80,
+                          comment: TextReference(id: "T-0003", sha256: String(repeating: "c", count: 64))),
+            FeedbackEntry(side: .students, moment: .followup, answers: [:], submittedMs: 81, comment: nil),
+        ]
+        state.progress.textCount = 3
+        state.progress.erasedTexts = ["T-0002"]
         return state
     }
 

@@ -3,8 +3,9 @@
 16 to 64 clients (threads, each with a connection of its own) write domain commands through the socket,
 each command with a unique `requestId`: `question.submit`, `import.questions` (several questions in one
 append), `offer.publish`, and state changes on their own questions, offers, proposals and matches
-(`question.accept`, `question.publish`, `proposal.create`, `proposal.accept`, `question.withdraw`, `match.cancel`, and the desk's
-`question.assign` and `note.add`, whose text goes to the personal table in the same transaction), so that
+(`question.accept`, `question.publish`, `proposal.create`, `proposal.accept`, `question.withdraw`, `match.cancel`, the desk's
+`question.assign` and `note.add`, whose text goes to the personal table in the same transaction, and `checkin.record` with a
+note that goes to the personal table), so that
 commands of one event and of several events (up to five in one append) are in flight. The texts are Dutch,
 with diacritics. Meanwhile the daemon is, round by round:
 
@@ -108,6 +109,7 @@ COMMAND_WEIGHTS = {
     "cancel": 1,
     "assign": 2,
     "note": 2,
+    "checkin": 2,
 }
 
 # The runner may own questions (issue 11: owners are users the config names as coordinators or admins).
@@ -238,6 +240,7 @@ class WritingClient:
         candidates["cancel"] = [m for m, v in self.matches.items() if v["status"] == "agreed"]
         candidates["assign"] = [q for q, v in questions.items() if v["status"] in ("submitted", "open", "matched")]
         candidates["note"] = list(questions)
+        candidates["checkin"] = [m for m, v in self.matches.items() if v["status"] == "agreed"]
         return {kind: targets for kind, targets in candidates.items() if targets}
 
     def plan(self, rng, round_number):
@@ -331,6 +334,12 @@ class WritingClient:
 
     def plan_note(self, rng, question):
         return "note.add", {"entity": question, "text": rng.choice(NOTE_TEXTS)}, ["NoteAdded"]
+
+    def plan_checkin(self, rng, match):
+        params = {"match": match, "health": rng.choice(["on-track", "at-risk", "stalled"])}
+        if rng.random() < 0.5:
+            params["note"] = "Overleg met de coördinator in café Ëlsa; de planning schuift één week"
+        return "checkin.record", params, ["CheckInRecorded"]
 
     # ---- applying acknowledged results to the model --------------------------------------------------
 
@@ -456,6 +465,13 @@ class WritingClient:
         question.update(status="open", version=question["version"] + 1, match=None)
         offer.update(status="published", version=offer["version"] + 1, busy=False)
         self.touch(match_id, match["question"], match["offer"])
+
+    def apply_checkin(self, write, result):
+        match_id = write.params["match"]
+        match = self.matches[match_id]
+        self.expect(write, result.get("id") == match_id and result.get("status") == match["status"] and result.get("version") == match["version"],
+                    "is not the match, unchanged by its check-in")
+        self.touch(match_id)
 
     # ---- sending ------------------------------------------------------------------------------------------
 

@@ -460,6 +460,12 @@ class Fixture:
             "deliverables": self.deliverables, "students": 3, "hours": 120,
         })
         self.outcome = outcome["id"]
+        # Milestones and a check-in with a note (the first text, T-0001) on the started match: what the
+        # milestone, check-in and text writes act on.
+        self.call("milestone.plan", {"match": self.match_other_started, "items": [
+            {"title": "Kick-off", "due": "2027-02-10"}, {"title": "Eindpresentatie", "due": "2027-06-20"}]})
+        self.call("checkin.record", {"match": self.match_other_started, "health": "at-risk", "note": "Loopt achter"})
+        self.text_note = "T-0001"
         # How many deliverables a viewer's outcomes report withholds over all outcomes (more are added later).
         self.withheld_in_reports = len(self.secret_titles)
         plan = self.call("match.plan", {"period": PLAN_PERIOD, "minScore": 0})
@@ -500,7 +506,7 @@ class Fixture:
             "proposal.accept": {"id": self.proposal_other, "side": "requester"},
             "proposal.decline": {"id": self.proposal_other, "side": "requester", "reason": "Past niet."},
             "proposal.withdraw": {"id": self.proposal_other, "reason": "Past niet."},
-            "match.start": {"id": self.match_other_agreed, "students": 3},
+            "match.start": {"id": self.match_other_agreed, "students": 3, "force": True},
             "match.cancel": {"id": self.match_other_agreed, "reason": "Geen team."},
             "match.close": {"id": self.match_other_delivered},
             "outcome.record": {"match": self.match_other_started, "summary": "Een opbrengst."},
@@ -511,6 +517,13 @@ class Fixture:
             "person.get": {"id": self.contact_submitted},
             "person.erase": {"id": self.contact_submitted},
             "question.publish": {"id": self.question_spare},
+            "milestone.plan": {"match": self.match_other_started, "items": [{"title": "Nieuw plan", "due": "2027-03-01"}]},
+            "milestone.complete": {"match": self.match_other_started, "milestone": 1},
+            "milestone.revise": {"match": self.match_other_started, "milestone": 2, "due": "2027-06-27"},
+            "checkin.record": {"match": self.match_other_started, "health": "on-track"},
+            "feedback.submit": {"match": self.match_other_delivered, "side": "requester", "moment": "end",
+                                "answers": {"satisfaction": 4, "usefulness": 4, "learning": 4, "collaboration": 4, "again": 4}},
+            "text.erase": {"id": self.text_note},
             "match.plan propose": {"period": PLAN_PERIOD, "minScore": 0, "propose": True},
             # The desk (issue 11): an owner the config names as coordinator, a note on a question, its erasure.
             "question.assign": {"id": self.question_submitted, "owner": self.coordinator_name},
@@ -545,6 +558,7 @@ class Fixture:
             "followup.list": {"status": "all"},
             "report.get": {"name": "outcomes"},
             "history.get": {"id": self.outcome},
+            "feedback.get": {"match": self.match_other_delivered},
             "person.get": {"id": self.contact_submitted},
             "site.content": {},
             "desk.get": {},
