@@ -204,13 +204,9 @@ import Testing
                 guard let decision = try? Decider.decide(next, state: live, taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now + Int64(step) * 3_600_000)
                 else { continue }
                 if command == nil { decided += 1 }
-                for event in decision.events {
-                    live.apply(event)
-                    stored.append((event.type, try JSONParser.parse(JSONWriter.canonicalBytes(event.data))))
-                }
+                try ReplayPropertyTests.apply(decision, to: &live, storing: &stored)
             }
-            var replayed = DomainState()
-            for (type, data) in stored { replayed.apply(try #require(DomainEvent(type: type, data: data))) }
+            let replayed = try ReplayPropertyTests.replay(stored)
             #expect(replayed == live, "round \(round)")
             #expect(replayed.progress.json == live.progress.json)
         }
