@@ -191,15 +191,25 @@ import Testing
                 // Time moves on a day per step, so that proposals expire now and then.
                 let nowMs = DeciderTests.now + Int64(step) * 86_400_000
                 guard let decision = try? Decider.decide(command, state: live, taxonomy: taxonomy, nowMs: nowMs) else { continue }
-                for event in decision.events {
-                    live.apply(event)
-                    stored.append((event.type, try JSONParser.parse(JSONWriter.canonicalBytes(event.data))))
-                }
+                try Self.apply(decision, to: &live, storing: &stored)
             }
-            var replayed = DomainState()
-            for (type, data) in stored { replayed.apply(try #require(DomainEvent(type: type, data: data))) }
-            #expect(replayed == live, "round \(round)")
+            #expect(try Self.replay(stored) == live, "round \(round)")
         }
+    }
+
+    /// Applies a decision's events to `live` and keeps them as the log stores them (type, parsed canonical data).
+    static func apply(_ decision: Decision, to live: inout DomainState, storing stored: inout [(String, JSONValue)]) throws {
+        for event in decision.events {
+            live.apply(event)
+            stored.append((event.type, try JSONParser.parse(JSONWriter.canonicalBytes(event.data))))
+        }
+    }
+
+    /// The state the stored events give when read back and applied in order.
+    static func replay(_ stored: [(String, JSONValue)]) throws -> DomainState {
+        var replayed = DomainState()
+        for (type, data) in stored { replayed.apply(try #require(DomainEvent(type: type, data: data))) }
+        return replayed
     }
 
     static func randomCommand(state: DomainState, taxonomy: Taxonomy, using generator: inout SplitMix64) -> Command {

@@ -1,5 +1,7 @@
 import Domain
+import Foundation
 import LMDSJSON
+import LMDSTestSupport
 import Testing
 
 /// Given events, when a milestone, check-in or feedback command, then events or this error; and the blind rule.
@@ -175,6 +177,56 @@ import Testing
                 #expect(DomainEvent(type: event.type, data: event.data) == event, "\(event.type) does not read back")
                 state.apply(event)
             }
+        }
+    }
+}
+
+/// Random milestone, check-in, feedback and erasure commands on a started and a delivered match: replaying the
+/// stored events gives exactly the state deciding them built.
+@Suite struct ProgressReplayPropertyTests {
+    @Test func replayOfRandomProgressEqualsLiveState() throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        print("ProgressReplayPropertyTests seed \(seed) (rerun: LMDS_SEED=\(seed))")
+        var generator = SplitMix64(seed: ProcessInfo.processInfo.environment["LMDS_SEED"].flatMap(UInt64.init) ?? seed)
+        // M-0001 delivered (milestones from the template); M-0002 agreed on the same offer, then started.
+        let given = ProgressDeciderTests.delivered + [
+            DeciderTests.submit(), .question(.accept(id: "Q-0002", title: nil, description: nil, expectedVersion: nil)),
+            .proposal(.create(question: "Q-0002", offer: "O-0001", note: nil)),
+            .proposal(.accept(id: "P-0002", side: .requester, expectedVersion: nil)), .proposal(.accept(id: "P-0002", side: .education, expectedVersion: nil)),
+            .match(.start(id: "M-0002", students: 3, startedOn: "2027-02-15", expectedVersion: nil)),
+        ]
+        var decided = 0
+        for round in 0..<20 {
+            var live = DomainState()
+            var stored: [(String, JSONValue)] = []
+            for (step, command) in given.map({ Optional($0) }).enumerated() + (0..<40).map({ (given.count + $0, nil) }) {
+                let next = command ?? Self.randomCommand(state: live, using: &generator)
+                guard let decision = try? Decider.decide(next, state: live, taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now + Int64(step) * 3_600_000)
+                else { continue }
+                if command == nil { decided += 1 }
+                try ReplayPropertyTests.apply(decision, to: &live, storing: &stored)
+            }
+            let replayed = try ReplayPropertyTests.replay(stored)
+            #expect(replayed == live, "round \(round)")
+            #expect(replayed.progress.json == live.progress.json)
+        }
+        #expect(decided > 0, "some random commands were valid")
+    }
+
+    /// A milestone, check-in, feedback or erasure command on M-0001 or M-0002 (or a text), valid or not.
+    static func randomCommand(state: DomainState, using generator: inout SplitMix64) -> Command {
+        let match = Bool.random(using: &generator) ? "M-0001" : "M-0002"
+        let number = Int.random(in: 1...3, using: &generator)
+        let note: String? = Bool.random(using: &generator) ? "Overleg met Zoë" : nil
+        switch Int.random(in: 0..<6, using: &generator) {
+        case 0: return .progress(.planMilestones(match: match, items: [MilestoneItem(title: "Start", due: "2027-02-10"), MilestoneItem(title: "Eind", due: "2027-06-01")]))
+        case 1: return .progress(.completeMilestone(match: match, milestone: number, note: note))
+        case 2: return .progress(.reviseMilestone(match: match, milestone: number, due: "2027-03-0\(number)"))
+        case 3: return .progress(.recordCheckIn(match: match, health: MatchHealth.allCases[number - 1], note: note))
+        case 4:
+            let side = FeedbackSide.allCases[number - 1]
+            return .progress(.submitFeedback(SubmitFeedback(match: match, side: side, moment: .end, answers: ProgressDeciderTests.allFives, comment: note)))
+        default: return .progress(.eraseText(id: EntityID.make("T", Int.random(in: 1...max(1, state.progress.textCount), using: &generator))))
         }
     }
 }
