@@ -12,11 +12,14 @@ public struct DomainPolicy: Sendable, Hashable {
     public var followUpMonths: Int
     /// How many days after falling due a follow-up check counts as overdue (default 30).
     public var followUpGraceDays: Int
+    /// The reminder rules' thresholds (config `reminders`; every rule on by default).
+    public var reminders: ReminderPolicy
 
-    public init(proposalExpiryDays: Double = 21, followUpMonths: Int = 6, followUpGraceDays: Int = 30) {
+    public init(proposalExpiryDays: Double = 21, followUpMonths: Int = 6, followUpGraceDays: Int = 30, reminders: ReminderPolicy = ReminderPolicy()) {
         self.proposalExpiryDays = proposalExpiryDays
         self.followUpMonths = followUpMonths
         self.followUpGraceDays = followUpGraceDays
+        self.reminders = reminders
     }
 
     /// 21 days to consent, a follow-up after 6 months, overdue 30 days later.

@@ -8,8 +8,16 @@ public enum Command: Sendable, Hashable {
     case match(MatchCommand)
     case outcome(OutcomeCommand)
     case contact(ContactCommand)
+    /// Reminders raised by the daemon and acknowledged by people (`ReminderDecider`).
+    case reminder(ReminderCommand)
     /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
     case importBatch([Command])
+
+    /// Whether it is an import of several commands.
+    var isBatch: Bool {
+        if case .importBatch = self { return true }
+        return false
+    }
 }
 
 /// Questions, from intake to a decision (`QuestionDecider`).

@@ -65,6 +65,8 @@ public enum DomainEvent: Sendable, Hashable {
     case offerWithdrawn(id: String, reason: String)
     /// Proposals, matches, outcomes and follow-ups, and what they do to questions and offers.
     case collaboration(CollaborationEvent)
+    /// Reminders raised, acknowledged and resolved.
+    case reminder(ReminderEvent)
 
     /// The event type as stored.
     public var type: String {
@@ -81,6 +83,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerClosed: return "OfferClosed"
         case .offerWithdrawn: return "OfferWithdrawn"
         case .collaboration(let event): return event.type
+        case .reminder(let event): return event.type
         }
     }
 
@@ -96,6 +99,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerPublished(let offer): return [offer.id] + (offer.contact.map { [$0] } ?? [])
         case .offerRevised(let id, _), .offerClosed(let id, _), .offerWithdrawn(let id, _): return [id]
         case .collaboration(let event): return event.entityIDs
+        case .reminder(let event): return event.entityIDs
         }
     }
 
@@ -125,6 +129,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerClosed(let id, let reason): return ["id": .string(id), "reason": reason.map { .string($0) } ?? .null]
         case .offerWithdrawn(let id, let reason): return ["id": .string(id), "reason": .string(reason)]
         case .collaboration(let event): return event.data
+        case .reminder(let event): return event.data
         }
     }
 
@@ -181,8 +186,13 @@ public enum DomainEvent: Sendable, Hashable {
             guard let id = string("id"), let reason = string("reason") else { return nil }
             self = .offerWithdrawn(id: id, reason: reason)
         default:
-            guard let event = CollaborationEvent(type: type, data: data) else { return nil }
-            self = .collaboration(event)
+            if let event = CollaborationEvent(type: type, data: data) {
+                self = .collaboration(event)
+            } else if let event = ReminderEvent(type: type, data: data) {
+                self = .reminder(event)
+            } else {
+                return nil
+            }
         }
     }
 }
@@ -214,6 +224,8 @@ public struct DomainState: Sendable, Hashable {
     public internal(set) var pendingProposals: Set<String> = []
     /// Contacts whose personal data was erased.
     public private(set) var erasedContacts: Set<String> = []
+    /// Reminders raised, acknowledged and resolved.
+    public internal(set) var reminders = ReminderState()
 
     public init() {}
 
@@ -284,6 +296,8 @@ public struct DomainState: Sendable, Hashable {
             updateOffer(id) { $0.status = .withdrawn; $0.closingReason = reason }
         case .collaboration(let event):
             apply(event)
+        case .reminder(let event):
+            reminders.apply(event)
         }
     }
 
@@ -345,7 +359,7 @@ public enum Decider {
         policy: DomainPolicy = .default
     ) throws(DomainError) -> Decision {
         let context = DecisionContext(taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
-        let decision: Decision
+        var decision: Decision
         switch command {
         case .question(let command): decision = try QuestionDecider.decide(command, state: state, context)
         case .offer(let command): decision = try OfferDecider.decide(command, state: state, context)
@@ -353,9 +367,13 @@ public enum Decider {
         case .match(let command): decision = try CollaborationDecider.decide(command, state: state, context)
         case .outcome(let command): decision = try OutcomeDecider.decide(command, state: state, context)
         case .contact(let command): decision = try ContactDecider.decide(command, state: state)
+        case .reminder(let command): decision = try ReminderDecider.decide(command, state: state, context)
         case .importBatch(let commands):
             decision = try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         }
+        // The reminders its events answer are resolved in the same append (an import's rows, each decided
+        // here, already were).
+        if !command.isBatch { decision = ReminderDecider.resolving(decision, state: state, nowMs: nowMs) }
         // What every decision guarantees: an entity the reply is about, unless it decided nothing (an expiry
         // with nothing due), and personal data only for the contacts its events name.
         assert(!decision.entityID.isEmpty || decision.events.isEmpty, "a decision with events names the entity its reply is about")

@@ -9,7 +9,7 @@ import LMDSJSON
 /// which every property holds a value and checks equality, so a property left out fails there.
 public enum StateSnapshot {
     /// The layout's version; bump it with any change to what is written.
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
 
     /// Appends the state's bytes to `writer`.
     public static func encode(_ state: DomainState, into writer: inout SnapshotWriter) {
@@ -30,6 +30,8 @@ public enum StateSnapshot {
         }
         writer.strings(state.pendingProposals.sorted())
         writer.strings(state.erasedContacts.sorted())
+        // Reminders are few next to the entities they are about: their canonical JSON (format 2).
+        writer.string(JSONWriter.canonicalString(state.reminders.json))
     }
 
     /// Reads a state written by `encode`.
@@ -71,6 +73,11 @@ public enum StateSnapshot {
         state.outcomesByOffer = links[5]
         state.pendingProposals = Set(try reader.strings())
         state.restore(questionCount: questionCount, offerCount: offerCount, contacts: contacts, erasedContacts: Set(try reader.strings()))
+        let reminders = try reader.string()
+        guard let json = try? JSONParser.parse(reminders), let restored = ReminderState(json: json) else {
+            throw reader.fail("the reminders do not fit")
+        }
+        state.reminders = restored
         return state
     }
 }

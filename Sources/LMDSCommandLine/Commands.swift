@@ -112,7 +112,7 @@ public struct LMDSCommand: ParsableCommand {
             Status.self, Ping.self, Call.self, Events.self, Audit.self, Backup.self, Taxonomy.self,
             Question.self, Questions.self, Offer.self, Offers.self, Propose.self, Accept.self, Decline.self, ProposalGroup.self,
             Proposals.self, Suggest.self, PlanCommand.self, ReportCommand.self, Export.self, Import.self, Start.self, MatchGroup.self, Matches.self, OutcomeGroup.self, Outcomes.self, Followups.self,
-            FollowupGroup.self, Show.self, History.self, Erase.self,
+            FollowupGroup.self, Show.self, History.self, Erase.self, Inbox.self,
         ])
 
     /// Declared here so that `--socket` and `--json` may stand before the command (see `GlobalOptions`).

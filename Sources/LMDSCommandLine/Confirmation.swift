@@ -72,6 +72,7 @@ struct Confirmation {
         "outcome.revise": { "\($0.id) revised" },
         "followup.record": { "follow-up check of \($0.id) recorded: used \($0.param("used"))" },
         "person.erase": { "personal details of \($0.id) erased" },
+        "reminder.acknowledge": { "\($0.id) acknowledged; it is resolved when what it reminds of is done (lmds inbox --all)" },
     ]
 
     /// "the requester", "the education side".

@@ -57,6 +57,7 @@ enum CommandNames {
         "outcome.list": "lmds outcomes", "followup.list": "lmds followups", "followup.record": "lmds followup record",
         "report.get": "lmds report", "import.questions": "lmds import questions", "import.offers": "lmds import offers",
         "history.get": "lmds history", "person.get": "lmds show", "person.erase": "lmds erase",
+        "reminder.list": "lmds inbox", "reminder.acknowledge": "lmds inbox ack",
     ]
 
     /// `text` with every method name in it (`taxonomy.get`) replaced by its CLI command (`lmds taxonomy`).
@@ -66,7 +67,7 @@ enum CommandNames {
 
     /// The entity kind an id names by its prefix ("question" for Q-0001), or nil.
     static func kind(ofID id: String) -> String? {
-        let kinds = ["Q-": "question", "O-": "offer", "P-": "proposal", "M-": "match", "R-": "outcome", "C-": "contact"]
+        let kinds = ["Q-": "question", "O-": "offer", "P-": "proposal", "M-": "match", "R-": "outcome", "C-": "contact", "A-": "reminder"]
         return kinds[String(id.prefix(2)).uppercased()]
     }
 }

@@ -108,11 +108,13 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "outcome.list", summary: "Outcomes filtered by status, question, offer, neighbourhood, institution, theme, discipline, level, period and text.", roles: everyone),
         MethodDescriptor(name: "followup.list", summary: "Follow-up checks of outcomes: due and overdue by default, as of a date (`on`).", roles: everyone),
         MethodDescriptor(name: "followup.record", summary: "Records whether the requester used what was delivered (yes, partly, no), with a note.", roles: staff, isWrite: true),
-        MethodDescriptor(name: "report.get", summary: "A report (overview, neighbourhoods, institutions, themes, talent, outcomes, followups) as text, JSON, CSV, Markdown or HTML, as it stood at `asOf`, over `from`..`to`.", roles: everyone),
+        MethodDescriptor(name: "report.get", summary: "A report (overview, neighbourhoods, institutions, themes, talent, outcomes, followups, reminders) as text, JSON, CSV, Markdown or HTML, as it stood at `asOf`, over `from`..`to`.", roles: everyone),
         MethodDescriptor(name: "import.questions", summary: "Imports rows of question.submit params (a spreadsheet) in one append, or none; `dryRun` lists every bad row.", roles: staff, isWrite: true),
         MethodDescriptor(name: "import.offers", summary: "Imports rows of offer.publish params in one append, or none; `dryRun` lists every bad row.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "history.get", summary: "Every event that concerns an entity and what is linked to it, in log order, with time, actor, type, a one-line summary and the data.", roles: everyone),
         MethodDescriptor(name: "person.get", summary: "A contact's personal details, or \"erased\".", roles: staff),
+        MethodDescriptor(name: "reminder.list", summary: "Reminders (deadlines passed: intake, consent, expiry, start, outcome, follow-up) for the caller, or for `for` (admins), by status (open by default, acknowledged, resolved, all) and rule.", roles: everyone),
+        MethodDescriptor(name: "reminder.acknowledge", summary: "Marks an open reminder seen; only its recipients (or an admin) may. The event that answers it resolves it.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "person.erase", summary: "Erases a contact's personal details (right to be forgotten) and records PersonalDataErased.", roles: staff, isWrite: true),
     ]
 

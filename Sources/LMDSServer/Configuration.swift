@@ -163,9 +163,11 @@ public struct DaemonConfig: Sendable, Hashable {
                 policy.followUpGraceDays = Int(days)
             case "timeZone":
                 timeZone = try Self.timeZone(member)
+            case "reminders":
+                policy.reminders = try Self.reminderPolicy(member)
             default:
                 throw ConfigError(
-                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights, timeZone)")
+                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights, timeZone, reminders)")
             }
         }
     }

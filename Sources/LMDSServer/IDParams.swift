@@ -15,6 +15,7 @@ extension Dispatcher {
         ids(.match, "match.get", "match.start", "match.cancel", "match.close")
         ids(.outcome, "outcome.get", "outcome.revise")
         ids(.contact, "person.get", "person.erase")
+        ids(.reminder, "reminder.acknowledge")
         for method in ["proposal.create", "match.suggest", "proposal.list", "match.list", "outcome.list"] {
             table[method, default: [:]]["question"] = .question
             table[method, default: [:]]["offer"] = .offer

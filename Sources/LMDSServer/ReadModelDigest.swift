@@ -10,8 +10,10 @@ import Reports
 /// by event; a replay builds them from its state: equal digests mean no incremental structure drifted.
 enum ReadModelDigest {
     static func hex(state: DomainState, index: MatchingIndex, overview: OverviewProjection) -> String {
-        let document: JSONValue = ["state": state.canonicalJSON, "matching": summary(index), "overview": summary(overview)]
-        return Hex.encode(Array(SHA256.hash(data: JSONWriter.canonicalBytes(document))))
+        var document: [String: JSONValue] = ["state": state.canonicalJSON, "matching": summary(index), "overview": summary(overview)]
+        // Only once there are any, so that the digest of a log without reminders is what it was before them.
+        if !state.reminders.reminders.isEmpty { document["reminders"] = state.reminders.json }
+        return Hex.encode(Array(SHA256.hash(data: JSONWriter.canonicalBytes(.object(document)))))
     }
 
     /// The matcher's per-entity slots, places taken, linked pairs and rating means, in id order.

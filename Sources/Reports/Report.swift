@@ -138,6 +138,7 @@ public enum ReportCatalogue {
         ("talent", "Students, hours and competences by institution, level and period (develop talent)"),
         ("outcomes", "The catalogue of documented outcomes with their deliverables (document outcomes)"),
         ("followups", "Follow-up checks due and overdue, and what the finished ones said"),
+        ("reminders", "Reminders raised, acknowledged and resolved, and the median time to resolve, per rule and per institution"),
     ]
 
     /// Whether `name` is a report.

@@ -77,6 +77,7 @@ public struct ReportBuilder: Sendable {
         case "talent": return talent()
         case "outcomes": return outcomes()
         case "followups": return followups()
+        case "reminders": return reminders()
         default: return nil
         }
     }

@@ -63,6 +63,13 @@ import Testing
         state.outcomesByOffer = ["O-0001": ["R-0001", "R-0002"]]
         state.pendingProposals = ["P-0002"]
         state.restore(questionCount: 2, offerCount: 2, contacts: ["C-0001", "C-0002"], erasedContacts: ["C-0002"])
+        state.reminders.apply(.reminderRaised(Reminder(
+            id: "A-0001", rule: .consentWaiting, entity: "P-0002", deadlineMs: 11, dueMs: 12, raisedMs: 13, institution: "mborijnland",
+            recipients: [.coordinators, .educators(institution: "mborijnland"), .requester(contact: "C-0001"), .user("alice")])))
+        state.reminders.apply(.reminderAcknowledged(id: "A-0001", by: "alice", acknowledgedMs: 14))
+        state.reminders.apply(.reminderResolved(id: "A-0001", by: "ProposalAccepted", resolvedMs: 15))
+        state.reminders.apply(.reminderRaised(Reminder(
+            id: "A-0002", rule: .intakeWaiting, entity: "Q-0002", deadlineMs: -5, dueMs: 100, raisedMs: 101, institution: nil, recipients: [.coordinators])))
         return state
     }
 
