@@ -58,6 +58,11 @@ public enum EventSummary {
             return "\(text("id")) revised: \(fields)"
         case "FollowUpRecorded":
             return "follow-up of \(text("outcome")): used \(text("used"))" + (data["note"]?.stringValue.map { ": \($0)" } ?? "")
+        case "ReminderRaised":
+            let roles = (data["recipients"]?.arrayValue ?? []).compactMap { $0["role"]?.stringValue }
+            return "\(text("id")) raised: \(text("rule")) for \(text("entity")), to \(roles.joined(separator: ", "))"
+        case "ReminderAcknowledged": return "\(text("id")) acknowledged by \(text("by"))"
+        case "ReminderResolved": return "\(text("id")) resolved by \(text("by"))"
         case "BackupTaken": return "backup to \(text("path")) up to position \(data["position"]?.integerValue.map(String.init) ?? "?")"
         default: return type
         }

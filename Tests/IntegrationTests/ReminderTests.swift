@@ -48,6 +48,7 @@ import Testing
         #expect(reminder["dueAt"]?.stringValue?.hasSuffix("Z") == true)
         let history = try daemon.call("history.get", ["id": "Q-0001"])["events"]?.arrayValue ?? []
         #expect(history.last?["type"] == "ReminderRaised" && history.last?["actor"]?["role"] == "system")
+        #expect(history.last?["summary"] == "A-0001 raised: intake-waiting for Q-0001, to coordinator")
 
         let inbox = try CollaborationTests.cli(workspace, ["inbox", "--for", "alice"])
         #expect(inbox.status == 0 && inbox.stdout.contains("A-0001") && inbox.stdout.contains("intake-waiting"), "\(inbox.stdout) \(inbox.stderr)")
@@ -60,6 +61,8 @@ import Testing
         _ = try daemon.call("question.accept", ["id": "Q-0001"])
         let resolved = try daemon.call("reminder.list", ["status": "resolved"])["reminders"]?.arrayValue?.first
         #expect(resolved?["resolvedBy"] == "QuestionAccepted" && resolved?["acknowledgedBy"] != .null)
+        let own = try daemon.call("history.get", ["id": "A-0001"])["events"]?.arrayValue?.compactMap { $0["summary"]?.stringValue }
+        #expect(own?.dropFirst() == ["A-0001 acknowledged by \(NSUserName())", "A-0001 resolved by QuestionAccepted"], "\(own ?? [])")
         let all = try CollaborationTests.cli(workspace, ["inbox", "--all"])
         #expect(all.stdout.contains("A-0001") && all.stdout.contains("resolved"), "\(all.stdout)")
         usleep(2_500_000)
