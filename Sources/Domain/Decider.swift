@@ -239,6 +239,7 @@ public struct DomainState: Sendable, Hashable {
 
     /// Applies one event: little more than setting fields; all judgement is in `Decider`.
     public mutating func apply(_ event: DomainEvent) {
+        reminders.watch(event)
         switch event {
         case .questionSubmitted(let question):
             questions[question.id] = question

@@ -39,7 +39,8 @@ enum ReminderDecider {
 
     /// The reminders due by `nowMs` and not raised before, numbered in order (entity ids, then rules), at most
     /// `ReminderLimits.raisedPerAppendMax`.
-    /// - Complexity: one pass over the questions, the pending proposals, the matches and the outcomes.
+    /// - Complexity: one pass over what the rules watch (`ReminderState`'s watch lists and the pending
+    ///   proposals), not over every entity.
     static func due(state: DomainState, policy: ReminderPolicy, nowMs: Int64) -> [Reminder] {
         var candidates: [Candidate] = []
         candidates += intakeCandidates(state: state, policy: policy)
@@ -61,7 +62,7 @@ enum ReminderDecider {
 
     static func intakeCandidates(state: DomainState, policy: ReminderPolicy) -> [Candidate] {
         guard let threshold = policy.thresholdMs(.intakeWaiting) else { return [] }
-        return state.questions.values.filter { $0.status == .submitted }.map { question in
+        return state.reminders.questionsInIntake.compactMap { state.questions[$0] }.map { question in
             Candidate(rule: .intakeWaiting, entity: question.id, deadlineMs: question.submittedMs, dueMs: question.submittedMs + threshold,
                       institution: nil, recipients: ownerOrCoordinators(of: question.id, state: state))
         }
@@ -99,8 +100,8 @@ enum ReminderDecider {
     /// Agreed matches not started after the period began; started ones without an outcome after it ended.
     static func matchCandidates(state: DomainState, policy: ReminderPolicy) -> [Candidate] {
         var candidates: [Candidate] = []
-        for match in state.matches.values where match.status.isOpen {
-            guard let offer = state.offers[match.offer] else { continue }
+        for id in state.reminders.openMatches {
+            guard let match = state.matches[id], let offer = state.offers[match.offer] else { continue }
             let recipients = ownerOrCoordinators(of: match.question, state: state) + [.educators(institution: offer.institution)]
             let rule: ReminderRule = match.status == .agreed ? .notStarted : .outcomeMissing
             guard let threshold = policy.thresholdMs(rule) else { continue }
@@ -114,7 +115,7 @@ enum ReminderDecider {
 
     static func followUpCandidates(state: DomainState, policy: ReminderPolicy) -> [Candidate] {
         guard let threshold = policy.thresholdMs(.followUpDue) else { return [] }
-        return state.outcomes.values.filter { $0.followUp == nil }.map { outcome in
+        return state.reminders.outcomesAwaitingFollowUp.compactMap { state.outcomes[$0] }.map { outcome in
             let deadline = dayStartMs(outcome.followUpDue)
             return Candidate(rule: .followUpDue, entity: outcome.id, deadlineMs: deadline, dueMs: deadline + threshold,
                              institution: state.offers[outcome.offer]?.institution, recipients: ownerOrCoordinators(of: outcome.question, state: state))

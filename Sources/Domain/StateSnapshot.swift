@@ -78,6 +78,7 @@ public enum StateSnapshot {
             throw reader.fail("the reminders do not fit")
         }
         state.reminders = restored
+        state.reminders.rebuildWatchLists(questions: state.questions, matches: state.matches, outcomes: state.outcomes)
         return state
     }
 }

@@ -182,6 +182,21 @@ import Testing
         #expect(refusal(.reminder(.acknowledge(id: "A-0001", by: "alice")), .staff)?.code == .conflict)
     }
 
+    /// The watch lists a check reads (questions in intake, open matches, outcomes awaiting their follow-up
+    /// check) follow the events, and equal those rebuilt from the entities (as after a snapshot).
+    @Test func watchListsFollowTheEvents() throws {
+        let record = Command.outcome(.record(match: "M-0001", content: CollaborationDeciderTests.content, followUps: []))
+        let agreed = try Self.state(after: CollaborationDeciderTests.agreed() + [DeciderTests.submit("Groen in Merenwijk")])
+        #expect(agreed.reminders.questionsInIntake == ["Q-0002"] && agreed.reminders.openMatches == ["M-0001"])
+        let recorded = try Self.state(after: CollaborationDeciderTests.started() + [record])
+        #expect(recorded.reminders.openMatches.isEmpty && recorded.reminders.outcomesAwaitingFollowUp == ["R-0001"])
+        for state in [agreed, recorded] {
+            var rebuilt = state.reminders
+            rebuilt.rebuildWatchLists(questions: state.questions, matches: state.matches, outcomes: state.outcomes)
+            #expect(rebuilt == state.reminders)
+        }
+    }
+
     /// Every reminder event reads back from its stored type and data.
     @Test func eventsRoundTripThroughTheLog() throws {
         var state = try Self.state(after: CollaborationDeciderTests.proposed())

@@ -70,6 +70,7 @@ import Testing
         state.reminders.apply(.reminderResolved(id: "A-0001", by: "ProposalAccepted", resolvedMs: 15))
         state.reminders.apply(.reminderRaised(Reminder(
             id: "A-0002", rule: .intakeWaiting, entity: "Q-0002", deadlineMs: -5, dueMs: 100, raisedMs: 101, institution: nil, recipients: [.coordinators])))
+        state.reminders.rebuildWatchLists(questions: state.questions, matches: state.matches, outcomes: state.outcomes)
         return state
     }
 
