@@ -72,6 +72,9 @@ public struct DaemonConfig: Sendable, Hashable {
     /// The programme's time zone (`timeZone`, an IANA name): the times people read in reports are shown in
     /// it, to the minute. The protocol's times stay UTC.
     public var timeZone = DaemonConfig.defaultTimeZone
+    /// How `lmds-notify` delivers, and to whom (`notifications`, `people`): checked here, used only by the
+    /// notifier (addresses never enter the log).
+    public var notifications = NotificationConfig()
 
     /// The time zone when the config names none: Leiden's.
     public static let defaultTimeZone = TimeZone(identifier: "Europe/Amsterdam") ?? TimeZone(secondsFromGMT: 3600)!
@@ -165,10 +168,17 @@ public struct DaemonConfig: Sendable, Hashable {
                 timeZone = try Self.timeZone(member)
             case "reminders":
                 policy.reminders = try Self.reminderPolicy(member)
+            case "notifications", "people":
+                break  // Read together below.
             default:
                 throw ConfigError(
-                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights, timeZone, reminders)")
+                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights, timeZone, reminders, notifications, people)")
             }
+        }
+        do {
+            notifications = try NotificationConfig(notifications: members["notifications"], people: members["people"])
+        } catch {
+            throw ConfigError(error.message)
         }
     }
 
