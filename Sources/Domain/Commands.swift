@@ -10,6 +10,8 @@ public enum Command: Sendable, Hashable {
     case contact(ContactCommand)
     /// Reminders raised by the daemon and acknowledged by people (`ReminderDecider`).
     case reminder(ReminderCommand)
+    /// Deliveries recorded by the notifier (`NotificationDecider`).
+    case notification(NotificationCommand)
     /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
     case importBatch([Command])
 

@@ -67,6 +67,8 @@ public enum DomainEvent: Sendable, Hashable {
     case collaboration(CollaborationEvent)
     /// Reminders raised, acknowledged and resolved.
     case reminder(ReminderEvent)
+    /// Deliveries of notifications recorded.
+    case notification(NotificationEvent)
 
     /// The event type as stored.
     public var type: String {
@@ -84,6 +86,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerWithdrawn: return "OfferWithdrawn"
         case .collaboration(let event): return event.type
         case .reminder(let event): return event.type
+        case .notification(let event): return event.type
         }
     }
 
@@ -100,6 +103,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerRevised(let id, _), .offerClosed(let id, _), .offerWithdrawn(let id, _): return [id]
         case .collaboration(let event): return event.entityIDs
         case .reminder(let event): return event.entityIDs
+        case .notification(let event): return event.entityIDs
         }
     }
 
@@ -130,6 +134,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerWithdrawn(let id, let reason): return ["id": .string(id), "reason": .string(reason)]
         case .collaboration(let event): return event.data
         case .reminder(let event): return event.data
+        case .notification(let event): return event.data
         }
     }
 
@@ -190,6 +195,8 @@ public enum DomainEvent: Sendable, Hashable {
                 self = .collaboration(event)
             } else if let event = ReminderEvent(type: type, data: data) {
                 self = .reminder(event)
+            } else if let event = NotificationEvent(type: type, data: data) {
+                self = .notification(event)
             } else {
                 return nil
             }
@@ -226,6 +233,8 @@ public struct DomainState: Sendable, Hashable {
     public private(set) var erasedContacts: Set<String> = []
     /// Reminders raised, acknowledged and resolved.
     public internal(set) var reminders = ReminderState()
+    /// Deliveries recorded by the notifier.
+    public internal(set) var notifications = NotificationState()
 
     public init() {}
 
@@ -299,6 +308,8 @@ public struct DomainState: Sendable, Hashable {
             apply(event)
         case .reminder(let event):
             reminders.apply(event)
+        case .notification(let event):
+            notifications.apply(event)
         }
     }
 
@@ -369,6 +380,7 @@ public enum Decider {
         case .outcome(let command): decision = try OutcomeDecider.decide(command, state: state, context)
         case .contact(let command): decision = try ContactDecider.decide(command, state: state)
         case .reminder(let command): decision = try ReminderDecider.decide(command, state: state, context)
+        case .notification(let command): decision = try NotificationDecider.decide(command, state: state, context)
         case .importBatch(let commands):
             decision = try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         }

@@ -157,7 +157,8 @@ enum ReminderDecider {
         switch event {
         case .questionAccepted(let id, _, _), .questionRejected(let id, _), .questionReferred(let id, _, _), .questionWithdrawn(let id, _):
             return (id, [.intakeWaiting])
-        case .questionSubmitted, .questionRevised, .personalDataErased, .offerPublished, .offerRevised, .offerClosed, .offerWithdrawn, .reminder:
+        case .questionSubmitted, .questionRevised, .personalDataErased, .offerPublished, .offerRevised, .offerClosed, .offerWithdrawn, .reminder,
+            .notification:
             return nil
         case .collaboration(let event):
             return answers(event)

@@ -318,7 +318,7 @@ public struct ReminderState: Sendable, Hashable {
             if question.status == .submitted { questionsInIntake.insert(question.id) }
         case .questionAccepted(let id, _, _), .questionRejected(let id, _), .questionReferred(let id, _, _), .questionWithdrawn(let id, _):
             questionsInIntake.remove(id)
-        case .questionRevised, .personalDataErased, .offerPublished, .offerRevised, .offerClosed, .offerWithdrawn, .reminder:
+        case .questionRevised, .personalDataErased, .offerPublished, .offerRevised, .offerClosed, .offerWithdrawn, .reminder, .notification:
             break  // These start or end nothing a rule watches.
         case .collaboration(let event):
             watch(event)

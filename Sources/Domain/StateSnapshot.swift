@@ -32,6 +32,7 @@ public enum StateSnapshot {
         writer.strings(state.erasedContacts.sorted())
         // Reminders are few next to the entities they are about: their canonical JSON (format 2).
         writer.string(JSONWriter.canonicalString(state.reminders.json))
+        writer.string(JSONWriter.canonicalString(state.notifications.json))
     }
 
     /// Reads a state written by `encode`.
@@ -79,6 +80,10 @@ public enum StateSnapshot {
         }
         state.reminders = restored
         state.reminders.rebuildWatchLists(questions: state.questions, matches: state.matches, outcomes: state.outcomes)
+        guard let notifications = try? JSONParser.parse(try reader.string()), let deliveries = NotificationState(json: notifications) else {
+            throw reader.fail("the deliveries do not fit")
+        }
+        state.notifications = deliveries
         return state
     }
 }

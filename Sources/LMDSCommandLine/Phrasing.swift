@@ -57,7 +57,7 @@ enum CommandNames {
         "outcome.list": "lmds outcomes", "followup.list": "lmds followups", "followup.record": "lmds followup record",
         "report.get": "lmds report", "import.questions": "lmds import questions", "import.offers": "lmds import offers",
         "history.get": "lmds history", "person.get": "lmds show", "person.erase": "lmds erase",
-        "reminder.list": "lmds inbox", "reminder.acknowledge": "lmds inbox ack",
+        "reminder.list": "lmds inbox", "reminder.acknowledge": "lmds inbox ack", "notification.record": "lmds call notification.record",
     ]
 
     /// `text` with every method name in it (`taxonomy.get`) replaced by its CLI command (`lmds taxonomy`).

@@ -18,6 +18,7 @@ extension Dispatcher {
         if request.method == "match.suggest" || request.method == "match.plan" { return handleMatching(request, caller: caller, on: eventLoop) }
         if request.method == "report.get" { return handleReport(request, caller: caller, on: eventLoop) }
         if request.method.hasPrefix("reminder.") { return handleReminder(request, caller: caller, on: eventLoop) }
+        if request.method.hasPrefix("notification.") { return handleNotification(request, caller: caller, on: eventLoop) }
         if request.method == "import.questions" || request.method == "import.offers" { return handleImport(request, caller: caller, on: eventLoop) }
         if ["proposal.", "match.", "outcome.", "followup."].contains(where: request.method.hasPrefix) {
             return handleCollaboration(request, caller: caller, on: eventLoop)

@@ -16,6 +16,7 @@ extension Dispatcher {
         ids(.outcome, "outcome.get", "outcome.revise")
         ids(.contact, "person.get", "person.erase")
         ids(.reminder, "reminder.acknowledge")
+        table["notification.record", default: [:]]["reminder"] = .reminder
         for method in ["proposal.create", "match.suggest", "proposal.list", "match.list", "outcome.list"] {
             table[method, default: [:]]["question"] = .question
             table[method, default: [:]]["offer"] = .offer

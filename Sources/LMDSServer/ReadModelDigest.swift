@@ -13,6 +13,7 @@ enum ReadModelDigest {
         var document: [String: JSONValue] = ["state": state.canonicalJSON, "matching": summary(index), "overview": summary(overview)]
         // Only once there are any, so that the digest of a log without reminders is what it was before them.
         if !state.reminders.reminders.isEmpty { document["reminders"] = state.reminders.json }
+        if !state.notifications.isEmpty { document["notifications"] = state.notifications.json }
         return Hex.encode(Array(SHA256.hash(data: JSONWriter.canonicalBytes(.object(document)))))
     }
 

@@ -71,6 +71,10 @@ import Testing
         state.reminders.apply(.reminderRaised(Reminder(
             id: "A-0002", rule: .intakeWaiting, entity: "Q-0002", deadlineMs: -5, dueMs: 100, raisedMs: 101, institution: nil, recipients: [.coordinators])))
         state.reminders.rebuildWatchLists(questions: state.questions, matches: state.matches, outcomes: state.outcomes)
+        state.notifications.apply(.notificationDelivered(NotificationAttempt(
+            subject: .reminder("A-0001"), channel: .email, message: "<A-0001.1@lmds>", attempt: 1, failure: nil)))
+        state.notifications.apply(.notificationFailed(NotificationAttempt(
+            subject: .event(position: 7), channel: .webhook, message: "d-7", attempt: 2, failure: "HTTP 503")))
         return state
     }
 
