@@ -13,6 +13,8 @@ public struct SubmitQuestion: Sendable, Hashable {
     public var levels: [String]
     public var window: DateWindow?
     public var size: String?
+    /// The requester opted in to e-mail about their question (`requester.notify`).
+    public var notify = false
 
     public init(
         title: String, description: String, requesterKind: String, organisation: String?, contact: ContactDetails,
@@ -155,7 +157,8 @@ public enum DomainEvent: Sendable, Hashable {
             }
             self = .questionSubmitted(Question(
                 id: id, status: .submitted, title: title, description: description,
-                requester: Requester(kind: kind, organisation: requester["organisation"]?.stringValue, contact: requester["contact"]?.stringValue),
+                requester: Requester(kind: kind, organisation: requester["organisation"]?.stringValue, contact: requester["contact"]?.stringValue,
+                                     notify: requester["notify"]?.boolValue ?? false),
                 neighbourhood: Taxonomy.Place(district: district, wijk: data["neighbourhood"]?["wijk"]?.stringValue),
                 themes: list("themes"), disciplines: list("disciplines"), levels: list("levels"), window: window,
                 size: string("size") ?? "medium", submittedMs: submitted, closingReason: nil, referredTo: nil, version: 1,

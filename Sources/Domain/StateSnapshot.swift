@@ -156,6 +156,7 @@ public struct SnapshotWriter: Sendable {
         string(question.requester.kind)
         optionalString(question.requester.organisation)
         optionalString(question.requester.contact)
+        byte(question.requester.notify ? 1 : 0)
         string(question.neighbourhood.district)
         optionalString(question.neighbourhood.wijk)
         strings(question.themes)
@@ -388,7 +389,7 @@ public struct SnapshotReader {
     mutating func question() throws(SnapshotDecodingError) -> Question {
         Question(
             id: try string(), status: try value(QuestionStatus.self), title: try string(), description: try string(),
-            requester: Requester(kind: try string(), organisation: try optionalString(), contact: try optionalString()),
+            requester: Requester(kind: try string(), organisation: try optionalString(), contact: try optionalString(), notify: try byte() == 1),
             neighbourhood: Taxonomy.Place(district: try string(), wijk: try optionalString()),
             themes: try strings(), disciplines: try strings(), levels: try strings(),
             window: try optional { reader throws(SnapshotDecodingError) in try reader.window() },

@@ -60,3 +60,29 @@ import Testing
         #expect(Self.refusal(Self.attempt(.event(position: 0)), state: state)?.field == "event")
     }
 }
+
+extension NotificationDeciderTests {
+    /// A requester who opts in at submission is stored with `notify` (in the event only then), which reads
+    /// back from the log and passes to follow-up questions; opting in without an e-mail address is refused.
+    @Test func requesterOptInAtSubmission() throws {
+        guard case .question(.submit(var submit)) = DeciderTests.submit() else { return }
+        submit.notify = true
+        let decision = try Decider.decide(.question(.submit(submit)), state: DomainState(), taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now)
+        let event = try #require(decision.events.first)
+        #expect(event.data["requester"]?["notify"] == true)
+        guard case .questionSubmitted(let question)? = DomainEvent(type: event.type, data: event.data) else {
+            Issue.record("QuestionSubmitted did not read back")
+            return
+        }
+        #expect(question.requester.notify)
+        let plain = try Decider.decide(DeciderTests.submit(), state: DomainState(), taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now)
+        #expect(plain.events.first?.data["requester"]?["notify"] == nil, "absent unless opted in")
+        submit.contact = ContactDetails(name: "Anouk", email: nil, phone: "071-1234567")
+        do throws(DomainError) {
+            _ = try Decider.decide(.question(.submit(submit)), state: DomainState(), taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now)
+            Issue.record("opting in without an e-mail address was accepted")
+        } catch {
+            #expect(error.field == "requester.notify")
+        }
+    }
+}

@@ -12,7 +12,7 @@ import Testing
         var state = DomainState()
         state.questions["Q-0001"] = Question(
             id: "Q-0001", status: .referred, title: "Eenzaamheid in de Stevenshof", description: "Café-achtige plek, met ë en €",
-            requester: Requester(kind: "group", organisation: "Bewonersvereniging", contact: "C-0001"),
+            requester: Requester(kind: "group", organisation: "Bewonersvereniging", contact: "C-0001", notify: true),
             neighbourhood: Taxonomy.Place(district: "bos-en-gasthuisdistrict", wijk: "tuinstadwijk"), themes: ["loneliness", "health"],
             disciplines: ["social-work"], levels: ["hbo", "wo"], window: DateWindow(from: "2027-02-01", to: "2027-06-30"), size: "large",
             submittedMs: 1_796_000_000_123, closingReason: "past de gemeente beter", referredTo: "Gemeente Leiden", version: 4, followUpOf: "R-0003")

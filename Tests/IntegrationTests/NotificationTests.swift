@@ -48,6 +48,37 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    /// A requester's opt-in at submission (`requester.notify`) is kept with the question (question.get, the
+    /// log) and needs an e-mail address; a non-boolean is refused by field.
+    @Test func requesterOptsInAtSubmission() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        var params = CollaborationTests.question.objectValue!
+        var requester = params["requester"]!.objectValue!
+        requester["notify"] = true
+        params["requester"] = .object(requester)
+        _ = try daemon.call("question.submit", .object(params))
+        #expect(try daemon.call("question.get", ["id": "Q-0001"])["requester"]?["notify"] == true)
+        let events = try daemon.call("events.read", ["from": 1])["events"]?.arrayValue ?? []
+        #expect(events.first?["data"]?["requester"]?["notify"] == true && events.first?["data"]?["requester"]?["email"] == nil)
+        let client = try daemon.client()
+        for (value, code, field) in [(JSONValue.string("yes"), RPCErrorCode.invalidParams, "requester.notify")] {
+            requester["notify"] = value
+            params["requester"] = .object(requester)
+            guard case .failure(let error) = try client.call("question.submit", .object(params)) else { Issue.record("accepted"); continue }
+            #expect(error.code == code && error.data?["field"]?.stringValue == field, "\(error)")
+        }
+        requester["notify"] = true
+        requester["email"] = nil
+        params["requester"] = .object(requester)
+        guard case .failure(let error) = try client.call("question.submit", .object(params)) else {
+            Issue.record("an opt-in without an e-mail address was accepted")
+            return
+        }
+        #expect(error.code == RPCErrorCode.validation && error.data?["field"]?.stringValue == "requester.notify", "\(error)")
+        #expect(daemon.stop() == 0)
+    }
+
     /// A user with the notifier role reads every reminder, the events and a requester's address, records a
     /// delivery, and is refused everything else (a list of questions, a domain write).
     @Test(.enabled(if: AuthorizationTests.canSwitchUser, "needs root and setpriv"))
