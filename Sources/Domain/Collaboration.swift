@@ -17,12 +17,18 @@ public struct DomainPolicy: Sendable, Hashable {
     public var users: [String: ConfiguredUser] = [:]
     /// The feedback questions per side, the sides the blind rule waits for, and its window.
     public var feedback: FeedbackPolicy
+    /// The reminder rules' thresholds (config `reminders`; every rule on by default).
+    public var reminders: ReminderPolicy
 
-    public init(proposalExpiryDays: Double = 21, followUpMonths: Int = 6, followUpGraceDays: Int = 30, feedback: FeedbackPolicy = FeedbackPolicy()) {
+    public init(
+        proposalExpiryDays: Double = 21, followUpMonths: Int = 6, followUpGraceDays: Int = 30, feedback: FeedbackPolicy = FeedbackPolicy(),
+        reminders: ReminderPolicy = ReminderPolicy()
+    ) {
         self.proposalExpiryDays = proposalExpiryDays
         self.followUpMonths = followUpMonths
         self.followUpGraceDays = followUpGraceDays
         self.feedback = feedback
+        self.reminders = reminders
     }
 
     /// 21 days to consent, a follow-up after 6 months, overdue 30 days later.

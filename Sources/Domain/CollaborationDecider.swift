@@ -234,7 +234,7 @@ enum CollaborationDecider {
         case .offerWithdrawn(let id, _): overlay.offerStatus[id] = .withdrawn
         case .offerClosed(let id, _): overlay.offerStatus[id] = .closed
         case .questionSubmitted, .questionAccepted, .questionRejected, .questionRevised, .personalDataErased, .offerPublished, .offerRevised,
-            .collaboration, .publication, .desk, .progress:
+            .collaboration, .publication, .desk, .progress, .reminder, .notification:
             break  // Only a withdrawal, referral or closing winds anything down.
         }
         return [primary] + settled(events, state: state, questions: questions, offers: offers, overlay: overlay).map(DomainEvent.collaboration)

@@ -14,8 +14,18 @@ public enum Command: Sendable, Hashable {
     case desk(DeskCommand)
     /// Milestones, check-ins and feedback of matches (`ProgressDecider`).
     case progress(ProgressCommand)
+    /// Reminders raised by the daemon and acknowledged by people (`ReminderDecider`).
+    case reminder(ReminderCommand)
+    /// Deliveries recorded by the notifier (`NotificationDecider`).
+    case notification(NotificationCommand)
     /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
     case importBatch([Command])
+
+    /// Whether it is an import of several commands.
+    var isBatch: Bool {
+        if case .importBatch = self { return true }
+        return false
+    }
 }
 
 /// Questions, from intake to a decision (`QuestionDecider`).

@@ -13,6 +13,8 @@ public struct SubmitQuestion: Sendable, Hashable {
     public var levels: [String]
     public var window: DateWindow?
     public var size: String?
+    /// The requester opted in to e-mail about their question (`requester.notify`).
+    public var notify = false
 
     public init(
         title: String, description: String, requesterKind: String, organisation: String?, contact: ContactDetails,
@@ -71,6 +73,10 @@ public enum DomainEvent: Sendable, Hashable {
     case desk(DeskEvent)
     /// Milestones, check-ins and feedback of matches.
     case progress(ProgressEvent)
+    /// Reminders raised, acknowledged and resolved.
+    case reminder(ReminderEvent)
+    /// Deliveries of notifications recorded.
+    case notification(NotificationEvent)
 
     /// The event type as stored.
     public var type: String {
@@ -90,6 +96,8 @@ public enum DomainEvent: Sendable, Hashable {
         case .publication(let event): return event.type
         case .desk(let event): return event.type
         case .progress(let event): return event.type
+        case .reminder(let event): return event.type
+        case .notification(let event): return event.type
         }
     }
 
@@ -108,6 +116,8 @@ public enum DomainEvent: Sendable, Hashable {
         case .publication(let event): return event.entityIDs
         case .desk(let event): return event.entityIDs
         case .progress(let event): return event.entityIDs
+        case .reminder(let event): return event.entityIDs
+        case .notification(let event): return event.entityIDs
         }
     }
 
@@ -140,6 +150,8 @@ public enum DomainEvent: Sendable, Hashable {
         case .publication(let event): return event.data
         case .desk(let event): return event.data
         case .progress(let event): return event.data
+        case .reminder(let event): return event.data
+        case .notification(let event): return event.data
         }
     }
 
@@ -160,7 +172,8 @@ public enum DomainEvent: Sendable, Hashable {
             }
             self = .questionSubmitted(Question(
                 id: id, status: .submitted, title: title, description: description,
-                requester: Requester(kind: kind, organisation: requester["organisation"]?.stringValue, contact: requester["contact"]?.stringValue),
+                requester: Requester(kind: kind, organisation: requester["organisation"]?.stringValue, contact: requester["contact"]?.stringValue,
+                                     notify: requester["notify"]?.boolValue ?? false),
                 neighbourhood: Taxonomy.Place(district: district, wijk: data["neighbourhood"]?["wijk"]?.stringValue),
                 themes: list("themes"), disciplines: list("disciplines"), levels: list("levels"), window: window,
                 size: string("size") ?? "medium", submittedMs: submitted, closingReason: nil, referredTo: nil, version: 1,
@@ -208,6 +221,10 @@ public enum DomainEvent: Sendable, Hashable {
                 self = .collaboration(event)
             } else if let event = ProgressEvent(type: type, data: data) {
                 self = .progress(event)
+            } else if let event = ReminderEvent(type: type, data: data) {
+                self = .reminder(event)
+            } else if let event = NotificationEvent(type: type, data: data) {
+                self = .notification(event)
             } else {
                 return nil
             }
@@ -248,6 +265,10 @@ public struct DomainState: Sendable, Hashable {
     public internal(set) var desk = DeskState()
     /// Milestones, check-ins and feedback per match.
     public internal(set) var progress = ProgressState()
+    /// Reminders raised, acknowledged and resolved.
+    public internal(set) var reminders = ReminderState()
+    /// Deliveries recorded by the notifier.
+    public internal(set) var notifications = NotificationState()
 
     public init() {}
 
@@ -261,6 +282,7 @@ public struct DomainState: Sendable, Hashable {
 
     /// Applies one event: little more than setting fields; all judgement is in `Decider`.
     public mutating func apply(_ event: DomainEvent) {
+        reminders.watch(event)
         switch event {
         case .questionSubmitted(let question):
             questions[question.id] = question
@@ -325,6 +347,10 @@ public struct DomainState: Sendable, Hashable {
             apply(event)
         case .progress(let event):
             progress.apply(event)
+        case .reminder(let event):
+            reminders.apply(event)
+        case .notification(let event):
+            notifications.apply(event)
         }
     }
 
@@ -386,7 +412,7 @@ public enum Decider {
         policy: DomainPolicy = .default
     ) throws(DomainError) -> Decision {
         let context = DecisionContext(taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
-        let decision: Decision
+        var decision: Decision
         switch command {
         case .question(let command): decision = try QuestionDecider.decide(command, state: state, context)
         case .offer(let command): decision = try OfferDecider.decide(command, state: state, context)
@@ -397,9 +423,14 @@ public enum Decider {
         case .publication(let command): decision = try PublicationDecider.decide(command, state: state)
         case .desk(let command): decision = try DeskDecider.decide(command, state: state, context)
         case .progress(let command): decision = try ProgressDecider.decide(command, state: state, context)
+        case .reminder(let command): decision = try ReminderDecider.decide(command, state: state, context)
+        case .notification(let command): decision = try NotificationDecider.decide(command, state: state, context)
         case .importBatch(let commands):
             decision = try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         }
+        // The reminders its events answer are resolved in the same append (an import's rows, each decided
+        // here, already were).
+        if !command.isBatch { decision = ReminderDecider.resolving(decision, state: state, nowMs: nowMs) }
         // What every decision guarantees: an entity the reply is about, unless it decided nothing (an expiry
         // with nothing due), and personal data only for the contacts its events name.
         assert(!decision.entityID.isEmpty || decision.events.isEmpty, "a decision with events names the entity its reply is about")

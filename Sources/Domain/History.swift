@@ -73,6 +73,11 @@ public enum EventSummary {
         case "CheckInRecorded": return "check-in on \(text("match")): \(text("health"))"
         case "FeedbackSubmitted": return "feedback on \(text("match")) from the \(text("side")) side at the \(text("moment"))"
         case "TextErased": return "text \(text("id")) erased"
+        case "ReminderRaised":
+            let roles = (data["recipients"]?.arrayValue ?? []).compactMap { $0["role"]?.stringValue }
+            return "\(text("id")) raised: \(text("rule")) for \(text("entity")), to \(roles.joined(separator: ", "))"
+        case "ReminderAcknowledged": return "\(text("id")) acknowledged by \(text("by"))"
+        case "ReminderResolved": return "\(text("id")) resolved by \(text("by"))"
         case "BackupTaken": return "backup to \(text("path")) up to position \(data["position"]?.integerValue.map(String.init) ?? "?")"
         default: return type
         }

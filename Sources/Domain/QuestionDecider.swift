@@ -48,7 +48,7 @@ enum QuestionDecider {
         let contact = submit.contact.isEmpty ? nil : state.nextContactID
         let question = Question(
             id: id, status: .submitted, title: submit.title, description: submit.description,
-            requester: Requester(kind: submit.requesterKind, organisation: submit.organisation, contact: contact),
+            requester: Requester(kind: submit.requesterKind, organisation: submit.organisation, contact: contact, notify: submit.notify),
             neighbourhood: place, themes: submit.themes, disciplines: submit.disciplines, levels: submit.levels,
             window: submit.window, size: submit.size ?? "medium", submittedMs: context.nowMs, closingReason: nil, referredTo: nil,
             version: 1)
@@ -108,6 +108,7 @@ enum QuestionDecider {
             throw .validation("requester.organisation", "required for a requester of kind \(submit.requesterKind)")
         }
         if let email = submit.contact.email, !email.contains("@") { throw .validation("requester.email", "not an e-mail address") }
+        if submit.notify && submit.contact.email == nil { throw .validation("requester.notify", "needs requester.email: the messages go there") }
         let place = try taxonomy.requirePlace(submit.neighbourhood, field: "neighbourhood")
         submit.themes = try Decider.checkList("themes", submit.themes, taxonomy.themeVocabulary)
         submit.disciplines = try Decider.checkList("disciplines", submit.disciplines, taxonomy.disciplineVocabulary)

@@ -18,16 +18,20 @@ public struct Requester: Sendable, Hashable {
     public let organisation: String?
     /// `C-0001`: the key of the person's details in the personal table, when any were given.
     public let contact: String?
+    /// Whether they asked, at submission, to be told by e-mail when their question is accepted, referred,
+    /// matched, started and completed (`requester.notify`; the notifier, never after an erasure).
+    public let notify: Bool
 
     public static let kinds = ["resident", "group", "organisation", "municipality", "company"]
 
     /// The kinds, as names to resolve.
     public static let kindVocabulary = Vocabulary(noun: "kind of requester", ids: kinds)
 
-    public init(kind: String, organisation: String?, contact: String?) {
+    public init(kind: String, organisation: String?, contact: String?, notify: Bool = false) {
         self.kind = kind
         self.organisation = organisation
         self.contact = contact
+        self.notify = notify
     }
 }
 
@@ -79,6 +83,8 @@ public struct Question: Sendable, Hashable {
         var requesterJSON: [String: JSONValue] = ["kind": .string(requester.kind)]
         requesterJSON["organisation"] = requester.organisation.map { .string($0) } ?? .null
         requesterJSON["contact"] = requester.contact.map { .string($0) } ?? .null
+        // Only when they opted in: events and replies of questions without it stay as they were.
+        if requester.notify { requesterJSON["notify"] = true }
         var members: [String: JSONValue] = [
             "id": .string(id), "status": .string(status.rawValue), "title": .string(title),
             "description": .string(description), "requester": .object(requesterJSON),

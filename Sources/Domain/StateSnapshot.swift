@@ -9,7 +9,7 @@ import LMDSJSON
 /// which every property holds a value and checks equality, so a property left out fails there.
 public enum StateSnapshot {
     /// The layout's version; bump it with any change to what is written.
-    public static let formatVersion: UInt32 = 4
+    public static let formatVersion: UInt32 = 5
 
     /// Appends the state's bytes to `writer`.
     public static func encode(_ state: DomainState, into writer: inout SnapshotWriter) {
@@ -33,6 +33,9 @@ public enum StateSnapshot {
         writer.strings(state.publication.publicQuestions.sorted())
         writer.desk(state.desk)
         writer.progress(state.progress)
+        // Reminders are few next to the entities they are about: their canonical JSON (format 2).
+        writer.string(JSONWriter.canonicalString(state.reminders.json))
+        writer.string(JSONWriter.canonicalString(state.notifications.json))
     }
 
     /// Reads a state written by `encode`.
@@ -77,6 +80,16 @@ public enum StateSnapshot {
         state.publication.publicQuestions = Set(try reader.strings())
         state.desk = try reader.desk()
         state.progress = try reader.progress()
+        let reminders = try reader.string()
+        guard let json = try? JSONParser.parse(reminders), let restored = ReminderState(json: json) else {
+            throw reader.fail("the reminders do not fit")
+        }
+        state.reminders = restored
+        state.reminders.rebuildWatchLists(questions: state.questions, matches: state.matches, outcomes: state.outcomes)
+        guard let notifications = try? JSONParser.parse(try reader.string()), let deliveries = NotificationState(json: notifications) else {
+            throw reader.fail("the deliveries do not fit")
+        }
+        state.notifications = deliveries
         return state
     }
 }
@@ -149,6 +162,7 @@ public struct SnapshotWriter: Sendable {
         string(question.requester.kind)
         optionalString(question.requester.organisation)
         optionalString(question.requester.contact)
+        byte(question.requester.notify ? 1 : 0)
         string(question.neighbourhood.district)
         optionalString(question.neighbourhood.wijk)
         strings(question.themes)
@@ -386,7 +400,7 @@ public struct SnapshotReader {
     mutating func question() throws(SnapshotDecodingError) -> Question {
         Question(
             id: try string(), status: try value(QuestionStatus.self), title: try string(), description: try string(),
-            requester: Requester(kind: try string(), organisation: try optionalString(), contact: try optionalString()),
+            requester: Requester(kind: try string(), organisation: try optionalString(), contact: try optionalString(), notify: try byte() == 1),
             neighbourhood: Taxonomy.Place(district: try string(), wijk: try optionalString()),
             themes: try strings(), disciplines: try strings(), levels: try strings(),
             window: try optional { reader throws(SnapshotDecodingError) in try reader.window() },

@@ -84,6 +84,7 @@ struct Confirmation {
         "checkin.record": { "check-in on \($0.id) recorded: \($0.param("health"))" },
         "feedback.submit": { "feedback of the \($0.param("side")) side on \($0.id) at the \($0.param("moment")) recorded; lmds feedback \($0.id) shows what you may see" },
         "text.erase": { "text \($0.id) erased" },
+        "reminder.acknowledge": { "\($0.id) acknowledged; it is resolved when what it reminds of is done (lmds inbox --all)" },
     ]
 
     /// "the requester", "the education side".

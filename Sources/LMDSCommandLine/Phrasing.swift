@@ -62,6 +62,7 @@ enum CommandNames {
         "note.erase": "lmds erase",
         "milestone.plan": "lmds milestone plan", "milestone.complete": "lmds milestone done", "milestone.revise": "lmds milestone revise",
         "checkin.record": "lmds checkin", "feedback.submit": "lmds feedback submit", "feedback.get": "lmds feedback", "text.erase": "lmds erase",
+        "reminder.list": "lmds inbox", "reminder.acknowledge": "lmds inbox ack", "notification.record": "lmds call notification.record",
     ]
 
     /// `text` with every method name in it (`taxonomy.get`) replaced by its CLI command (`lmds taxonomy`).
@@ -71,7 +72,8 @@ enum CommandNames {
 
     /// The entity kind an id names by its prefix ("question" for Q-0001), or nil.
     static func kind(ofID id: String) -> String? {
-        let kinds = ["Q-": "question", "O-": "offer", "P-": "proposal", "M-": "match", "R-": "outcome", "C-": "contact", "N-": "note", "T-": "text"]
+        let kinds = ["Q-": "question", "O-": "offer", "P-": "proposal", "M-": "match", "R-": "outcome", "C-": "contact", "N-": "note", "T-": "text",
+                     "A-": "reminder"]
         return kinds[String(id.prefix(2)).uppercased()]
     }
 }

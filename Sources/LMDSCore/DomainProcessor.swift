@@ -183,16 +183,33 @@ public actor DomainProcessor {
         guard nowMs >= expiryPausedUntilMs else { return [] }
         let due = state.pendingProposals.contains { (state.proposals[$0]?.expiresMs ?? .max) <= nowMs }
         guard due else { return [] }
-        let decision: Decision
+        let decision = try await decideSystemCommand(.proposal(.expireDue))
+        return decision.events.compactMap { event in
+            if case .collaboration(.proposalExpired(let id)) = event { return id }
+            return nil
+        }
+    }
+
+    /// Decides and appends a command the daemon issues by itself on its timer (expiries, reminders), as
+    /// `lmdsd (system)`. After a failed append these pause for `expiryRetryMs`.
+    private func decideSystemCommand(_ command: Command) async throws(CoreError) -> Decision {
         do throws(CoreError) {
-            decision = try await decideAndAppend(.proposal(.expireDue), actor: Self.daemonActor, issuer: .staff, requestID: nil).decision
+            return try await decideAndAppend(command, actor: Self.daemonActor, issuer: .staff, requestID: nil).decision
         } catch {
             // Most likely a full disk: try again in half a minute rather than replaying every second.
             expiryPausedUntilMs = clock.nowMs() + Self.expiryRetryMs
             throw error
         }
+    }
+
+    /// Appends `ReminderRaised` for every reminder rule whose threshold passed (each at most once per rule,
+    /// entity and deadline); returns their ids. The daemon calls it on the expiry timer; like an expiry it
+    /// goes through the same decide-and-append path as every command, and pauses after a failed append.
+    public func raiseDueReminders() async throws(CoreError) -> [String] {
+        guard clock.nowMs() >= expiryPausedUntilMs else { return [] }
+        let decision = try await decideSystemCommand(.reminder(.raiseDue))
         return decision.events.compactMap { event in
-            if case .collaboration(.proposalExpired(let id)) = event { return id }
+            if case .reminder(.reminderRaised(let reminder)) = event { return reminder.id }
             return nil
         }
     }

@@ -58,6 +58,9 @@ public struct ReadModels: Sendable {
         var document = projections
         document["state"] = state.canonicalJSON
         document["publication"] = state.publication.canonicalJSON
+        // Only once there are any, so that the digest of a log without reminders is what it was before them.
+        if !state.reminders.reminders.isEmpty { document["reminders"] = state.reminders.json }
+        if !state.notifications.isEmpty { document["notifications"] = state.notifications.json }
         return Hex.encode(Array(SHA256.hash(data: JSONWriter.canonicalBytes(.object(document)))))
     }
 

@@ -47,6 +47,7 @@ public struct WriteResult: Sendable, Hashable {
             return result(outcome.followUp == nil ? "recorded" : "followed-up", outcome.version,
                           .outcome(match: outcome.match, followUps: outcome.followUps, followUpDue: outcome.followUpDue))
         }
+        if let reminder = state.reminders.reminders[entityID] { return result(reminder.status.rawValue, reminder.version) }
         let erased = state.erasedContacts.contains(entityID) || state.progress.erasedTexts.contains(entityID)
         return result(erased ? "erased" : "stored", nil)
     }

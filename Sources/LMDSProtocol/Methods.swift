@@ -10,10 +10,13 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
     case coordinator
     /// Runs the service: backups, erasure, everything a coordinator can.
     case admin
+    /// The delivering process (`lmds-notify`): follows the log, reads reminders and the recipients'
+    /// addresses (`person.get`), records deliveries; nothing else. Ranked with viewers: it sees no more.
+    case notifier
 
     var rank: Int {
         switch self {
-        case .viewer: return 0
+        case .viewer, .notifier: return 0
         case .educator: return 1
         case .coordinator: return 2
         case .admin: return 3
@@ -55,16 +58,19 @@ public struct MethodDescriptor: Sendable, Hashable {
 
 /// The methods the daemon serves. `Protocol/methods/*.md` documents each; a test checks both agree.
 public enum MethodCatalogue {
-    static let everyone: Set<Role> = Set(Role.allCases)
+    /// Every role of people (the notifier, a service, is granted its few methods by name).
+    static let everyone: Set<Role> = [.viewer, .educator, .coordinator, .admin]
+    /// People and the notifier: what the notifier reads to deliver.
+    static let everyoneAndNotifier: Set<Role> = everyone.union([.notifier])
 
     /// The system methods: health and status, the catalogue, reading and following events, audit and backup.
     public static let system: [MethodDescriptor] = [
-        MethodDescriptor(name: "system.ping", summary: "Answers pong with the daemon's time; checks that it is up.", roles: everyone),
-        MethodDescriptor(name: "system.status", summary: "Version, log head (position and hash), event count, data directory, uptime, connections.", roles: everyone),
-        MethodDescriptor(name: "system.methods", summary: "This catalogue: every method, what it does, and the roles that may call it.", roles: everyone),
-        MethodDescriptor(name: "events.read", summary: "Reads up to `limit` events from log position `from`, with their envelopes.", roles: everyone),
-        MethodDescriptor(name: "events.subscribe", summary: "Streams events from `from` (catching up from the log) and then live, as events.event notifications.", roles: everyone),
-        MethodDescriptor(name: "events.unsubscribe", summary: "Ends a subscription of this connection.", roles: everyone),
+        MethodDescriptor(name: "system.ping", summary: "Answers pong with the daemon's time; checks that it is up.", roles: everyoneAndNotifier),
+        MethodDescriptor(name: "system.status", summary: "Version, log head (position and hash), event count, data directory, uptime, connections.", roles: everyoneAndNotifier),
+        MethodDescriptor(name: "system.methods", summary: "This catalogue: every method, what it does, and the roles that may call it.", roles: everyoneAndNotifier),
+        MethodDescriptor(name: "events.read", summary: "Reads up to `limit` events from log position `from`, with their envelopes.", roles: everyoneAndNotifier),
+        MethodDescriptor(name: "events.subscribe", summary: "Streams events from `from` (catching up from the log) and then live, as events.event notifications.", roles: everyoneAndNotifier),
+        MethodDescriptor(name: "events.unsubscribe", summary: "Ends a subscription of this connection.", roles: everyoneAndNotifier),
         MethodDescriptor(name: "audit.verify", summary: "Walks the whole hash chain and names the first bad position, if any.", roles: everyone),
         MethodDescriptor(name: "taxonomy.get", summary: "The city's configuration: districts and wijken, institutions, levels, themes and disciplines with Dutch labels and keywords.", roles: everyone),
         MethodDescriptor(name: "admin.backup", summary: "Hot, compacted copy of the log into a new directory `path`; verifies the copy and records BackupTaken.", roles: [.admin]),
@@ -117,11 +123,14 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "feedback.submit", summary: "One side's answers (requester, education, students) at the end or the follow-up, checked against the configured questions; blind until every expected side has answered.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "feedback.get", summary: "A match's feedback as far as the caller may see it under the blind rule, and why the rest is hidden.", roles: everyone),
         MethodDescriptor(name: "text.erase", summary: "Erases a note or feedback comment (`T-0001`) from the personal table and records TextErased.", roles: staff, isWrite: true),
-        MethodDescriptor(name: "report.get", summary: "A report (overview, neighbourhoods, institutions, themes, talent, outcomes, followups, workload, feedback) as text, JSON, CSV, Markdown or HTML, as it stood at `asOf`, over `from`..`to`.", roles: everyone),
+        MethodDescriptor(name: "report.get", summary: "A report (overview, neighbourhoods, institutions, themes, talent, outcomes, followups, workload, feedback, reminders) as text, JSON, CSV, Markdown or HTML, as it stood at `asOf`, over `from`..`to`.", roles: everyone),
         MethodDescriptor(name: "import.questions", summary: "Imports rows of question.submit params (a spreadsheet) in one append, or none; `dryRun` lists every bad row.", roles: staff, isWrite: true),
         MethodDescriptor(name: "import.offers", summary: "Imports rows of offer.publish params in one append, or none; `dryRun` lists every bad row.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "history.get", summary: "Every event that concerns an entity and what is linked to it, in log order, with time, actor, type, a one-line summary and the data.", roles: everyone),
-        MethodDescriptor(name: "person.get", summary: "A contact's personal details, or \"erased\".", roles: staff),
+        MethodDescriptor(name: "person.get", summary: "A contact's personal details, or \"erased\".", roles: staff.union([.notifier])),
+        MethodDescriptor(name: "notification.record", summary: "The notifier records one delivery attempt of a reminder or an event (channel, message key, attempt, delivered or why not) as NotificationDelivered or NotificationFailed; never an address or a name.", roles: [.notifier, .admin], isWrite: true),
+        MethodDescriptor(name: "reminder.list", summary: "Reminders (deadlines passed: intake, consent, expiry, start, outcome, follow-up) for the caller, or for `for` (admins), by status (open by default, acknowledged, resolved, all) and rule.", roles: everyoneAndNotifier),
+        MethodDescriptor(name: "reminder.acknowledge", summary: "Marks an open reminder seen; only its recipients (or an admin) may. The event that answers it resolves it.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "person.erase", summary: "Erases a contact's personal details (right to be forgotten) and records PersonalDataErased.", roles: staff, isWrite: true),
     ] + desk
 

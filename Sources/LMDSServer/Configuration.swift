@@ -61,6 +61,9 @@ public struct DaemonConfig: Sendable, Hashable {
     /// The programme's time zone (`timeZone`, an IANA name): the times people read in reports are shown in
     /// it, to the minute. The protocol's times stay UTC.
     public var timeZone = DaemonConfig.defaultTimeZone
+    /// How `lmds-notify` delivers, and to whom (`notifications`, `people`): checked here, used only by the
+    /// notifier (addresses never enter the log).
+    public var notifications = NotificationConfig()
 
     /// The time zone when the config names none: Leiden's.
     public static let defaultTimeZone = TimeZone(identifier: "Europe/Amsterdam") ?? TimeZone(secondsFromGMT: 3600)!
@@ -159,10 +162,19 @@ public struct DaemonConfig: Sendable, Hashable {
                     throw ConfigError("feedbackWindowDays must be a whole number of days from 1 to 365")
                 }
                 policy.feedback.windowDays = Int(days)
+            case "reminders":
+                policy.reminders = try Self.reminderPolicy(member)
+            case "notifications", "people":
+                break  // Read together below.
             default:
                 throw ConfigError(
-                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights, timeZone, feedback, feedbackWindowDays)")
+                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights, timeZone, feedback, feedbackWindowDays, reminders, notifications, people)")
             }
+        }
+        do {
+            notifications = try NotificationConfig(notifications: members["notifications"], people: members["people"])
+        } catch {
+            throw ConfigError(error.message)
         }
         shareUsersWithPolicy()
     }

@@ -95,7 +95,8 @@ public enum Daemon {
         let dispatcher = Dispatcher(
             log: log, clock: clock, eventIDs: eventIDs, threadPool: threadPool, dataDirectory: options.dataDirectory, taxonomy: options.taxonomy,
             policy: options.config.policy, weights: options.config.matchingWeights, connectionCount: { registry.count }, daemonLog: daemonLog,
-            snapshotDirectory: options.dataDirectory, timeZone: options.config.timeZone, lexicon: lexicon)
+            snapshotDirectory: options.dataDirectory, timeZone: options.config.timeZone, lexicon: lexicon,
+            users: Authorizer(config: options.config, daemonUID: getuid()))
         // A snapshot being written when the last daemon died is of no use and may be large.
         SnapshotFile.removeUnfinished(directory: options.dataDirectory)
         // Replay: load the snapshot of the read models, if any, and fold the log after it (or the whole log).
@@ -178,7 +179,8 @@ public enum Daemon {
     }
 
     /// The daemon's own timers: proposals without both consents expire when due (the daemon appends
-    /// `ProposalExpired` itself), and systemd's watchdog is pinged when it asks for it.
+    /// `ProposalExpired` itself), reminders are raised when their rule's threshold passes (`ReminderRaised`),
+    /// and systemd's watchdog is pinged when it asks for it.
     static func scheduleTimers(
         group: MultiThreadedEventLoopGroup, dispatcher: Dispatcher, systemd: SystemdIntegration, daemonLog: DaemonLog
     ) -> [RepeatedTask] {
@@ -194,6 +196,12 @@ public enum Daemon {
                     if !expired.isEmpty { daemonLog.info("expired \(expired.joined(separator: ", ")): no consent of both sides in time") }
                 } catch {
                     daemonLog.warning("could not expire proposals: \(error)")
+                }
+                do {
+                    let raised = try await processor.raiseDueReminders()
+                    if !raised.isEmpty { daemonLog.info("raised reminders \(raised.joined(separator: ", "))") }
+                } catch {
+                    daemonLog.warning("could not raise reminders: \(error)")
                 }
             }
         }

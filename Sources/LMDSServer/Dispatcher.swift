@@ -30,6 +30,8 @@ public final class Dispatcher: Sendable {
     let daemonLog: DaemonLog
     /// The programme's time zone (config `timeZone`): reports show people's times in it.
     let timeZone: TimeZone
+    /// Roles and institutions by user name (the config's), for reads on another user's behalf (`reminder.list {for}`).
+    let users: Authorizer
 
     /// Requests being answered, and whether new ones are still admitted (not after shutdown began).
     private let admission = NIOLockedValueBox<(inFlight: Int, stopping: Bool)>((0, false))
@@ -67,8 +69,10 @@ public final class Dispatcher: Sendable {
     public init(
         log: EventLog, clock: any Clock, eventIDs: any EventIDSource, threadPool: NIOThreadPool, dataDirectory: String, taxonomy: Taxonomy,
         policy: DomainPolicy = .default, weights: MatchingWeights = MatchingWeights(), connectionCount: @escaping @Sendable () -> Int, daemonLog: DaemonLog,
-        snapshotDirectory: String? = nil, timeZone: TimeZone = DaemonConfig.defaultTimeZone, lexicon: DutchLexicon? = nil
+        snapshotDirectory: String? = nil, timeZone: TimeZone = DaemonConfig.defaultTimeZone, lexicon: DutchLexicon? = nil,
+        users: Authorizer? = nil
     ) {
+        self.users = users ?? Authorizer(config: DaemonConfig(), daemonUID: getuid())
         self.log = log
         self.clock = clock
         self.eventIDs = eventIDs

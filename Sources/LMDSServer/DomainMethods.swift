@@ -283,7 +283,7 @@ extension Dispatcher {
         guard let requester = params.raw("requester"), case .object(let members) = requester else {
             throw RPCError.invalidParams(field: "requester", "required: {kind, organisation, name, email, phone}")
         }
-        for key in members.keys.sorted() where !["kind", "organisation", "name", "email", "phone"].contains(key) {
+        for key in members.keys.sorted() where !["kind", "organisation", "name", "email", "phone", "notify"].contains(key) {
             throw RPCError.invalidParams(field: "requester.\(key)", "unknown param")
         }
         func text(_ key: String, _ bytesMax: Int) throws(RPCError) -> String? {
@@ -295,10 +295,17 @@ extension Dispatcher {
         guard let kind = try text("kind", 32) else { throw RPCError.invalidParams(field: "requester.kind", "required") }
         let contact = try contactDetails(members, field: "requester")
         let neighbourhood = try requiredString(&params, "neighbourhood", bytesMax: 200)
-        return .question(.submit(SubmitQuestion(
+        var notify = false
+        if let value = members["notify"], !value.isNull {
+            guard let flag = value.boolValue else { throw RPCError.invalidParams(field: "requester.notify", "expected true or false") }
+            notify = flag
+        }
+        var submit = SubmitQuestion(
             title: title, description: description, requesterKind: kind, organisation: try text("organisation", 200), contact: contact,
             neighbourhood: neighbourhood, themes: try stringList(&params, "themes") ?? [], disciplines: try stringList(&params, "disciplines") ?? [],
-            levels: try stringList(&params, "levels") ?? [], window: try window(&params), size: try params.string("size", bytesMax: 16))))
+            levels: try stringList(&params, "levels") ?? [], window: try window(&params), size: try params.string("size", bytesMax: 16))
+        submit.notify = notify
+        return .question(.submit(submit))
     }
 
     /// A person's name, e-mail and phone from an object's members, each checked, named `field.name` etc.

@@ -17,6 +17,8 @@ extension Dispatcher {
         ids(.contact, "person.get", "person.erase")
         ids(.question, "question.assign")
         ids(.note, "note.erase")
+        ids(.reminder, "reminder.acknowledge")
+        table["notification.record", default: [:]]["reminder"] = .reminder
         for method in ["proposal.create", "match.suggest", "proposal.list", "match.list", "outcome.list"] {
             table[method, default: [:]]["question"] = .question
             table[method, default: [:]]["offer"] = .offer

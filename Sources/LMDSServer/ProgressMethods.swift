@@ -149,7 +149,7 @@ extension Dispatcher {
         case .admin?: return .admin
         case .coordinator?: return .coordinator
         case .educator? where caller.institution != nil && caller.institution == state.offers[match.offer]?.institution: return .side(.education)
-        case .educator?, .viewer?, nil: return .outsider
+        case .educator?, .viewer?, .notifier?, nil: return .outsider
         }
     }
 

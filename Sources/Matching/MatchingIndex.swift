@@ -218,9 +218,9 @@ public struct MatchingIndex: Sendable {
             if let offer = state.offers[id] { indexOffer(offer, analysis: analyze(Self.indexedText(offer))) }
         case .questionRejected, .questionReferred, .questionWithdrawn, .personalDataErased, .offerClosed, .offerWithdrawn, .collaboration:
             refreshSlots(named: event, in: state)
-        case .publication, .desk, .progress:
+        case .publication, .desk, .progress, .reminder, .notification:
             // Whether a question is shown on the public site, who owns it, the notes about it and a match.s
-            // milestones, check-ins and feedback change
+            // milestones, check-ins and feedback, reminders and deliveries change
             // nothing the matcher keeps.
             break
         }

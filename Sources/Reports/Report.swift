@@ -140,6 +140,7 @@ public enum ReportCatalogue {
         ("followups", "Follow-up checks due and overdue, and what the finished ones said"),
         ("workload", "Per coordinator: owned questions by status, active matches, overdue items, and the unowned questions"),
         ("feedback", "Every side's feedback: response rates per side and moment, the answers' distribution, per institution, theme and wijk (blind answers hidden)"),
+        ("reminders", "Reminders raised, acknowledged and resolved, and the median time to resolve, per rule and per institution"),
     ]
 
     /// Whether `name` is a report.

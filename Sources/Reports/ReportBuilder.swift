@@ -81,6 +81,7 @@ public struct ReportBuilder: Sendable {
         case "followups": return followups()
         case "workload": return workload()
         case "feedback": return feedback()
+        case "reminders": return reminders()
         default: return nil
         }
     }

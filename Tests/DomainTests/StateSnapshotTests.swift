@@ -12,7 +12,7 @@ import Testing
         var state = DomainState()
         state.questions["Q-0001"] = Question(
             id: "Q-0001", status: .referred, title: "Eenzaamheid in de Stevenshof", description: "Café-achtige plek, met ë en €",
-            requester: Requester(kind: "group", organisation: "Bewonersvereniging", contact: "C-0001"),
+            requester: Requester(kind: "group", organisation: "Bewonersvereniging", contact: "C-0001", notify: true),
             neighbourhood: Taxonomy.Place(district: "bos-en-gasthuisdistrict", wijk: "tuinstadwijk"), themes: ["loneliness", "health"],
             disciplines: ["social-work"], levels: ["hbo", "wo"], window: DateWindow(from: "2027-02-01", to: "2027-06-30"), size: "large",
             submittedMs: 1_796_000_000_123, closingReason: "past de gemeente beter", referredTo: "Gemeente Leiden", version: 4, followUpOf: "R-0003")
@@ -87,6 +87,18 @@ import Testing
         ]
         state.progress.textCount = 3
         state.progress.erasedTexts = ["T-0002"]
+        state.reminders.apply(.reminderRaised(Reminder(
+            id: "A-0001", rule: .consentWaiting, entity: "P-0002", deadlineMs: 11, dueMs: 12, raisedMs: 13, institution: "mborijnland",
+            recipients: [.coordinators, .educators(institution: "mborijnland"), .requester(contact: "C-0001"), .user("alice")])))
+        state.reminders.apply(.reminderAcknowledged(id: "A-0001", by: "alice", acknowledgedMs: 14))
+        state.reminders.apply(.reminderResolved(id: "A-0001", by: "ProposalAccepted", resolvedMs: 15))
+        state.reminders.apply(.reminderRaised(Reminder(
+            id: "A-0002", rule: .intakeWaiting, entity: "Q-0002", deadlineMs: -5, dueMs: 100, raisedMs: 101, institution: nil, recipients: [.coordinators])))
+        state.reminders.rebuildWatchLists(questions: state.questions, matches: state.matches, outcomes: state.outcomes)
+        state.notifications.apply(.notificationDelivered(NotificationAttempt(
+            subject: .reminder("A-0001"), channel: .email, message: "<A-0001.1@lmds>", attempt: 1, failure: nil)))
+        state.notifications.apply(.notificationFailed(NotificationAttempt(
+            subject: .event(position: 7), channel: .webhook, message: "d-7", attempt: 2, failure: "HTTP 503")))
         return state
     }
 

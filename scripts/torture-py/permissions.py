@@ -543,6 +543,7 @@ class Fixture:
             "events.unsubscribe": None,
             "audit.verify": None,
             "taxonomy.get": None,
+            "reminder.list": {"status": "all"},
             "question.get": {"id": self.question_of_outcome},
             "question.list": {"limit": 500},
             "offer.get": {"id": self.offer_of_outcome},
