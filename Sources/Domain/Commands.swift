@@ -10,6 +10,8 @@ public enum Command: Sendable, Hashable {
     case contact(ContactCommand)
     /// Owners of questions and internal notes (`DeskDecider`).
     case desk(DeskCommand)
+    /// Merging and splitting questions (`LineageDecider`).
+    case lineage(LineageCommand)
     /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
     case importBatch([Command])
 }

@@ -67,6 +67,8 @@ public enum DomainEvent: Sendable, Hashable {
     case collaboration(CollaborationEvent)
     /// Owners of questions and internal notes.
     case desk(DeskEvent)
+    /// Questions merged or split.
+    case lineage(LineageEvent)
 
     /// The event type as stored.
     public var type: String {
@@ -84,6 +86,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerWithdrawn: return "OfferWithdrawn"
         case .collaboration(let event): return event.type
         case .desk(let event): return event.type
+        case .lineage(let event): return event.type
         }
     }
 
@@ -100,6 +103,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerRevised(let id, _), .offerClosed(let id, _), .offerWithdrawn(let id, _): return [id]
         case .collaboration(let event): return event.entityIDs
         case .desk(let event): return event.entityIDs
+        case .lineage(let event): return event.entityIDs
         }
     }
 
@@ -130,6 +134,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .offerWithdrawn(let id, let reason): return ["id": .string(id), "reason": .string(reason)]
         case .collaboration(let event): return event.data
         case .desk(let event): return event.data
+        case .lineage(let event): return event.data
         }
     }
 
@@ -190,6 +195,10 @@ public enum DomainEvent: Sendable, Hashable {
                 self = .desk(event)
                 return
             }
+            if let event = LineageEvent(type: type, data: data) {
+                self = .lineage(event)
+                return
+            }
             guard let event = CollaborationEvent(type: type, data: data) else { return nil }
             self = .collaboration(event)
         }
@@ -225,6 +234,8 @@ public struct DomainState: Sendable, Hashable {
     public private(set) var erasedContacts: Set<String> = []
     /// Owners of questions and notes (`Desk.swift`).
     public internal(set) var desk = DeskState()
+    /// Merged and split questions (`Lineage.swift`).
+    public internal(set) var lineage = LineageState()
 
     public init() {}
 
@@ -297,6 +308,8 @@ public struct DomainState: Sendable, Hashable {
             apply(event)
         case .desk(let event):
             apply(event)
+        case .lineage(let event):
+            apply(event)
         }
     }
 
@@ -367,6 +380,7 @@ public enum Decider {
         case .outcome(let command): decision = try OutcomeDecider.decide(command, state: state, context)
         case .contact(let command): decision = try ContactDecider.decide(command, state: state)
         case .desk(let command): decision = try DeskDecider.decide(command, state: state, context)
+        case .lineage(let command): decision = try LineageDecider.decide(command, state: state, context)
         case .importBatch(let commands):
             decision = try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         }

@@ -31,6 +31,13 @@ public enum StateSnapshot {
         writer.strings(state.pendingProposals.sorted())
         writer.strings(state.erasedContacts.sorted())
         writer.desk(state.desk)
+        for links in [state.lineage.mergedFrom, state.lineage.parts] {
+            writer.count(links.count)
+            for (key, ids) in links.sorted(by: { $0.key < $1.key }) {
+                writer.string(key)
+                writer.strings(ids)
+            }
+        }
     }
 
     /// Reads a state written by `encode`.
@@ -73,6 +80,20 @@ public enum StateSnapshot {
         state.pendingProposals = Set(try reader.strings())
         state.restore(questionCount: questionCount, offerCount: offerCount, contacts: contacts, erasedContacts: Set(try reader.strings()))
         state.desk = try reader.desk()
+        // Merges and splits: each survivor's merged questions, each original's parts; the reverse links follow.
+        for kind in 0..<2 {
+            for _ in 0..<(try reader.count()) {
+                let key = try reader.string()
+                let ids = try reader.strings()
+                if kind == 0 {
+                    state.lineage.mergedFrom[key] = ids
+                    for id in ids { state.lineage.mergedInto[id] = key }
+                } else {
+                    state.lineage.parts[key] = ids
+                    for id in ids { state.lineage.splitFrom[id] = key }
+                }
+            }
+        }
         return state
     }
 }

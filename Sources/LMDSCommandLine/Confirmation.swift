@@ -27,7 +27,7 @@ struct Confirmation {
 
     /// The writes whose reply needs a read of the entity: a new proposal's expiry, a first consent's
     /// consents, a match started on the daemon's today.
-    static let reads = ["proposal.create": "proposal.get", "proposal.accept": "proposal.get", "match.start": "match.get"]
+    static let reads = ["proposal.create": "proposal.get", "proposal.accept": "proposal.get", "match.start": "match.get", "question.split": "question.get"]
 
     /// The whole line: the sentence, then "(version 2, log position 7)".
     var line: String {
@@ -77,6 +77,14 @@ struct Confirmation {
         },
         "note.add": { "note \($0.id) added to \($0.param("entity")); its text is kept outside the log (sha256 \(describe($0.result["sha256"])))" },
         "note.erase": { "the text of note \($0.id) erased; the log keeps its hash" },
+        "question.merge": { confirmation in
+            let merged = (confirmation.result["merged"]?.arrayValue ?? []).compactMap(\.stringValue)
+            return "\(English.list(merged)) merged into \(confirmation.id); closed as merged (pending proposals withdrawn)"
+        },
+        "question.split": { confirmation in
+            let parts = (confirmation.entity?["parts"]?.arrayValue ?? []).compactMap(\.stringValue)
+            return "\(confirmation.id) split into \(English.list(parts)); the parts keep its requester"
+        },
     ]
 
     /// "the requester", "the education side".

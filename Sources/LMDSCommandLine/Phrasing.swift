@@ -58,7 +58,7 @@ enum CommandNames {
         "report.get": "lmds report", "import.questions": "lmds import questions", "import.offers": "lmds import offers",
         "history.get": "lmds history", "person.get": "lmds show", "person.erase": "lmds erase",
         "question.assign": "lmds assign", "desk.get": "lmds desk", "note.add": "lmds note", "note.list": "lmds notes",
-        "note.erase": "lmds erase",
+        "note.erase": "lmds erase", "question.merge": "lmds question merge", "question.split": "lmds question split",
     ]
 
     /// `text` with every method name in it (`taxonomy.get`) replaced by its CLI command (`lmds taxonomy`).

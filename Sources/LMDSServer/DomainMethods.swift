@@ -16,6 +16,7 @@ extension Dispatcher {
         }
         if request.method.hasPrefix("offer.") { return handleOffer(request, caller: caller, on: eventLoop) }
         if let desk = handleDesk(request, caller: caller, on: eventLoop) { return desk }
+        if let lineage = handleLineage(request, caller: caller, on: eventLoop) { return lineage }
         if request.method == "match.suggest" || request.method == "match.plan" { return handleMatching(request, caller: caller, on: eventLoop) }
         if request.method == "report.get" { return handleReport(request, caller: caller, on: eventLoop) }
         if request.method == "import.questions" || request.method == "import.offers" { return handleImport(request, caller: caller, on: eventLoop) }
@@ -311,6 +312,7 @@ extension Dispatcher {
         var json = question.json.objectValue ?? [:]
         json["submittedAt"] = .string(UTCTime.iso8601(milliseconds: question.submittedMs))
         json["owner"] = state.owner(of: question.id).map { .string($0) } ?? .null
+        json.merge(state.lineage.links(of: question.id)) { _, link in link }
         if withContact, let contact = question.requester.contact, var requester = json["requester"]?.objectValue {
             let person = try personJSON(contact, state: state, log: log)
             for key in ["name", "email", "phone", "erased"] { requester[key] = person[key] ?? .null }

@@ -17,6 +17,8 @@ extension Dispatcher {
         ids(.contact, "person.get", "person.erase")
         ids(.question, "question.assign")
         ids(.note, "note.erase")
+        ids(.question, "question.split")
+        table["question.merge", default: [:]]["into"] = .question
         for method in ["proposal.create", "match.suggest", "proposal.list", "match.list", "outcome.list"] {
             table[method, default: [:]]["question"] = .question
             table[method, default: [:]]["offer"] = .offer

@@ -69,6 +69,10 @@ import Testing
                             "N-0002": Note(id: "N-0002", entity: "M-0001", author: "root", sha256: "b", addedMs: 71, erasedReason: "verzoek")]
         state.desk.notesByEntity = ["Q-0001": ["N-0001"], "M-0001": ["N-0002"]]
         state.desk.noteCount = 2
+        state.lineage.mergedInto = ["Q-0002": "Q-0001"]
+        state.lineage.mergedFrom = ["Q-0001": ["Q-0002"]]
+        state.lineage.splitFrom = ["Q-0003": "Q-0001", "Q-0004": "Q-0001"]
+        state.lineage.parts = ["Q-0001": ["Q-0003", "Q-0004"]]
         return state
     }
 
