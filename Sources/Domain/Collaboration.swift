@@ -280,14 +280,20 @@ public struct QuestionDraft: Sendable, Hashable {
     public var themes: [String]?
     public var disciplines: [String]?
     public var levels: [String]?
+    /// A part of a split question may give its own window (nil: the original's); follow-ups have none.
+    public var window: DateWindow?
 
-    public init(title: String, description: String, neighbourhood: String? = nil, themes: [String]? = nil, disciplines: [String]? = nil, levels: [String]? = nil) {
+    public init(
+        title: String, description: String, neighbourhood: String? = nil, themes: [String]? = nil, disciplines: [String]? = nil, levels: [String]? = nil,
+        window: DateWindow? = nil
+    ) {
         self.title = title
         self.description = description
         self.neighbourhood = neighbourhood
         self.themes = themes
         self.disciplines = disciplines
         self.levels = levels
+        self.window = window
     }
 }
 

@@ -233,6 +233,7 @@ enum CollaborationDecider {
         case .questionReferred(let id, _, _): overlay.questionStatus[id] = .referred
         case .offerWithdrawn(let id, _): overlay.offerStatus[id] = .withdrawn
         case .offerClosed(let id, _): overlay.offerStatus[id] = .closed
+        case .lineage(let event): overlay.questionStatus[event.question] = event.resultingStatus
         case .questionSubmitted, .questionAccepted, .questionRejected, .questionRevised, .personalDataErased, .offerPublished, .offerRevised,
             .collaboration, .publication, .desk, .progress, .reminder, .notification:
             break  // Only a withdrawal, referral or closing winds anything down.

@@ -18,6 +18,8 @@ public enum Command: Sendable, Hashable {
     case reminder(ReminderCommand)
     /// Deliveries recorded by the notifier (`NotificationDecider`).
     case notification(NotificationCommand)
+    /// Merging and splitting questions (`LineageDecider`).
+    case lineage(LineageCommand)
     /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
     case importBatch([Command])
 

@@ -77,6 +77,8 @@ public enum DomainEvent: Sendable, Hashable {
     case reminder(ReminderEvent)
     /// Deliveries of notifications recorded.
     case notification(NotificationEvent)
+    /// Questions merged or split.
+    case lineage(LineageEvent)
 
     /// The event type as stored.
     public var type: String {
@@ -98,6 +100,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .progress(let event): return event.type
         case .reminder(let event): return event.type
         case .notification(let event): return event.type
+        case .lineage(let event): return event.type
         }
     }
 
@@ -118,6 +121,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .progress(let event): return event.entityIDs
         case .reminder(let event): return event.entityIDs
         case .notification(let event): return event.entityIDs
+        case .lineage(let event): return event.entityIDs
         }
     }
 
@@ -152,6 +156,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .progress(let event): return event.data
         case .reminder(let event): return event.data
         case .notification(let event): return event.data
+        case .lineage(let event): return event.data
         }
     }
 
@@ -225,6 +230,8 @@ public enum DomainEvent: Sendable, Hashable {
                 self = .reminder(event)
             } else if let event = NotificationEvent(type: type, data: data) {
                 self = .notification(event)
+            } else if let event = LineageEvent(type: type, data: data) {
+                self = .lineage(event)
             } else {
                 return nil
             }
@@ -269,6 +276,8 @@ public struct DomainState: Sendable, Hashable {
     public internal(set) var reminders = ReminderState()
     /// Deliveries recorded by the notifier.
     public internal(set) var notifications = NotificationState()
+    /// Merged and split questions (`Lineage.swift`).
+    public internal(set) var lineage = LineageState()
 
     public init() {}
 
@@ -351,6 +360,8 @@ public struct DomainState: Sendable, Hashable {
             reminders.apply(event)
         case .notification(let event):
             notifications.apply(event)
+        case .lineage(let event):
+            apply(event)
         }
     }
 
@@ -425,6 +436,7 @@ public enum Decider {
         case .progress(let command): decision = try ProgressDecider.decide(command, state: state, context)
         case .reminder(let command): decision = try ReminderDecider.decide(command, state: state, context)
         case .notification(let command): decision = try NotificationDecider.decide(command, state: state, context)
+        case .lineage(let command): decision = try LineageDecider.decide(command, state: state, context)
         case .importBatch(let commands):
             decision = try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         }

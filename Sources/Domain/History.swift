@@ -61,6 +61,10 @@ public enum EventSummary {
         case "QuestionAssigned":
             if let owner = data["owner"]?.stringValue { return "\(text("id")) assigned to \(owner)" }
             return "\(text("id")) released by \(text("previous"))"
+        case "QuestionMerged": return "\(text("id")) merged into \(text("into")): \(text("reason"))"
+        case "QuestionSplit":
+            let parts = (data["parts"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
+            return "\(text("id")) split into \(parts): \(text("reason"))"
         case "NoteAdded": return "note \(text("id")) added by \(text("author"))"
         case "NoteErased": return "note \(text("id")) erased: \(text("reason"))"
         case "MilestonesPlanned":
@@ -123,6 +127,7 @@ extension DomainState {
             "contacts": .integer(Int64(contactCount)),
             "desk": desk.json,
             "progress": progress.json,
+            "lineage": lineage.json,
             "counts": [
                 "questions": .integer(Int64(questionCount)), "offers": .integer(Int64(offerCount)), "proposals": .integer(Int64(proposalCount)),
                 "matches": .integer(Int64(matchCount)), "outcomes": .integer(Int64(outcomeCount)),

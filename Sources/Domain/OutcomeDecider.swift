@@ -127,8 +127,11 @@ enum OutcomeDecider {
         return content
     }
 
+    /// A draft as a new question with `question`'s requester (and contact) and size, and, where the draft
+    /// gives none, its neighbourhood, themes, disciplines and levels: an outcome's follow-up (`outcome`, no
+    /// window) or a part of a split question (`outcome` nil, the original's window unless the draft gives one).
     static func followUpQuestion(
-        _ draft: QuestionDraft, field: String, id: String, from question: Question, outcome: String, taxonomy: Taxonomy, nowMs: Int64
+        _ draft: QuestionDraft, field: String, id: String, from question: Question, outcome: String?, taxonomy: Taxonomy, nowMs: Int64
     ) throws(DomainError) -> Question {
         func prefixed(_ error: DomainError) -> DomainError {
             guard let inner = error.field else { return error }
@@ -145,10 +148,12 @@ enum OutcomeDecider {
                 try Decider.checkList("disciplines", list, taxonomy.disciplineVocabulary)
             }
             let levels = try draft.levels.map { list throws(DomainError) in try Decider.checkList("levels", list, taxonomy.levelVocabulary) }
+            if let window = draft.window { try Decider.checkWindow(window) }
             return Question(
                 id: id, status: .submitted, title: draft.title, description: draft.description, requester: question.requester,
                 neighbourhood: place, themes: themes ?? question.themes, disciplines: disciplines ?? question.disciplines,
-                levels: levels ?? question.levels, window: nil, size: question.size, submittedMs: nowMs, closingReason: nil,
+                // A follow-up asks anew (no window); a part of a split keeps the original's unless it gives one.
+                levels: levels ?? question.levels, window: draft.window ?? (outcome == nil ? question.window : nil), size: question.size, submittedMs: nowMs, closingReason: nil,
                 referredTo: nil, version: 1, followUpOf: outcome)
         } catch {
             throw prefixed(error)

@@ -5,9 +5,18 @@ import LMDSJSON
 /// `open → matched → completed`; `withdrawn` from any state before completed.
 public enum QuestionStatus: String, Sendable, Hashable, CaseIterable {
     case submitted, open, matched, completed, rejected, referred, withdrawn
+    /// Merged into another question, or split into parts (`question.merge`, `question.split`): reports count
+    /// it once, as the survivor or the parts.
+    case merged, split
 
     /// Whether nothing can happen to the question any more.
-    public var isFinal: Bool { [.completed, .rejected, .referred, .withdrawn].contains(self) }
+    public var isFinal: Bool { [.completed, .rejected, .referred, .withdrawn, .merged, .split].contains(self) }
+
+    /// Whether another question (the survivor) or others (the parts) stand for it, so that reports leave it out.
+    public var isReplaced: Bool { self == .merged || self == .split }
+
+    /// The statuses reports count questions in: all but `merged` and `split`.
+    public static let counted = allCases.filter { !$0.isReplaced }
 }
 
 /// Who asks: the kind of requester, their organisation, and a reference to their contact details, which

@@ -162,6 +162,9 @@ enum ReminderDecider {
             return nil
         case .collaboration(let event):
             return answers(event)
+        case .lineage(.questionMerged(let id, _, _)), .lineage(.questionSplit(let id, _, _)):
+            // A merged or split question is final: nothing about it waits any more.
+            return (id, [.intakeWaiting])
         }
     }
 

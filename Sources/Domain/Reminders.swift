@@ -323,6 +323,8 @@ public struct ReminderState: Sendable, Hashable {
             break  // These start or end nothing a rule watches.
         case .collaboration(let event):
             watch(event)
+        case .lineage(.questionMerged(let id, _, _)), .lineage(.questionSplit(let id, _, _)):
+            questionsInIntake.remove(id)
         }
     }
 

@@ -36,6 +36,13 @@ public enum StateSnapshot {
         // Reminders are few next to the entities they are about: their canonical JSON (format 2).
         writer.string(JSONWriter.canonicalString(state.reminders.json))
         writer.string(JSONWriter.canonicalString(state.notifications.json))
+        for links in [state.lineage.mergedFrom, state.lineage.parts] {
+            writer.count(links.count)
+            for (key, ids) in links.sorted(by: { $0.key < $1.key }) {
+                writer.string(key)
+                writer.strings(ids)
+            }
+        }
     }
 
     /// Reads a state written by `encode`.
@@ -90,6 +97,20 @@ public enum StateSnapshot {
             throw reader.fail("the deliveries do not fit")
         }
         state.notifications = deliveries
+        // Merges and splits: each survivor's merged questions, each original's parts; the reverse links follow.
+        for kind in 0..<2 {
+            for _ in 0..<(try reader.count()) {
+                let key = try reader.string()
+                let ids = try reader.strings()
+                if kind == 0 {
+                    state.lineage.mergedFrom[key] = ids
+                    for id in ids { state.lineage.mergedInto[id] = key }
+                } else {
+                    state.lineage.parts[key] = ids
+                    for id in ids { state.lineage.splitFrom[id] = key }
+                }
+            }
+        }
         return state
     }
 }

@@ -27,7 +27,7 @@ struct Confirmation {
 
     /// The writes whose reply needs a read of the entity: a new proposal's expiry, a first consent's
     /// consents, a match started on the daemon's today.
-    static let reads = ["proposal.create": "proposal.get", "proposal.accept": "proposal.get", "match.start": "match.get"]
+    static let reads = ["proposal.create": "proposal.get", "proposal.accept": "proposal.get", "match.start": "match.get", "question.split": "question.get"]
 
     /// The whole line: the sentence, then "(version 2, log position 7)".
     var line: String {
@@ -85,6 +85,14 @@ struct Confirmation {
         "feedback.submit": { "feedback of the \($0.param("side")) side on \($0.id) at the \($0.param("moment")) recorded; lmds feedback \($0.id) shows what you may see" },
         "text.erase": { "text \($0.id) erased" },
         "reminder.acknowledge": { "\($0.id) acknowledged; it is resolved when what it reminds of is done (lmds inbox --all)" },
+        "question.merge": { confirmation in
+            let merged = (confirmation.result["merged"]?.arrayValue ?? []).compactMap(\.stringValue)
+            return "\(English.list(merged)) merged into \(confirmation.id); closed as merged (pending proposals withdrawn)"
+        },
+        "question.split": { confirmation in
+            let parts = (confirmation.entity?["parts"]?.arrayValue ?? []).compactMap(\.stringValue)
+            return "\(confirmation.id) split into \(English.list(parts)); the parts keep its requester"
+        },
     ]
 
     /// "the requester", "the education side".

@@ -63,6 +63,7 @@ enum CommandNames {
         "milestone.plan": "lmds milestone plan", "milestone.complete": "lmds milestone done", "milestone.revise": "lmds milestone revise",
         "checkin.record": "lmds checkin", "feedback.submit": "lmds feedback submit", "feedback.get": "lmds feedback", "text.erase": "lmds erase",
         "reminder.list": "lmds inbox", "reminder.acknowledge": "lmds inbox ack", "notification.record": "lmds call notification.record",
+        "question.merge": "lmds question merge", "question.split": "lmds question split",
     ]
 
     /// `text` with every method name in it (`taxonomy.get`) replaced by its CLI command (`lmds taxonomy`).

@@ -60,7 +60,7 @@ enum Choices {
     static let deliverableKinds = "report, advice, prototype, design, dataset, event, video or other"
     static let visibilities = "public, internal (the default) or embargo"
     static let used = "yes, partly or no"
-    static let questionStatuses = "submitted, open, matched, completed, rejected, referred or withdrawn"
+    static let questionStatuses = "submitted, open, matched, completed, rejected, referred, withdrawn, merged or split"
     static let offerStatuses = "published, full, closed or withdrawn"
     static let linkStatuses = "proposals: proposed, accepted, declined, withdrawn or expired; matches: agreed, started, delivered, closed or cancelled; outcomes: recorded or followed-up"
     static let followupStatuses = "open (due or overdue), pending, due, overdue, done or all"
@@ -71,8 +71,8 @@ enum Choices {
 extension LMDSCommand {
     struct Question: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Take questions from the city through intake: submit, accept, reject, revise, refer, withdraw; publish on the public site.",
-            subcommands: [Submit.self, Get.self, Accept.self, Reject.self, Revise.self, Refer.self, Withdraw.self, Publish.self])
+            abstract: "Take questions from the city through intake: submit, accept, reject, revise, refer, withdraw, merge, split; publish on the public site.",
+            subcommands: [Submit.self, Get.self, Accept.self, Reject.self, Revise.self, Refer.self, Withdraw.self, Merge.self, Split.self, Publish.self])
 
         /// `lmds question get Q-…`: the question in full, as `lmds show` prints it (scripts call it by this name).
         struct Get: ParsableCommand {
@@ -401,6 +401,12 @@ func printQuestion(_ question: JSONValue, _ view: PeopleView) {
     if let reason = question["closingReason"]?.stringValue { rows.append(("reason", reason)) }
     if let referred = question["referredTo"]?.stringValue { rows.append(("referred to", referred)) }
     if let outcome = question["followUpOf"]?.stringValue { rows.append(("follow-up of", outcome)) }
+    if let survivor = question["mergedInto"]?.stringValue { rows.append(("merged into", survivor)) }
+    if let original = question["splitFrom"]?.stringValue { rows.append(("split from", original)) }
+    for (key, label) in [("mergedFrom", "merged from"), ("parts", "parts")] {
+        let ids = (question[key]?.arrayValue ?? []).compactMap(\.stringValue)
+        if !ids.isEmpty { rows.append((label, ids.joined(separator: ", "))) }
+    }
     print(TextTable.keyValue(rows))
     print()
     print(describe(question["description"]))

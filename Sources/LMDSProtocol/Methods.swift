@@ -142,6 +142,8 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "desk.get", summary: "What waits on a person now, by kind, oldest first, with why and since when; admins may ask `for` another configured user.", roles: deskReaders),
         MethodDescriptor(name: "note.add", summary: "Adds an internal note to a question, offer, proposal, match or outcome; its text goes to the personal table, its SHA-256 to the log.", roles: staff, isWrite: true),
         MethodDescriptor(name: "note.list", summary: "An entity's notes with their text (null once erased), author and hash; viewers read no notes.", roles: deskReaders),
+        MethodDescriptor(name: "question.merge", summary: "Merges duplicate questions (`from`) into a survivor (`into`): each becomes merged (final) with mergedInto; their pending proposals are withdrawn in the same append.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "question.split", summary: "Splits a question into parts: new questions with splitFrom, in its intake state and with its requester; it becomes split (final).", roles: staff, isWrite: true),
         MethodDescriptor(name: "note.erase", summary: "Erases a note's text from the personal table, with the reason, and records NoteErased; the chain still verifies.", roles: staff, isWrite: true),
     ]
 

@@ -297,24 +297,29 @@ extension Dispatcher {
         return content
     }
 
-    /// `followUps`: drafts of new questions that the outcome raised.
-    static func questionDrafts(_ params: inout Params) throws(RPCError) -> [QuestionDraft] {
-        guard let value = params.raw("followUps"), !value.isNull else { return [] }
-        guard let elements = value.arrayValue else { throw RPCError.invalidParams(field: "followUps", "expected an array of question drafts") }
-        guard elements.count <= CollaborationLimits.followUpsMax else {
-            throw RPCError.validation(field: "followUps", "at most \(CollaborationLimits.followUpsMax) follow-up questions")
-        }
+    /// `followUps`: drafts of new questions that the outcome raised (and, with `field` "parts", the parts of
+    /// `question.split`, which may also give a `window`).
+    static func questionDrafts(
+        _ params: inout Params, field list: String = "followUps", countMax: Int = CollaborationLimits.followUpsMax, noun: String = "follow-up questions"
+    ) throws(RPCError) -> [QuestionDraft] {
+        let takesWindow = list == "parts"
+        guard let value = params.raw(list), !value.isNull else { return [] }
+        guard let elements = value.arrayValue else { throw RPCError.invalidParams(field: list, "expected an array of question drafts") }
+        guard elements.count <= countMax else { throw RPCError.validation(field: list, "at most \(countMax) \(noun)") }
         var drafts: [QuestionDraft] = []
         for (index, element) in elements.enumerated() {
-            let field = "followUps[\(index)]"
-            guard case .object = element else { throw RPCError.invalidParams(field: field, "expected {title, description, neighbourhood, themes, disciplines, levels}") }
+            let field = "\(list)[\(index)]"
+            guard case .object = element else {
+                throw RPCError.invalidParams(field: field, "expected {title, description, neighbourhood, themes, disciplines, levels\(takesWindow ? ", window" : "")}")
+            }
             var draft = try Params(element)
             do throws(RPCError) {
                 let title = try requiredString(&draft, "title", bytesMax: QuestionLimits.titleBytesMax)
                 let description = try requiredString(&draft, "description", bytesMax: QuestionLimits.descriptionBytesMax)
                 drafts.append(QuestionDraft(
                     title: title, description: description, neighbourhood: try draft.string("neighbourhood", bytesMax: 200),
-                    themes: try stringList(&draft, "themes"), disciplines: try stringList(&draft, "disciplines"), levels: try stringList(&draft, "levels")))
+                    themes: try stringList(&draft, "themes"), disciplines: try stringList(&draft, "disciplines"), levels: try stringList(&draft, "levels"),
+                    window: takesWindow ? try window(&draft) : nil))
                 try draft.rejectUnknown()
             } catch {
                 let inner = error.data?["field"]?.stringValue ?? "params"

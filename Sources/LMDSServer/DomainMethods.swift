@@ -338,6 +338,7 @@ extension Dispatcher {
         var json = question.json.objectValue ?? [:]
         json["submittedAt"] = .string(UTCTime.iso8601(milliseconds: question.submittedMs))
         json["owner"] = state.owner(of: question.id).map { .string($0) } ?? .null
+        json.merge(state.lineage.links(of: question.id)) { _, link in link }
         if withContact, let contact = question.requester.contact, var requester = json["requester"]?.objectValue {
             let person = try personJSON(contact, state: state, log: log)
             for key in ["name", "email", "phone", "erased"] { requester[key] = person[key] ?? .null }

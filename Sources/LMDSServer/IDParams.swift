@@ -19,6 +19,8 @@ extension Dispatcher {
         ids(.note, "note.erase")
         ids(.reminder, "reminder.acknowledge")
         table["notification.record", default: [:]]["reminder"] = .reminder
+        ids(.question, "question.split")
+        table["question.merge", default: [:]]["into"] = .question
         for method in ["proposal.create", "match.suggest", "proposal.list", "match.list", "outcome.list"] {
             table[method, default: [:]]["question"] = .question
             table[method, default: [:]]["offer"] = .offer

@@ -216,7 +216,7 @@ public struct MatchingIndex: Sendable {
             indexOffer(offer, analysis: analyze(Self.indexedText(offer)))
         case .offerRevised(let id, _):
             if let offer = state.offers[id] { indexOffer(offer, analysis: analyze(Self.indexedText(offer))) }
-        case .questionRejected, .questionReferred, .questionWithdrawn, .personalDataErased, .offerClosed, .offerWithdrawn, .collaboration:
+        case .questionRejected, .questionReferred, .questionWithdrawn, .personalDataErased, .offerClosed, .offerWithdrawn, .collaboration, .lineage:
             refreshSlots(named: event, in: state)
         case .publication, .desk, .progress, .reminder, .notification:
             // Whether a question is shown on the public site, who owns it, the notes about it and a match.s

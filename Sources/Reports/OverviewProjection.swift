@@ -100,22 +100,27 @@ extension ReportBuilder {
     /// The overview from a projection kept current (no period): the same report `overview()` builds by
     /// walking the state, at the cost of sorting two lists of days.
     public func overview(from projection: OverviewProjection) -> Report {
-        let total = projection.questionStatuses.values.reduce(0, +)
+        // Merged and split questions count once, as their survivor or parts (as `overview()` counts them).
+        let questionStatuses = projection.questionStatuses.filter { !$0.key.isReplaced }
+        let matchedQuestionStatuses = projection.matchedQuestionStatuses.filter { !$0.key.isReplaced }
+        let total = questionStatuses.values.reduce(0, +)
         let notPastIntake: [QuestionStatus] = [.submitted, .rejected, .referred]
-        let intakeDone = total - notPastIntake.reduce(0) { $0 + (projection.questionStatuses[$1] ?? 0) }
-        let matched = projection.matchedQuestionStatuses.values.reduce(0, +)
-            - notPastIntake.reduce(0) { $0 + (projection.matchedQuestionStatuses[$1] ?? 0) }
+        let intakeDone = total - notPastIntake.reduce(0) { $0 + (questionStatuses[$1] ?? 0) }
+        let matched = matchedQuestionStatuses.values.reduce(0, +)
+            - notPastIntake.reduce(0) { $0 + (matchedQuestionStatuses[$1] ?? 0) }
         let open = state.pendingProposals.compactMap { state.proposals[$0] }
         let weekEnd = nowMs + 7 * 86_400_000
         let expiring = open.filter { $0.expiresMs > nowMs && $0.expiresMs <= weekEnd }
-        func table<Status: RawRepresentable & CaseIterable & Hashable>(_ counts: [Status: Int], _ title: String) -> Report.Table where Status.RawValue == String {
+        func table<Status: RawRepresentable & CaseIterable & Hashable>(
+            _ counts: [Status: Int], _ title: String, listing: [Status] = Array(Status.allCases)
+        ) -> Report.Table where Status.RawValue == String {
             Report.Table(title: title, columns: ["status", "count"],
-                         rows: Status.allCases.map { [JSONValue.string($0.rawValue), Self.integer(counts[$0] ?? 0)] }, chartColumn: 1)
+                         rows: listing.map { [JSONValue.string($0.rawValue), Self.integer(counts[$0] ?? 0)] }, chartColumn: 1)
         }
         return overviewReport(
             questions: total, intakeDone: intakeDone, matched: matched, toMatch: projection.daysToMatch, toOutcome: projection.daysToOutcome,
             open: open.count, expiring: expiring.count, outcomes: projection.outcomeCount,
-            tables: [table(projection.questionStatuses, "Questions by status"), table(projection.offerStatuses, "Offers by status"),
+            tables: [table(questionStatuses, "Questions by status", listing: QuestionStatus.counted), table(projection.offerStatuses, "Offers by status"),
                      table(projection.proposalStatuses, "Proposals by status"), table(projection.matchStatuses, "Matches by status")])
     }
 }

@@ -94,7 +94,17 @@ public struct ReportBuilder: Sendable {
     // MARK: Shared figures
 
     /// Questions in the period (in no particular order: the reports that list rows sort them).
-    var questions: [Question] { state.questions.values.filter { inPeriod($0.submittedMs) } }
+    var questions: [Question] { state.questions.values.filter(counts) }
+
+    /// Whether a question counts in the period's reports: submitted in the period, and not merged into another
+    /// question or split into parts (those count once, as the survivor or the parts).
+    func counts(_ question: Question) -> Bool { inPeriod(question.submittedMs) && !question.status.isReplaced }
+
+    /// What reports that count questions add to their description once questions were merged or split.
+    var countedOnce: String {
+        state.lineage.mergedFrom.isEmpty && state.lineage.parts.isEmpty
+            ? "" : " Merged and split questions count once: as the question they were merged into, or as their parts."
+    }
 
     /// Whether a question ever had an agreed match.
     func wasMatched(_ id: String) -> Bool { !(state.matchesByQuestion[id] ?? []).isEmpty }
@@ -130,12 +140,13 @@ public struct ReportBuilder: Sendable {
 
     static func mean(_ values: [Int]) -> Double? { values.isEmpty ? nil : Double(values.reduce(0, +)) / Double(values.count) }
 
-    func counts<Status: RawRepresentable & CaseIterable & Hashable>(_ statuses: some Sequence<Status>, title: String) -> Report.Table
-    where Status.RawValue == String {
+    func counts<Status: RawRepresentable & CaseIterable & Hashable>(
+        _ statuses: some Sequence<Status>, title: String, listing: [Status] = Array(Status.allCases)
+    ) -> Report.Table where Status.RawValue == String {
         var tally: [Status: Int] = [:]
         for status in statuses { tally[status, default: 0] += 1 }
         return Report.Table(title: title, columns: ["status", "count"],
-                            rows: Status.allCases.map { [JSONValue.string($0.rawValue), Self.integer(tally[$0] ?? 0)] }, chartColumn: 1)
+                            rows: listing.map { [JSONValue.string($0.rawValue), Self.integer(tally[$0] ?? 0)] }, chartColumn: 1)
     }
 
     // MARK: Reports
@@ -147,14 +158,16 @@ public struct ReportBuilder: Sendable {
         var toMatch: [Double] = []
         questionStatuses.reserveCapacity(state.questions.count)
         for question in state.questions.values where inPeriod(question.submittedMs) {
-            questionStatuses.append(question.status)
             var firstMatch: Int64?
             if let matchIDs = state.matchesByQuestion[question.id] {
                 for id in matchIDs {
                     if let agreed = state.matches[id]?.agreedMs, agreed < (firstMatch ?? .max) { firstMatch = agreed }
                 }
             }
+            // A match the question once had keeps its days (as the live projection does), even once merged or split.
             if let firstMatch { toMatch.append(Double(firstMatch - question.submittedMs) / 86_400_000) }
+            guard counts(question) else { continue }
+            questionStatuses.append(question.status)
             switch question.status {
             case .submitted, .rejected, .referred: continue
             default: break
@@ -175,7 +188,7 @@ public struct ReportBuilder: Sendable {
             questions: questionStatuses.count, intakeDone: intakeDone, matched: matched, toMatch: toMatch, toOutcome: toOutcome,
             open: open.count, expiring: expiring.count, outcomes: outcomeCount,
             tables: [
-                counts(questionStatuses, title: "Questions by status"),
+                counts(questionStatuses, title: "Questions by status", listing: QuestionStatus.counted),
                 counts(state.offers.values.lazy.filter { inPeriod($0.publishedMs) }.map(\.status), title: "Offers by status"),
                 counts(state.proposals.values.lazy.filter { inPeriod($0.createdMs) }.map(\.status), title: "Proposals by status"),
                 counts(state.matches.values.lazy.filter { inPeriod($0.agreedMs) }.map(\.status), title: "Matches by status"),
@@ -190,7 +203,7 @@ public struct ReportBuilder: Sendable {
         let rate = intakeDone == 0 ? nil : Double(matched) / Double(intakeDone)
         return report(
             "overview", "Overview: the pipeline",
-            "Questions by submission date; match rate = questions past intake (not awaiting intake, rejected or referred) with at least one agreed match; days are elapsed days (24 h), to one decimal.",
+            "Questions by submission date; match rate = questions past intake (not awaiting intake, rejected or referred) with at least one agreed match; days are elapsed days (24 h), to one decimal.\(countedOnce)",
             figures: [
                 ("questions", Self.integer(questions)),
                 ("questions past intake", Self.integer(intakeDone)),
@@ -229,7 +242,7 @@ public struct ReportBuilder: Sendable {
     func neighbourhoods() -> Report {
         var byPlace: [Taxonomy.Place: Tally] = [:]
         var total = 0
-        for question in state.questions.values where inPeriod(question.submittedMs) {
+        for question in state.questions.values where counts(question) {
             tally(question, into: &byPlace[question.neighbourhood, default: Tally()])
             total += 1
         }
@@ -248,7 +261,7 @@ public struct ReportBuilder: Sendable {
         let scope = presentation.includesEmptyRows ? "every wijk" : "each wijk with questions"
         return report(
             "neighbourhoods", "Neighbourhoods: support where the questions come from",
-            "Per wijk, \(scope) (questions that name only a district count under \"(whole district)\"): questions submitted, those with an agreed match, completed, their outcomes, and the outcomes' students and hours.",
+            "Per wijk, \(scope) (questions that name only a district count under \"(whole district)\"): questions submitted, those with an agreed match, completed, their outcomes, and the outcomes' students and hours.\(countedOnce)",
             figures: [("questions", Self.integer(total)),
                       ("wijken with questions", Self.integer(byPlace.filter { $0.key.wijk != nil && $0.value.questions > 0 }.count))],
             tables: [Report.Table(
@@ -294,7 +307,7 @@ public struct ReportBuilder: Sendable {
     func themes() -> Report {
         var byTheme: [String: Tally] = [:]
         var total = 0
-        for question in state.questions.values where inPeriod(question.submittedMs) {
+        for question in state.questions.values where counts(question) {
             total += 1
             for theme in question.themes { tally(question, into: &byTheme[theme, default: Tally()]) }
         }
@@ -311,7 +324,7 @@ public struct ReportBuilder: Sendable {
         }
         return report(
             "themes", "Themes: what the city asks about",
-            "Per theme of the taxonomy (a question or offer may have several): questions submitted with it, matched, completed, offers published with it, and outcomes of its questions.",
+            "Per theme of the taxonomy (a question or offer may have several): questions submitted with it, matched, completed, offers published with it, and outcomes of its questions.\(countedOnce)",
             figures: [("questions", Self.integer(total)), ("offers", Self.integer(offerTotal))],
             tables: [Report.Table(title: "Per theme", columns: ["theme", "theme id", "questions", "matched", "completed", "offers", "outcomes"], rows: rows,
                                   chartColumn: 2, idColumns: [1], dutchColumns: [0])])

@@ -32,7 +32,7 @@ extension ReportBuilder {
         let unowned = questions.filter { state.owner(of: $0.id) == nil && !$0.status.isFinal }.count
         return report(
             "workload", "Workload: who owns what",
-            "Per coordinator: owned questions (by submission date) by status, active matches (agreed or started) of those questions, and overdue items (started matches past their offer's period without an outcome, follow-up checks \(policy.followUpGraceDays) days past due); the last row is the questions nobody owns.",
+            "Per coordinator: owned questions (by submission date) by status, active matches (agreed or started) of those questions, and overdue items (started matches past their offer's period without an outcome, follow-up checks \(policy.followUpGraceDays) days past due); the last row is the questions nobody owns.\(countedOnce)",
             figures: [
                 ("owned questions", Self.integer(questions.filter { state.owner(of: $0.id) != nil }.count)),
                 ("unowned questions not finished", Self.integer(unowned)),

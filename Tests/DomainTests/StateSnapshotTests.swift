@@ -99,6 +99,10 @@ import Testing
             subject: .reminder("A-0001"), channel: .email, message: "<A-0001.1@lmds>", attempt: 1, failure: nil)))
         state.notifications.apply(.notificationFailed(NotificationAttempt(
             subject: .event(position: 7), channel: .webhook, message: "d-7", attempt: 2, failure: "HTTP 503")))
+        state.lineage.mergedInto = ["Q-0002": "Q-0001"]
+        state.lineage.mergedFrom = ["Q-0001": ["Q-0002"]]
+        state.lineage.splitFrom = ["Q-0003": "Q-0001", "Q-0004": "Q-0001"]
+        state.lineage.parts = ["Q-0001": ["Q-0003", "Q-0004"]]
         return state
     }
 

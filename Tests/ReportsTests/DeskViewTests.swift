@@ -84,3 +84,33 @@ import Testing
         for format in ReportFormat.allCases { #expect(!format.render(report).isEmpty) }
     }
 }
+
+/// Reports count a merged or split question once, as its survivor or its parts, and say so.
+@Suite struct CountedOnceTests {
+    /// A duplicate merged into its survivor counts once; the overview from the live projection says the same.
+    @Test func mergedQuestionsCountOnce() throws {
+        var state = try ReportBuilderTests.state()
+        var projection = OverviewProjection(state: state)
+        // Q-0003 asks what Q-0002 asks; it is merged into Q-0002.
+        let duplicate = Command.question(.submit(SubmitQuestion(
+            title: "Parkeren, nogmaals", description: "Beschrijving", requesterKind: "resident", organisation: nil,
+            contact: ContactDetails(name: nil, email: nil, phone: nil), neighbourhood: "Merenwijk", themes: ["loneliness"], disciplines: [], levels: [],
+            window: nil, size: nil)))
+        let merge = Command.lineage(.merge(into: "Q-0002", from: ["Q-0003"], reason: "dubbel", expectedVersion: nil))
+        for command in [duplicate, merge] {
+            for event in try Decider.decide(command, state: state, taxonomy: ReportBuilderTests.leiden, nowMs: ReportBuilderTests.start + 32 * ReportBuilderTests.day).events {
+                let before = projection.willApply(event, to: state)
+                state.apply(event)
+                projection.didApply(event, to: state, prior: before)
+            }
+        }
+        let builder = ReportBuilder(state: state, taxonomy: ReportBuilderTests.leiden, policy: .default, asOfPosition: 13,
+                                    nowMs: ReportBuilderTests.start + 50 * ReportBuilderTests.day, period: nil, seesAll: true)
+        let overview = try #require(builder.build("overview"))
+        #expect(ReportBuilderTests.figure(overview, "questions") == 2, "Q-0003 counts as Q-0002")
+        #expect(overview.description.contains("Merged and split questions count once"))
+        #expect(!overview.tables[0].rows.contains { $0[0] == "merged" })
+        #expect(builder.overview(from: projection) == overview)
+        #expect(ReportBuilderTests.figure(builder.build("neighbourhoods"), "questions") == 2)
+    }
+}

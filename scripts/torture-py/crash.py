@@ -4,8 +4,9 @@
 each command with a unique `requestId`: `question.submit`, `import.questions` (several questions in one
 append), `offer.publish`, and state changes on their own questions, offers, proposals and matches
 (`question.accept`, `question.publish`, `proposal.create`, `proposal.accept`, `question.withdraw`, `match.cancel`, the desk's
-`question.assign` and `note.add`, whose text goes to the personal table in the same transaction, and `checkin.record` with a
-note that goes to the personal table), so that
+`question.assign` and `note.add`, whose text goes to the personal table in the same transaction, `checkin.record` with a
+note that goes to the personal table, and `question.merge`, which withdraws the merged question's pending proposal in the same
+append), so that
 commands of one event and of several events (up to five in one append) are in flight. The texts are Dutch,
 with diacritics. Meanwhile the daemon is, round by round:
 
@@ -110,6 +111,7 @@ COMMAND_WEIGHTS = {
     "assign": 2,
     "note": 2,
     "checkin": 2,
+    "merge": 1,
 }
 
 # The runner may own questions (issue 11: owners are users the config names as coordinators or admins).
@@ -241,6 +243,8 @@ class WritingClient:
         candidates["assign"] = [q for q, v in questions.items() if v["status"] in ("submitted", "open", "matched")]
         candidates["note"] = list(questions)
         candidates["checkin"] = [m for m, v in self.matches.items() if v["status"] == "agreed"]
+        mergeable = [q for q, v in questions.items() if v["status"] in ("submitted", "open") and not v["match"]]
+        candidates["merge"] = [(a, b) for a, b in zip(mergeable[::2], mergeable[1::2])]
         return {kind: targets for kind, targets in candidates.items() if targets}
 
     def plan(self, rng, round_number):
@@ -331,6 +335,11 @@ class WritingClient:
         state = self.questions[question]
         owner = None if state.get("owner") else OWNER
         return "question.assign", {"id": question, "owner": owner, "expectedVersion": state["version"]}, ["QuestionAssigned"]
+
+    def plan_merge(self, rng, pair):
+        duplicate, survivor = pair
+        expected = ["QuestionMerged"] + (["ProposalWithdrawn"] if self.questions[duplicate]["proposal"] else [])
+        return "question.merge", {"into": survivor, "from": [duplicate], "reason": "Dubbel ingediend; zie de andere vraag"}, expected
 
     def plan_note(self, rng, question):
         return "note.add", {"entity": question, "text": rng.choice(NOTE_TEXTS)}, ["NoteAdded"]
@@ -450,6 +459,18 @@ class WritingClient:
                     and result.get("version") == question["version"] + 1, f"is not the question assigned at version {question['version'] + 1}")
         question.update(version=result["version"], owner=write.params["owner"])
         self.touch(write.params["id"])
+
+    def apply_merge(self, write, result):
+        duplicate_id, survivor_id = write.params["from"][0], write.params["into"]
+        self.expect(write, result.get("id") == survivor_id and result.get("merged") == [duplicate_id], "is not the survivor of the merge")
+        duplicate = self.questions[duplicate_id]
+        if duplicate["proposal"]:
+            proposal = self.proposals[duplicate["proposal"]]
+            proposal.update(status="withdrawn", version=proposal["version"] + 1)
+            self.offers[proposal["offer"]]["busy"] = False
+            self.touch(duplicate["proposal"], proposal["offer"])
+        duplicate.update(status="merged", version=duplicate["version"] + 1, proposal=None)
+        self.touch(duplicate_id, survivor_id)
 
     def apply_note(self, write, result):
         self.expect(write, str(result.get("id", "")).startswith("N-") and result.get("status") == "kept"

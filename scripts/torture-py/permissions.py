@@ -529,6 +529,9 @@ class Fixture:
             "question.assign": {"id": self.question_submitted, "owner": self.coordinator_name},
             "note.add": {"entity": self.question_of_outcome, "text": "Intern: niet voor iedereen."},
             "note.erase": {"id": self.note, "reason": "Verzoek."},
+            "question.merge": {"into": self.question_spare, "from": [self.question_submitted], "reason": "Dubbel."},
+            "question.split": {"id": self.question_submitted, "reason": "Twee projecten.",
+                               "parts": [{"title": "Deel één", "description": "Het eerste project."}, {"title": "Deel twee", "description": "Het tweede."}]},
         }
 
     def read_params(self):
