@@ -147,7 +147,7 @@ extension SiteTemplates {
 {{#intro}}<p class="lead">{{intro}}</p>{{/intro}}
 {{#hasSubgroups}}
 <h2>Wijken</h2>
-<ul class="tags">{{#subgroups}}<li>{{label}}{{#count}} ({{count}}){{/count}}</li>{{/subgroups}}</ul>
+<ul class="tags">{{#subgroups}}<li><a href="{{id}}.html">{{label}}</a> ({{count}})</li>{{/subgroups}}</ul>
 {{/hasSubgroups}}
 <h2>Projecten</h2>
 {{> cards}}
@@ -213,7 +213,7 @@ extension SiteTemplates {
 <p class="crumbs"><a href="{{root}}index.html">Home</a> › <a href="{{root}}wijken/{{districtID}}.html">{{districtLabel}}</a></p>
 <h1>{{title}}</h1>
 <dl class="facts">
-<dt>Wijk</dt><dd><a href="{{root}}wijken/{{districtID}}.html">{{place}}</a></dd>
+<dt>Wijk</dt><dd><a href="{{root}}wijken/{{placeID}}.html">{{place}}</a></dd>
 <dt>Instelling</dt><dd><a href="{{root}}instellingen/{{institutionID}}.html">{{institution}}</a></dd>
 <dt>Opleiding</dt><dd>{{programme}} ({{level}})</dd>
 <dt>Onderwijs</dt><dd>{{offerTitle}}</dd>

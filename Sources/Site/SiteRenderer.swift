@@ -30,7 +30,10 @@ public struct SiteRenderer: Sendable {
         for project in projects { files["projecten/\(project.id).html"] = projectPage(project) }
         for index in indexes {
             files[index.directory + "/index.html"] = overviewPage(index)
-            for group in index.groups { files[index.directory + "/\(group.id).html"] = listingPage(group, in: index) }
+            // A district's wijken have pages of their own beside it (taxonomy ids are unique across both).
+            for group in index.groups + index.groups.flatMap(\.subgroups) {
+                files[index.directory + "/\(group.id).html"] = listingPage(group, in: index)
+            }
         }
         files["open-vragen.html"] = openQuestionsPage()
         files["feed.xml"] = feed()
@@ -111,7 +114,7 @@ public struct SiteRenderer: Sendable {
         context["parentPath"] = "index.html"
         context["parentLabel"] = index.heading
         context["hasSubgroups"] = !group.subgroups.isEmpty
-        context["subgroups"] = group.subgroups.map { ["label": $0.label, "count": $0.count] as [String: Any] }
+        context["subgroups"] = group.subgroups.map { ["id": $0.id, "label": $0.label, "count": $0.projects.count] as [String: Any] }
         for (key, value) in cards(group.projects, root: "../") { context[key] = value }
         return templates.render("listing", context)
     }
