@@ -269,6 +269,16 @@ import Testing
         let overall = security.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
         let exposure = try #require(overall.split(separator: " ").compactMap { Double($0) }.first, "no exposure score in: \(security.stdout)")
         #expect(exposure <= 2.0, "exposure \(exposure)")
+
+        // scripts/install lays them out beside lmdsd's units, pointed at the prefix's lmds.
+        let stage = workspace.path + "/stage"
+        let installed = try run(Binaries.repositoryRoot + "/scripts/install", [
+            "--no-build", "--bin-dir", Binaries.directory, "--destdir", stage, "--prefix", "/usr/local",
+        ])
+        #expect(installed.status == 0, "\(installed.stdout)\(installed.stderr)")
+        let service = try String(contentsOfFile: stage + "/usr/local/lib/systemd/system/lmds-site.service", encoding: .utf8)
+        #expect(service.contains("ExecStart=/usr/local/bin/lmds site "))
+        #expect(FileManager.default.fileExists(atPath: stage + "/usr/local/lib/systemd/system/lmds-site.timer"))
     }
 
     static let chromiumFlags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--allow-file-access-from-files"]
