@@ -165,7 +165,8 @@ import Testing
         let follower = Process()
         follower.executableURL = URL(fileURLWithPath: Binaries.cli)
         follower.arguments = ["site", "--output", output, "--follow", "--socket", workspace.socketPath]
-        follower.standardOutput = FileHandle.nullDevice
+        let builds = workspace.write("follower.out", "")
+        follower.standardOutput = FileHandle(forWritingAtPath: builds)
         follower.standardError = FileHandle.nullDevice
         try follower.run()
         defer { if follower.isRunning { follower.terminate(); follower.waitUntilExit() } }
@@ -176,6 +177,20 @@ import Testing
         #expect(!openQuestions().contains(title))
         _ = try daemon.call("question.publish", ["id": "Q-0008"])
         try Self.waitFor("the rebuild after question.publish") { openQuestions().contains(title) }
+        // A burst of 40 events: the follower keeps up, builds through the head, never more builds than events
+        // (a build covers every event before it, and their notifications are passed over).
+        func buildCount() -> Int { ((try? String(contentsOfFile: builds, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        let before = buildCount()
+        let client = try daemon.client()
+        for index in 0..<40 {
+            _ = try client.call("question.submit", ["title": .string("Vraag \(index)"), "description": "Wat?", "neighbourhood": "Stevenshof",
+                                                    "requester": ["kind": "resident"]]).get()
+        }
+        let head = try daemon.call("system.status")["position"]?.integerValue ?? 0
+        try Self.waitFor("the build through the burst") {
+            ((try? String(contentsOfFile: builds, encoding: .utf8)) ?? "").contains("site at log position \(head) ")
+        }
+        #expect(buildCount() - before <= 40, "at most one build per event")
         follower.terminate()
         follower.waitUntilExit()
 
