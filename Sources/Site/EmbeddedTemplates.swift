@@ -285,6 +285,9 @@ dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 svg { max-width: 100%; height: auto; display: block; }
 figure.chart svg { max-width: 36rem; }
+/* On a narrow screen the map keeps a readable size and scrolls sideways inside its figure (the page does not). */
+figure.map { overflow-x: auto; }
+figure.map svg { min-width: 34rem; }
 svg a { text-decoration: none; }
 svg a:focus rect, svg a:hover rect { stroke: #b35c00; stroke-width: 4; }
 figure { margin: 1rem 0; }
