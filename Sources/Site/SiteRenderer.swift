@@ -36,6 +36,7 @@ public struct SiteRenderer: Sendable {
             }
         }
         files["open-vragen.html"] = openQuestionsPage()
+        files["zoeken.html"] = searchPage()
         files["feed.xml"] = feed()
         files["projects.json"] = projectsJSON()
         return files
@@ -135,6 +136,24 @@ public struct SiteRenderer: Sendable {
         context["hasQuestions"] = !questions.isEmpty
         context["questions"] = questions
         return templates.render("open-questions", context)
+    }
+
+    /// Every project, newest outcome first, each with the text the search filters on (`zoeken.js`); without
+    /// a script the page is the list of all projects.
+    func searchPage() -> String {
+        let listed = (cards(projects, root: "")["projects"] as? [[String: Any]]) ?? []
+        let byID = Dictionary(projects.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var context = common(root: "", title: "Zoeken", description: "Zoek in de projecten van Leren met de Stad \(city).")
+        context["count"] = listed.count
+        context["projects"] = listed.map { card -> [String: Any] in
+            var card = card
+            if let project = (card["id"] as? String).flatMap({ byID[$0] }) {
+                card["searchText"] = ([project.title, project.placeLabel, project.institution.label, project.period, project.summary ?? ""]
+                    + project.themes.map(\.label)).joined(separator: " ").lowercased()
+            }
+            return card
+        }
+        return templates.render("search", context)
     }
 
     /// A number with a decimal comma, as Dutch readers write it.

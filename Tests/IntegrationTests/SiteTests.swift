@@ -296,6 +296,38 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: stage + "/usr/local/lib/systemd/system/lmds-site.timer"))
     }
 
+    /// The optional search (zoeken.js) filters the list of zoeken.html as one types; the list is whole without it.
+    @Test func theSearchFiltersTheProjects() throws {
+        let chromium = "/usr/bin/chromium"
+        try #require(FileManager.default.isExecutableFile(atPath: chromium), "Debian's chromium is not installed (scripts/test installs it)")
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        _ = try Self.seed(daemon)
+        for id in ["Q-0002", "Q-0003"] {
+            let proposal = try daemon.call("proposal.create", ["question": .string(id), "offer": "O-0002"])["id"] ?? .null
+            _ = try daemon.call("proposal.accept", ["id": proposal, "side": "requester"])
+            _ = try daemon.call("proposal.accept", ["id": proposal, "side": "education"])
+        }
+        let place = try daemon.call("question.get", ["id": "Q-0002"])["neighbourhood"]?["wijk"]?.stringValue ?? "?"
+        let output = workspace.path + "/site"
+        #expect(try run(Binaries.cli, ["site", "--output", output, "--socket", workspace.socketPath]).status == 0)
+        #expect(daemon.stop() == 0)
+        let label = try JSONParser.parse(try String(contentsOfFile: output + "/projects.json", encoding: .utf8))["projects"]?.arrayValue?
+            .first { $0["question"]?["wijk"]?.stringValue == place }?["question"]?["place"]?.stringValue ?? "?"
+        let wrapper = workspace.write("search.html", """
+            <!DOCTYPE html><html><head><title>pending</title></head><body><iframe id="page" src="file://\(output)/zoeken.html"></iframe><script>
+            document.getElementById('page').onload = function () {
+              var page = this.contentDocument, input = page.getElementById('zoekterm');
+              var all = page.querySelectorAll('#resultaten > li').length;
+              input.value = '\(label.lowercased())'; input.dispatchEvent(new Event('input'));
+              document.title = 'searched ' + all + ' ' + page.querySelectorAll('#resultaten > li:not([hidden])').length;
+            };
+            </script></body></html>
+            """)
+        let dumped = try run(chromium, Self.chromiumFlags + ["--virtual-time-budget=5000", "--dump-dom", "file://\(wrapper)"], timeoutSeconds: 60)
+        #expect(dumped.stdout.contains("<title>searched 3 1</title>"), "three projects, one in \(label): \(dumped.stdout.prefix(400))")
+    }
+
     static let chromiumFlags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--allow-file-access-from-files"]
 
     /// The page's scroll width and the viewport's width at `width` px, measured by a wrapper page whose script
