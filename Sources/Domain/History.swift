@@ -22,6 +22,8 @@ public enum EventSummary {
         case "QuestionReferred": return "\(text("id")) referred to \(text("to")): \(text("reason"))"
         case "QuestionWithdrawn": return "\(text("id")) withdrawn: \(text("reason"))"
         case "PersonalDataErased": return "personal data of \(text("contact")) erased"
+        case "QuestionPublicationChanged":
+            return data["public"] == false ? "\(text("id")) taken off the public site" : "\(text("id")) marked public: the public site shows it"
         case "OfferPublished":
             return "\(text("id")) published by \(text("institution")) (\(text("programme")), \(text("level")), \(text("kind"))): \(text("title"))"
         case "OfferRevised":

@@ -86,6 +86,7 @@ extension SiteTemplates {
 <li><a href="{{root}}instellingen/index.html">Instellingen</a></li>
 <li><a href="{{root}}jaren/index.html">Jaren</a></li>
 <li><a href="{{root}}open-vragen.html">Open vragen</a></li>
+<li><a href="{{root}}zoeken.html">Zoeken</a></li>
 </ul>
 </nav>
 </header>
@@ -147,7 +148,7 @@ extension SiteTemplates {
 {{#intro}}<p class="lead">{{intro}}</p>{{/intro}}
 {{#hasSubgroups}}
 <h2>Wijken</h2>
-<ul class="tags">{{#subgroups}}<li>{{label}}{{#count}} ({{count}}){{/count}}</li>{{/subgroups}}</ul>
+<ul class="tags">{{#subgroups}}<li><a href="{{id}}.html">{{label}}</a> ({{count}})</li>{{/subgroups}}</ul>
 {{/hasSubgroups}}
 <h2>Projecten</h2>
 {{> cards}}
@@ -213,7 +214,7 @@ extension SiteTemplates {
 <p class="crumbs"><a href="{{root}}index.html">Home</a> › <a href="{{root}}wijken/{{districtID}}.html">{{districtLabel}}</a></p>
 <h1>{{title}}</h1>
 <dl class="facts">
-<dt>Wijk</dt><dd><a href="{{root}}wijken/{{districtID}}.html">{{place}}</a></dd>
+<dt>Wijk</dt><dd><a href="{{root}}wijken/{{placeID}}.html">{{place}}</a></dd>
 <dt>Instelling</dt><dd><a href="{{root}}instellingen/{{institutionID}}.html">{{institution}}</a></dd>
 <dt>Opleiding</dt><dd>{{programme}} ({{level}})</dd>
 <dt>Onderwijs</dt><dd>{{offerTitle}}</dd>
@@ -245,6 +246,27 @@ extension SiteTemplates {
 {{/outcome}}
 {{^outcome}}<p>Dit project loopt nog; het resultaat volgt.</p>{{/outcome}}
 </section>
+{{> footer}}
+
+"""#,
+        "search.mustache": #"""
+{{> header}}
+<h1>Zoeken in de projecten</h1>
+<form class="search" role="search" action="#" onsubmit="return false">
+<label for="zoekterm">Zoek op woord, wijk, thema of instelling</label>
+<input id="zoekterm" type="search" autocomplete="off">
+</form>
+<noscript><p>Zoeken werkt met JavaScript. Zonder JavaScript staan hieronder alle projecten, en vindt u ze ook per <a href="wijken/index.html">wijk</a>, <a href="themas/index.html">thema</a>, <a href="instellingen/index.html">instelling</a> en <a href="jaren/index.html">jaar</a>.</p></noscript>
+<p id="aantal" aria-live="polite">{{count}} projecten</p>
+<ul class="cards" id="resultaten">
+{{#projects}}
+<li class="card" data-zoek="{{searchText}}">
+<h2><a href="projecten/{{id}}.html">{{title}}</a></h2>
+<p class="meta">{{place}} · {{institution}} · {{period}}</p>
+</li>
+{{/projects}}
+</ul>
+<script src="zoeken.js"></script>
 {{> footer}}
 
 """#,
@@ -285,11 +307,39 @@ dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 svg { max-width: 100%; height: auto; display: block; }
 figure.chart svg { max-width: 36rem; }
+/* On a narrow screen the map keeps a readable size and scrolls sideways inside its figure (the page does not). */
+figure.map { overflow-x: auto; }
+figure.map svg { min-width: 34rem; }
 svg a { text-decoration: none; }
 svg a:focus rect, svg a:hover rect { stroke: #b35c00; stroke-width: 4; }
 figure { margin: 1rem 0; }
 footer.site { border-top: 1px solid #c8c8c8; padding-top: 1rem; padding-bottom: 2rem; color: #4a4a4a; font-size: .95rem; }
 @media (max-width: 30rem) { dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .5rem; } h1 { font-size: 1.5rem; } }
+.search label { display: block; font-weight: 600; margin-bottom: .25rem; }
+.search input { font: inherit; width: 100%; max-width: 30rem; padding: .4rem .5rem; border: 2px solid #4a4a4a; border-radius: 4px; }
+.search input:focus { outline: 3px solid #b35c00; outline-offset: 1px; }
+
+"""#,
+        "zoeken.js": #"""
+// The public site's only script: filters the project list of zoeken.html as one types. The page lists
+// every project without it; nothing is loaded from elsewhere.
+(function () {
+  var input = document.getElementById("zoekterm");
+  var items = Array.prototype.slice.call(document.querySelectorAll("#resultaten > li"));
+  var count = document.getElementById("aantal");
+  function fold(text) { return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, ""); }
+  input.addEventListener("input", function () {
+    var words = fold(input.value).split(/\s+/).filter(Boolean);
+    var shown = 0;
+    items.forEach(function (item) {
+      var text = fold(item.getAttribute("data-zoek"));
+      var match = words.every(function (word) { return text.indexOf(word) >= 0; });
+      item.hidden = !match;
+      if (match) { shown += 1; }
+    });
+    count.textContent = shown === 1 ? "1 project" : shown + " projecten";
+  });
+})();
 
 """#,
     ]

@@ -48,7 +48,7 @@ struct Project {
         let question = json["question"] ?? .null
         var page: [String: Any] = [
             "id": id, "title": title, "description": question["description"]?.stringValue ?? "", "place": placeLabel,
-            "districtID": district, "institution": institution.label, "institutionID": institution.id,
+            "districtID": district, "placeID": question["wijk"]?.stringValue ?? district, "institution": institution.label, "institutionID": institution.id,
             "programme": json["programme"]?.stringValue ?? "", "level": json["level"]?.stringValue ?? "",
             "offerTitle": json["offerTitle"]?.stringValue ?? "", "period": period, "year": year,
             "periodFrom": json["period"]?["from"]?.stringValue ?? "", "periodTo": json["period"]?["to"]?.stringValue ?? "",
@@ -97,8 +97,8 @@ struct Group {
     let label: String
     let heading: String
     var projects: [Project]
-    /// For a district: its wijken and how many projects each has.
-    var subgroups: [(label: String, count: Int)] = []
+    /// For a district: its wijken, each a page of its own in the same directory.
+    var subgroups: [Group] = []
 }
 
 /// An index: its directory, its overview page's heading, and its groups.
@@ -118,9 +118,10 @@ extension SiteRenderer {
         let districts = (content["districts"]?.arrayValue ?? []).compactMap { district -> Group? in
             guard let id = district["id"]?.stringValue, let label = district["label"]?.stringValue else { return nil }
             let here = all.filter { $0.district == id }
-            let wijken = (district["wijken"]?.arrayValue ?? []).compactMap { wijk -> (label: String, count: Int)? in
+            let wijken = (district["wijken"]?.arrayValue ?? []).compactMap { wijk -> Group? in
                 guard let wijkID = wijk["id"]?.stringValue, let wijkLabel = wijk["label"]?.stringValue else { return nil }
-                return (wijkLabel, here.filter { $0.json["question"]?["wijk"]?.stringValue == wijkID }.count)
+                return Group(id: wijkID, label: wijkLabel, heading: "Projecten in \(wijkLabel) (\(label))",
+                             projects: here.filter { $0.json["question"]?["wijk"]?.stringValue == wijkID })
             }
             return Group(id: id, label: label, heading: "Projecten in \(label)", projects: here, subgroups: wijken)
         }

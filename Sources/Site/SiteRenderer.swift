@@ -30,9 +30,13 @@ public struct SiteRenderer: Sendable {
         for project in projects { files["projecten/\(project.id).html"] = projectPage(project) }
         for index in indexes {
             files[index.directory + "/index.html"] = overviewPage(index)
-            for group in index.groups { files[index.directory + "/\(group.id).html"] = listingPage(group, in: index) }
+            // A district's wijken have pages of their own beside it (taxonomy ids are unique across both).
+            for group in index.groups + index.groups.flatMap(\.subgroups) {
+                files[index.directory + "/\(group.id).html"] = listingPage(group, in: index)
+            }
         }
         files["open-vragen.html"] = openQuestionsPage()
+        files["zoeken.html"] = searchPage()
         files["feed.xml"] = feed()
         files["projects.json"] = projectsJSON()
         return files
@@ -111,7 +115,7 @@ public struct SiteRenderer: Sendable {
         context["parentPath"] = "index.html"
         context["parentLabel"] = index.heading
         context["hasSubgroups"] = !group.subgroups.isEmpty
-        context["subgroups"] = group.subgroups.map { ["label": $0.label, "count": $0.count] as [String: Any] }
+        context["subgroups"] = group.subgroups.map { ["id": $0.id, "label": $0.label, "count": $0.projects.count] as [String: Any] }
         for (key, value) in cards(group.projects, root: "../") { context[key] = value }
         return templates.render("listing", context)
     }
@@ -132,6 +136,24 @@ public struct SiteRenderer: Sendable {
         context["hasQuestions"] = !questions.isEmpty
         context["questions"] = questions
         return templates.render("open-questions", context)
+    }
+
+    /// Every project, newest outcome first, each with the text the search filters on (`zoeken.js`); without
+    /// a script the page is the list of all projects.
+    func searchPage() -> String {
+        let listed = (cards(projects, root: "")["projects"] as? [[String: Any]]) ?? []
+        let byID = Dictionary(projects.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var context = common(root: "", title: "Zoeken", description: "Zoek in de projecten van Leren met de Stad \(city).")
+        context["count"] = listed.count
+        context["projects"] = listed.map { card -> [String: Any] in
+            var card = card
+            if let project = (card["id"] as? String).flatMap({ byID[$0] }) {
+                card["searchText"] = ([project.title, project.placeLabel, project.institution.label, project.period, project.summary ?? ""]
+                    + project.themes.map(\.label)).joined(separator: " ").lowercased()
+            }
+            return card
+        }
+        return templates.render("search", context)
     }
 
     /// A number with a decimal comma, as Dutch readers write it.

@@ -6,9 +6,9 @@ import Mustache
 /// (`embedded`, by scripts/embed-site); a city may give its own directory to `lmds site --templates`.
 public struct SiteTemplates: Sendable {
     /// The Mustache templates the renderer uses, by name (the file is NAME.mustache).
-    public static let templateNames = ["header", "footer", "cards", "home", "project", "listing", "overview", "open-questions", "feed", "map", "chart"]
+    public static let templateNames = ["header", "footer", "cards", "home", "project", "listing", "overview", "open-questions", "feed", "map", "chart", "search"]
     /// Files copied as they are into the site.
-    public static let assetNames = ["style.css"]
+    public static let assetNames = ["style.css", "zoeken.js"]
 
     let library: MustacheLibrary
     let assets: [String: String]

@@ -24,6 +24,7 @@ import Testing
         let event = DomainEvent.publication(.questionPublicationChanged(id: "Q-0007", isPublic: false))
         #expect(DomainEvent(type: event.type, data: event.data) == event)
         #expect(event.data == ["id": "Q-0007", "public": false])
+        #expect(EventSummary.line(type: event.type, data: event.data) == "Q-0007 taken off the public site")
     }
 
     /// A submitted question (intake not done) cannot be published; the refusal names its state and what it allows.

@@ -165,7 +165,8 @@ import Testing
         let follower = Process()
         follower.executableURL = URL(fileURLWithPath: Binaries.cli)
         follower.arguments = ["site", "--output", output, "--follow", "--socket", workspace.socketPath]
-        follower.standardOutput = FileHandle.nullDevice
+        let builds = workspace.write("follower.out", "")
+        follower.standardOutput = FileHandle(forWritingAtPath: builds)
         follower.standardError = FileHandle.nullDevice
         try follower.run()
         defer { if follower.isRunning { follower.terminate(); follower.waitUntilExit() } }
@@ -176,6 +177,20 @@ import Testing
         #expect(!openQuestions().contains(title))
         _ = try daemon.call("question.publish", ["id": "Q-0008"])
         try Self.waitFor("the rebuild after question.publish") { openQuestions().contains(title) }
+        // A burst of 40 events: the follower keeps up, builds through the head, never more builds than events
+        // (a build covers every event before it, and their notifications are passed over).
+        func buildCount() -> Int { ((try? String(contentsOfFile: builds, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        let before = buildCount()
+        let client = try daemon.client()
+        for index in 0..<40 {
+            _ = try client.call("question.submit", ["title": .string("Vraag \(index)"), "description": "Wat?", "neighbourhood": "Stevenshof",
+                                                    "requester": ["kind": "resident"]]).get()
+        }
+        let head = try daemon.call("system.status")["position"]?.integerValue ?? 0
+        try Self.waitFor("the build through the burst") {
+            ((try? String(contentsOfFile: builds, encoding: .utf8)) ?? "").contains("site at log position \(head) ")
+        }
+        #expect(buildCount() - before <= 40, "at most one build per event")
         follower.terminate()
         follower.waitUntilExit()
 
@@ -269,6 +284,48 @@ import Testing
         let overall = security.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
         let exposure = try #require(overall.split(separator: " ").compactMap { Double($0) }.first, "no exposure score in: \(security.stdout)")
         #expect(exposure <= 2.0, "exposure \(exposure)")
+
+        // scripts/install lays them out beside lmdsd's units, pointed at the prefix's lmds.
+        let stage = workspace.path + "/stage"
+        let installed = try run(Binaries.repositoryRoot + "/scripts/install", [
+            "--no-build", "--bin-dir", Binaries.directory, "--destdir", stage, "--prefix", "/usr/local",
+        ])
+        #expect(installed.status == 0, "\(installed.stdout)\(installed.stderr)")
+        let service = try String(contentsOfFile: stage + "/usr/local/lib/systemd/system/lmds-site.service", encoding: .utf8)
+        #expect(service.contains("ExecStart=/usr/local/bin/lmds site "))
+        #expect(FileManager.default.fileExists(atPath: stage + "/usr/local/lib/systemd/system/lmds-site.timer"))
+    }
+
+    /// The optional search (zoeken.js) filters the list of zoeken.html as one types; the list is whole without it.
+    @Test func theSearchFiltersTheProjects() throws {
+        let chromium = "/usr/bin/chromium"
+        try #require(FileManager.default.isExecutableFile(atPath: chromium), "Debian's chromium is not installed (scripts/test installs it)")
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        _ = try Self.seed(daemon)
+        for id in ["Q-0002", "Q-0003"] {
+            let proposal = try daemon.call("proposal.create", ["question": .string(id), "offer": "O-0002"])["id"] ?? .null
+            _ = try daemon.call("proposal.accept", ["id": proposal, "side": "requester"])
+            _ = try daemon.call("proposal.accept", ["id": proposal, "side": "education"])
+        }
+        let place = try daemon.call("question.get", ["id": "Q-0002"])["neighbourhood"]?["wijk"]?.stringValue ?? "?"
+        let output = workspace.path + "/site"
+        #expect(try run(Binaries.cli, ["site", "--output", output, "--socket", workspace.socketPath]).status == 0)
+        #expect(daemon.stop() == 0)
+        let label = try JSONParser.parse(try String(contentsOfFile: output + "/projects.json", encoding: .utf8))["projects"]?.arrayValue?
+            .first { $0["question"]?["wijk"]?.stringValue == place }?["question"]?["place"]?.stringValue ?? "?"
+        let wrapper = workspace.write("search.html", """
+            <!DOCTYPE html><html><head><title>pending</title></head><body><iframe id="page" src="file://\(output)/zoeken.html"></iframe><script>
+            document.getElementById('page').onload = function () {
+              var page = this.contentDocument, input = page.getElementById('zoekterm');
+              var all = page.querySelectorAll('#resultaten > li').length;
+              input.value = '\(label.lowercased())'; input.dispatchEvent(new Event('input'));
+              document.title = 'searched ' + all + ' ' + page.querySelectorAll('#resultaten > li:not([hidden])').length;
+            };
+            </script></body></html>
+            """)
+        let dumped = try run(chromium, Self.chromiumFlags + ["--virtual-time-budget=5000", "--dump-dom", "file://\(wrapper)"], timeoutSeconds: 60)
+        #expect(dumped.stdout.contains("<title>searched 3 1</title>"), "three projects, one in \(label): \(dumped.stdout.prefix(400))")
     }
 
     static let chromiumFlags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--allow-file-access-from-files"]

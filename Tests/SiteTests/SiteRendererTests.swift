@@ -60,9 +60,9 @@ import Testing
     /// Every page and index is there; each page is Dutch with one h1; every internal link and asset resolves.
     @Test func everyPageAndLinkResolves() throws {
         let files = SiteRenderer(content: Self.content).files()
-        for path in ["index.html", "style.css", "projecten/M-0001.html", "projecten/M-0002.html", "wijken/index.html", "wijken/stevenshof.html",
+        for path in ["index.html", "style.css", "projecten/M-0001.html", "projecten/M-0002.html", "wijken/index.html", "wijken/stevenshof.html", "wijken/kloosterhof.html",
                      "wijken/bos-en-gasthuisdistrict.html", "themas/loneliness.html", "themas/green.html", "instellingen/hogeschool-leiden.html",
-                     "jaren/2026.html", "jaren/2027.html", "open-vragen.html", "feed.xml", "projects.json"] {
+                     "jaren/2026.html", "jaren/2027.html", "open-vragen.html", "zoeken.html", "zoeken.js", "feed.xml", "projects.json"] {
             #expect(files[path] != nil, "\(path) is missing")
         }
         for (path, text) in files where path.hasSuffix(".html") {
