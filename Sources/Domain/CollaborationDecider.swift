@@ -235,7 +235,7 @@ enum CollaborationDecider {
         case .offerClosed(let id, _): overlay.offerStatus[id] = .closed
         case .lineage(let event): overlay.questionStatus[event.question] = event.resultingStatus
         case .questionSubmitted, .questionAccepted, .questionRejected, .questionRevised, .personalDataErased, .offerPublished, .offerRevised,
-            .collaboration, .publication, .desk, .progress, .reminder, .notification:
+            .collaboration, .publication, .desk, .progress, .reminder, .notification, .organisation:
             break  // Only a withdrawal, referral or closing winds anything down.
         }
         return [primary] + settled(events, state: state, questions: questions, offers: offers, overlay: overlay).map(DomainEvent.collaboration)

@@ -20,6 +20,8 @@ public enum Command: Sendable, Hashable {
     case notification(NotificationCommand)
     /// Merging and splitting questions (`LineageDecider`).
     case lineage(LineageCommand)
+    /// Partner organisations as records (`OrganisationDecider`).
+    case organisation(OrganisationCommand)
     /// Several submissions or publications at once (a spreadsheet import): all in one append, or none.
     case importBatch([Command])
 

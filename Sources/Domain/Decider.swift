@@ -79,6 +79,8 @@ public enum DomainEvent: Sendable, Hashable {
     case notification(NotificationEvent)
     /// Questions merged or split.
     case lineage(LineageEvent)
+    /// Partner organisations registered, revised or merged.
+    case organisation(OrganisationEvent)
 
     /// The event type as stored.
     public var type: String {
@@ -101,6 +103,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .reminder(let event): return event.type
         case .notification(let event): return event.type
         case .lineage(let event): return event.type
+        case .organisation(let event): return event.type
         }
     }
 
@@ -122,6 +125,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .reminder(let event): return event.entityIDs
         case .notification(let event): return event.entityIDs
         case .lineage(let event): return event.entityIDs
+        case .organisation(let event): return event.entityIDs
         }
     }
 
@@ -157,6 +161,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .reminder(let event): return event.data
         case .notification(let event): return event.data
         case .lineage(let event): return event.data
+        case .organisation(let event): return event.data
         }
     }
 
@@ -232,6 +237,8 @@ public enum DomainEvent: Sendable, Hashable {
                 self = .notification(event)
             } else if let event = LineageEvent(type: type, data: data) {
                 self = .lineage(event)
+            } else if let event = OrganisationEvent(type: type, data: data) {
+                self = .organisation(event)
             } else {
                 return nil
             }
@@ -278,6 +285,8 @@ public struct DomainState: Sendable, Hashable {
     public internal(set) var notifications = NotificationState()
     /// Merged and split questions (`Lineage.swift`).
     public internal(set) var lineage = LineageState()
+    /// Partner organisations (`Organisations.swift`).
+    public internal(set) var organisations = OrganisationState()
 
     public init() {}
 
@@ -362,6 +371,8 @@ public struct DomainState: Sendable, Hashable {
             notifications.apply(event)
         case .lineage(let event):
             apply(event)
+        case .organisation(let event):
+            apply(event)
         }
     }
 
@@ -437,6 +448,7 @@ public enum Decider {
         case .reminder(let command): decision = try ReminderDecider.decide(command, state: state, context)
         case .notification(let command): decision = try NotificationDecider.decide(command, state: state, context)
         case .lineage(let command): decision = try LineageDecider.decide(command, state: state, context)
+        case .organisation(let command): decision = try OrganisationDecider.decide(command, state: state, context)
         case .importBatch(let commands):
             decision = try decideBatch(commands, state: state, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
         }

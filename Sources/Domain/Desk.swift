@@ -15,7 +15,7 @@ public enum DeskCommand: Sendable, Hashable {
 /// table under the note's id, only its SHA-256.
 public struct Note: Sendable, Hashable {
     public let id: String
-    /// The question, offer, proposal, match or outcome it is about.
+    /// The question, offer, proposal, match, outcome or organisation it is about.
     public let entity: String
     /// The user name of whoever added it.
     public let author: String
@@ -167,6 +167,7 @@ extension DomainState {
     /// Whether `id` names an entity a note may be about.
     public func acceptsNotes(_ id: String) -> Bool {
         questions[id] != nil || offers[id] != nil || proposals[id] != nil || matches[id] != nil || outcomes[id] != nil
+            || organisations.organisations[id] != nil
     }
 }
 

@@ -11,7 +11,7 @@ enum DeskDecider {
             return try assign(id, owner: owner, expectedVersion: expectedVersion, state: state, context)
         case .addNote(let entity, let text, let author):
             guard state.acceptsNotes(entity) else {
-                if EntityKind.of(entity) == nil { throw .validation("entity", "expected the id of a question, offer, proposal, match or outcome") }
+                if EntityKind.of(entity) == nil { throw .validation("entity", "expected the id of a question, offer, proposal, match, outcome or organisation") }
                 throw .notFound(entity)
             }
             try Decider.checkText("text", text, bytesMax: DeskLimits.noteBytesMax)

@@ -2,7 +2,7 @@ import LMDSJSON
 
 /// The kinds of entity that have ids, and the prefix each kind's ids carry (`Q-0001`, `C-0003`).
 public enum EntityKind: String, Sendable, Hashable, CaseIterable {
-    case question, offer, proposal, match, outcome, contact, note, reminder
+    case question, offer, proposal, match, outcome, contact, note, reminder, organisation
 
     /// The letter before the dash.
     public var prefix: String {
@@ -15,6 +15,7 @@ public enum EntityKind: String, Sendable, Hashable, CaseIterable {
         case .contact: return "C"
         case .note: return "N"
         case .reminder: return "A"
+        case .organisation: return "G"
         }
     }
 

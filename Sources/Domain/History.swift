@@ -67,6 +67,14 @@ public enum EventSummary {
         case "QuestionSplit":
             let parts = (data["parts"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
             return "\(text("id")) split into \(parts): \(text("reason"))"
+        case "OrganisationRegistered":
+            let place = data["neighbourhood"]?["wijk"]?.stringValue ?? data["neighbourhood"]?["district"]?.stringValue
+            let kind = data["kind"]?.stringValue.flatMap(OrganisationKind.init(rawValue:))?.label ?? text("kind")
+            return "\(text("id")) registered: \(text("name")) (\(kind)\(place.map { ", \($0)" } ?? ""))"
+        case "OrganisationRevised":
+            let fields = (data["changes"]?.objectValue ?? [:]).keys.sorted().joined(separator: ", ")
+            return "\(text("id")) revised: \(fields)"
+        case "OrganisationMerged": return "\(text("id")) merged into \(text("into")): \(text("reason"))"
         case "NoteAdded": return "note \(text("id")) added by \(text("author"))"
         case "NoteErased": return "note \(text("id")) erased: \(text("reason"))"
         case "MilestonesPlanned":
@@ -130,6 +138,7 @@ extension DomainState {
             "desk": desk.json,
             "progress": progress.json,
             "lineage": lineage.json,
+            "organisations": organisations.json,
             "counts": [
                 "questions": .integer(Int64(questionCount)), "offers": .integer(Int64(offerCount)), "proposals": .integer(Int64(proposalCount)),
                 "matches": .integer(Int64(matchCount)), "outcomes": .integer(Int64(outcomeCount)),

@@ -158,7 +158,7 @@ enum ReminderDecider {
         case .questionAccepted(let id, _, _), .questionRejected(let id, _), .questionReferred(let id, _, _), .questionWithdrawn(let id, _):
             return (id, [.intakeWaiting])
         case .questionSubmitted, .questionRevised, .personalDataErased, .offerPublished, .offerRevised, .offerClosed, .offerWithdrawn, .reminder,
-            .notification, .publication, .desk, .progress:
+            .notification, .publication, .desk, .progress, .organisation:
             return nil
         case .collaboration(let event):
             return answers(event)

@@ -319,7 +319,7 @@ public struct ReminderState: Sendable, Hashable {
         case .questionAccepted(let id, _, _), .questionRejected(let id, _), .questionReferred(let id, _, _), .questionWithdrawn(let id, _):
             questionsInIntake.remove(id)
         case .questionRevised, .personalDataErased, .offerPublished, .offerRevised, .offerClosed, .offerWithdrawn, .reminder, .notification,
-            .publication, .desk, .progress:
+            .publication, .desk, .progress, .organisation:
             break  // These start or end nothing a rule watches.
         case .collaboration(let event):
             watch(event)

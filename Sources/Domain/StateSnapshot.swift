@@ -9,7 +9,7 @@ import LMDSJSON
 /// which every property holds a value and checks equality, so a property left out fails there.
 public enum StateSnapshot {
     /// The layout's version; bump it with any change to what is written.
-    public static let formatVersion: UInt32 = 5
+    public static let formatVersion: UInt32 = 6
 
     /// Appends the state's bytes to `writer`.
     public static func encode(_ state: DomainState, into writer: inout SnapshotWriter) {
@@ -43,6 +43,8 @@ public enum StateSnapshot {
                 writer.strings(ids)
             }
         }
+        // Organisations are few next to questions: their canonical JSON (format 6).
+        writer.string(JSONWriter.canonicalString(state.organisations.json))
     }
 
     /// Reads a state written by `encode`.
@@ -111,6 +113,10 @@ public enum StateSnapshot {
                 }
             }
         }
+        guard let organisations = try? JSONParser.parse(try reader.string()), let records = OrganisationState(json: organisations) else {
+            throw reader.fail("the organisations do not fit")
+        }
+        state.organisations = records
         return state
     }
 }

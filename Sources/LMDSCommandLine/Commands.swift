@@ -113,7 +113,7 @@ public struct LMDSCommand: ParsableCommand {
             Question.self, Questions.self, Offer.self, Offers.self, Propose.self, Accept.self, Decline.self, ProposalGroup.self,
             Proposals.self, Suggest.self, PlanCommand.self, ReportCommand.self, Export.self, Import.self, Start.self, MatchGroup.self, Matches.self, OutcomeGroup.self, Outcomes.self, Followups.self,
             FollowupGroup.self, Milestones.self, MilestoneGroup.self, CheckinCommand.self, FeedbackGroup.self, Show.self, History.self, Erase.self,
-            Assign.self, Desk.self, NoteCommand.self, Notes.self, SiteCommand.self, Inbox.self,
+            Assign.self, Desk.self, NoteCommand.self, Notes.self, SiteCommand.self, Inbox.self, Organisations.self, OrganisationGroup.self,
         ])
 
     /// Declared here so that `--socket` and `--json` may stand before the command (see `GlobalOptions`).

@@ -89,6 +89,9 @@ struct Confirmation {
             let merged = (confirmation.result["merged"]?.arrayValue ?? []).compactMap(\.stringValue)
             return "\(English.list(merged)) merged into \(confirmation.id); closed as merged (pending proposals withdrawn)"
         },
+        "organisation.register": { "\($0.id) registered: \($0.param("name"))" },
+        "organisation.revise": { "\($0.id) revised" },
+        "organisation.merge": { "\($0.param("from")) merged into \($0.id); it now points to \($0.id), and both histories keep it" },
         "question.split": { confirmation in
             let parts = (confirmation.entity?["parts"]?.arrayValue ?? []).compactMap(\.stringValue)
             return "\(confirmation.id) split into \(English.list(parts)); the parts keep its requester"

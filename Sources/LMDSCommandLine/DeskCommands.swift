@@ -60,7 +60,7 @@ extension LMDSCommand {
     struct NoteCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "note",
-            abstract: "Add an internal note to a question, offer, proposal, match or outcome (its text stays out of the log).")
+            abstract: "Add an internal note to a question, offer, proposal, match, outcome or organisation (its text stays out of the log).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var write: WriteOptions
         @Argument(help: "Q-0001, O-0001, P-0001, M-0001 or R-0001.") var entity: String

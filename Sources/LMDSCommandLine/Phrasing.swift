@@ -64,6 +64,8 @@ enum CommandNames {
         "checkin.record": "lmds checkin", "feedback.submit": "lmds feedback submit", "feedback.get": "lmds feedback", "text.erase": "lmds erase",
         "reminder.list": "lmds inbox", "reminder.acknowledge": "lmds inbox ack", "notification.record": "lmds call notification.record",
         "question.merge": "lmds question merge", "question.split": "lmds question split",
+        "organisation.register": "lmds organisation register", "organisation.revise": "lmds organisation revise",
+        "organisation.merge": "lmds organisation merge", "organisation.get": "lmds show", "organisation.list": "lmds organisations",
     ]
 
     /// `text` with every method name in it (`taxonomy.get`) replaced by its CLI command (`lmds taxonomy`).
@@ -74,7 +76,7 @@ enum CommandNames {
     /// The entity kind an id names by its prefix ("question" for Q-0001), or nil.
     static func kind(ofID id: String) -> String? {
         let kinds = ["Q-": "question", "O-": "offer", "P-": "proposal", "M-": "match", "R-": "outcome", "C-": "contact", "N-": "note", "T-": "text",
-                     "A-": "reminder"]
+                     "A-": "reminder", "G-": "organisation"]
         return kinds[String(id.prefix(2)).uppercased()]
     }
 }

@@ -320,9 +320,9 @@ extension LMDSCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show one question (Q-), offer (O-), proposal (P-), match (M-), outcome (R-) or contact (C-) in full.")
+            abstract: "Show one question (Q-), offer (O-), proposal (P-), match (M-), outcome (R-), organisation (G-) or contact (C-) in full.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Q-0001, O-0001, P-0001, M-0001, R-0001 or C-0001.") var id: String
+        @Argument(help: "Q-0001, O-0001, P-0001, M-0001, R-0001, G-0001 or C-0001.") var id: String
         @Option(name: .customLong("as-of"), help: "A log position or a UTC date/time: as it was then.") var asOf: String?
 
         func run() throws { try Self.show(id: id, asOf: asOf, global: global) }
@@ -341,7 +341,7 @@ extension LMDSCommand {
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
             let printers: [(prefix: String, method: String, print: (JSONValue, PeopleView) -> Void)] = [
                 ("O-", "offer.get", printOffer), ("P-", "proposal.get", printProposal), ("M-", "match.get", printMatch),
-                ("R-", "outcome.get", printOutcome),
+                ("R-", "outcome.get", printOutcome), ("G-", "organisation.get", printOrganisation),
             ]
             let printer = printers.first { id.hasPrefix($0.prefix) } ?? ("Q-", "question.get", printQuestion)
             let entity = try global.call(printer.method, .object(params), flags: flags)

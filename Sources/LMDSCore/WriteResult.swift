@@ -48,6 +48,7 @@ public struct WriteResult: Sendable, Hashable {
                           .outcome(match: outcome.match, followUps: outcome.followUps, followUpDue: outcome.followUpDue))
         }
         if let reminder = state.reminders.reminders[entityID] { return result(reminder.status.rawValue, reminder.version) }
+        if let organisation = state.organisations.organisations[entityID] { return result(organisation.status, organisation.version) }
         let erased = state.erasedContacts.contains(entityID) || state.progress.erasedTexts.contains(entityID)
         return result(erased ? "erased" : "stored", nil)
     }

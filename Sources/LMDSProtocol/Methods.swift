@@ -132,7 +132,16 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "reminder.list", summary: "Reminders (deadlines passed: intake, consent, expiry, start, outcome, follow-up) for the caller, or for `for` (admins), by status (open by default, acknowledged, resolved, all) and rule.", roles: everyoneAndNotifier),
         MethodDescriptor(name: "reminder.acknowledge", summary: "Marks an open reminder seen; only its recipients (or an admin) may. The event that answers it resolves it.", roles: offerWriters, isWrite: true),
         MethodDescriptor(name: "person.erase", summary: "Erases a contact's personal details (right to be forgotten) and records PersonalDataErased.", roles: staff, isWrite: true),
-    ] + desk
+    ] + desk + organisations
+
+    /// Partner organisations as records.
+    public static let organisations: [MethodDescriptor] = [
+        MethodDescriptor(name: "organisation.register", summary: "Registers a partner organisation (name, kind, neighbourhood?, website?) as G-0001; a name another record has (case, diacritics and spacing folded) is a conflict.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "organisation.revise", summary: "Changes an organisation's name, kind, neighbourhood or website (an empty website clears it); records OrganisationRevised.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "organisation.merge", summary: "Merges a duplicate organisation (`from`) into a survivor (`into`): the merged record stays and points to the survivor; records OrganisationMerged.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "organisation.get", summary: "An organisation's record, the records merged into it and the survivor it was merged into, as of `asOf`.", roles: everyone),
+        MethodDescriptor(name: "organisation.list", summary: "Organisations by `text`, `kind` and `neighbourhood`, in id order, paged; merged ones only with `merged: true`.", roles: everyone),
+    ]
 
     static let deskReaders: Set<Role> = [.educator, .coordinator, .admin]
 
@@ -140,7 +149,7 @@ public enum MethodCatalogue {
     public static let desk: [MethodDescriptor] = [
         MethodDescriptor(name: "question.assign", summary: "Makes a configured coordinator or admin (`owner`) the question's owner, or releases it (`owner: null`); records QuestionAssigned.", roles: staff, isWrite: true),
         MethodDescriptor(name: "desk.get", summary: "What waits on a person now, by kind, oldest first, with why and since when; admins may ask `for` another configured user.", roles: deskReaders),
-        MethodDescriptor(name: "note.add", summary: "Adds an internal note to a question, offer, proposal, match or outcome; its text goes to the personal table, its SHA-256 to the log.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "note.add", summary: "Adds an internal note to a question, offer, proposal, match, outcome or organisation; its text goes to the personal table, its SHA-256 to the log.", roles: staff, isWrite: true),
         MethodDescriptor(name: "note.list", summary: "An entity's notes with their text (null once erased), author and hash; viewers read no notes.", roles: deskReaders),
         MethodDescriptor(name: "question.merge", summary: "Merges duplicate questions (`from`) into a survivor (`into`): each becomes merged (final) with mergedInto; their pending proposals are withdrawn in the same append.", roles: staff, isWrite: true),
         MethodDescriptor(name: "question.split", summary: "Splits a question into parts: new questions with splitFrom, in its intake state and with its requester; it becomes split (final).", roles: staff, isWrite: true),

@@ -20,6 +20,9 @@ extension Dispatcher {
         ids(.reminder, "reminder.acknowledge")
         table["notification.record", default: [:]]["reminder"] = .reminder
         ids(.question, "question.split")
+        ids(.organisation, "organisation.get", "organisation.revise")
+        table["organisation.merge", default: [:]]["into"] = .organisation
+        table["organisation.merge", default: [:]]["from"] = .organisation
         table["question.merge", default: [:]]["into"] = .question
         for method in ["proposal.create", "match.suggest", "proposal.list", "match.list", "outcome.list"] {
             table[method, default: [:]]["question"] = .question

@@ -76,7 +76,7 @@ extension Dispatcher {
         let lists = [
             systemRoutes, connectionRoutes, questionWriteRoutes, questionReadRoutes, offerRoutes, collaborationWriteRoutes, collaborationReadRoutes,
             matchingRoutes, reportRoutes, importRoutes, siteRoutes, deskRoutes, progressRoutes,
-            reminderRoutes, notificationRoutes, lineageRoutes,
+            reminderRoutes, notificationRoutes, lineageRoutes, organisationRoutes,
         ]
         var table: [String: Route] = [:]
         for route in lists.joined() {

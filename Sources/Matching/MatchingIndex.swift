@@ -218,7 +218,7 @@ public struct MatchingIndex: Sendable {
             if let offer = state.offers[id] { indexOffer(offer, analysis: analyze(Self.indexedText(offer))) }
         case .questionRejected, .questionReferred, .questionWithdrawn, .personalDataErased, .offerClosed, .offerWithdrawn, .collaboration, .lineage:
             refreshSlots(named: event, in: state)
-        case .publication, .desk, .progress, .reminder, .notification:
+        case .publication, .desk, .progress, .reminder, .notification, .organisation:
             // Whether a question is shown on the public site, who owns it, the notes about it and a match.s
             // milestones, check-ins and feedback, reminders and deliveries change
             // nothing the matcher keeps.

@@ -103,6 +103,12 @@ import Testing
         state.lineage.mergedFrom = ["Q-0001": ["Q-0002"]]
         state.lineage.splitFrom = ["Q-0003": "Q-0001", "Q-0004": "Q-0001"]
         state.lineage.parts = ["Q-0001": ["Q-0003", "Q-0004"]]
+        state.organisations.apply(.organisationRegistered(Organisation(
+            id: "G-0001", name: "Stichting Café Ëlan", kind: .foundationOrAssociation,
+            neighbourhood: Taxonomy.Place(district: "bos-en-gasthuisdistrict", wijk: "tuinstadwijk"), website: "https://elan.example", registeredMs: 90)))
+        state.organisations.apply(.organisationRegistered(Organisation(id: "G-0002", name: "Elan", kind: .other, neighbourhood: nil, website: nil, registeredMs: -3)))
+        state.organisations.apply(.organisationRegistered(Organisation(id: "G-0003", name: "Wijkraad", kind: .residentGroup, neighbourhood: nil, website: nil, registeredMs: 91)))
+        state.organisations.apply(.organisationMerged(id: "G-0002", into: "G-0001", reason: "dubbel"))
         return state
     }
 

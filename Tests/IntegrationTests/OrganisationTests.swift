@@ -1,0 +1,70 @@
+import Foundation
+import LMDSJSON
+import LMDSProtocol
+import Testing
+
+/// Partner organisations as records through the real daemon, CLI and LMDB file.
+@Suite struct OrganisationTests {
+    static func cli(_ workspace: Workspace, _ arguments: [String]) throws -> ProcessResult {
+        try run(Binaries.cli, arguments + ["--socket", workspace.socketPath])
+    }
+
+    /// Organisations registered through the CLI and the socket (Dutch names and labels round-trip), a name in
+    /// use once folded refused with the record that has it, a revision, the list's filters, a merge through
+    /// the CLI (the merged one points to the survivor, both histories show it), a note on an organisation,
+    /// `lmds show` and `lmds organisations`; all of it the same after a restart, and `replay --check` agrees.
+    @Test func registerReviseListAndMerge() throws {
+        let workspace = Workspace()
+        var daemon = try DaemonProcess(workspace: workspace)
+        let registered = try Self.cli(workspace, ["organisation", "register", "Stichting Café Ëlan", "--kind", "Stichting of vereniging",
+                                                  "--neighbourhood", "Bos- en Gasthuisdistrict", "--website", "https://elan.example"])
+        #expect(registered.status == 0 && registered.stdout.contains("G-0001 registered: Stichting Café Ëlan"), "\(registered.stdout) \(registered.stderr)")
+        let head = try daemon.call("system.status")["position"]
+        guard case .failure(let duplicate) = try daemon.client().call("organisation.register", ["name": "  stichting cafe   ELAN", "kind": "other"]) else {
+            Issue.record("a name in use, folded, must be refused")
+            return
+        }
+        #expect(duplicate.code == RPCErrorCode.conflict && duplicate.data?["existing"] == "G-0001")
+        guard case .failure(let kind) = try daemon.client().call("organisation.register", ["name": "Iets", "kind": "woningcorp"]) else {
+            Issue.record("an unknown kind must be refused")
+            return
+        }
+        #expect(kind.code == RPCErrorCode.validation && kind.data?["field"] == "kind")
+        #expect(try daemon.call("system.status")["position"] == head, "refusals append nothing")
+
+        let second = try daemon.call("organisation.register", ["name": "Elan Leiden", "kind": "school", "neighbourhood": "Stevenshof"])
+        #expect(second["id"] == "G-0002" && second["status"] == "registered" && second["version"] == 1)
+        let revised = try daemon.call("organisation.revise", ["id": "G-0002", "kind": "foundation-or-association", "expectedVersion": 1])
+        #expect(revised["version"] == 2)
+        let foundations = try daemon.call("organisation.list", ["kind": "Stichting of vereniging"])
+        #expect(foundations["total"] == 2)
+        let inDistrict = try daemon.call("organisation.list", ["neighbourhood": "Bos- en Gasthuisdistrict", "text": "élan"])
+        #expect(inDistrict["organisations"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["G-0001"])
+        let first = inDistrict["organisations"]?.arrayValue?.first
+        #expect(first?["kindLabel"] == "Stichting of vereniging" && first?["name"] == "Stichting Café Ëlan")
+
+        let merged = try Self.cli(workspace, ["organisation", "merge", "G-0002", "--into", "G-0001", "--reason", "Dezelfde stichting"])
+        #expect(merged.status == 0 && merged.stdout.contains("G-0002 merged into G-0001"), "\(merged.stdout) \(merged.stderr)")
+        _ = try daemon.call("note.add", ["entity": "G-0001", "text": "Contactpersoon wisselt in maart"])
+        for id in ["G-0001", "G-0002"] {
+            let history = try daemon.call("history.get", ["id": .string(id)])["events"]?.arrayValue ?? []
+            #expect(history.contains { $0["type"] == "OrganisationMerged" && $0["summary"]?.stringValue?.contains("G-0002 merged into G-0001") == true },
+                    "\(id)'s history shows the merge")
+        }
+        #expect(try daemon.call("organisation.list")["total"] == 1, "merged records are listed only with merged: true")
+        let shown = try Self.cli(workspace, ["show", "G-0001"])
+        #expect(shown.status == 0 && shown.stdout.contains("Stichting Café Ëlan") && shown.stdout.contains("merged from") && shown.stdout.contains("G-0002")
+                && shown.stdout.contains("Contactpersoon wisselt in maart"), "\(shown.stdout) \(shown.stderr)")
+        let listed = try Self.cli(workspace, ["organisations", "--merged"])
+        #expect(listed.status == 0 && listed.stdout.contains("(merged into G-0001)") && listed.stdout.contains("Stichting of vereniging"), "\(listed.stdout)")
+
+        let before = try daemon.call("organisation.get", ["id": "G-0002"])
+        #expect(before["status"] == "merged" && before["mergedInto"] == "G-0001")
+        #expect(daemon.stop() == 0)
+        daemon = try DaemonProcess(workspace: workspace)
+        #expect(try daemon.call("organisation.get", ["id": "G-0002"]) == before)
+        #expect(try daemon.call("organisation.get", ["id": "G-0001"])["mergedFrom"] == ["G-0002"])
+        let check = try run(Binaries.daemon, ["replay", "--check", "--data-dir", workspace.dataDirectory, "--socket", workspace.socketPath])
+        #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
+    }
+}
