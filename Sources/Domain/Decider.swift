@@ -183,7 +183,8 @@ public enum DomainEvent: Sendable, Hashable {
             self = .questionSubmitted(Question(
                 id: id, status: .submitted, title: title, description: description,
                 requester: Requester(kind: kind, organisation: requester["organisation"]?.stringValue, contact: requester["contact"]?.stringValue,
-                                     notify: requester["notify"]?.boolValue ?? false),
+                                     notify: requester["notify"]?.boolValue ?? false, organisationID: requester["organisationId"]?.stringValue,
+                                     organisationRegistered: requester["organisationRegistered"]?.boolValue ?? false),
                 neighbourhood: Taxonomy.Place(district: district, wijk: data["neighbourhood"]?["wijk"]?.stringValue),
                 themes: list("themes"), disciplines: list("disciplines"), levels: list("levels"), window: window,
                 size: string("size") ?? "medium", submittedMs: submitted, closingReason: nil, referredTo: nil, version: 1,
@@ -305,6 +306,7 @@ public struct DomainState: Sendable, Hashable {
         case .questionSubmitted(let question):
             questions[question.id] = question
             questionCount += 1
+            organisations.registerIfCarried(by: question)
             if let contact = question.requester.contact { contacts.insert(contact) }
         case .questionAccepted(let id, let title, let description):
             update(id) { question in

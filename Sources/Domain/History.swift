@@ -74,6 +74,7 @@ public enum EventSummary {
         case "OrganisationRevised":
             let fields = (data["changes"]?.objectValue ?? [:]).keys.sorted().joined(separator: ", ")
             return "\(text("id")) revised: \(fields)"
+        case "RequesterOrganisationLinked": return "the organisation of \(text("question"))'s requester linked to \(text("organisation"))"
         case "OrganisationMerged": return "\(text("id")) merged into \(text("into")): \(text("reason"))"
         case "NoteAdded": return "note \(text("id")) added by \(text("author"))"
         case "NoteErased": return "note \(text("id")) erased: \(text("reason"))"

@@ -20,7 +20,62 @@ enum OrganisationDecider {
             try Decider.checkText("reason", reason, bytesMax: QuestionLimits.reasonBytesMax)
             return Decision(events: [.organisation(.organisationMerged(id: merged.id, into: survivor.id, reason: reason))],
                             personalData: [:], entityID: survivor.id)
+        case .adopt:
+            return try adopt(state: state, context)
         }
+    }
+
+    /// Each question with a free-text organisation and no record (in id order, at most `adoptedQuestionsMax`)
+    /// linked to the record of its own with the same folded name, or to one registered in the same append
+    /// (the first such question's requester kind gives its kind). The reply is about the first organisation.
+    static func adopt(state: DomainState, _ context: DecisionContext) throws(DomainError) -> Decision {
+        let unlinked = state.questions.values.filter { $0.requester.organisation != nil && $0.requester.organisationID == nil }
+            .map(\.id).sorted(by: EntityID.precedes).prefix(OrganisationLimits.adoptedQuestionsMax)
+        guard !unlinked.isEmpty else {
+            throw DomainError(.conflict, "every question's organisation is already a record: nothing to adopt", state: "adopted")
+        }
+        var events: [DomainEvent] = []
+        var registered: [String: String] = [:]  // folded name -> id registered in this append
+        var next = state.organisations.organisations.count + 1
+        for id in unlinked {
+            let requester = state.questions[id]!.requester
+            let name = requester.organisation!
+            let folded = OrganisationState.foldedName(name)
+            var organisation = state.organisations.named(name)?.id ?? registered[folded]
+            if organisation == nil {
+                let new = EntityID.make("G", next)
+                next += 1
+                registered[folded] = new
+                events.append(.organisation(.organisationRegistered(Organisation(
+                    id: new, name: name, kind: OrganisationKind(requesterKind: requester.kind), neighbourhood: nil, website: nil,
+                    registeredMs: context.nowMs))))
+                organisation = new
+            }
+            events.append(.organisation(.requesterOrganisationLinked(question: id, organisation: organisation!)))
+        }
+        let first = events.first.map { $0.entityIDs[0] } ?? ""
+        return Decision(events: events, personalData: [:], entityID: first)
+    }
+
+    /// The organisation a requester names (`requester.organisation`): a `G-` id names its record (a merged
+    /// one's survivor); a name links to the record of its own with the same folded name, or registers a new
+    /// one (`registered`), which the submission's `QuestionSubmitted` carries. The name kept is the text
+    /// given, or the record's name for an id.
+    static func requesterOrganisation(_ text: String?, state: DomainState) throws(DomainError) -> (id: String, name: String, registered: Bool)? {
+        guard let text else { return nil }
+        if EntityKind.of(text) == .organisation {
+            guard var organisation = state.organisations.organisations[text] else {
+                throw DomainError(.validation, "requester.organisation: no organisation \(text)", field: "requester.organisation")
+            }
+            // Merges point to a survivor of their own: the chain is one step, bounded by the count anyway.
+            for _ in 0..<state.organisations.organisations.count {
+                guard let into = organisation.mergedInto, let survivor = state.organisations.organisations[into] else { break }
+                organisation = survivor
+            }
+            return (organisation.id, organisation.name, false)
+        }
+        if let organisation = state.organisations.named(text) { return (organisation.id, text, false) }
+        return (state.organisations.nextID, text, true)
     }
 
     /// A new record from `register`, checked: a name not in use, a known kind and place, a web address.
@@ -98,5 +153,9 @@ extension DomainState {
     /// Applies an organisation event.
     mutating func apply(_ event: OrganisationEvent) {
         organisations.apply(event)
+        if case .requesterOrganisationLinked(let question, let organisation) = event {
+            // A link, not a change the question's owner made: its version stays.
+            questions[question]?.requester.organisationID = organisation
+        }
     }
 }

@@ -9,6 +9,9 @@ public enum OrganisationCommand: Sendable, Hashable {
     case revise(ReviseOrganisation)
     /// `from` becomes merged into `into`; `expectedVersion` is the survivor's.
     case merge(into: String, from: String, reason: String, expectedVersion: Int?)
+    /// Links the free-text organisations of questions submitted before organisations were records to records
+    /// (registering those no record has), at most `OrganisationLimits.adoptedQuestionsMax` questions per append.
+    case adopt
 }
 
 /// `organisation.register`'s params.
@@ -72,6 +75,17 @@ public enum OrganisationKind: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The kind an organisation registered from a submission gets from the requester's kind (a group is a
+    /// resident group; an organisation or a resident, `other`): a coordinator may revise it.
+    public init(requesterKind: String) {
+        switch requesterKind {
+        case "group": self = .residentGroup
+        case "municipality": self = .municipality
+        case "company": self = .company
+        default: self = .other
+        }
+    }
+
     /// The kinds as a vocabulary: named by id or label, folded.
     public static let vocabulary = Vocabulary(noun: "kind of organisation", terms: allCases.map { Vocabulary.Term(id: $0.rawValue, label: $0.label) })
 }
@@ -80,6 +94,9 @@ public enum OrganisationKind: String, Sendable, Hashable, CaseIterable {
 public enum OrganisationLimits {
     public static let nameBytesMax = 200
     public static let websiteBytesMax = 500
+    /// Questions `organisation.adopt` links in one append: bounds the append (two events per question at
+    /// most); a larger log takes another call.
+    public static let adoptedQuestionsMax = 2_000
 }
 
 /// A partner organisation as the read models hold it.
@@ -143,12 +160,15 @@ public enum OrganisationEvent: Sendable, Hashable {
     /// `changes` holds only the fields that changed (`name`, `kind`, `neighbourhood`, `website`; null clears).
     case organisationRevised(id: String, changes: JSONValue)
     case organisationMerged(id: String, into: String, reason: String)
+    /// A question's free-text organisation linked to a record (`organisation.adopt`).
+    case requesterOrganisationLinked(question: String, organisation: String)
 
     public var type: String {
         switch self {
         case .organisationRegistered: return "OrganisationRegistered"
         case .organisationRevised: return "OrganisationRevised"
         case .organisationMerged: return "OrganisationMerged"
+        case .requesterOrganisationLinked: return "RequesterOrganisationLinked"
         }
     }
 
@@ -158,6 +178,7 @@ public enum OrganisationEvent: Sendable, Hashable {
         case .organisationRegistered(let organisation): return [organisation.id]
         case .organisationRevised(let id, _): return [id]
         case .organisationMerged(let id, let into, _): return [into, id]
+        case .requesterOrganisationLinked(let question, let organisation): return [organisation, question]
         }
     }
 
@@ -169,6 +190,7 @@ public enum OrganisationEvent: Sendable, Hashable {
             return .object(json)
         case .organisationRevised(let id, let changes): return ["id": .string(id), "changes": changes]
         case .organisationMerged(let id, let into, let reason): return ["id": .string(id), "into": .string(into), "reason": .string(reason)]
+        case .requesterOrganisationLinked(let question, let organisation): return ["question": .string(question), "organisation": .string(organisation)]
         }
     }
 
@@ -183,6 +205,9 @@ public enum OrganisationEvent: Sendable, Hashable {
         case "OrganisationMerged":
             guard let id = data["id"]?.stringValue, let into = data["into"]?.stringValue, let reason = data["reason"]?.stringValue else { return nil }
             self = .organisationMerged(id: id, into: into, reason: reason)
+        case "RequesterOrganisationLinked":
+            guard let question = data["question"]?.stringValue, let organisation = data["organisation"]?.stringValue else { return nil }
+            self = .requesterOrganisationLinked(question: question, organisation: organisation)
         default:
             return nil
         }
@@ -213,6 +238,14 @@ public struct OrganisationState: Sendable, Hashable {
         byFoldedName[Self.foldedName(name)].flatMap { organisations[$0] }
     }
 
+    /// Registers the organisation a submission carries (`Requester.organisationRegistered`), once.
+    mutating func registerIfCarried(by question: Question) {
+        let requester = question.requester
+        guard requester.organisationRegistered, let id = requester.organisationID, let name = requester.organisation, organisations[id] == nil else { return }
+        apply(.organisationRegistered(Organisation(id: id, name: name, kind: OrganisationKind(requesterKind: requester.kind), neighbourhood: nil,
+                                                   website: nil, registeredMs: question.submittedMs)))
+    }
+
     mutating func apply(_ event: OrganisationEvent) {
         switch event {
         case .organisationRegistered(let organisation):
@@ -237,6 +270,8 @@ public struct OrganisationState: Sendable, Hashable {
             mergedFrom[into, default: []].append(id)
             mergedFrom[into]?.sort(by: EntityID.precedes)
             if let name = organisations[id]?.name, byFoldedName[Self.foldedName(name)] == id { byFoldedName.removeValue(forKey: Self.foldedName(name)) }
+        case .requesterOrganisationLinked:
+            break  // The link is the question's (`DomainState.apply`).
         }
     }
 

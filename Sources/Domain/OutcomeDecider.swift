@@ -150,7 +150,7 @@ enum OutcomeDecider {
             let levels = try draft.levels.map { list throws(DomainError) in try Decider.checkList("levels", list, taxonomy.levelVocabulary) }
             if let window = draft.window { try Decider.checkWindow(window) }
             return Question(
-                id: id, status: .submitted, title: draft.title, description: draft.description, requester: question.requester,
+                id: id, status: .submitted, title: draft.title, description: draft.description, requester: question.requester.copied,
                 neighbourhood: place, themes: themes ?? question.themes, disciplines: disciplines ?? question.disciplines,
                 // A follow-up asks anew (no window); a part of a split keeps the original's unless it gives one.
                 levels: levels ?? question.levels, window: draft.window ?? (outcome == nil ? question.window : nil), size: question.size, submittedMs: nowMs, closingReason: nil,

@@ -46,9 +46,11 @@ enum QuestionDecider {
         let id = state.nextQuestionID
         let (submit, place) = try validate(given, taxonomy: context.taxonomy)
         let contact = submit.contact.isEmpty ? nil : state.nextContactID
+        let organisation = try OrganisationDecider.requesterOrganisation(submit.organisation, state: state)
         let question = Question(
             id: id, status: .submitted, title: submit.title, description: submit.description,
-            requester: Requester(kind: submit.requesterKind, organisation: submit.organisation, contact: contact, notify: submit.notify),
+            requester: Requester(kind: submit.requesterKind, organisation: organisation?.name, contact: contact, notify: submit.notify,
+                                 organisationID: organisation?.id, organisationRegistered: organisation?.registered ?? false),
             neighbourhood: place, themes: submit.themes, disciplines: submit.disciplines, levels: submit.levels,
             window: submit.window, size: submit.size ?? "medium", submittedMs: context.nowMs, closingReason: nil, referredTo: nil,
             version: 1)

@@ -30,17 +30,31 @@ public struct Requester: Sendable, Hashable {
     /// Whether they asked, at submission, to be told by e-mail when their question is accepted, referred,
     /// matched, started and completed (`requester.notify`; the notifier, never after an erasure).
     public let notify: Bool
+    /// The registered organisation (`G-0001`) the requester's organisation is linked to; nil for free text
+    /// in a log from before organisations were records, until `organisation.adopt` links it.
+    public internal(set) var organisationID: String?
+    /// Whether this submission registered that organisation (its `QuestionSubmitted` carries the record,
+    /// rather than an `OrganisationRegistered` of its own, so that log positions stay as they were).
+    public let organisationRegistered: Bool
 
     public static let kinds = ["resident", "group", "organisation", "municipality", "company"]
 
     /// The kinds, as names to resolve.
     public static let kindVocabulary = Vocabulary(noun: "kind of requester", ids: kinds)
 
-    public init(kind: String, organisation: String?, contact: String?, notify: Bool = false) {
+    public init(kind: String, organisation: String?, contact: String?, notify: Bool = false, organisationID: String? = nil,
+                organisationRegistered: Bool = false) {
         self.kind = kind
         self.organisation = organisation
         self.contact = contact
         self.notify = notify
+        self.organisationID = organisationID
+        self.organisationRegistered = organisationRegistered
+    }
+
+    /// The requester of a question made from this one's (a follow-up, a part): the same link, registering nothing.
+    public var copied: Requester {
+        Requester(kind: kind, organisation: organisation, contact: contact, notify: notify, organisationID: organisationID)
     }
 }
 
@@ -94,6 +108,9 @@ public struct Question: Sendable, Hashable {
         requesterJSON["contact"] = requester.contact.map { .string($0) } ?? .null
         // Only when they opted in: events and replies of questions without it stay as they were.
         if requester.notify { requesterJSON["notify"] = true }
+        // Likewise only when linked: questions of organisations given as free text before records stay as they were.
+        if let organisationID = requester.organisationID { requesterJSON["organisationId"] = .string(organisationID) }
+        if requester.organisationRegistered { requesterJSON["organisationRegistered"] = true }
         var members: [String: JSONValue] = [
             "id": .string(id), "status": .string(status.rawValue), "title": .string(title),
             "description": .string(description), "requester": .object(requesterJSON),

@@ -190,6 +190,8 @@ public struct SnapshotWriter: Sendable {
         optionalString(question.requester.organisation)
         optionalString(question.requester.contact)
         byte(question.requester.notify ? 1 : 0)
+        optionalString(question.requester.organisationID)
+        byte(question.requester.organisationRegistered ? 1 : 0)
         string(question.neighbourhood.district)
         optionalString(question.neighbourhood.wijk)
         strings(question.themes)
@@ -427,7 +429,8 @@ public struct SnapshotReader {
     mutating func question() throws(SnapshotDecodingError) -> Question {
         Question(
             id: try string(), status: try value(QuestionStatus.self), title: try string(), description: try string(),
-            requester: Requester(kind: try string(), organisation: try optionalString(), contact: try optionalString(), notify: try byte() == 1),
+            requester: Requester(kind: try string(), organisation: try optionalString(), contact: try optionalString(), notify: try byte() == 1,
+                                 organisationID: try optionalString(), organisationRegistered: try byte() == 1),
             neighbourhood: Taxonomy.Place(district: try string(), wijk: try optionalString()),
             themes: try strings(), disciplines: try strings(), levels: try strings(),
             window: try optional { reader throws(SnapshotDecodingError) in try reader.window() },

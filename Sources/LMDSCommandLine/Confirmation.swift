@@ -51,7 +51,7 @@ struct Confirmation {
 
     /// The sentence of each write, by method.
     static let sentences: [String: @Sendable (Confirmation) -> String] = [
-        "question.submit": { "\($0.id) submitted; waiting for intake (lmds question accept \($0.id))" },
+        "question.submit": { "\($0.id) submitted; waiting for intake (lmds question accept \($0.id))\($0.organisationLink)" },
         "question.accept": { "\($0.id) accepted after intake; open for proposals (lmds suggest \($0.id))" },
         "question.reject": { "\($0.id) rejected; closed" },
         "question.revise": { "\($0.id) revised; \($0.stillQuestion)" },
@@ -91,12 +91,23 @@ struct Confirmation {
         },
         "organisation.register": { "\($0.id) registered: \($0.param("name"))" },
         "organisation.revise": { "\($0.id) revised" },
+        "organisation.adopt": { confirmation in
+            let remaining = confirmation.result["remaining"]?.integerValue ?? 0
+            return "free-text organisations of questions linked to records (the first: \(confirmation.id))"
+                + (remaining == 0 ? "; every question's organisation is now a record" : "; \(remaining) questions remain (run it again)")
+        },
         "organisation.merge": { "\($0.param("from")) merged into \($0.id); it now points to \($0.id), and both histories keep it" },
         "question.split": { confirmation in
             let parts = (confirmation.entity?["parts"]?.arrayValue ?? []).compactMap(\.stringValue)
             return "\(confirmation.id) split into \(English.list(parts)); the parts keep its requester"
         },
     ]
+
+    /// "; organisation G-0001 registered", "; linked to organisation G-0001", or nothing (no organisation).
+    var organisationLink: String {
+        guard let organisation = result["organisation"], let id = organisation["id"]?.stringValue else { return "" }
+        return organisation["registered"] == true ? "; organisation \(id) registered (lmds show \(id))" : "; linked to organisation \(id)"
+    }
 
     /// "the requester", "the education side".
     static func side(_ name: String) -> String { name == "requester" ? "the requester" : "the \(name) side" }

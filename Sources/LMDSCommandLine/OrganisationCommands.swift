@@ -42,7 +42,7 @@ extension LMDSCommand {
     struct OrganisationGroup: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "organisation", abstract: "Register, revise or merge partner organisations.",
-            subcommands: [Register.self, Revise.self, Merge.self])
+            subcommands: [Register.self, Revise.self, Merge.self, Adopt.self])
 
         /// The kinds' ids, for help texts.
         static let kinds = "resident-group, foundation-or-association, municipality, company, school, care-or-welfare, housing-corporation, other"
@@ -95,6 +95,17 @@ extension LMDSCommand {
             }
         }
 
+        struct Adopt: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Turn the free-text organisations of earlier questions into records, in one append (linked by name, or registered).")
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var write: WriteOptions
+
+            func run() throws {
+                try global.write("organisation.adopt", [:], write, versioned: false)
+            }
+        }
+
         struct Merge: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Merge a duplicate organisation into a survivor (--into and --reason are required); the merged one points to the survivor.")
@@ -124,5 +135,16 @@ func printOrganisation(_ organisation: JSONValue, _ view: PeopleView) {
     if let into = organisation["mergedInto"]?.stringValue { rows.append(("merged into", into)) }
     let merged = (organisation["mergedFrom"]?.arrayValue ?? []).compactMap(\.stringValue)
     if !merged.isEmpty { rows.append(("merged from", merged.joined(separator: ", "))) }
+    if let relationship = organisation["relationship"] {
+        func list(_ key: String) -> String {
+            let ids = (relationship[key]?.arrayValue ?? []).compactMap(\.stringValue)
+            return ids.isEmpty ? "-" : ids.joined(separator: ", ")
+        }
+        let ratings = relationship["averageRatings"]
+        rows += [("strength", describe(relationship["strength"])), ("questions", list("questions")), ("matches", list("matches")),
+                 ("outcomes", list("outcomes")), ("completed projects", describe(relationship["completedProjects"])),
+                 ("first collaboration", describe(relationship["firstCollaboration"])), ("last collaboration", describe(relationship["lastCollaboration"])),
+                 ("average ratings", "requester \(describe(ratings?["requester"])), education \(describe(ratings?["education"]))")]
+    }
     print(TextTable.keyValue(rows))
 }

@@ -10,7 +10,7 @@ import NIOPosix
 extension Dispatcher {
     /// The question and contact writes in the route table.
     static let questionWriteRoutes: [Route] = [
-        .write("question.submit", Dispatcher.decodeQuestionSubmit),
+        .answer("question.submit", Dispatcher.answerQuestionSubmit),
         .write("question.accept", Dispatcher.decodeQuestionAccept),
         .write("question.reject", Dispatcher.decodeQuestionReject),
         .write("question.revise", Dispatcher.decodeQuestionRevise),

@@ -13,9 +13,39 @@ extension Dispatcher {
         .write("organisation.register", Dispatcher.decodeOrganisationRegister),
         .write("organisation.revise", Dispatcher.decodeOrganisationRevise),
         .write("organisation.merge", Dispatcher.decodeOrganisationMerge),
+        .answer("organisation.adopt", Dispatcher.answerOrganisationAdopt),
         .answer("organisation.get", Dispatcher.answerOrganisationGet),
         .answer("organisation.list", Dispatcher.answerOrganisationList),
     ]
+
+    /// `question.submit`: a write whose reply also says which organisation the requester's was linked to, and
+    /// whether the submission registered it (`organisation: {id, name, registered}`; absent without one). The
+    /// link never changes once submitted, so reading it after the write (or a retry) gives the write's own.
+    func answerQuestionSubmit(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let command = try decodeQuestionSubmit(&params, context)
+        let processor = self.processor
+        return write(command, &params, caller: context.caller, on: context.eventLoop).flatMap { result in
+            context.eventLoop.makeFutureWithTask {
+                guard let id = result["id"]?.stringValue, let requester = await processor.state.questions[id]?.requester,
+                      let organisation = requester.organisationID
+                else { return result }
+                return Self.adding(["organisation": ["id": .string(organisation), "name": requester.organisation.map { .string($0) } ?? .null,
+                                                     "registered": .bool(requester.organisationRegistered)]], to: result)
+            }
+        }
+    }
+
+    /// `organisation.adopt`: a write whose reply also says how many questions still have a free-text
+    /// organisation (`remaining`: more than one append takes; call again).
+    func answerOrganisationAdopt(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let processor = self.processor
+        return write(.organisation(.adopt), &params, caller: context.caller, on: context.eventLoop).flatMap { result in
+            context.eventLoop.makeFutureWithTask {
+                let remaining = await processor.state.questions.values.count { $0.requester.organisation != nil && $0.requester.organisationID == nil }
+                return Self.adding(["remaining": .integer(Int64(remaining))], to: result)
+            }
+        }
+    }
 
     /// `organisation.register`: the params as a command.
     func decodeOrganisationRegister(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
@@ -47,7 +77,8 @@ extension Dispatcher {
         return .organisation(.merge(into: into, from: from, reason: reason, expectedVersion: version))
     }
 
-    /// `organisation.get {id, asOf?}`: the record, the records merged into it, and (for a merged one) its survivor.
+    /// `organisation.get {id, asOf?}`: the record, the records merged into it, (for a merged one) its survivor, and
+    /// the relationship (`OrganisationRelationship`: its questions and what came of them, and a strength in words).
     func answerOrganisationGet(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
         let id = try Self.requiredString(&params, "id", bytesMax: 32)
         let asOf = try Self.asOf(&params)
@@ -58,6 +89,7 @@ extension Dispatcher {
             guard let organisation = state.organisations.organisations[id] else { throw RPCError.notFound(id) }
             var json = Self.organisationJSON(organisation)
             json["mergedFrom"] = .array((state.organisations.mergedFrom[id] ?? []).map { .string($0) })
+            json["relationship"] = OrganisationRelationship(of: id, in: state).json { .string(UTCTime.iso8601(milliseconds: $0)) }
             return .object(json)
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }

@@ -50,7 +50,7 @@ import Testing
         var state = try CollaborationDeciderTests.state(after: given)
         for event in decision.events { state.apply(event) }
         #expect(state.questions["Q-0002"]?.status == .open && state.questions["Q-0003"]?.title == "Vervoer")
-        #expect(state.questions["Q-0002"]?.requester == state.questions["Q-0001"]?.requester)
+        #expect(state.questions["Q-0002"]?.requester == state.questions["Q-0001"]?.requester.copied)
         #expect(state.questions["Q-0001"]?.status == .split && state.lineage.parts["Q-0001"] == ["Q-0002", "Q-0003"])
         #expect(state.lineage.splitFrom["Q-0003"] == "Q-0001" && state.questionCount == 3 && state.contactCount == 1)
     }

@@ -1,4 +1,4 @@
-import Domain
+@testable import Domain
 import LMDSJSON
 import Testing
 
@@ -88,4 +88,96 @@ import Testing
                                                             given: [Self.register()])
         #expect(decision.events.first?.entityIDs == ["N-0001", "G-0001"])
     }
+
+    static func submit(organisation: String?) -> Command {
+        guard case .question(.submit(var submit)) = DeciderTests.submit() else { fatalError("DeciderTests.submit is a submission") }
+        submit.organisation = organisation
+        return .question(.submit(submit))
+    }
+
+    /// A name no record has registers one inside the submission's own QuestionSubmitted (one event: positions
+    /// stay), kind from the requester's; the same name folded later links to it; a G- id links to its record,
+    /// a merged one to its survivor; an unknown id is refused on requester.organisation.
+    @Test func aRequesterOrganisationIsLinkedOrRegistered() throws {
+        let first = try CollaborationDeciderTests.decide(Self.submit(organisation: "Bewonersvereniging Stevenshof"), given: [])
+        #expect(first.events.count == 1)
+        guard case .questionSubmitted(let question) = first.events[0] else { Issue.record("expected QuestionSubmitted"); return }
+        #expect(question.requester.organisationID == "G-0001" && question.requester.organisationRegistered)
+        #expect(DomainEvent(type: "QuestionSubmitted", data: first.events[0].data) == first.events[0], "the link reads back from the log")
+        var state = try CollaborationDeciderTests.state(after: [Self.submit(organisation: "Bewonersvereniging Stevenshof")])
+        #expect(state.organisations.organisations["G-0001"]?.kind == .residentGroup && state.organisations.organisations["G-0001"]?.name == "Bewonersvereniging Stevenshof")
+        let again = try Decider.decide(Self.submit(organisation: " bewonersvereniging  STEVENSHOF"), state: state, taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now)
+        guard case .questionSubmitted(let linked) = again.events[0] else { Issue.record("expected QuestionSubmitted"); return }
+        #expect(linked.requester.organisationID == "G-0001" && !linked.requester.organisationRegistered)
+        for event in again.events { state.apply(event) }
+        #expect(state.organisations.organisations.count == 1)
+
+        let given = [Self.register(), Self.register("Bewoners Noord"), Self.merge("G-0002", into: "G-0001")]
+        let byID = try CollaborationDeciderTests.decide(Self.submit(organisation: "G-0002"), given: given)
+        guard case .questionSubmitted(let viaID) = byID.events[0] else { Issue.record("expected QuestionSubmitted"); return }
+        #expect(viaID.requester.organisationID == "G-0001" && viaID.requester.organisation == "Bewonersvereniging Noord")
+        #expect(CollaborationDeciderTests.refusal(Self.submit(organisation: "G-0009"), given: given)?.field == "requester.organisation")
+    }
+
+    /// organisation.adopt links each free-text organisation of an older log (questions without a link) to the
+    /// record with its folded name, registering one per name no record has, in one append; then nothing is left.
+    @Test func adoptLinksFreeTextOrganisations() throws {
+        var state = try CollaborationDeciderTests.state(after: [Self.register("Gemeente Leiden", kind: "municipality", neighbourhood: nil)])
+        let place = Taxonomy.Place(district: "stevenshof", wijk: nil)
+        for (number, name) in [(1, "Bewonersgroep Merenwijk"), (2, "gemeente leiden"), (3, "Bewonersgroep  Merenwijk")] {
+            state.apply(.questionSubmitted(Question(
+                id: EntityID.make("Q", number), status: .submitted, title: "Vraag", description: "", requester: Requester(kind: "group", organisation: name, contact: nil),
+                neighbourhood: place, themes: [], disciplines: [], levels: [], window: nil, size: "small", submittedMs: 0, closingReason: nil, referredTo: nil, version: 1)))
+        }
+        let decision = try Decider.decide(.organisation(.adopt), state: state, taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now)
+        #expect(decision.events.map(\.type) == ["OrganisationRegistered", "RequesterOrganisationLinked", "RequesterOrganisationLinked", "RequesterOrganisationLinked"])
+        #expect(decision.entityID == "G-0002")
+        for event in decision.events { state.apply(event) }
+        #expect(state.questions["Q-0001"]?.requester.organisationID == "G-0002" && state.questions["Q-0003"]?.requester.organisationID == "G-0002")
+        #expect(state.questions["Q-0002"]?.requester.organisationID == "G-0001" && state.questions["Q-0002"]?.version == 1)
+        #expect(state.organisations.organisations["G-0002"]?.kind == .residentGroup)
+        #expect(throws: DomainError.self) { try Decider.decide(.organisation(.adopt), state: state, taxonomy: DeciderTests.leiden, nowMs: DeciderTests.now) }
+    }
+
+    /// The state after `commands`, each decided at its own time.
+    static func state(after commands: [(Command, Int64)]) throws -> DomainState {
+        var state = DomainState()
+        for (command, time) in commands {
+            for event in try Decider.decide(command, state: state, taxonomy: DeciderTests.leiden, nowMs: time).events { state.apply(event) }
+        }
+        return state
+    }
+
+    /// Question `number` of the requester's organisation, accepted, proposed to O-0001 and agreed by both sides at `time`.
+    static func collaboration(_ number: Int, at time: Int64) -> [(Command, Int64)] {
+        let question = EntityID.make("Q", number), proposal = EntityID.make("P", number - 1)
+        return [(DeciderTests.submit(), time), (.question(.accept(id: question, title: nil, description: nil, expectedVersion: nil)), time),
+                (.proposal(.create(question: question, offer: "O-0001", note: nil)), time),
+                (.proposal(.accept(id: proposal, side: .requester, expectedVersion: nil)), time),
+                (.proposal(.accept(id: proposal, side: .education, expectedVersion: nil)), time)]
+    }
+
+    /// The relationship by the written rule: an organisation without a match is new; one agreed match makes
+    /// it occasional (first and last collaboration that match's agreement); three spread over more than a year
+    /// lasting, while three within the year stay recurring; its questions and matches are listed, those of a
+    /// record merged into it included.
+    @Test func relationshipStrengthFollowsTheRule() throws {
+        let day: Int64 = 86_400_000
+        let start = DeciderTests.now
+        let offer: [(Command, Int64)] = [(DeciderTests.submit(), start), (OfferDeciderTests.publish(capacity: 5), start)]
+        let fresh = try Self.state(after: offer)
+        #expect(OrganisationRelationship(of: "G-0001", in: fresh).strength == .new)
+        let once = try Self.state(after: offer + Self.collaboration(2, at: start + day))
+        let occasional = OrganisationRelationship(of: "G-0001", in: once)
+        #expect(occasional.strength == .occasional && occasional.questions == ["Q-0001", "Q-0002"] && occasional.matches == ["M-0001"])
+        #expect(occasional.firstCollaborationMs == start + day && occasional.lastCollaborationMs == start + day && occasional.completedProjects == 0)
+        let withinYear = try Self.state(after: offer + Self.collaboration(2, at: start) + Self.collaboration(3, at: start + 100 * day)
+                                         + Self.collaboration(4, at: start + 200 * day))
+        #expect(OrganisationRelationship(of: "G-0001", in: withinYear).strength == .recurring)
+        let overYears = try Self.state(after: offer + Self.collaboration(2, at: start) + Self.collaboration(3, at: start + 200 * day)
+                                        + Self.collaboration(4, at: start + 400 * day))
+        #expect(OrganisationRelationship(of: "G-0001", in: overYears).strength == .lasting)
+        #expect(OrganisationRelationship(of: "G-0001", in: overYears).json { .integer($0) }["strengthRule"]?.stringValue?.contains("365 days") == true)
+    }
 }
+

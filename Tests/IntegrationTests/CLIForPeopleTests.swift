@@ -131,7 +131,8 @@ import Testing
             "question", "submit", "--title", "Eenzaamheid in de Stevenshof", "--description", "Wat helpt?", "--neighbourhood", "Stevenshof",
             "--requester-kind", "organisation", "--organisation", "Buurthuis De Kooi", "--theme", "loneliness",
         ])
-        #expect(submit.stdout == "Q-0001 submitted (version 1, log position 1); waiting for intake (lmds question accept Q-0001)\n", "\(submit.stderr)")
+        #expect(submit.stdout == "Q-0001 submitted (version 1, log position 1); waiting for intake (lmds question accept Q-0001)"
+                + "; organisation G-0001 registered (lmds show G-0001)\n", "\(submit.stderr)")
         let revise = try Self.cli(workspace, ["question", "revise", "Q-0001", "--title", "Eenzaamheid onder ouderen in de Stevenshof"])
         #expect(revise.stdout.hasPrefix("Q-0001 revised (version 2, log position 2); still in intake"), "\(revise.stdout)")
         let json = try Self.cli(workspace, ["question", "revise", "Q-0001", "--size", "small", "--json"])

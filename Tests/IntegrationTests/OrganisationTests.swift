@@ -67,4 +67,31 @@ import Testing
         let check = try run(Binaries.daemon, ["replay", "--check", "--data-dir", workspace.dataDirectory, "--socket", workspace.socketPath])
         #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
     }
+
+    /// A requester's organisation named as text registers a record in the submission's own append (the reply
+    /// and the CLI say so); the same name folded, or the record's id, links to it; the log holds one
+    /// QuestionSubmitted per submission, and `organisation.adopt` finds nothing left to adopt.
+    @Test func requesterOrganisationsBecomeRecords() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        let submitted = try Self.cli(workspace, ["question", "submit", "--title", "Eenzaamheid", "--description", "Wat helpt?", "--neighbourhood", "Stevenshof",
+                                                 "--requester-kind", "group", "--organisation", "Bewonersgroep Stevenshof"])
+        #expect(submitted.status == 0 && submitted.stdout.contains("organisation G-0001 registered"), "\(submitted.stdout) \(submitted.stderr)")
+        #expect(try daemon.call("system.status")["position"] == 1, "one event: the registration travels inside QuestionSubmitted")
+        let params: JSONValue = ["title": "Groen", "description": "Meer groen", "neighbourhood": "Stevenshof",
+                                 "requester": ["kind": "group", "organisation": "bewonersgroep  stevenshof"]]
+        let linked = try daemon.call("question.submit", params)
+        #expect(linked["organisation"] == ["id": "G-0001", "name": "bewonersgroep  stevenshof", "registered": false])
+        let byID = try Self.cli(workspace, ["question", "submit", "--title", "Spelen", "--description", "Een speelplek", "--neighbourhood", "Stevenshof",
+                                            "--requester-kind", "organisation", "--organisation", "G-0001"])
+        #expect(byID.status == 0 && byID.stdout.contains("linked to organisation G-0001"), "\(byID.stdout) \(byID.stderr)")
+        #expect(try daemon.call("question.get", ["id": "Q-0003"])["requester"]?["organisationId"] == "G-0001")
+        #expect(try daemon.call("organisation.get", ["id": "G-0001"])["kindLabel"] == "Bewonersgroep")
+        guard case .failure(let nothing) = try daemon.client().call("organisation.adopt", [:]) else {
+            Issue.record("a log written with records has nothing to adopt")
+            return
+        }
+        #expect(nothing.code == RPCErrorCode.conflict && nothing.data?["state"] == "adopted")
+    }
 }
+

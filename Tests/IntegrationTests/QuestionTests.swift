@@ -24,7 +24,8 @@ import Testing
         let workspace = Workspace()
         var daemon = try DaemonProcess(workspace: workspace)
         let first = try daemon.call("question.submit", Self.submitParams(1, requestID: "intake-1"))
-        #expect(first == ["id": "Q-0001", "position": 1, "status": "submitted", "version": 1])
+        #expect(first == ["id": "Q-0001", "position": 1, "status": "submitted", "version": 1,
+                          "organisation": ["id": "G-0001", "name": "Bewonersvereniging", "registered": true]])
         #expect(try daemon.call("question.submit", Self.submitParams(1, requestID: "intake-1")) == first)
         #expect(try daemon.call("system.status")["position"] == 1)
         let stale = try daemon.client().call("question.accept", ["id": "Q-0001", "expectedVersion": 2])
@@ -188,7 +189,8 @@ import Testing
                                   "--neighbourhood", "merenwijk", "--requester-kind", "municipality", "--organisation", "Gemeente Leiden",
                                   "--theme", "climate-adaptation", "--level", "wo-master", "--from", "2027-02-01", "--to", "2027-06-30"])
         #expect(submitted.status == 0, "\(submitted.stderr)")
-        #expect(submitted.stdout == "Q-0001 submitted (version 1, log position 1); waiting for intake (lmds question accept Q-0001)\n")
+        #expect(submitted.stdout == "Q-0001 submitted (version 1, log position 1); waiting for intake (lmds question accept Q-0001)"
+                + "; organisation G-0001 registered (lmds show G-0001)\n")
         #expect(try lmds(["question", "accept", "Q-0001"]).stdout.contains("Q-0001 accepted after intake (version 2, log position 2); open for proposals"))
         let again = try lmds(["question", "accept", "Q-0001"])
         #expect(again.status == 1)

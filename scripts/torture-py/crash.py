@@ -5,8 +5,8 @@ each command with a unique `requestId`: `question.submit`, `import.questions` (s
 append), `offer.publish`, and state changes on their own questions, offers, proposals and matches
 (`question.accept`, `question.publish`, `proposal.create`, `proposal.accept`, `question.withdraw`, `match.cancel`, the desk's
 `question.assign` and `note.add`, whose text goes to the personal table in the same transaction, `checkin.record` with a
-note that goes to the personal table, and `question.merge`, which withdraws the merged question's pending proposal in the same
-append), so that
+note that goes to the personal table, `question.merge`, which withdraws the merged question's pending proposal in the same
+append, and `organisation.register`), so that
 commands of one event and of several events (up to five in one append) are in flight. The texts are Dutch,
 with diacritics. Meanwhile the daemon is, round by round:
 
@@ -112,6 +112,7 @@ COMMAND_WEIGHTS = {
     "note": 2,
     "checkin": 2,
     "merge": 1,
+    "organisation": 1,
 }
 
 # The runner may own questions (issue 11: owners are users the config names as coordinators or admins).
@@ -231,7 +232,7 @@ class WritingClient:
     def possible_commands(self):
         """The kinds of command valid in the client's current state, with the entities they could act on."""
         questions = self.questions
-        candidates = {"submit": [None], "import": [None], "publish": [None]}
+        candidates = {"submit": [None], "import": [None], "publish": [None], "organisation": [None]}
         candidates["accept"] = [q for q, v in questions.items() if v["status"] == "submitted"]
         free_offers = [o for o, v in self.offers.items() if v["status"] == "published" and not v["busy"]]
         free_questions = [q for q, v in questions.items() if v["status"] == "open" and not v["proposal"] and not v["match"]]
@@ -340,6 +341,14 @@ class WritingClient:
         duplicate, survivor = pair
         expected = ["QuestionMerged"] + (["ProposalWithdrawn"] if self.questions[duplicate]["proposal"] else [])
         return "question.merge", {"into": survivor, "from": [duplicate], "reason": "Dubbel ingediend; zie de andere vraag"}, expected
+
+    def plan_organisation(self, rng, _target):
+        # A name of this client's own (names are unique once folded), with diacritics.
+        name = f"Stichting Buurtcafé Ëlan c{self.index:02d}-{self.serial:05d}"
+        params = {"name": name, "kind": rng.choice(["foundation-or-association", "Bewonersgroep", "other"])}
+        if rng.random() < 0.5:
+            params["neighbourhood"] = "Bos- en Gasthuisdistrict"
+        return "organisation.register", params, ["OrganisationRegistered"]
 
     def plan_note(self, rng, question):
         return "note.add", {"entity": question, "text": rng.choice(NOTE_TEXTS)}, ["NoteAdded"]
@@ -471,6 +480,10 @@ class WritingClient:
             self.touch(duplicate["proposal"], proposal["offer"])
         duplicate.update(status="merged", version=duplicate["version"] + 1, proposal=None)
         self.touch(duplicate_id, survivor_id)
+
+    def apply_organisation(self, write, result):
+        self.expect(write, str(result.get("id", "")).startswith("G-") and result.get("status") == "registered" and result.get("version") == 1,
+                    "is not a new registered organisation")
 
     def apply_note(self, write, result):
         self.expect(write, str(result.get("id", "")).startswith("N-") and result.get("status") == "kept"

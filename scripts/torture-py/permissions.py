@@ -472,6 +472,9 @@ class Fixture:
         check(plan["pairs"], f"match.plan of {PLAN_PERIOD} plans no pair: a forbidden propose would prove nothing")
         # A note whose erasure a forbidden caller tries (issue 11).
         self.note = self.call("note.add", {"entity": self.question_submitted, "text": "Intern: de bewoner belt terug."})["id"]
+        # Two partner organisations, a survivor and a duplicate for a forbidden merge (issue 11).
+        self.organisation = self.call("organisation.register", {"name": "Stichting Torture Ëlan", "kind": "foundation-or-association"})["id"]
+        self.organisation_duplicate = self.call("organisation.register", {"name": "Torture Elan", "kind": "other"})["id"]
         self.position = self.call("system.status", None)["position"]
 
     @property
@@ -532,6 +535,11 @@ class Fixture:
             "question.merge": {"into": self.question_spare, "from": [self.question_submitted], "reason": "Dubbel."},
             "question.split": {"id": self.question_submitted, "reason": "Twee projecten.",
                                "parts": [{"title": "Deel één", "description": "Het eerste project."}, {"title": "Deel twee", "description": "Het tweede."}]},
+            # Partner organisations (issue 11); organisation.adopt has nothing to adopt in a log written with records, so
+            # it is sent without params (still -32003 for the roles that may not).
+            "organisation.register": {"name": "Stichting Nieuw", "kind": "other"},
+            "organisation.revise": {"id": self.organisation, "website": "https://elan.example"},
+            "organisation.merge": {"into": self.organisation, "from": self.organisation_duplicate, "reason": "Dubbel."},
         }
 
     def read_params(self):
@@ -567,6 +575,8 @@ class Fixture:
             "site.content": {},
             "desk.get": {},
             "note.list": {"entity": self.question_of_outcome},
+            "organisation.get": {"id": self.organisation},
+            "organisation.list": {"kind": "Stichting of vereniging"},
         }
 
 
