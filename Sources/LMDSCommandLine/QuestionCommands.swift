@@ -64,7 +64,7 @@ enum Choices {
     static let offerStatuses = "published, full, closed or withdrawn"
     static let linkStatuses = "proposals: proposed, accepted, declined, withdrawn or expired; matches: agreed, started, delivered, closed or cancelled; outcomes: recorded or followed-up"
     static let followupStatuses = "open (due or overdue), pending, due, overdue, done or all"
-    static let reports = "overview, neighbourhoods, institutions, themes, talent, outcomes, followups, workload, feedback or reminders"
+    static let reports = "overview, neighbourhoods, institutions, themes, talent, outcomes, followups, workload, feedback, reminders or organisations"
     static let formats = "text (the default), json, csv, markdown or html"
 }
 

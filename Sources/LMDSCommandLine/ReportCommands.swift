@@ -46,7 +46,7 @@ extension LMDSCommand {
     struct ReportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "report",
-            abstract: "Print a report: overview, neighbourhoods, institutions, themes, talent, outcomes, followups, workload, feedback or reminders.",
+            abstract: "Print a report: overview, neighbourhoods, institutions, themes, talent, outcomes, followups, workload, feedback, reminders or organisations.",
             discussion: """
                 Example: lmds report neighbourhoods --from 2026-09-01 --to 2027-08-31 --format html --output wijken.html
                 --as-of gives the report as it stood then (a log position or a UTC date/time).

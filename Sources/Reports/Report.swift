@@ -141,6 +141,7 @@ public enum ReportCatalogue {
         ("workload", "Per coordinator: owned questions by status, active matches, overdue items, and the unowned questions"),
         ("feedback", "Every side's feedback: response rates per side and moment, the answers' distribution, per institution, theme and wijk (blind answers hidden)"),
         ("reminders", "Reminders raised, acknowledged and resolved, and the median time to resolve, per rule and per institution"),
+        ("organisations", "Partner organisations: partners per year, new and returning, the repeat rate, per kind and per wijk"),
     ]
 
     /// Whether `name` is a report.

@@ -82,6 +82,7 @@ public struct ReportBuilder: Sendable {
         case "workload": return workload()
         case "feedback": return feedback()
         case "reminders": return reminders()
+        case "organisations": return organisations()
         default: return nil
         }
     }

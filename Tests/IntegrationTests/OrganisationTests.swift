@@ -93,5 +93,31 @@ import Testing
         }
         #expect(nothing.code == RPCErrorCode.conflict && nothing.data?["state"] == "adopted")
     }
+
+    /// `report.get organisations`: partners, new and returning (without a period: asked once, or more), the repeat
+    /// rate, per kind and per wijk, in all five formats and through the CLI.
+    @Test func organisationsReport() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        for (title, organisation) in [("Eenzaamheid", "Bewonersgroep Noord"), ("Groen", "bewonersgroep noord"), ("Spelen", "Woonstichting Ëlan")] {
+            _ = try daemon.call("question.submit", ["title": .string(title), "description": "Wat helpt?", "neighbourhood": "Stevenshof",
+                                                    "requester": ["kind": "group", "organisation": .string(organisation)]])
+        }
+        _ = try daemon.call("organisation.revise", ["id": "G-0002", "kind": "housing-corporation", "neighbourhood": "Stevenshof"])
+        let report = try daemon.call("report.get", ["name": "organisations"])["report"]
+        let figures = Dictionary(uniqueKeysWithValues: (report?["figures"]?.arrayValue ?? []).compactMap { figure in
+            figure["label"]?.stringValue.map { ($0, figure["value"] ?? .null) }
+        })
+        #expect(figures["partners"] == 2 && figures["new partners"] == 1 && figures["returning partners"] == 1 && figures["repeat rate"] == 0.5,
+                "\(figures)")
+        let kinds = report?["tables"]?.arrayValue?.first { $0["title"] == "Per kind" }?["rows"]?.arrayValue ?? []
+        #expect(kinds.map { $0.arrayValue?.first } == ["Bewonersgroep", "Woningcorporatie"])
+        for format in ["text", "csv", "markdown", "html"] {
+            let content = try daemon.call("report.get", ["name": "organisations", "format": .string(format)])["content"]?.stringValue ?? ""
+            #expect(content.contains("Woningcorporatie"), "\(format): \(content)")
+        }
+        let cli = try Self.cli(workspace, ["report", "organisations"])
+        #expect(cli.status == 0 && cli.stdout.contains("repeat rate"), "\(cli.stdout) \(cli.stderr)")
+    }
 }
 
