@@ -80,7 +80,9 @@ public enum OutcomeCommand: Sendable, Hashable {
 
 /// People's personal data (`ContactDecider`).
 public enum ContactCommand: Sendable, Hashable {
-    case erase(contact: String)
+    /// `lookupKeys`: the contact's keys in the personal table's lookup (`ContactLookup`), read by the adapter
+    /// from its details; erased with them.
+    case erase(contact: String, lookupKeys: [String] = [])
 }
 
 /// What every decider is given besides the command and the state: the city, the command's time, who

@@ -3,12 +3,14 @@
 enum ContactDecider {
     static func decide(_ command: ContactCommand, state: DomainState) throws(DomainError) -> Decision {
         switch command {
-        case .erase(let contact):
+        case .erase(let contact, let lookupKeys):
             guard state.knowsContact(contact) else { throw .notFound(contact) }
             guard !state.erasedContacts.contains(contact) else {
                 throw DomainError(.conflict, "\(contact) is already erased", state: "erased")
             }
-            return Decision(events: [.personalDataErased(contact: contact)], personalData: [contact: nil], entityID: contact)
+            var personal: [String: PersonalRecord?] = [contact: nil]
+            for key in lookupKeys where ContactLookup.isLookup(key) { personal[key] = .some(nil) }
+            return Decision(events: [.personalDataErased(contact: contact)], personalData: personal, entityID: contact)
         }
     }
 }

@@ -15,6 +15,9 @@ public struct SubmitQuestion: Sendable, Hashable {
     public var size: String?
     /// The requester opted in to e-mail about their question (`requester.notify`).
     public var notify = false
+    /// The contact the requester already is, found by the adapter in the personal table's lookup
+    /// (`ContactLookup`) from the e-mail address or phone number given; nil: a new contact.
+    public var knownContact: String? = nil
 
     public init(
         title: String, description: String, requesterKind: String, organisation: String?, contact: ContactDetails,
@@ -460,8 +463,8 @@ public enum Decider {
         // What every decision guarantees: an entity the reply is about, unless it decided nothing (an expiry
         // with nothing due), and personal data only for the contacts its events name.
         assert(!decision.entityID.isEmpty || decision.events.isEmpty, "a decision with events names the entity its reply is about")
-        assert(decision.personalData.keys.allSatisfy { contact in decision.events.contains { $0.entityIDs.contains(contact) } },
-               "personal data is stored only for contacts the decided events refer to")
+        assert(decision.personalData.keys.allSatisfy { key in ContactLookup.isLookup(key) || decision.events.contains { $0.entityIDs.contains(key) } },
+               "personal data is stored only for contacts the decided events refer to (and their lookup keys)")
         return decision
     }
 

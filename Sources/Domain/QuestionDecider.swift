@@ -45,7 +45,8 @@ enum QuestionDecider {
     static func submit(_ given: SubmitQuestion, state: DomainState, _ context: DecisionContext) throws(DomainError) -> Decision {
         let id = state.nextQuestionID
         let (submit, place) = try validate(given, taxonomy: context.taxonomy)
-        let contact = submit.contact.isEmpty ? nil : state.nextContactID
+        let known = try knownContact(submit.knownContact, state: state)
+        let contact = submit.contact.isEmpty ? nil : known ?? state.nextContactID
         let organisation = try OrganisationDecider.requesterOrganisation(submit.organisation, state: state)
         let question = Question(
             id: id, status: .submitted, title: submit.title, description: submit.description,
@@ -55,8 +56,21 @@ enum QuestionDecider {
             window: submit.window, size: submit.size ?? "medium", submittedMs: context.nowMs, closingReason: nil, referredTo: nil,
             version: 1)
         var personal: [String: PersonalRecord?] = [:]
-        if let contact { personal[contact] = .contact(submit.contact) }
+        // A known contact keeps the details it has (the lookup found it by them): none of the new ones is stored,
+        // so that erasing it deletes every lookup key it ever had.
+        if let contact, known == nil {
+            personal[contact] = .contact(submit.contact)
+            for key in ContactLookup.keys(for: submit.contact) { personal[key] = .text(contact) }
+        }
         return Decision(events: [.questionSubmitted(question)], personalData: personal, entityID: id)
+    }
+
+    /// The contact the adapter found for the requester: one handed out and not erased (an erased one, found in
+    /// a race with its erasure, gives a new contact instead).
+    static func knownContact(_ contact: String?, state: DomainState) throws(DomainError) -> String? {
+        guard let contact else { return nil }
+        guard state.knowsContact(contact) else { throw DomainError(.validation, "requester: no contact \(contact)", field: "requester") }
+        return state.erasedContacts.contains(contact) ? nil : contact
     }
 
     /// The fields given, each checked; at least one.

@@ -77,7 +77,7 @@ extension Dispatcher {
     /// `person.erase`: the params as a command.
     func decodePersonErase(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
         let id = try Self.requiredString(&params, "id", bytesMax: 32)
-        return .contact(.erase(contact: id))
+        return .contact(.erase(contact: id, lookupKeys: try Self.lookupKeys(of: id, log: log)))
     }
 
     /// The question, history and person reads in the route table.

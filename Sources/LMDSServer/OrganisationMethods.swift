@@ -21,18 +21,58 @@ extension Dispatcher {
     /// `question.submit`: a write whose reply also says which organisation the requester's was linked to, and
     /// whether the submission registered it (`organisation: {id, name, registered}`; absent without one). The
     /// link never changes once submitted, so reading it after the write (or a retry) gives the write's own.
+    ///
+    /// A requester whose e-mail address or phone number a contact already has is linked to it: the lookup is
+    /// read here, from the personal table, and the contact found travels in the command (`knownContact`); the
+    /// reply then says `contact: {id, existing: true}`.
     func answerQuestionSubmit(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
-        let command = try decodeQuestionSubmit(&params, context)
+        var command = try decodeQuestionSubmit(&params, context)
+        var known: String?
+        if case .question(.submit(var submit)) = command {
+            known = try Self.contact(lookingUp: ContactLookup.keys(for: submit.contact), log: log)
+            submit.knownContact = known
+            command = .question(.submit(submit))
+        }
         let processor = self.processor
         return write(command, &params, caller: context.caller, on: context.eventLoop).flatMap { result in
             context.eventLoop.makeFutureWithTask {
-                guard let id = result["id"]?.stringValue, let requester = await processor.state.questions[id]?.requester,
-                      let organisation = requester.organisationID
-                else { return result }
-                return Self.adding(["organisation": ["id": .string(organisation), "name": requester.organisation.map { .string($0) } ?? .null,
-                                                     "registered": .bool(requester.organisationRegistered)]], to: result)
+                guard let id = result["id"]?.stringValue, let requester = await processor.state.questions[id]?.requester else { return result }
+                var members: [String: JSONValue] = [:]
+                if let organisation = requester.organisationID {
+                    members["organisation"] = ["id": .string(organisation), "name": requester.organisation.map { .string($0) } ?? .null,
+                                               "registered": .bool(requester.organisationRegistered)]
+                }
+                // Existing: an earlier question has the contact (a retry finds the contact its first attempt made,
+                // which is not one). A scan, only when the lookup found the contact.
+                if let contact = requester.contact, contact == known,
+                   await processor.state.questions.values.contains(where: { $0.requester.contact == contact && EntityID.precedes($0.id, id) }) {
+                    members["contact"] = ["id": .string(contact), "existing": true]
+                }
+                return Self.adding(members, to: result)
             }
         }
+    }
+
+    /// The contact the first of `keys` (`ContactLookup`) names in the personal table, if any.
+    static func contact(lookingUp keys: [String], log: EventLog) throws(RPCError) -> String? {
+        for key in keys {
+            let stored: [UInt8]?
+            do { stored = try log.personalValue(key) } catch { throw rpcError(error) }
+            if let bytes = stored, let json = try? JSONParser.parse(bytes), let contact = PersonalRecord.text(from: json) { return contact }
+        }
+        return nil
+    }
+
+    /// The lookup keys (`ContactLookup`) that name `contact` now, from its details in the personal table:
+    /// `person.erase` deletes them with the details.
+    static func lookupKeys(of contact: String, log: EventLog) throws(RPCError) -> [String] {
+        let stored: [UInt8]?
+        do { stored = try log.personalValue(contact) } catch { throw rpcError(error) }
+        guard let bytes = stored, let json = try? JSONParser.parse(bytes) else { return [] }
+        let details = ContactDetails(name: json["name"]?.stringValue, email: json["email"]?.stringValue, phone: json["phone"]?.stringValue)
+        var keys: [String] = []
+        for key in ContactLookup.keys(for: details) where try Self.contact(lookingUp: [key], log: log) == contact { keys.append(key) }
+        return keys
     }
 
     /// `organisation.adopt`: a write whose reply also says how many questions still have a free-text

@@ -179,5 +179,28 @@ import Testing
         #expect(OrganisationRelationship(of: "G-0001", in: overYears).strength == .lasting)
         #expect(OrganisationRelationship(of: "G-0001", in: overYears).json { .integer($0) }["strengthRule"]?.stringValue?.contains("365 days") == true)
     }
+
+    /// Given a contact, when a submission names it as known (the adapter's lookup), then the question is theirs,
+    /// no new contact and no personal data is written; a new contact's details go with its lookup keys (folded
+    /// address, digits of the number); an unknown contact is refused, an erased one gives a new contact; erasing
+    /// deletes the lookup keys it is given.
+    @Test func knownContactsAreLinked() throws {
+        guard case .question(.submit(var submit)) = DeciderTests.submit() else { return }
+        let fresh = try CollaborationDeciderTests.decide(.question(.submit(submit)), given: [])
+        #expect(fresh.personalData["lookup:email:anouk@example.nl"] == .some(.text("C-0001")))
+        #expect(ContactLookup.keys(for: ContactDetails(name: nil, email: " A@B.nl", phone: "+31 6-12")) == ["lookup:email:a@b.nl", "lookup:phone:+31612"])
+        submit.knownContact = "C-0001"
+        let linked = try CollaborationDeciderTests.decide(.question(.submit(submit)), given: [DeciderTests.submit()])
+        guard case .questionSubmitted(let question) = linked.events[0] else { return }
+        #expect(question.requester.contact == "C-0001" && linked.personalData.isEmpty)
+        submit.knownContact = "C-0007"
+        #expect(CollaborationDeciderTests.refusal(.question(.submit(submit)), given: [DeciderTests.submit()])?.field == "requester")
+        submit.knownContact = "C-0001"
+        let erased = try CollaborationDeciderTests.decide(.question(.submit(submit)), given: [DeciderTests.submit(), .contact(.erase(contact: "C-0001"))])
+        guard case .questionSubmitted(let renewed) = erased.events[0] else { return }
+        #expect(renewed.requester.contact == "C-0002")
+        let erasure = try CollaborationDeciderTests.decide(.contact(.erase(contact: "C-0001", lookupKeys: ["lookup:email:anouk@example.nl"])), given: [DeciderTests.submit()])
+        #expect(erasure.personalData.keys.sorted() == ["C-0001", "lookup:email:anouk@example.nl"])
+    }
 }
 

@@ -17,6 +17,10 @@ import Testing
         for index in 1...count {
             var params = question.objectValue!
             params["title"] = .string("Vraag \(index): eenzaamheid in de Stevenshof")
+            // A requester each: one e-mail address for all would make them one contact (contacts are people).
+            var requester = params["requester"]?.objectValue ?? [:]
+            requester["email"] = index == 1 ? "anouk@example.nl" : .string("anouk\(index)@example.nl")
+            params["requester"] = .object(requester)
             _ = try daemon.call("question.submit", .object(params))
             _ = try daemon.call("question.accept", ["id": .string(String(format: "Q-%04d", index))])
         }

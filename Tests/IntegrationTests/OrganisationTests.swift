@@ -119,5 +119,37 @@ import Testing
         let cli = try Self.cli(workspace, ["report", "organisations"])
         #expect(cli.status == 0 && cli.stdout.contains("repeat rate"), "\(cli.stdout) \(cli.stderr)")
     }
+
+    /// Contacts are people: a requester whose e-mail (any case) or phone matches a contact is linked to it, and the
+    /// reply says so (a retry repeats the first reply); the log holds no address; after `person.erase` the same
+    /// address makes a new contact (the lookup was erased with the details).
+    @Test func requestersAreLinkedToTheirContact() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        func submit(_ title: String, email: String?, phone: String? = nil, requestID: String? = nil) throws -> JSONValue {
+            var requester: [String: JSONValue] = ["kind": "resident", "name": "Anouk de Vriës"]
+            if let email { requester["email"] = .string(email) }
+            if let phone { requester["phone"] = .string(phone) }
+            var params: [String: JSONValue] = ["title": .string(title), "description": "Wat helpt?", "neighbourhood": "Stevenshof", "requester": .object(requester)]
+            if let requestID { params["requestId"] = .string(requestID) }
+            return try daemon.call("question.submit", .object(params))
+        }
+        let first = try submit("Eenzaamheid", email: "anouk@example.nl", phone: "06-1234 5678", requestID: "first")
+        let retried = try submit("Eenzaamheid", email: "anouk@example.nl", requestID: "first")
+        #expect(first["contact"] == nil && retried == first, "a retry is not a link")
+        let again = try submit("Groen", email: " Anouk@Example.NL ")
+        #expect(again["contact"] == ["id": "C-0001", "existing": true])
+        let byPhone = try submit("Spelen", email: nil, phone: "0612345678")
+        #expect(byPhone["contact"] == ["id": "C-0001", "existing": true])
+        #expect(try daemon.call("question.get", ["id": "Q-0003"])["requester"]?["contact"] == "C-0001")
+        let history = try daemon.call("history.get", ["id": "C-0001"])["events"]?.arrayValue ?? []
+        #expect(history.filter { $0["type"] == "QuestionSubmitted" }.count == 3, "the contact's history lists all their questions")
+        let log = try daemon.call("events.read", ["from": 1, "limit": 100])
+        #expect(!"\(log)".lowercased().contains("anouk@example.nl") && !"\(log)".contains("12345678"), "no address or number in the log")
+        _ = try daemon.call("person.erase", ["id": "C-0001"])
+        let afterErasure = try submit("Opnieuw", email: "anouk@example.nl")
+        let renewed = try daemon.call("question.get", ["id": "Q-0004"])["requester"]?["contact"]
+        #expect(afterErasure["contact"] == nil && renewed == "C-0002")
+    }
 }
 

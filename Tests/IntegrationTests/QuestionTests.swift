@@ -11,7 +11,7 @@ import Testing
             "title": .string("Vraag \(index): eenzaamheid en ontmoeting in de \(neighbourhood)"),
             "description": "Ouderen voelen zich alleen. Kan een café-achtige ontmoetingsplek helpen?",
             "requester": ["kind": "group", "organisation": "Bewonersvereniging", "name": .string("Anouk de Vrieë \(index)"),
-                          "email": .string("anouk\(index)@example.nl"), "phone": "0612345678"],
+                          "email": .string("anouk\(index)@example.nl"), "phone": .string("06123456\(70 + index)")],
             "neighbourhood": .string(neighbourhood), "themes": ["loneliness"], "levels": ["hbo"],
         ]
         if let requestID { params["requestId"] = .string(requestID) }
