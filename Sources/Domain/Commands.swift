@@ -83,6 +83,8 @@ public enum ContactCommand: Sendable, Hashable {
     /// `lookupKeys`: the contact's keys in the personal table's lookup (`ContactLookup`), read by the adapter
     /// from its details; erased with them.
     case erase(contact: String, lookupKeys: [String] = [])
+    /// Joins a duplicate contact (`from`) into `into`: the same person who asked with other details.
+    case merge(into: String, from: String)
 }
 
 /// What every decider is given besides the command and the state: the city, the command's time, who

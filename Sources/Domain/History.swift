@@ -75,6 +75,7 @@ public enum EventSummary {
             let fields = (data["changes"]?.objectValue ?? [:]).keys.sorted().joined(separator: ", ")
             return "\(text("id")) revised: \(fields)"
         case "RequesterOrganisationLinked": return "the organisation of \(text("question"))'s requester linked to \(text("organisation"))"
+        case "ContactsMerged": return "contact \(text("id")) merged into \(text("into")): the same person"
         case "OrganisationMerged": return "\(text("id")) merged into \(text("into")): \(text("reason"))"
         case "NoteAdded": return "note \(text("id")) added by \(text("author"))"
         case "NoteErased": return "note \(text("id")) erased: \(text("reason"))"
@@ -105,6 +106,8 @@ extension DomainState {
     /// the follow-up questions they raised). A proposal: its match and outcome. A match: its proposal and
     /// outcome. An outcome: its match.
     public func historyScope(of id: String) -> [String] {
+        // A contact: its own events and those of the contacts merged into it (`person.merge`).
+        if let merged = organisations.contactMergedFrom[id] { return [id] + merged }
         if let question = questions[id] {
             // A follow-up question's history starts with the outcome that raised it.
             return [id] + (question.requester.contact.map { [$0] } ?? []) + (question.followUpOf.map { [$0] } ?? [])

@@ -162,6 +162,8 @@ public enum OrganisationEvent: Sendable, Hashable {
     case organisationMerged(id: String, into: String, reason: String)
     /// A question's free-text organisation linked to a record (`organisation.adopt`).
     case requesterOrganisationLinked(question: String, organisation: String)
+    /// A duplicate contact joined into the person's contact (`person.merge`): the partners' people.
+    case contactsMerged(id: String, into: String)
 
     public var type: String {
         switch self {
@@ -169,6 +171,7 @@ public enum OrganisationEvent: Sendable, Hashable {
         case .organisationRevised: return "OrganisationRevised"
         case .organisationMerged: return "OrganisationMerged"
         case .requesterOrganisationLinked: return "RequesterOrganisationLinked"
+        case .contactsMerged: return "ContactsMerged"
         }
     }
 
@@ -179,6 +182,7 @@ public enum OrganisationEvent: Sendable, Hashable {
         case .organisationRevised(let id, _): return [id]
         case .organisationMerged(let id, let into, _): return [into, id]
         case .requesterOrganisationLinked(let question, let organisation): return [organisation, question]
+        case .contactsMerged(let id, let into): return [into, id]
         }
     }
 
@@ -191,6 +195,7 @@ public enum OrganisationEvent: Sendable, Hashable {
         case .organisationRevised(let id, let changes): return ["id": .string(id), "changes": changes]
         case .organisationMerged(let id, let into, let reason): return ["id": .string(id), "into": .string(into), "reason": .string(reason)]
         case .requesterOrganisationLinked(let question, let organisation): return ["question": .string(question), "organisation": .string(organisation)]
+        case .contactsMerged(let id, let into): return ["id": .string(id), "into": .string(into)]
         }
     }
 
@@ -208,6 +213,9 @@ public enum OrganisationEvent: Sendable, Hashable {
         case "RequesterOrganisationLinked":
             guard let question = data["question"]?.stringValue, let organisation = data["organisation"]?.stringValue else { return nil }
             self = .requesterOrganisationLinked(question: question, organisation: organisation)
+        case "ContactsMerged":
+            guard let id = data["id"]?.stringValue, let into = data["into"]?.stringValue else { return nil }
+            self = .contactsMerged(id: id, into: into)
         default:
             return nil
         }
@@ -222,6 +230,9 @@ public struct OrganisationState: Sendable, Hashable {
     public internal(set) var mergedFrom: [String: [String]] = [:]
     /// The record of its own that each folded name names.
     public internal(set) var byFoldedName: [String: String] = [:]
+    /// Contacts merged into another (`person.merge`), and each survivor's merged contacts in id order.
+    public internal(set) var contactMergedInto: [String: String] = [:]
+    public internal(set) var contactMergedFrom: [String: [String]] = [:]
 
     public init() {}
 
@@ -272,17 +283,28 @@ public struct OrganisationState: Sendable, Hashable {
             if let name = organisations[id]?.name, byFoldedName[Self.foldedName(name)] == id { byFoldedName.removeValue(forKey: Self.foldedName(name)) }
         case .requesterOrganisationLinked:
             break  // The link is the question's (`DomainState.apply`).
+        case .contactsMerged(let id, let into):
+            contactMergedInto[id] = into
+            contactMergedFrom[into, default: []].append(id)
+            contactMergedFrom[into]?.sort(by: EntityID.precedes)
         }
     }
 
     /// The organisations as canonical JSON, for the read-model digest and the state snapshot.
     public var json: JSONValue {
-        .array(organisations.keys.sorted(by: EntityID.precedes).map { organisations[$0]!.json })
+        ["organisations": .array(organisations.keys.sorted(by: EntityID.precedes).map { organisations[$0]!.json }),
+         "contactMerges": .array(contactMergedInto.keys.sorted(by: EntityID.precedes).map { [.string($0), .string(contactMergedInto[$0]!)] })]
     }
 
     /// A state restored from `json`; nil when it does not fit.
     init?(json: JSONValue) {
-        guard let elements = json.arrayValue else { return nil }
+        guard let elements = json["organisations"]?.arrayValue, let merges = json["contactMerges"]?.arrayValue else { return nil }
+        for merge in merges {
+            guard let id = merge.arrayValue?.first?.stringValue, let into = merge.arrayValue?.last?.stringValue else { return nil }
+            contactMergedInto[id] = into
+            contactMergedFrom[into, default: []].append(id)
+        }
+        for into in contactMergedFrom.keys { contactMergedFrom[into]?.sort(by: EntityID.precedes) }
         for element in elements {
             guard let organisation = Organisation(json: element) else { return nil }
             organisations[organisation.id] = organisation

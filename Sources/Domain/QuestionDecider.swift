@@ -70,7 +70,8 @@ enum QuestionDecider {
     static func knownContact(_ contact: String?, state: DomainState) throws(DomainError) -> String? {
         guard let contact else { return nil }
         guard state.knowsContact(contact) else { throw DomainError(.validation, "requester: no contact \(contact)", field: "requester") }
-        return state.erasedContacts.contains(contact) ? nil : contact
+        let person = state.organisations.contactMergedInto[contact] ?? contact
+        return state.erasedContacts.contains(person) ? nil : person
     }
 
     /// The fields given, each checked; at least one.

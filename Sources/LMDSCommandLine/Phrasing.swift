@@ -65,7 +65,8 @@ enum CommandNames {
         "reminder.list": "lmds inbox", "reminder.acknowledge": "lmds inbox ack", "notification.record": "lmds call notification.record",
         "question.merge": "lmds question merge", "question.split": "lmds question split",
         "organisation.register": "lmds organisation register", "organisation.revise": "lmds organisation revise",
-        "organisation.merge": "lmds organisation merge", "organisation.adopt": "lmds organisation adopt", "organisation.get": "lmds show", "organisation.list": "lmds organisations",
+        "organisation.merge": "lmds organisation merge", "organisation.adopt": "lmds organisation adopt",
+        "person.merge": "lmds call person.merge", "organisation.get": "lmds show", "organisation.list": "lmds organisations",
     ]
 
     /// `text` with every method name in it (`taxonomy.get`) replaced by its CLI command (`lmds taxonomy`).

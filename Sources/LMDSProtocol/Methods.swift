@@ -140,6 +140,7 @@ public enum MethodCatalogue {
         MethodDescriptor(name: "organisation.revise", summary: "Changes an organisation's name, kind, neighbourhood or website (an empty website clears it); records OrganisationRevised.", roles: staff, isWrite: true),
         MethodDescriptor(name: "organisation.merge", summary: "Merges a duplicate organisation (`from`) into a survivor (`into`): the merged record stays and points to the survivor; records OrganisationMerged.", roles: staff, isWrite: true),
         MethodDescriptor(name: "organisation.adopt", summary: "Turns the free-text organisations of questions submitted before organisations were records into records, in one append: each linked to the record with the same folded name, or to one registered.", roles: staff, isWrite: true),
+        MethodDescriptor(name: "person.merge", summary: "Joins a duplicate contact (`from`) into the person's contact (`into`): the survivor's history lists the questions of both, and later requesters found by either's details are linked to the survivor.", roles: staff, isWrite: true),
         MethodDescriptor(name: "organisation.get", summary: "An organisation's record, the records merged into it and the survivor it was merged into, as of `asOf`.", roles: everyone),
         MethodDescriptor(name: "organisation.list", summary: "Organisations by `text`, `kind` and `neighbourhood`, in id order, paged; merged ones only with `merged: true`.", roles: everyone),
     ]

@@ -23,6 +23,8 @@ extension Dispatcher {
         ids(.organisation, "organisation.get", "organisation.revise")
         table["organisation.merge", default: [:]]["into"] = .organisation
         table["organisation.merge", default: [:]]["from"] = .organisation
+        table["person.merge", default: [:]]["into"] = .contact
+        table["person.merge", default: [:]]["from"] = .contact
         table["question.merge", default: [:]]["into"] = .question
         for method in ["proposal.create", "match.suggest", "proposal.list", "match.list", "outcome.list"] {
             table[method, default: [:]]["question"] = .question

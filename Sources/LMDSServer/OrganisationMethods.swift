@@ -16,7 +16,15 @@ extension Dispatcher {
         .answer("organisation.adopt", Dispatcher.answerOrganisationAdopt),
         .answer("organisation.get", Dispatcher.answerOrganisationGet),
         .answer("organisation.list", Dispatcher.answerOrganisationList),
+        .write("person.merge", Dispatcher.decodePersonMerge),
     ]
+
+    /// `person.merge`: the params as a command.
+    func decodePersonMerge(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
+        let into = try Self.requiredString(&params, "into", bytesMax: 32)
+        let from = try Self.requiredString(&params, "from", bytesMax: 32)
+        return .contact(.merge(into: into, from: from))
+    }
 
     /// `question.submit`: a write whose reply also says which organisation the requester's was linked to, and
     /// whether the submission registered it (`organisation: {id, name, registered}`; absent without one). The
@@ -44,7 +52,7 @@ extension Dispatcher {
                 }
                 // Existing: an earlier question has the contact (a retry finds the contact its first attempt made,
                 // which is not one). A scan, only when the lookup found the contact.
-                if let contact = requester.contact, contact == known,
+                if let contact = requester.contact, known != nil,
                    await processor.state.questions.values.contains(where: { $0.requester.contact == contact && EntityID.precedes($0.id, id) }) {
                     members["contact"] = ["id": .string(contact), "existing": true]
                 }

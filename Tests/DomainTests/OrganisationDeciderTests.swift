@@ -202,5 +202,24 @@ import Testing
         let erasure = try CollaborationDeciderTests.decide(.contact(.erase(contact: "C-0001", lookupKeys: ["lookup:email:anouk@example.nl"])), given: [DeciderTests.submit()])
         #expect(erasure.personalData.keys.sorted() == ["C-0001", "lookup:email:anouk@example.nl"])
     }
+
+    /// person.merge joins a duplicate contact into the person's: ContactsMerged about both, the survivor's history
+    /// scope takes the duplicate's, and a submission found by the duplicate's details goes to the survivor;
+    /// merging again, into itself, or an erased contact is refused.
+    @Test func contactsMerge() throws {
+        let given = [DeciderTests.submit(), DeciderTests.submit("Groen")]
+        let decision = try CollaborationDeciderTests.decide(.contact(.merge(into: "C-0001", from: "C-0002")), given: given)
+        #expect(decision.events == [.organisation(.contactsMerged(id: "C-0002", into: "C-0001"))] && decision.entityID == "C-0001")
+        let merged = given + [.contact(.merge(into: "C-0001", from: "C-0002"))]
+        let state = try CollaborationDeciderTests.state(after: merged)
+        #expect(state.historyScope(of: "C-0001") == ["C-0001", "C-0002"])
+        guard case .question(.submit(var submit)) = DeciderTests.submit() else { return }
+        submit.knownContact = "C-0002"
+        guard case .questionSubmitted(let question) = try CollaborationDeciderTests.decide(.question(.submit(submit)), given: merged).events[0] else { return }
+        #expect(question.requester.contact == "C-0001")
+        #expect(CollaborationDeciderTests.refusal(.contact(.merge(into: "C-0001", from: "C-0002")), given: merged)?.state == "merged")
+        #expect(CollaborationDeciderTests.refusal(.contact(.merge(into: "C-0001", from: "C-0001")), given: given)?.field == "from")
+        #expect(CollaborationDeciderTests.refusal(.contact(.merge(into: "C-0001", from: "C-0002")), given: given + [.contact(.erase(contact: "C-0002"))])?.state == "erased")
+    }
 }
 

@@ -121,7 +121,8 @@ import Testing
     }
 
     /// Contacts are people: a requester whose e-mail (any case) or phone matches a contact is linked to it, and the
-    /// reply says so (a retry repeats the first reply); the log holds no address; after `person.erase` the same
+    /// reply says so (a retry repeats the first reply); the log holds no address; `person.merge` joins a duplicate
+    /// (the history lists both's questions, the duplicate's details find the person); after `person.erase` the same
     /// address makes a new contact (the lookup was erased with the details).
     @Test func requestersAreLinkedToTheirContact() throws {
         let workspace = Workspace()
@@ -146,10 +147,17 @@ import Testing
         #expect(history.filter { $0["type"] == "QuestionSubmitted" }.count == 3, "the contact's history lists all their questions")
         let log = try daemon.call("events.read", ["from": 1, "limit": 100])
         #expect(!"\(log)".lowercased().contains("anouk@example.nl") && !"\(log)".contains("12345678"), "no address or number in the log")
+        // Asked once more with other details: a second contact, which person.merge joins to the first.
+        _ = try submit("Verkeer", email: "a.devries@example.nl")
+        let merged = try daemon.call("person.merge", ["into": "C-0001", "from": "C-0002"])
+        #expect(merged["id"] == "C-0001")
+        let joined = try daemon.call("history.get", ["id": "C-0001"])["events"]?.arrayValue ?? []
+        #expect(joined.filter { $0["type"] == "QuestionSubmitted" }.count == 4 && joined.contains { $0["type"] == "ContactsMerged" })
+        #expect(try submit("Nog een", email: "a.devries@example.nl")["contact"] == ["id": "C-0001", "existing": true], "the duplicate's details find the person")
         _ = try daemon.call("person.erase", ["id": "C-0001"])
         let afterErasure = try submit("Opnieuw", email: "anouk@example.nl")
-        let renewed = try daemon.call("question.get", ["id": "Q-0004"])["requester"]?["contact"]
-        #expect(afterErasure["contact"] == nil && renewed == "C-0002")
+        let renewed = try daemon.call("question.get", ["id": "Q-0006"])["requester"]?["contact"]
+        #expect(afterErasure["contact"] == nil && renewed == "C-0003")
     }
 }
 
