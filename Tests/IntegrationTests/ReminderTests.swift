@@ -46,7 +46,13 @@ import Testing
         #expect(reminder["id"] == "A-0001" && reminder["rule"] == "intake-waiting" && reminder["entity"] == "Q-0001" && reminder["status"] == "open")
         #expect(reminder["recipients"] == [["role": "coordinator"]])
         #expect(reminder["dueAt"]?.stringValue?.hasSuffix("Z") == true)
-        let history = try daemon.call("history.get", ["id": "Q-0001"])["events"]?.arrayValue ?? []
+        // The state shows the reminder as soon as it is decided; the history lists it once it is committed.
+        var history: [JSONValue] = []
+        for _ in 0..<200 {
+            history = try daemon.call("history.get", ["id": "Q-0001"])["events"]?.arrayValue ?? []
+            if history.last?["type"] == "ReminderRaised" { break }
+            usleep(20_000)
+        }
         #expect(history.last?["type"] == "ReminderRaised" && history.last?["actor"]?["role"] == "system")
         #expect(history.last?["summary"] == "A-0001 raised: intake-waiting for Q-0001, to coordinator")
 
