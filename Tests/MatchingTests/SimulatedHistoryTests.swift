@@ -214,3 +214,37 @@ extension SimulatedHistoryTests {
         #expect(other.detail == "Universiteit Leiden was chosen for 0 of the 1 question from Merenwijk before" && other.value < 0.5)
     }
 }
+
+/// The parts of a lesson, computed by hand.
+@Suite struct LessonPartsTests {
+    /// An institution's record in a district is its smoothed share there over its share of all choices:
+    /// Hogeschool Leiden, chosen for 2 of 3 questions, 1 of them Merenwijk's only one, gets
+    /// `(1 + 2 × 2/3) / (1 + 2) ÷ 2/3` = 7/6, so 7/13; Universiteit Leiden (1 of 3, none there) 2/3, so 2/5.
+    @Test func districtRecordsAreSmoothedLifts() throws {
+        let state = try MatchingFixtures.labelledSet().state
+        var precedents = Precedents()
+        for (question, offer) in [("Q-0002", "O-0001"), ("Q-0004", "O-0004"), ("Q-0018", "O-0014")] {
+            precedents.record(question: question, offer: offer, chosen: true, state: state)
+        }
+        precedents.record(question: "Q-0002", offer: "O-0003", chosen: false, state: state)
+        let leiden = try #require(precedents.districtRecord(institution: "hogeschool-leiden", district: "merenwijk"))
+        #expect(leiden.chosen == 1 && leiden.ofDistrict == 1 && abs(leiden.value - 7.0 / 13) < 1e-12)
+        let university = try #require(precedents.districtRecord(institution: "universiteit-leiden", district: "merenwijk"))
+        #expect(university.chosen == 0 && abs(university.value - 2.0 / 5) < 1e-12)
+        #expect(precedents.districtRecord(institution: "mborijnland", district: "merenwijk") == nil, "a decline is no choice: mboRijnland has none")
+        #expect(precedents.decidedOffersByRun[Precedents.run(of: state.offers["O-0002"]!)] == ["O-0001"], "O-0001 and O-0002 are one run")
+    }
+
+    /// The history value moves from 0.5 by each part's weighted distance from 0.5, within 0..1.
+    @Test func theHistoryValueWeighsItsParts() {
+        var weights = MatchingWeights()
+        (weights.historySimilar, weights.historyRatings, weights.historyDistrict) = (3, 0.5, 0.5)
+        var lesson = Lesson(similar: Precedents.Record(chosen: 1, declined: 0, offers: ["O-0001"], value: 0.6), ratings: nil, district: nil)
+        #expect(abs(lesson.value(weights) - 0.8) < 1e-12)
+        lesson.ratings = Lesson.RatingSummary(mean: 1, count: 2, outcomes: 1)
+        lesson.district = Precedents.DistrictRecord(chosen: 0, ofDistrict: 3, value: 0.3)
+        #expect(abs(lesson.value(weights) - (0.8 - 0.25 - 0.1)) < 1e-12)
+        lesson.similar?.value = 0.1
+        #expect(lesson.value(weights) == 0, "within 0..1")
+    }
+}
