@@ -1,0 +1,151 @@
+import Foundation
+import LMDSJSON
+import LMDSProtocol
+
+/// The notifier's loop: follows the log through `events.subscribe` from the position after the one its
+/// state directory holds, plans each event's messages, delivers them through sendmail, records each attempt
+/// with `notification.record`, and saves its state after each delivered batch. A connection that drops ends
+/// the run with an error (systemd starts it again; it resumes from its state).
+public final class Notifier {
+    let socketPath: String
+    let directory: NotifierDirectory
+    let stateDirectory: String
+    let templates: NotifyTemplates
+    let sendmail: Sendmail
+    /// Where progress and failures are written (standard error: the journal).
+    let log: (String) -> Void
+    var state: NotifierState
+    var client: RPCClient?
+
+    /// Attempts per message; each failed one is recorded, then the next waits `retryDelaySeconds` times
+    /// the attempt number (1 s, 2 s): a dead MTA delays the stream by 3 s per message at most.
+    public static let attemptsMax = 3
+    static let retryDelaySeconds: UInt32 = 1
+    /// Events after which the state is saved even when none of them was delivered, so that a restart does
+    /// not read the whole log again (each save costs two fsyncs).
+    static let eventsPerSaveMax: Int64 = 500
+
+    public init(socketPath: String, directory: NotifierDirectory, stateDirectory: String, templates: NotifyTemplates = .embedded,
+                log: @escaping (String) -> Void) throws(NotifyError) {
+        self.socketPath = socketPath
+        self.directory = directory
+        self.stateDirectory = stateDirectory
+        self.templates = templates
+        self.sendmail = Sendmail(command: directory.notifications.email.sendmail)
+        self.log = log
+        self.state = try NotifierState.load(directory: stateDirectory)
+    }
+
+    /// Runs until the connection ends.
+    /// - Throws: `NotifyError` when the daemon cannot be reached, refuses the subscription or goes away, or
+    ///   the state cannot be saved.
+    public func run() throws(NotifyError) {
+        let client: RPCClient
+        do {
+            client = try RPCClient(socketPath: socketPath)
+            if case .failure(let error) = try client.call("events.subscribe", ["from": .integer(state.position + 1)]) {
+                throw NotifyError("events.subscribe: \(error.message)")
+            }
+        } catch let error as NotifyError {
+            throw error
+        } catch {
+            throw NotifyError("\(error)")
+        }
+        self.client = client
+        log("following the log from position \(state.position + 1)")
+        var unsaved: Int64 = 0
+        while true {
+            let notification: JSONValue
+            do {
+                notification = try client.nextNotification()
+            } catch {
+                try state.save(directory: stateDirectory)
+                throw NotifyError("the daemon went away: \(error)")
+            }
+            guard notification["method"] == "events.event", let envelope = notification["params"]?["event"],
+                let position = envelope["position"]?.integerValue
+            else { continue }
+            let delivered = handle(envelope)
+            state.position = position
+            unsaved += 1
+            if delivered || unsaved >= Self.eventsPerSaveMax {
+                try state.save(directory: stateDirectory)
+                unsaved = 0
+            }
+        }
+    }
+
+    /// Learns from the event and delivers its messages; true when it had any.
+    func handle(_ envelope: JSONValue) -> Bool {
+        state.learn(envelope)
+        let messages = MessagePlanner.messages(for: envelope, directory: directory, state: state)
+        for message in messages { deliver(message) }
+        return !messages.isEmpty
+    }
+
+    /// The sender, and the domain of the `Message-ID`s (the sender's).
+    var from: String { directory.notifications.email.from ?? "lmds@localhost" }
+    var domain: String { String(from.split(separator: "@").last ?? "localhost") }
+
+    /// Renders, sends (retrying) and records one message; a recipient without an address (or erased) gets none.
+    func deliver(_ planned: PlannedMessage) {
+        guard let (address, name) = addressAndName(planned.recipient) else { return }
+        var values: [String: Any] = planned.values
+        values["recipient"] = name
+        let (subject, body) = templates.render(planned.template, values)
+        let messageID = planned.messageID(domain: domain)
+        let message = EmailMessage(from: from, to: address, subject: subject, body: body, messageID: messageID, date: Self.rfc5322Date(Date()))
+        for attempt in 1...Self.attemptsMax {
+            let failure = sendmail.send(message)
+            record(planned, messageID: messageID, attempt: attempt, failure: failure)
+            guard failure != nil else {
+                log("delivered <\(messageID)> (attempt \(attempt))")
+                return
+            }
+            log("attempt \(attempt) of <\(messageID)> failed: \(failure ?? "")")
+            if attempt < Self.attemptsMax { sleep(Self.retryDelaySeconds * UInt32(attempt)) }
+        }
+    }
+
+    /// A user's address from `people`; a contact's from `person.get`, unless erased or without one.
+    func addressAndName(_ recipient: PlannedMessage.Recipient) -> (String, String)? {
+        switch recipient {
+        case .user(let name):
+            return directory.address(of: name).map { ($0, name) }
+        case .contact(let id):
+            guard case .success(let person)? = try? client?.call("person.get", ["id": .string(id)]), person["erased"] == false,
+                let email = person["email"]?.stringValue
+            else { return nil }
+            return (email, person["name"]?.stringValue ?? "meneer, mevrouw")
+        }
+    }
+
+    /// `notification.record` with a `requestId` from the message and the attempt: recording it again after a
+    /// crash appends nothing.
+    func record(_ planned: PlannedMessage, messageID: String, attempt: Int, failure: String?) {
+        var params: [String: JSONValue] = [
+            "channel": "email", "message": .string(messageID), "attempt": .integer(Int64(attempt)),
+            "outcome": failure == nil ? "delivered" : "failed", "requestId": .string("notify:\(messageID):\(attempt)"),
+        ]
+        switch planned.subject {
+        case .reminder(let id): params["reminder"] = .string(id)
+        case .event(let position): params["event"] = .integer(position)
+        }
+        if let failure { params["reason"] = .string(failure) }
+        do {
+            if case .failure(let error)? = try client?.call("notification.record", .object(params)) {
+                log("notification.record for <\(messageID)> refused: \(error.message)")
+            }
+        } catch {
+            log("notification.record for <\(messageID)>: \(error)")
+        }
+    }
+
+    static func rfc5322Date(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return formatter.string(from: date)
+    }
+}

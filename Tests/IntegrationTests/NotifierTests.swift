@@ -1,0 +1,145 @@
+import Foundation
+import LMDSJSON
+import LMDSProtocol
+import Testing
+
+/// lmds-notify through real processes: lmdsd, lmds-notify, msmtp as the sendmail command, and a local SMTP
+/// server (aiosmtpd, Tests/IntegrationTests/smtp-sink.py) that writes each message it receives to a directory.
+@Suite(.serialized) struct NotifierTests {
+    /// A running SMTP sink and the messages it received.
+    final class SMTPSink {
+        let process = Process()
+        let directory: String
+        let port: Int
+
+        init(_ workspace: Workspace) throws {
+            directory = workspace.path + "/mail"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", Binaries.repositoryRoot + "/Tests/IntegrationTests/smtp-sink.py", directory]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = output.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { throw TestFailure("smtp-sink.py ended before telling its port") }
+                line += chunk
+            }
+            guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw TestFailure("smtp-sink.py printed no port")
+            }
+            self.port = port
+        }
+
+        /// The messages received so far, in order, waiting (at most 15 s) until there are `count`.
+        func messages(count: Int) -> [Mail] {
+            var files: [String] = []
+            for _ in 0..<300 {
+                files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+                if files.count >= count { break }
+                usleep(50_000)
+            }
+            return files.compactMap { try? Mail(String(contentsOfFile: directory + "/" + $0, encoding: .utf8)) }
+        }
+
+        deinit {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// A received message: its headers by name and its body.
+    struct Mail {
+        let headers: [String: String]
+        let body: String
+
+        init(_ text: String) {
+            let parts = text.components(separatedBy: "\n\n")
+            var headers: [String: String] = [:]
+            for line in parts[0].split(separator: "\n") {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            self.headers = headers
+            body = parts.dropFirst().joined(separator: "\n\n")
+        }
+    }
+
+    /// A running lmds-notify.
+    static func startNotifier(_ workspace: Workspace) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binaries.directory + "/lmds-notify")
+        process.arguments = ["--socket", workspace.socketPath, "--config", workspace.path + "/config.json", "--state-dir", workspace.path + "/notify"]
+        process.standardError = FileHandle(forWritingAtPath: workspace.write("notify-\(UInt16.random(in: 0...UInt16.max)).log", ""))
+        try process.run()
+        return process
+    }
+
+    static func config(port: Int) -> String {
+        let sendmail = #"["/usr/bin/msmtp", "--host=127.0.0.1", "--port=\#(port)", "--auth=off", "--tls=off", "--from=lmds@leiden.nl", "-t"]"#
+        return #"{"reminders": {"intakeWaitingDays": \#(ReminderTests.shortDays), "consentWaitingDays": false, "expiryWarningDays": false}, "#
+            + #""roles": {"users": {"alice": "coordinator"}}, "#
+            + #""notifications": {"email": {"sendmail": \#(sendmail), "from": "lmds@leiden.nl"}}, "#
+            + #""people": {"alice": {"email": "alice@leiden.nl"}}}"#
+    }
+
+    /// A reminder falls due and reaches its coordinator, and the requester who opted in hears that the question
+    /// was accepted: each message parsed (recipient, Dutch subject and body, a Message-ID from the reminder or
+    /// event and the recipient), each delivery recorded once as NotificationDelivered. lmds-notify killed and
+    /// started again sends nothing new; started with its state gone, it sends the same messages again with the
+    /// same Message-IDs and the log records nothing twice.
+    @Test func remindersAndStatusMessagesReachAnSMTPServer() throws {
+        let workspace = Workspace()
+        let sink = try SMTPSink(workspace)
+        let daemon = try DaemonProcess(workspace: workspace, config: Self.config(port: sink.port))
+        var notifier = try Self.startNotifier(workspace)
+        defer { if notifier.isRunning { kill(notifier.processIdentifier, SIGKILL); notifier.waitUntilExit() } }
+        var question = CollaborationTests.question.objectValue!
+        question["requester"] = ["kind": "resident", "name": "Zoë Jansen", "email": "zoe@example.nl", "notify": true]
+        _ = try daemon.call("question.submit", .object(question))
+        _ = try ReminderTests.waitForReminders(daemon, count: 1)
+        let reminderMail = sink.messages(count: 1)
+        #expect(reminderMail.count == 1)
+        let reminder = try #require(reminderMail.first)
+        #expect(reminder.headers["X-Envelope-To"] == "alice@leiden.nl" && reminder.headers["To"] == "alice@leiden.nl")
+        #expect(reminder.headers["Subject"] == "Herinnering A-0001: vraag Q-0001 wacht op intake")
+        #expect(reminder.headers["Message-ID"] == "<lmds.A-0001.alice@leiden.nl>" && reminder.headers["From"] == "lmds@leiden.nl")
+        #expect(reminder.body.hasPrefix("Beste alice,") && reminder.body.contains("staat sinds") && reminder.body.contains("in de intake"), "\(reminder.body)")
+
+        _ = try daemon.call("question.accept", ["id": "Q-0001"])
+        let mail = sink.messages(count: 2)
+        let status = try #require(mail.count == 2 ? mail[1] : nil)
+        let accepted = try #require(try daemon.call("events.read", ["from": 1, "limit": 100])["events"]?.arrayValue?.first { $0["type"] == "QuestionAccepted" })
+        let position = try #require(accepted["position"]?.integerValue)
+        #expect(status.headers["To"] == "zoe@example.nl" && status.headers["Message-ID"] == "<lmds.e\(position).C-0001@leiden.nl>")
+        #expect(status.headers["Subject"] == "Uw vraag Q-0001 is aangenomen" && status.body.hasPrefix("Beste Zoë Jansen,"), "\(status.body)")
+        #expect(try Self.deliveries(daemon) == 2)
+
+        kill(notifier.processIdentifier, SIGKILL)
+        notifier.waitUntilExit()
+        notifier = try Self.startNotifier(workspace)
+        usleep(1_500_000)
+        #expect(sink.messages(count: 2).count == 2, "a restart sends nothing it had sent")
+        kill(notifier.processIdentifier, SIGKILL)
+        notifier.waitUntilExit()
+        try FileManager.default.removeItem(atPath: workspace.path + "/notify/state.json")
+        notifier = try Self.startNotifier(workspace)
+        let again = sink.messages(count: 4)
+        #expect(again.count == 4 && again[2].headers["Message-ID"] == reminder.headers["Message-ID"] && again[3].headers["Message-ID"] == status.headers["Message-ID"])
+        usleep(1_000_000)
+        #expect(try Self.deliveries(daemon) == 2, "the same message and attempt is recorded once")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// NotificationDelivered events in the log.
+    static func deliveries(_ daemon: DaemonProcess) throws -> Int {
+        for _ in 0..<100 {
+            let events = try daemon.call("events.read", ["from": 1, "limit": 1000])["events"]?.arrayValue ?? []
+            let count = events.filter { $0["type"] == "NotificationDelivered" }.count
+            if count >= 2 { return count }
+            usleep(50_000)
+        }
+        return 0
+    }
+}
