@@ -3,8 +3,26 @@
 extension NotifyTemplates {
     /// The shipped templates by file name, as the text of Sources/LMDSNotify/Templates/NAME.
     public static let embeddedFiles: [String: String] = [
+        "digest.mustache": #"""
+Uw herinneringen van {{{day}}} ({{{count}}})
+
+Beste {{{recipient}}},
+
+Dit staat voor u open in Leren met de Stad:
+
+{{#items}}
+- {{{id}}}: {{> rule}} (sinds {{{due}}})
+{{/items}}
+
+Bekijk en bevestig uw herinneringen met: lmds inbox
+U krijgt één bericht per dag; zo staat het in de instellingen van Leren met de Stad.
+
+Met vriendelijke groet,
+Leren met de Stad
+
+"""#,
         "reminder.mustache": #"""
-Herinnering {{{id}}}: {{#intake-waiting}}vraag {{{entity}}} wacht op intake{{/intake-waiting}}{{#consent-waiting}}voorstel {{{entity}}} wacht op instemming{{/consent-waiting}}{{#expiry-warning}}voorstel {{{entity}}} verloopt binnenkort{{/expiry-warning}}{{#not-started}}match {{{entity}}} is nog niet gestart{{/not-started}}{{#outcome-missing}}match {{{entity}}} heeft nog geen resultaat{{/outcome-missing}}{{#follow-up-due}}nacontrole van {{{entity}}} is aan de beurt{{/follow-up-due}}{{#milestone-overdue}}mijlpaal van match {{{entity}}} is verlopen{{/milestone-overdue}}{{#match-stalled}}match {{{entity}}} staat stil{{/match-stalled}}
+Herinnering {{{id}}}: {{> rule}}
 
 Beste {{{recipient}}},
 
@@ -21,6 +39,9 @@ Bekijk en bevestig uw herinneringen met: lmds inbox
 Met vriendelijke groet,
 Leren met de Stad
 
+"""#,
+        "rule.mustache": #"""
+{{#intake-waiting}}vraag {{{entity}}} wacht op intake{{/intake-waiting}}{{#consent-waiting}}voorstel {{{entity}}} wacht op instemming{{/consent-waiting}}{{#expiry-warning}}voorstel {{{entity}}} verloopt binnenkort{{/expiry-warning}}{{#not-started}}match {{{entity}}} is nog niet gestart{{/not-started}}{{#outcome-missing}}match {{{entity}}} heeft nog geen resultaat{{/outcome-missing}}{{#follow-up-due}}nacontrole van {{{entity}}} is aan de beurt{{/follow-up-due}}{{#milestone-overdue}}mijlpaal van match {{{entity}}} is verlopen{{/milestone-overdue}}{{#match-stalled}}match {{{entity}}} staat stil{{/match-stalled}}
 """#,
         "status.mustache": #"""
 {{#accepted}}Uw vraag {{{question}}} is aangenomen{{/accepted}}{{#referred}}Uw vraag {{{question}}} is doorverwezen{{/referred}}{{#matched}}Uw vraag {{{question}}} is gekoppeld aan een opleiding{{/matched}}{{#started}}Het werk aan uw vraag {{{question}}} is begonnen{{/started}}{{#completed}}Uw vraag {{{question}}} is afgerond{{/completed}}

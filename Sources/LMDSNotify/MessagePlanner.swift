@@ -82,9 +82,12 @@ public enum MessagePlanner {
     static func time(_ value: JSONValue?) -> String {
         guard let milliseconds = value?.integerValue else { return "?" }
         let (days, rest) = CivilCalendar.floorDivide(milliseconds, 86_400_000)
-        let date = CivilCalendar.civil(daysSinceEpoch: Int(days))
         let minutes = Int(rest / 60_000)
-        func two(_ number: Int) -> String { number < 10 ? "0\(number)" : "\(number)" }
-        return "\(date.year)-\(two(date.month))-\(two(date.day)) \(two(minutes / 60)):\(two(minutes % 60)) UTC"
+        return "\(isoDate(CivilCalendar.civil(daysSinceEpoch: Int(days)))) \(two(minutes / 60)):\(two(minutes % 60)) UTC"
     }
+
+    /// `2027-02-08`.
+    static func isoDate(_ date: (year: Int, month: Int, day: Int)) -> String { "\(date.year)-\(two(date.month))-\(two(date.day))" }
+
+    static func two(_ number: Int) -> String { number < 10 ? "0\(number)" : "\(number)" }
 }

@@ -24,6 +24,8 @@ public final class Notifier {
     /// Events after which the state is saved even when none of them was delivered, so that a restart does
     /// not read the whole log again (each save costs two fsyncs).
     static let eventsPerSaveMax: Int64 = 500
+    /// How long the loop waits for an event before it looks whether a daily digest fell due.
+    static let idleCheckMs: Int32 = 20_000
 
     public init(socketPath: String, directory: NotifierDirectory, stateDirectory: String, templates: NotifyTemplates = .embedded,
                 log: @escaping (String) -> Void) throws(NotifyError) {
@@ -55,6 +57,12 @@ public final class Notifier {
         log("following the log from position \(state.position + 1)")
         var unsaved: Int64 = 0
         while true {
+            // Idle (nothing read and waiting): digests that fell due go out, then wait for the next event.
+            if !client.hasBufferedMessage {
+                if sendDueDigests(nowMs: Self.nowMs()) { try state.save(directory: stateDirectory) }
+                var ready = pollfd(fd: client.descriptor, events: Int16(POLLIN), revents: 0)
+                if poll(&ready, 1, Self.idleCheckMs) == 0 { continue }
+            }
             let notification: JSONValue
             do {
                 notification = try client.nextNotification()
@@ -75,12 +83,47 @@ public final class Notifier {
         }
     }
 
-    /// Learns from the event and delivers its messages; true when it had any.
+    /// Learns from the event and delivers its messages (or keeps a reminder for a daily digest); true when it
+    /// had any.
     func handle(_ envelope: JSONValue) -> Bool {
         state.learn(envelope)
         let messages = MessagePlanner.messages(for: envelope, directory: directory, state: state)
-        for message in messages { deliver(message) }
+        for message in messages {
+            if case .user(let user) = message.recipient, case .daily = directory.digest(of: user) {
+                state.digests[user, default: []].append(message.values)
+            } else {
+                deliver(message)
+            }
+        }
         return !messages.isEmpty
+    }
+
+    static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// Sends each user's digest that fell due (one message listing their waiting reminders, at most one a
+    /// day, `Message-ID` `lmds.digest-DAY.USER@DOMAIN`) and records it for each reminder in it; true when any
+    /// went out.
+    func sendDueDigests(nowMs: Int64) -> Bool {
+        var sent = false
+        for user in state.digests.keys.sorted() where directory.digestIsDue(for: user, lastDay: state.lastDigestDay[user], nowMs: nowMs) {
+            let items = state.digests[user] ?? []
+            let day = directory.localDayAndMinute(nowMs).day
+            if let address = directory.address(of: user), !items.isEmpty {
+                let context: [String: Any] = ["recipient": user, "day": day, "count": "\(items.count)", "items": items]
+                let (subject, body) = templates.render("digest", context)
+                let messageID = "lmds.digest-\(day).\(PlannedMessage.safe(user))@\(domain)"
+                let message = EmailMessage(from: from, to: address, subject: subject, body: body, messageID: messageID, date: Self.rfc5322Date(Date()))
+                send(message) { attempt, failure in
+                    for reminder in items.compactMap({ $0["id"] }) {
+                        record(subject: .reminder(reminder), messageID: messageID, requestKey: "\(messageID):\(reminder)", attempt: attempt, failure: failure)
+                    }
+                }
+            }
+            state.digests.removeValue(forKey: user)
+            state.lastDigestDay[user] = day
+            sent = true
+        }
+        return sent
     }
 
     /// The sender, and the domain of the `Message-ID`s (the sender's).
@@ -95,9 +138,17 @@ public final class Notifier {
         let (subject, body) = templates.render(planned.template, values)
         let messageID = planned.messageID(domain: domain)
         let message = EmailMessage(from: from, to: address, subject: subject, body: body, messageID: messageID, date: Self.rfc5322Date(Date()))
+        send(message) { attempt, failure in
+            record(subject: planned.subject, messageID: messageID, requestKey: messageID, attempt: attempt, failure: failure)
+        }
+    }
+
+    /// Hands `message` to sendmail, up to `attemptsMax` times, reporting each attempt to `recordAttempt`.
+    func send(_ message: EmailMessage, recordAttempt: (Int, String?) -> Void) {
+        let messageID = message.messageID
         for attempt in 1...Self.attemptsMax {
             let failure = sendmail.send(message)
-            record(planned, messageID: messageID, attempt: attempt, failure: failure)
+            recordAttempt(attempt, failure)
             guard failure != nil else {
                 log("delivered <\(messageID)> (attempt \(attempt))")
                 return
@@ -120,14 +171,14 @@ public final class Notifier {
         }
     }
 
-    /// `notification.record` with a `requestId` from the message and the attempt: recording it again after a
-    /// crash appends nothing.
-    func record(_ planned: PlannedMessage, messageID: String, attempt: Int, failure: String?) {
+    /// `notification.record` with a `requestId` from the message (`requestKey`: the Message-ID, and for a
+    /// digest the reminder too) and the attempt: recording it again after a crash appends nothing.
+    func record(subject: PlannedMessage.Subject, messageID: String, requestKey: String, attempt: Int, failure: String?) {
         var params: [String: JSONValue] = [
             "channel": "email", "message": .string(messageID), "attempt": .integer(Int64(attempt)),
-            "outcome": failure == nil ? "delivered" : "failed", "requestId": .string("notify:\(messageID):\(attempt)"),
+            "outcome": failure == nil ? "delivered" : "failed", "requestId": .string("notify:\(requestKey):\(attempt)"),
         ]
-        switch planned.subject {
+        switch subject {
         case .reminder(let id): params["reminder"] = .string(id)
         case .event(let position): params["event"] = .integer(position)
         }

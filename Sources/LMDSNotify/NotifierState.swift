@@ -15,6 +15,10 @@ public struct NotifierState: Sendable, Hashable {
     public var requesters: [String: String] = [:]
     /// Match id → question id, for the opted-in questions' matches.
     public var matches: [String: String] = [:]
+    /// The reminders waiting for each user's daily digest, as the template values of each.
+    public var digests: [String: [[String: String]]] = [:]
+    /// The local date (`2026-12-07`) of each user's last digest: at most one a day.
+    public var lastDigestDay: [String: String] = [:]
 
     public init() {}
 
@@ -38,7 +42,11 @@ public struct NotifierState: Sendable, Hashable {
     }
 
     public var json: JSONValue {
-        ["position": .integer(position), "requesters": .object(requesters.mapValues { .string($0) }), "matches": .object(matches.mapValues { .string($0) })]
+        [
+            "position": .integer(position), "requesters": .object(requesters.mapValues { .string($0) }), "matches": .object(matches.mapValues { .string($0) }),
+            "digests": .object(digests.mapValues { items in .array(items.map { .object($0.mapValues { .string($0) }) }) }),
+            "lastDigestDay": .object(lastDigestDay.mapValues { .string($0) }),
+        ]
     }
 
     /// The file's bound: a few dozen bytes per opted-in question.
@@ -56,6 +64,10 @@ public struct NotifierState: Sendable, Hashable {
         state.position = position
         state.requesters = json["requesters"]?.objectValue?.compactMapValues(\.stringValue) ?? [:]
         state.matches = json["matches"]?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+        state.digests = json["digests"]?.objectValue?.mapValues { items in
+            (items.arrayValue ?? []).compactMap { $0.objectValue?.compactMapValues(\.stringValue) }
+        } ?? [:]
+        state.lastDigestDay = json["lastDigestDay"]?.objectValue?.compactMapValues(\.stringValue) ?? [:]
         return state
     }
 

@@ -4,8 +4,9 @@ import Mustache
 /// in by scripts/embed-notify). Each renders a whole message text: its first line is the subject, then a
 /// blank line, then the body. Values are inserted with `{{{...}}}`: the text is plain, not HTML.
 public struct NotifyTemplates: Sendable {
-    /// The templates a message uses, by name (the file is NAME.mustache).
-    public static let templateNames = ["reminder", "status"]
+    /// The templates a message uses, by name (the file is NAME.mustache); `rule` is the partial naming a
+    /// reminder (`{{> rule}}`), used by `reminder` and `digest`.
+    public static let templateNames = ["reminder", "status", "digest", "rule"]
 
     let library: MustacheLibrary
 

@@ -76,12 +76,12 @@ import Testing
         return process
     }
 
-    static func config(port: Int) -> String {
+    static func config(port: Int, alice: String = #"{"email": "alice@leiden.nl"}"#) -> String {
         let sendmail = #"["/usr/bin/msmtp", "--host=127.0.0.1", "--port=\#(port)", "--auth=off", "--tls=off", "--from=lmds@leiden.nl", "-t"]"#
         return #"{"reminders": {"intakeWaitingDays": \#(ReminderTests.shortDays), "consentWaitingDays": false, "expiryWarningDays": false}, "#
             + #""roles": {"users": {"alice": "coordinator"}}, "#
             + #""notifications": {"email": {"sendmail": \#(sendmail), "from": "lmds@leiden.nl"}}, "#
-            + #""people": {"alice": {"email": "alice@leiden.nl"}}}"#
+            + #""timeZone": "UTC", "people": {"alice": \#(alice)}}"#
     }
 
     /// A reminder falls due and reaches its coordinator, and the requester who opted in hears that the question
@@ -114,7 +114,7 @@ import Testing
         let position = try #require(accepted["position"]?.integerValue)
         #expect(status.headers["To"] == "zoe@example.nl" && status.headers["Message-ID"] == "<lmds.e\(position).C-0001@leiden.nl>")
         #expect(status.headers["Subject"] == "Uw vraag Q-0001 is aangenomen" && status.body.hasPrefix("Beste Zoë Jansen,"), "\(status.body)")
-        #expect(try Self.deliveries(daemon) == 2)
+        #expect(try Self.deliveries(daemon, count: 2) == 2)
 
         kill(notifier.processIdentifier, SIGKILL)
         notifier.waitUntilExit()
@@ -128,18 +128,41 @@ import Testing
         let again = sink.messages(count: 4)
         #expect(again.count == 4 && again[2].headers["Message-ID"] == reminder.headers["Message-ID"] && again[3].headers["Message-ID"] == status.headers["Message-ID"])
         usleep(1_000_000)
-        #expect(try Self.deliveries(daemon) == 2, "the same message and attempt is recorded once")
+        #expect(try Self.deliveries(daemon, count: 2) == 2, "the same message and attempt is recorded once")
         #expect(daemon.stop() == 0)
     }
 
-    /// NotificationDelivered events in the log.
-    static func deliveries(_ daemon: DaemonProcess) throws -> Int {
+    /// A user with a `daily 00:00` digest (UTC) gets the reminders raised while lmds-notify was down in one
+    /// message, recorded for each reminder; a reminder raised after today's digest waits for tomorrow's.
+    @Test func aDailyDigestListsTheWaitingReminders() throws {
+        let workspace = Workspace()
+        let sink = try SMTPSink(workspace)
+        let daemon = try DaemonProcess(workspace: workspace, config: Self.config(port: sink.port, alice: #"{"email": "alice@leiden.nl", "digest": "daily 00:00"}"#))
+        for title in ["Vraag één", "Vraag twee"] { try ReminderTests.submit(daemon, title) }
+        _ = try ReminderTests.waitForReminders(daemon, count: 2)
+        let notifier = try Self.startNotifier(workspace)
+        defer { kill(notifier.processIdentifier, SIGKILL); notifier.waitUntilExit() }
+        let digest = try #require(sink.messages(count: 1).first)
+        let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+        #expect(digest.headers["Message-ID"] == "<lmds.digest-\(today).alice@leiden.nl>" && digest.headers["Subject"] == "Uw herinneringen van \(today) (2)")
+        #expect(digest.body.contains("- A-0001: vraag Q-0001 wacht op intake") && digest.body.contains("- A-0002: vraag Q-0002 wacht op intake"), "\(digest.body)")
+        #expect(try Self.deliveries(daemon, count: 2) == 2)
+        try ReminderTests.submit(daemon, "Vraag drie")
+        _ = try ReminderTests.waitForReminders(daemon, count: 3)
+        usleep(1_500_000)
+        #expect(sink.messages(count: 1).count == 1, "one digest a day")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// NotificationDelivered events in the log, waiting (at most 5 s) until there are `count`.
+    static func deliveries(_ daemon: DaemonProcess, count: Int) throws -> Int {
+        var found = 0
         for _ in 0..<100 {
             let events = try daemon.call("events.read", ["from": 1, "limit": 1000])["events"]?.arrayValue ?? []
-            let count = events.filter { $0["type"] == "NotificationDelivered" }.count
-            if count >= 2 { return count }
+            found = events.filter { $0["type"] == "NotificationDelivered" }.count
+            if found >= count { break }
             usleep(50_000)
         }
-        return 0
+        return found
     }
 }

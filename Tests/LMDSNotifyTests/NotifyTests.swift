@@ -62,6 +62,31 @@ import Testing
         #expect(status.subject == "Uw vraag Q-0001 is aangenomen" && status.body.contains("heeft uw vraag Q-0001 aangenomen"))
     }
 
+    /// A `daily 08:00` digest is due from 08:00 local time (Europe/Amsterdam: 07:00 UTC in winter), once a
+    /// local day; `immediate` is always due.
+    @Test func dailyDigestsFallDueOnceADayAtTheirTime() throws {
+        let people: JSONValue = ["alice": ["email": "alice@leiden.nl", "digest": "daily 08:00"], "bob": ["email": "bob@leiden.nl"]]
+        let directory = NotifierDirectory(notifications: try NotificationConfig(notifications: nil, people: people))
+        let morning: Int64 = 1_796_626_800_000  // 2026-12-07T07:00:00Z, 08:00 in Leiden
+        #expect(directory.localDayAndMinute(morning) == (day: "2026-12-07", minute: 480))
+        #expect(!directory.digestIsDue(for: "alice", lastDay: nil, nowMs: morning - 60_000))
+        #expect(directory.digestIsDue(for: "alice", lastDay: nil, nowMs: morning))
+        #expect(directory.digestIsDue(for: "alice", lastDay: "2026-12-06", nowMs: morning + 3_600_000))
+        #expect(!directory.digestIsDue(for: "alice", lastDay: "2026-12-07", nowMs: morning + 3_600_000), "one a day")
+        #expect(directory.digestIsDue(for: "bob", lastDay: "2026-12-07", nowMs: morning - 60_000), "immediate")
+    }
+
+    /// The digest lists each waiting reminder with the same Dutch phrase as the reminder's own subject.
+    @Test func digestListsTheReminders() throws {
+        let message = try #require(MessagePlanner.messages(for: Self.raised, directory: Self.directory, state: NotifierState()).first)
+        let second = ["id": "A-0002", "rule": "intake-waiting", "intake-waiting": "yes", "entity": "Q-0003", "due": "2026-12-07 06:00 UTC"]
+        let context: [String: Any] = ["recipient": "alice", "day": "2026-12-07", "count": "2", "items": [message.values, second]]
+        let (subject, body) = NotifyTemplates.embedded.render("digest", context)
+        #expect(subject == "Uw herinneringen van 2026-12-07 (2)")
+        #expect(body.contains("- A-0001: mijlpaal van match M-0001 is verlopen (sinds 2027-02-08 00:00 UTC)\n"), "\(body)")
+        #expect(body.contains("- A-0002: vraag Q-0003 wacht op intake (sinds 2026-12-07 06:00 UTC)\n"), "\(body)")
+    }
+
     /// The compiled-in templates are the files in Sources/LMDSNotify/Templates (run scripts/embed-notify).
     @Test func embeddedTemplatesMatchTheFiles() throws {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/LMDSNotify/Templates")
