@@ -40,6 +40,21 @@ Met vriendelijke groet,
 Leren met de Stad
 
 """#,
+        "requester-reminder.mustache": #"""
+{{#consent-waiting}}Er ligt een voorstel klaar voor uw vraag{{/consent-waiting}}{{#expiry-warning}}Het voorstel voor uw vraag verloopt binnenkort{{/expiry-warning}}{{^consent-waiting}}{{^expiry-warning}}Herinnering over uw vraag{{/expiry-warning}}{{/consent-waiting}}
+
+Beste {{{recipient}}},
+
+{{#consent-waiting}}Leren met de Stad heeft een opleiding gevonden die met uw vraag aan de slag wil (voorstel {{{entity}}}). Het voorstel wacht nog op uw instemming.{{/consent-waiting}}{{#expiry-warning}}Voorstel {{{entity}}} voor uw vraag verloopt op {{{deadline}}} als u niet instemt.{{/expiry-warning}}{{^consent-waiting}}{{^expiry-warning}}Er wacht iets op u bij Leren met de Stad ({{{entity}}}).{{/expiry-warning}}{{/consent-waiting}}
+
+Neem contact op met de coördinator van Leren met de Stad om te reageren.
+
+U krijgt dit bericht omdat u bij het indienen van uw vraag om berichten hebt gevraagd.
+
+Met vriendelijke groet,
+Leren met de Stad
+
+"""#,
         "rule.mustache": #"""
 {{#intake-waiting}}vraag {{{entity}}} wacht op intake{{/intake-waiting}}{{#consent-waiting}}voorstel {{{entity}}} wacht op instemming{{/consent-waiting}}{{#expiry-warning}}voorstel {{{entity}}} verloopt binnenkort{{/expiry-warning}}{{#not-started}}match {{{entity}}} is nog niet gestart{{/not-started}}{{#outcome-missing}}match {{{entity}}} heeft nog geen resultaat{{/outcome-missing}}{{#follow-up-due}}nacontrole van {{{entity}}} is aan de beurt{{/follow-up-due}}{{#milestone-overdue}}mijlpaal van match {{{entity}}} is verlopen{{/milestone-overdue}}{{#match-stalled}}match {{{entity}}} staat stil{{/match-stalled}}
 """#,

@@ -49,8 +49,9 @@ public struct PlannedMessage: Sendable, Hashable {
 }
 
 /// Which messages an event asks for (pure: the event, the directory and what the notifier learnt):
-/// `ReminderRaised` one per recipient user with an address; a requester who opted in one when their question
-/// is accepted, referred, matched, started or completed.
+/// `ReminderRaised` one per recipient user with an address, and one to a requester recipient who opted in
+/// (template `requester-reminder`: no inbox talk); a requester who opted in one when their question is
+/// accepted, referred, matched, started or completed.
 public enum MessagePlanner {
     /// The requester's status events and the section of the `status` template each selects.
     static let statusEvents = ["QuestionAccepted": "accepted", "QuestionReferred": "referred", "QuestionMatched": "matched",
@@ -59,7 +60,7 @@ public enum MessagePlanner {
     public static func messages(for envelope: JSONValue, directory: NotifierDirectory, state: NotifierState) -> [PlannedMessage] {
         guard let type = envelope["type"]?.stringValue, let position = envelope["position"]?.integerValue else { return [] }
         let data = envelope["data"] ?? [:]
-        if type == "ReminderRaised" { return reminderMessages(data, directory: directory) }
+        if type == "ReminderRaised" { return reminderMessages(data, directory: directory, state: state) }
         guard let section = statusEvents[type], let id = data["id"]?.stringValue else { return [] }
         let question = type == "MatchStarted" ? state.matches[id] : id
         guard let question, let contact = state.requesters[question] else { return [] }
@@ -68,14 +69,18 @@ public enum MessagePlanner {
         return [PlannedMessage(subject: .event(position: position), recipient: .contact(contact), template: "status", values: values)]
     }
 
-    static func reminderMessages(_ data: JSONValue, directory: NotifierDirectory) -> [PlannedMessage] {
+    static func reminderMessages(_ data: JSONValue, directory: NotifierDirectory, state: NotifierState) -> [PlannedMessage] {
         guard let id = data["id"]?.stringValue, let rule = data["rule"]?.stringValue, let entity = data["entity"]?.stringValue else { return [] }
         var users: [String] = []
         for recipient in data["recipients"]?.arrayValue ?? [] {
             for user in directory.users(for: recipient) where !users.contains(user) && directory.address(of: user) != nil { users.append(user) }
         }
         let values = ["id": id, "rule": rule, rule: "yes", "entity": entity, "deadline": time(data["deadline"]), "due": time(data["dueAt"])]
+        let optedIn = Set(state.requesters.values)
+        let contacts = (data["recipients"]?.arrayValue ?? []).compactMap { $0["role"] == "requester" ? $0["contact"]?.stringValue : nil }
+            .filter(optedIn.contains)
         return users.map { PlannedMessage(subject: .reminder(id), recipient: .user($0), template: "reminder", values: values) }
+            + contacts.map { PlannedMessage(subject: .reminder(id), recipient: .contact($0), template: "requester-reminder", values: values) }
     }
 
     /// A log time (ms) as `2027-02-08 14:05 UTC`.

@@ -6,7 +6,7 @@ import Mustache
 public struct NotifyTemplates: Sendable {
     /// The templates a message uses, by name (the file is NAME.mustache); `rule` is the partial naming a
     /// reminder (`{{> rule}}`), used by `reminder` and `digest`.
-    public static let templateNames = ["reminder", "status", "digest", "rule"]
+    public static let templateNames = ["reminder", "status", "digest", "rule", "requester-reminder"]
 
     let library: MustacheLibrary
 

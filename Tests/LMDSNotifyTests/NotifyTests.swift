@@ -50,6 +50,26 @@ import Testing
         #expect(MessagePlanner.messages(for: Self.envelope(8, "QuestionCompleted", ["id": "Q-0001"]), directory: Self.directory, state: state).isEmpty)
     }
 
+    /// A consent reminder naming the requester's contact reaches the requester only if they opted in, with
+    /// the requester's own text (no inbox), and not after the contact's erasure.
+    @Test func aRequesterRecipientOnlyWhenOptedIn() {
+        let consent = Self.envelope(9, "ReminderRaised", [
+            "id": "A-0002", "rule": "consent-waiting", "entity": "P-0001", "deadline": 0, "dueAt": 0,
+            "recipients": [["role": "requester", "contact": "C-0001"], ["role": "requester", "contact": "C-0002"]],
+        ])
+        var state = NotifierState()
+        state.learn(Self.envelope(1, "QuestionSubmitted", ["id": "Q-0001", "requester": ["kind": "resident", "contact": "C-0001", "notify": true]]))
+        let messages = MessagePlanner.messages(for: consent, directory: Self.directory, state: state)
+        #expect(messages.map(\.recipient) == [.contact("C-0001")] && messages.first?.template == "requester-reminder")
+        #expect(messages.first?.messageID(domain: "leiden.nl") == "lmds.A-0002.C-0001@leiden.nl")
+        var values: [String: Any] = messages.first?.values ?? [:]
+        values["recipient"] = "Zoë"
+        let (subject, body) = NotifyTemplates.embedded.render("requester-reminder", values)
+        #expect(subject == "Er ligt een voorstel klaar voor uw vraag" && body.contains("wacht nog op uw instemming") && !body.contains("lmds inbox"))
+        state.learn(Self.envelope(10, "PersonalDataErased", ["contact": "C-0001"]))
+        #expect(MessagePlanner.messages(for: consent, directory: Self.directory, state: state).isEmpty)
+    }
+
     /// The templates render Dutch text: the subject on the first line, then the body, values unescaped.
     @Test func templatesRenderDutch() throws {
         let message = try #require(MessagePlanner.messages(for: Self.raised, directory: Self.directory, state: NotifierState()).first)
