@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
     ],
     targets: [
         // The C library, from Debian's liblmdb-dev. Only EventLog imports it.
@@ -114,17 +115,26 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The notifier's logic: follows the log through the socket (LMDSProtocol's RPCClient), plans and renders
-        // messages (Mustache templates in Sources/LMDSNotify/Templates, embedded by scripts/embed-notify) and hands
-        // them to sendmail. Never the domain, the log or NIO: it sees what any client sees.
+        // messages (Mustache templates in Sources/LMDSNotify/Templates, embedded by scripts/embed-notify), hands
+        // them to sendmail, signs webhook bodies (HMAC-SHA256). Never the domain, the log or NIO: it sees what any
+        // client sees; lmds-notify hands it the HTTP poster (AsyncHTTPClient).
         .target(
             name: "LMDSNotify",
-            dependencies: ["LMDSProtocol", "LMDSJSON", "LMDSCalendar", .product(name: "Mustache", package: "swift-mustache")],
+            dependencies: [
+                "LMDSProtocol", "LMDSJSON", "LMDSCalendar", .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["Templates"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "lmds-notify",
-            dependencies: ["LMDSNotify", "LMDSProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "LMDSNotify", "LMDSProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // Webhooks' HTTP (the one NIO-based piece, kept out of LMDSNotify, which is handed a poster).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         // Benchmarks and test helpers that must be real processes.
@@ -163,7 +173,7 @@ let package = Package(
         .testTarget(name: "LMDSCommandLineTests", dependencies: ["LMDSCommandLine", "LMDSProtocol", "LMDSJSON"]),
         .testTarget(
             name: "IntegrationTests", dependencies: ["LMDSProtocol", "LMDSJSON", "LMDSCommandLine", "LMDSTestSupport", "Site"],
-            exclude: ["smtp-sink.py"]
+            exclude: ["smtp-sink.py", "webhook-sink.py"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -12,6 +12,8 @@ public final class Notifier {
     let stateDirectory: String
     let templates: NotifyTemplates
     let sendmail: Sendmail
+    /// Posts webhooks (lmds-notify hands it AsyncHTTPClient); nil: webhooks are not sent.
+    let postWebhook: Webhooks.Poster?
     /// Where progress and failures are written (standard error: the journal).
     let log: (String) -> Void
     var state: NotifierState
@@ -28,7 +30,8 @@ public final class Notifier {
     static let idleCheckMs: Int32 = 20_000
 
     public init(socketPath: String, directory: NotifierDirectory, stateDirectory: String, templates: NotifyTemplates = .embedded,
-                log: @escaping (String) -> Void) throws(NotifyError) {
+                postWebhook: Webhooks.Poster? = nil, log: @escaping (String) -> Void) throws(NotifyError) {
+        self.postWebhook = postWebhook
         self.socketPath = socketPath
         self.directory = directory
         self.stateDirectory = stateDirectory
@@ -95,7 +98,32 @@ public final class Notifier {
                 deliver(message)
             }
         }
-        return !messages.isEmpty
+        let webhooks = postWebhook == nil ? [] : Webhooks.targets(of: envelope, in: directory.notifications.webhooks)
+        for index in webhooks { post(envelope, to: index) }
+        return !messages.isEmpty || !webhooks.isEmpty
+    }
+
+    /// POSTs the envelope to webhook `index`, signed, up to `Webhooks.attemptsMax` times with a doubling
+    /// wait, each attempt recorded (`message` `lmds.webhookINDEX.SUBJECT`, stable like a Message-ID).
+    func post(_ envelope: JSONValue, to index: Int) {
+        guard let postWebhook, let position = envelope["position"]?.integerValue else { return }
+        let webhook = directory.notifications.webhooks[index]
+        let reminder = envelope["type"] == "ReminderRaised" ? envelope["data"]?["id"]?.stringValue : nil
+        let subject: PlannedMessage.Subject = reminder.map { .reminder($0) } ?? .event(position: position)
+        let message = "lmds.webhook\(index).\(subject.key)"
+        let body = Webhooks.body(envelope)
+        let headers = [("Content-Type", "application/json"), (Webhooks.signatureHeader, Webhooks.signature(body, secret: webhook.secret)),
+                       ("X-Lmds-Message", message)]
+        for attempt in 1...Webhooks.attemptsMax {
+            let failure = postWebhook(webhook.url, body, headers)
+            record(subject: subject, channel: "webhook", messageID: message, requestKey: message, attempt: attempt, failure: failure)
+            guard let failure else {
+                log("posted \(message) (attempt \(attempt))")
+                return
+            }
+            log("attempt \(attempt) of \(message) failed: \(failure)")
+            if attempt < Webhooks.attemptsMax { sleep(Webhooks.retryDelaySeconds << UInt32(attempt - 1)) }
+        }
     }
 
     static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
@@ -173,9 +201,9 @@ public final class Notifier {
 
     /// `notification.record` with a `requestId` from the message (`requestKey`: the Message-ID, and for a
     /// digest the reminder too) and the attempt: recording it again after a crash appends nothing.
-    func record(subject: PlannedMessage.Subject, messageID: String, requestKey: String, attempt: Int, failure: String?) {
+    func record(subject: PlannedMessage.Subject, channel: String = "email", messageID: String, requestKey: String, attempt: Int, failure: String?) {
         var params: [String: JSONValue] = [
-            "channel": "email", "message": .string(messageID), "attempt": .integer(Int64(attempt)),
+            "channel": .string(channel), "message": .string(messageID), "attempt": .integer(Int64(attempt)),
             "outcome": failure == nil ? "delivered" : "failed", "requestId": .string("notify:\(requestKey):\(attempt)"),
         ]
         switch subject {

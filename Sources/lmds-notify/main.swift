@@ -32,7 +32,7 @@ struct NotifyCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
             let directory = try NotifierDirectory(configFile: configPath)
             let notifier = try Notifier(socketPath: socket ?? DefaultPaths.socketPath(environment: environment), directory: directory,
-                                        stateDirectory: stateDirectory) { line in
+                                        stateDirectory: stateDirectory, postWebhook: WebhookHTTP.post) { line in
                 FileHandle.standardError.write(Data("lmds-notify: \(line)\n".utf8))
             }
             try notifier.run()

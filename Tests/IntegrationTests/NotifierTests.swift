@@ -6,17 +6,17 @@ import Testing
 /// lmds-notify through real processes: lmdsd, lmds-notify, msmtp as the sendmail command, and a local SMTP
 /// server (aiosmtpd, Tests/IntegrationTests/smtp-sink.py) that writes each message it receives to a directory.
 @Suite(.serialized) struct NotifierTests {
-    /// A running SMTP sink and the messages it received.
+    /// A running receiver (the SMTP sink, or with `webhook-sink.py` the webhook receiver) and what it received.
     final class SMTPSink {
         let process = Process()
         let directory: String
         let port: Int
 
-        init(_ workspace: Workspace) throws {
-            directory = workspace.path + "/mail"
+        init(_ workspace: Workspace, script: String = "smtp-sink.py", arguments: [String] = []) throws {
+            directory = workspace.path + "/" + script
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", Binaries.repositoryRoot + "/Tests/IntegrationTests/smtp-sink.py", directory]
+            process.arguments = ["python3", Binaries.repositoryRoot + "/Tests/IntegrationTests/" + script, directory] + arguments
             let output = Pipe()
             process.standardOutput = output
             try process.run()
@@ -34,13 +34,18 @@ import Testing
 
         /// The messages received so far, in order, waiting (at most 15 s) until there are `count`.
         func messages(count: Int) -> [Mail] {
+            files(".eml", count: count).compactMap { try? Mail(String(contentsOfFile: $0, encoding: .utf8)) }
+        }
+
+        /// The paths of the files ending in `suffix` written so far, in order, waiting (at most 15 s) for `count`.
+        func files(_ suffix: String, count: Int) -> [String] {
             var files: [String] = []
             for _ in 0..<300 {
-                files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+                files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix) }.sorted()
                 if files.count >= count { break }
                 usleep(50_000)
             }
-            return files.compactMap { try? Mail(String(contentsOfFile: directory + "/" + $0, encoding: .utf8)) }
+            return files.map { directory + "/" + $0 }
         }
 
         deinit {
@@ -76,11 +81,11 @@ import Testing
         return process
     }
 
-    static func config(port: Int, alice: String = #"{"email": "alice@leiden.nl"}"#) -> String {
+    static func config(port: Int, alice: String = #"{"email": "alice@leiden.nl"}"#, webhooks: String = "[]") -> String {
         let sendmail = #"["/usr/bin/msmtp", "--host=127.0.0.1", "--port=\#(port)", "--auth=off", "--tls=off", "--from=lmds@leiden.nl", "-t"]"#
         return #"{"reminders": {"intakeWaitingDays": \#(ReminderTests.shortDays), "consentWaitingDays": false, "expiryWarningDays": false}, "#
             + #""roles": {"users": {"alice": "coordinator"}}, "#
-            + #""notifications": {"email": {"sendmail": \#(sendmail), "from": "lmds@leiden.nl"}}, "#
+            + #""notifications": {"email": {"sendmail": \#(sendmail), "from": "lmds@leiden.nl"}, "webhooks": \#(webhooks)}, "#
             + #""timeZone": "UTC", "people": {"alice": \#(alice)}}"#
     }
 
@@ -151,6 +156,36 @@ import Testing
         _ = try ReminderTests.waitForReminders(daemon, count: 3)
         usleep(1_500_000)
         #expect(sink.messages(count: 1).count == 1, "one digest a day")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// A webhook listing a reminder rule and an event type receives each as a signed POST (the receiver checks
+    /// the HMAC-SHA256 with the secret); the first POST, answered 500, is retried; every attempt is recorded
+    /// (channel webhook), the failed one as NotificationFailed.
+    @Test func webhooksAreSignedRetriedAndRecorded() throws {
+        let workspace = Workspace()
+        let secret = "een lang geheim van de stad Leiden"
+        let smtp = try SMTPSink(workspace)
+        let receiver = try SMTPSink(workspace, script: "webhook-sink.py", arguments: [secret])
+        let webhooks = #"[{"url": "http://127.0.0.1:\#(receiver.port)/lmds", "events": ["intake-waiting", "QuestionAccepted"], "secret": "\#(secret)"}]"#
+        let daemon = try DaemonProcess(workspace: workspace, config: Self.config(port: smtp.port, webhooks: webhooks))
+        let notifier = try Self.startNotifier(workspace)
+        defer { kill(notifier.processIdentifier, SIGKILL); notifier.waitUntilExit() }
+        try ReminderTests.submit(daemon, "Vraag met een webhook")
+        _ = try ReminderTests.waitForReminders(daemon, count: 1)
+        _ = try daemon.call("question.accept", ["id": "Q-0001"])
+        let posts = try receiver.files(".json", count: 3).map { try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: $0)))) }
+        #expect(posts.count == 3 && posts.allSatisfy { $0["valid"] == true }, "\(posts)")
+        #expect(posts.map { $0["message"] } == ["lmds.webhook0.A-0001", "lmds.webhook0.A-0001", .string(posts.last?["message"]?.stringValue ?? "")])
+        #expect(posts.map { $0["event"]?["type"] } == ["ReminderRaised", "ReminderRaised", "QuestionAccepted"])
+        #expect(posts.map { $0["answered"] } == [500, 204, 204])
+        var events: [JSONValue] = []
+        func recorded(_ type: String) -> [JSONValue] { events.filter { $0["type"] == .string(type) && $0["data"]?["channel"] == "webhook" } }
+        for _ in 0..<100 where recorded("NotificationDelivered").count < 2 {
+            usleep(50_000)
+            events = try daemon.call("events.read", ["from": 1, "limit": 1000])["events"]?.arrayValue ?? []
+        }
+        #expect(recorded("NotificationFailed").count == 1 && recorded("NotificationDelivered").count == 2, "\(events)")
         #expect(daemon.stop() == 0)
     }
 

@@ -127,6 +127,20 @@ import Testing
         #expect(message.text.hasSuffix("\n\nDag\n"))
     }
 
+    /// A webhook gets the events whose type it lists and the reminders whose rule it lists; the signature is
+    /// HMAC-SHA256 in hex (RFC 4231's second test case).
+    @Test func webhookTargetsAndSignature() throws {
+        let config = try NotificationConfig(notifications: ["webhooks": [
+            ["url": "https://chat.example.nl/a", "events": ["QuestionAccepted"], "secret": "0123456789abcdef"],
+            ["url": "https://chat.example.nl/b", "events": ["milestone-overdue"], "secret": "0123456789abcdef"],
+        ]], people: nil)
+        #expect(Webhooks.targets(of: Self.raised, in: config.webhooks) == [1])
+        #expect(Webhooks.targets(of: Self.envelope(3, "QuestionAccepted", ["id": "Q-0001"]), in: config.webhooks) == [0])
+        #expect(Webhooks.targets(of: Self.envelope(4, "QuestionRejected", ["id": "Q-0001"]), in: config.webhooks).isEmpty)
+        #expect(Webhooks.signature(Array("what do ya want for nothing?".utf8), secret: "Jefe")
+            == "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
     /// The state survives a save and a load; a directory without one starts at position 0.
     @Test func stateRoundTrips() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString)").path
