@@ -144,6 +144,7 @@ import Testing
             ("/usr/local/bin/lmdsd", 0o755), ("/usr/local/bin/lmds", 0o755),
             ("/usr/local/lib/systemd/system/lmdsd.service", 0o644), ("/usr/local/lib/systemd/system/lmdsd.socket", 0o644),
             ("/usr/local/lib/sysusers.d/lmds.conf", 0o644), ("/etc/lmds/config.json", 0o640),
+            ("/usr/local/bin/lmds-notify", 0o755), ("/usr/local/lib/systemd/system/lmds-notify.service", 0o644),
         ]
         for (path, mode) in expected {
             let attributes = try FileManager.default.attributesOfItem(atPath: stage + path)
@@ -151,6 +152,8 @@ import Testing
         }
         let service = try String(contentsOfFile: stage + "/usr/local/lib/systemd/system/lmdsd.service", encoding: .utf8)
         #expect(service.contains("ExecStart=/usr/local/bin/lmdsd"))
+        let notifier = try String(contentsOfFile: stage + "/usr/local/lib/systemd/system/lmds-notify.service", encoding: .utf8)
+        #expect(notifier.contains("ExecStart=/usr/local/bin/lmds-notify --socket"))
     }
 
     /// A staged install puts bash, zsh and fish completions and a man page for both programs where those shells
