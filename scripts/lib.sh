@@ -33,9 +33,11 @@ LMDS_BUILD_PACKAGES=(liblmdb-dev lmdb-utils pkg-config tzdata wdutch)
 # scripts/install generates: groff-base renders the man pages, zsh and fish load the completions (about 40 s and
 # 25 MB the first time).
 # chromium takes the public site's screenshots at 1280 and 375 px (headless) in the site's tests.
-LMDS_TEST_PACKAGES=(systemd util-linux python3 python3-pip gcc groff-base zsh fish chromium)
-# From PyPI: html5lib parses every page of the public site as HTML5 in the site's tests.
-LMDS_TEST_PIP_PACKAGES=(html5lib)
+# msmtp is the real MTA client lmds-notify hands its e-mail to in the notifier's tests.
+LMDS_TEST_PACKAGES=(systemd util-linux python3 python3-pip gcc groff-base zsh fish chromium msmtp)
+# From PyPI: html5lib parses every page of the public site as HTML5 in the site's tests; aiosmtpd is the local
+# SMTP server the notifier's tests receive e-mail with.
+LMDS_TEST_PIP_PACKAGES=(html5lib aiosmtpd)
 
 # ensure_pip_packages NAME... : installs the PyPI packages python3 cannot import yet (module name = package name).
 ensure_pip_packages() {

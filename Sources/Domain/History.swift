@@ -90,7 +90,8 @@ public enum EventSummary {
         case "FeedbackSubmitted": return "feedback on \(text("match")) from the \(text("side")) side at the \(text("moment"))"
         case "TextErased": return "text \(text("id")) erased"
         case "ReminderRaised":
-            let roles = (data["recipients"]?.arrayValue ?? []).compactMap { $0["role"]?.stringValue }
+            // A user (a question's owner) by name, the others by role.
+            let roles = (data["recipients"]?.arrayValue ?? []).compactMap { $0["user"]?.stringValue ?? $0["role"]?.stringValue }
             return "\(text("id")) raised: \(text("rule")) for \(text("entity")), to \(roles.joined(separator: ", "))"
         case "ReminderAcknowledged": return "\(text("id")) acknowledged by \(text("by"))"
         case "ReminderResolved": return "\(text("id")) resolved by \(text("by"))"

@@ -47,6 +47,7 @@ enum ReminderDecider {
         candidates += proposalCandidates(state: state, policy: policy, nowMs: nowMs)
         candidates += matchCandidates(state: state, policy: policy)
         candidates += followUpCandidates(state: state, policy: policy)
+        candidates += progressCandidates(state: state, policy: policy)
         let due = candidates.filter { $0.dueMs <= nowMs && !state.reminders.wasRaised($0.rule, entity: $0.entity, deadlineMs: $0.deadlineMs) }
             .sorted { left, right in
                 left.entity == right.entity ? left.rule.order < right.rule.order : EntityID.precedes(left.entity, right.entity)
@@ -122,10 +123,45 @@ enum ReminderDecider {
         }
     }
 
-    /// Who answers for a question: its owner or else the coordinators. Questions have no owners yet
-    /// (issue 11): when they do, return `[.user(owner)]` for a question that has one.
+    /// Who answers for a question: its owner (issue 11's `QuestionAssigned`) or else the coordinators. The
+    /// owner at the moment of raising is recorded in `ReminderRaised`; a later reassignment leaves it as it was.
     static func ownerOrCoordinators(of question: String, state: DomainState) -> [ReminderRecipient] {
-        [.coordinators]
+        state.owner(of: question).map { [.user($0)] } ?? [.coordinators]
+    }
+
+    /// Overdue milestones (counted from the start of their due day: 0 raises on the day) and stalled matches
+    /// (counted from the first check-in of the latest run of `stalled` ones) of the open matches.
+    /// - Complexity: the open matches times their milestones (at most `MilestoneLimits.milestonesMax`) and
+    ///   their latest check-ins.
+    static func progressCandidates(state: DomainState, policy: ReminderPolicy) -> [Candidate] {
+        var candidates: [Candidate] = []
+        for id in state.reminders.openMatches {
+            guard let match = state.matches[id], let offer = state.offers[match.offer] else { continue }
+            let recipients = ownerOrCoordinators(of: match.question, state: state) + [.educators(institution: offer.institution)]
+            if let threshold = policy.thresholdMs(.milestoneOverdue) {
+                let dueDates = Set((state.progress.milestones[id] ?? []).filter { $0.completedMs == nil }.map(\.due))
+                for due in dueDates {
+                    let deadline = dayStartMs(due)
+                    candidates.append(Candidate(rule: .milestoneOverdue, entity: id, deadlineMs: deadline, dueMs: deadline + threshold,
+                                                institution: offer.institution, recipients: recipients))
+                }
+            }
+            if let threshold = policy.thresholdMs(.matchStalled), let since = stalledSinceMs(state.progress.checkIns[id] ?? []) {
+                candidates.append(Candidate(rule: .matchStalled, entity: id, deadlineMs: since, dueMs: since + threshold,
+                                            institution: offer.institution, recipients: recipients))
+            }
+        }
+        return candidates
+    }
+
+    /// When the latest run of `stalled` check-ins began, or nil when the latest check-in is not stalled.
+    static func stalledSinceMs(_ checkIns: [CheckIn]) -> Int64? {
+        var since: Int64?
+        for checkIn in checkIns.reversed() {
+            guard checkIn.health == .stalled else { break }
+            since = checkIn.recordedMs
+        }
+        return since
     }
 
     static let dayMs: Int64 = 86_400_000
@@ -143,7 +179,9 @@ enum ReminderDecider {
         for event in decision.events {
             guard let (entity, rules) = answers(event) else { continue }
             for id in state.reminders.unresolvedByEntity[entity] ?? [] where !seen.contains(id) {
-                guard let reminder = state.reminders.reminders[id], rules.contains(reminder.rule) else { continue }
+                guard let reminder = state.reminders.reminders[id], rules.contains(reminder.rule),
+                    answersMilestones(event, reminder: reminder, state: state)
+                else { continue }
                 seen.insert(id)
                 resolved.append(.reminderResolved(id: id, by: event.type, resolvedMs: nowMs))
             }
@@ -152,14 +190,33 @@ enum ReminderDecider {
         return Decision(events: decision.events + resolved.map(DomainEvent.reminder), personalData: decision.personalData, entityID: decision.entityID)
     }
 
+    /// Whether `event` answers `reminder` as far as milestones go: a completed or revised milestone answers
+    /// the overdue reminder of its due date once no other open milestone of the match falls due that day;
+    /// every other event answers what `answers` says.
+    static func answersMilestones(_ event: DomainEvent, reminder: Reminder, state: DomainState) -> Bool {
+        guard reminder.rule == .milestoneOverdue else { return true }
+        let number: Int
+        switch event {
+        case .progress(.milestoneCompleted(_, let completed, _, _, _)), .progress(.milestoneRevised(_, let completed, _)): number = completed
+        case .questionSubmitted, .questionAccepted, .questionRejected, .questionReferred, .questionWithdrawn, .questionRevised, .personalDataErased,
+            .offerPublished, .offerRevised, .offerClosed, .offerWithdrawn, .reminder, .notification, .publication, .desk, .progress, .collaboration,
+            .lineage, .organisation:
+            return true
+        }
+        let open = (state.progress.milestones[reminder.entity] ?? []).filter { $0.completedMs == nil && dayStartMs($0.due) == reminder.deadlineMs }
+        return open.map(\.number) == [number]
+    }
+
     /// The entity whose reminders of these rules `event` answers, or nil when it answers none.
     static func answers(_ event: DomainEvent) -> (entity: String, rules: Set<ReminderRule>)? {
         switch event {
         case .questionAccepted(let id, _, _), .questionRejected(let id, _), .questionReferred(let id, _, _), .questionWithdrawn(let id, _):
             return (id, [.intakeWaiting])
         case .questionSubmitted, .questionRevised, .personalDataErased, .offerPublished, .offerRevised, .offerClosed, .offerWithdrawn, .reminder,
-            .notification, .publication, .desk, .progress, .organisation:
+            .notification, .publication, .desk, .organisation:
             return nil
+        case .progress(let event):
+            return answers(event)
         case .collaboration(let event):
             return answers(event)
         case .lineage(.questionMerged(let id, _, _)), .lineage(.questionSplit(let id, _, _)):
@@ -173,12 +230,22 @@ enum ReminderDecider {
         case .proposalAccepted(let id, _), .proposalDeclined(let id, _, _), .proposalWithdrawn(let id, _), .proposalExpired(let id):
             return (id, [.consentWaiting, .expiryWarning])
         case .matchStarted(let id, _, _): return (id, [.notStarted])
-        case .matchCancelled(let id, _): return (id, [.notStarted, .outcomeMissing])
-        case .matchDelivered(let id, _), .matchClosed(let id, _): return (id, [.outcomeMissing])
+        case .matchCancelled(let id, _): return (id, [.notStarted, .outcomeMissing, .milestoneOverdue, .matchStalled])
+        case .matchDelivered(let id, _), .matchClosed(let id, _): return (id, [.outcomeMissing, .milestoneOverdue, .matchStalled])
         case .followUpRecorded(let outcome, _, _, _): return (outcome, [.followUpDue])
         case .proposalCreated, .proposalConsented, .matchAgreed, .questionMatched, .questionCompleted, .questionReopened, .offerFilled,
             .offerReopened, .outcomeRecorded, .outcomeRevised:
             return nil
+        }
+    }
+
+    /// Milestones answer their overdue reminders (`answersMilestones` narrows it to the milestone's date); a
+    /// check-in that is not stalled answers a stalled match's.
+    static func answers(_ event: ProgressEvent) -> (entity: String, rules: Set<ReminderRule>)? {
+        switch event {
+        case .milestoneCompleted(let match, _, _, _, _), .milestoneRevised(let match, _, _): return (match, [.milestoneOverdue])
+        case .checkInRecorded(let match, let checkIn): return checkIn.health == .stalled ? nil : (match, [.matchStalled])
+        case .milestonesPlanned, .feedbackSubmitted, .textErased: return nil
         }
     }
 }

@@ -16,6 +16,11 @@ public enum ReminderRule: String, Sendable, Hashable, CaseIterable {
     case outcomeMissing = "outcome-missing"
     /// An outcome's follow-up check `followUpDueDays` after it fell due (0: on the day).
     case followUpDue = "follow-up-due"
+    /// A started match's milestone not completed `milestoneOverdueDays` after the start of its due day
+    /// (0: on the day).
+    case milestoneOverdue = "milestone-overdue"
+    /// A match whose latest check-ins say `stalled`, `matchStalledDays` after the first of them (0: at once).
+    case matchStalled = "match-stalled"
 
     /// The rule's key in the config's `reminders` object.
     public var configKey: String {
@@ -26,6 +31,8 @@ public enum ReminderRule: String, Sendable, Hashable, CaseIterable {
         case .notStarted: return "notStartedDays"
         case .outcomeMissing: return "outcomeMissingDays"
         case .followUpDue: return "followUpDueDays"
+        case .milestoneOverdue: return "milestoneOverdueDays"
+        case .matchStalled: return "matchStalledDays"
         }
     }
 
@@ -38,6 +45,8 @@ public enum ReminderRule: String, Sendable, Hashable, CaseIterable {
         case .notStarted: return 7
         case .outcomeMissing: return 14
         case .followUpDue: return 0
+        case .milestoneOverdue: return 0
+        case .matchStalled: return 0
         }
     }
 }
@@ -104,11 +113,12 @@ public struct Reminder: Sendable, Hashable {
     /// `A-0001`, ...
     public let id: String
     public let rule: ReminderRule
-    /// The question, proposal, match or outcome it is about.
+    /// The question, proposal, match or outcome it is about (a match for its milestones and check-ins).
     public let entity: String
     /// The moment the rule counts from or to, in ms: a question's submission, a proposal's creation or
     /// expiry, the start or the end (the day after its last date) of a match's period, an outcome's
-    /// follow-up due date. With the rule and the entity, it makes a reminder unique.
+    /// follow-up due date, a milestone's due date, the first stalled check-in. With the rule and the entity, it
+    /// makes a reminder unique.
     public let deadlineMs: Int64
     /// When the threshold was passed: the deadline plus (or, for an expiry warning, minus) the threshold
     /// in force when it was raised.

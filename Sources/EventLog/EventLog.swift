@@ -154,6 +154,13 @@ public final class EventLog: Sendable {
         try core.scan(from: position, body)
     }
 
+    /// Like `scan`, checking each record against the hash chain before handing it over; a record that does
+    /// not match (a flipped bit, a torn page) stops the scan with `damaged` naming its position. Start-up,
+    /// rebuilds and `asOf` replays read the log this way, so a damaged record is never served.
+    public func scanVerified(from position: UInt64, _ body: (EventRecord) throws(EventLogError) -> Bool) throws(EventLogError) {
+        try core.scanVerified(from: position, body)
+    }
+
     /// Like `scan`, with the stored bytes instead of a decoded record (for verification and benchmarks).
     public func scanRaw(from position: UInt64, _ body: (UInt64, UnsafeRawBufferPointer) throws(EventLogError) -> Bool) throws(EventLogError) {
         try core.scanRaw(from: position, body)

@@ -54,6 +54,42 @@ extension LogCore {
         }
     }
 
+    /// Like `scan`, checking every record against the hash chain first: positions gapless from `position`,
+    /// each record's stored link equal to the hash of the one before (the genesis hash before position 1)
+    /// and its own hash equal to SHA-256 over that link and its bytes. A record that fails is never handed
+    /// to `body`: a flipped bit on the disk stops the scan with `damaged`, naming the position.
+    func scanVerified(from position: UInt64, _ body: (EventRecord) throws(EventLogError) -> Bool) throws(EventLogError) {
+        let start = max(position, 1)
+        var previousHash = RecordCodec.genesisHash
+        if start > 1 {
+            guard let before = try record(at: start - 1) else {
+                throw EventLogError(.damaged, "position \(start - 1) is missing: the records after it cannot be checked")
+            }
+            previousHash = before.hash
+        }
+        var expected = start
+        try scanRaw(from: start) { current, raw throws(EventLogError) -> Bool in
+            guard current == expected else {
+                throw EventLogError(.damaged, "position \(expected) is missing (the next record is \(current))")
+            }
+            guard RecordCodec.verifyHash(raw, previousHash: previousHash) else {
+                throw EventLogError(.damaged, "the record at position \(current) does not match its hash or its predecessor's: the log file is damaged")
+            }
+            let record: EventRecord
+            do throws(EventLogError) {
+                record = try RecordCodec.decode(raw)
+            } catch {
+                throw EventLogError(.damaged, "the record at position \(current) is malformed: \(error.message)")
+            }
+            guard record.position == current else {
+                throw EventLogError(.damaged, "the record at key \(current) says it is position \(record.position)")
+            }
+            previousHash = record.hash
+            expected += 1
+            return try body(record)
+        }
+    }
+
     /// Like `scan`, with the stored bytes instead of a decoded record (for verification and benchmarks).
     func scanRaw(from position: UInt64, _ body: (UInt64, UnsafeRawBufferPointer) throws(EventLogError) -> Bool) throws(EventLogError) {
         var next = max(position, 1)

@@ -64,5 +64,5 @@ extension LMDSCommand {
 }
 
 extension Choices {
-    static let reminderRules = "intake-waiting, consent-waiting, expiry-warning, not-started, outcome-missing, follow-up-due"
+    static let reminderRules = "intake-waiting, consent-waiting, expiry-warning, not-started, outcome-missing, follow-up-due, milestone-overdue, match-stalled"
 }

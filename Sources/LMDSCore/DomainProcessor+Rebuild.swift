@@ -42,71 +42,73 @@ extension DomainProcessor {
             if appendsInFlight == 0 { resumeIdleWaiters() }
         }
         let startMs = clock.nowMs()
-        var start = Replay()
         var summary = RebuildSummary(head: 0, eventsReplayed: 0, loadMs: 0, replayMs: 0, indexMs: 0)
-        var snapshot: SnapshotFile.StatePart?
-        let analyzer = self.analyzer
-        // The questions' texts are analysed on another thread from the moment the snapshot's questions
-        // are read (the analysis is most of the index's cost), while the rest is read here.
-        var analysis: TextAnalysisInBackground?
-        let loaded = usingSnapshot ? loadSnapshot { questions in analysis = TextAnalysisInBackground(questions: questions, analyzer: analyzer) } : .success(nil)
-        switch loaded {
-        case .success(let part?):
-            start = Replay(state: part.state, head: part.position, headTimeMs: part.headTimeMs)
-            snapshot = part
-        case .success(nil):
-            break
-        case .failure(let problem):
-            summary.snapshotProblem = problem.reason
-        }
+        let loaded = loadStart(usingSnapshot: usingSnapshot)
+        summary.snapshotProblem = loaded.problem
         let loadedMs = clock.nowMs()
         // After a snapshot, `replay` holds the tail's positions and replies only; the snapshot's are merged below.
-        var replay = try Self.replay(log: log, upTo: nil, continuing: start)
+        var replay = try Self.replay(log: log, upTo: nil, continuing: loaded.start)
         let replayedMs = clock.nowMs()
         // The matching index and the overview are built from the final state on other threads while the
         // rest of the snapshot (positions, replies) is read here.
-        let final = replay.state
-        let built = ResultSlots<MatchingIndex>(count: 1)
-        let building = DispatchGroup()
-        let earlier = analysis
-        let questionsUnchanged = snapshot != nil && replay.head == start.head
-        let offers = ResultSlots<[String: TextAnalyzer.Analysis]>(count: 1)
-        let offersAnalysed = DispatchGroup()
-        offersAnalysed.enter()
-        DispatchQueue.global().async(group: building) {
-            let index = earlier.map { earlier in
-                ParallelIndexBuild.index(analyzer: analyzer, state: final, earlier: earlier, questionsUnchanged: questionsUnchanged) {
-                    offersAnalysed.wait()
-                    return offers.get(0)
-                }
-            } ?? ParallelIndexBuild.index(analyzer: analyzer, state: final)
-            built.set(0, index)
-        }
-        let builtOverview = OverviewProjection(state: final)
-        // The offers' analyses, which the index needs after every question's.
-        var cache = TextAnalyzer.WordCache()
-        offers.set(0, earlier == nil ? [:] : Dictionary(
-            uniqueKeysWithValues: final.offers.values.map { ($0.id, analyzer.analyze(MatchingIndex.indexedText($0), cache: &cache)) }))
-        offersAnalysed.leave()
-        if let snapshot {
+        let indexing = IndexBuildInBackground(
+            analyzer: analyzer, state: replay.state, earlier: loaded.analysis,
+            questionsUnchanged: loaded.snapshot != nil && replay.head == loaded.start.head)
+        let builtOverview = OverviewProjection(state: replay.state)
+        indexing.analyseOffers()
+        if let snapshot = loaded.snapshot {
             do throws(SnapshotFileError) {
-                var rest = try SnapshotFile.decodeRest(snapshot)
-                for (entity, positions) in replay.entityPositions { rest.entityPositions[entity, default: []].append(contentsOf: positions) }
-                replay.entityPositions = rest.entityPositions
-                replay.results = rest.results + replay.results
+                try Self.merge(SnapshotFile.decodeRest(snapshot), into: &replay)
                 summary.snapshotPosition = snapshot.position
                 lastSnapshotPosition = snapshot.position
             } catch {
-                await Self.finished(building)
+                await Self.finished(indexing.group)
                 var fallback = try await rebuild(usingSnapshot: false)
                 fallback.snapshotProblem = error.reason
                 return fallback
             }
         }
         // This thread's own part is done: it helps analyse what is left before waiting.
-        analysis?.help()
-        await Self.finished(building)
-        models = ReadModels(state: replay.state, matching: built.get(0), overview: builtOverview)
+        loaded.analysis?.help()
+        await Self.finished(indexing.group)
+        install(replay, matching: indexing.index, overview: builtOverview)
+        summary.head = replay.head
+        summary.eventsReplayed = replay.head - loaded.start.head
+        summary.loadMs = loadedMs - startMs
+        summary.replayMs = replayedMs - loadedMs
+        summary.indexMs = clock.nowMs() - replayedMs
+        return summary
+    }
+
+    /// Where a rebuild starts: the snapshot's state when there is a usable one (its questions' texts already
+    /// being analysed on another thread), else an empty state; and why a snapshot file was not used.
+    private func loadStart(usingSnapshot: Bool) -> (start: Replay, snapshot: SnapshotFile.StatePart?, analysis: TextAnalysisInBackground?, problem: String?) {
+        guard usingSnapshot else { return (Replay(), nil, nil, nil) }
+        let analyzer = self.analyzer
+        // The questions' texts are analysed on another thread from the moment the snapshot's questions
+        // are read (the analysis is most of the index's cost), while the rest is read here.
+        var analysis: TextAnalysisInBackground?
+        switch loadSnapshot(afterQuestions: { questions in analysis = TextAnalysisInBackground(questions: questions, analyzer: analyzer) }) {
+        case .success(let part?):
+            return (Replay(state: part.state, head: part.position, headTimeMs: part.headTimeMs), part, analysis, nil)
+        case .success(nil):
+            return (Replay(), nil, nil, nil)
+        case .failure(let problem):
+            return (Replay(), nil, nil, problem.reason)
+        }
+    }
+
+    /// The snapshot's entity positions and remembered replies, followed by the tail's that `replay` holds.
+    private static func merge(_ rest: (entityPositions: [String: [UInt64]], results: [(String, WriteResult)]), into replay: inout Replay) {
+        var positions = rest.entityPositions
+        for (entity, tail) in replay.entityPositions { positions[entity, default: []].append(contentsOf: tail) }
+        replay.entityPositions = positions
+        replay.results = rest.results + replay.results
+    }
+
+    /// Makes the rebuilt read models the current ones, with the remembered replies and positions.
+    private func install(_ replay: Replay, matching: MatchingIndex, overview: OverviewProjection) {
+        models = ReadModels(state: replay.state, matching: matching, overview: overview)
         replyCache.removeAll()
         entityPositions = replay.entityPositions
         results = [:]
@@ -116,12 +118,6 @@ extension DomainProcessor {
         expectedHead = replay.head
         needsRebuild = false
         generation += 1
-        summary.head = replay.head
-        summary.eventsReplayed = replay.head - start.head
-        summary.loadMs = loadedMs - startMs
-        summary.replayMs = replayedMs - loadedMs
-        summary.indexMs = clock.nowMs() - replayedMs
-        return summary
     }
 
     /// Waits for the work in `group`, which runs on Dispatch's threads, without blocking the actor's thread
@@ -208,4 +204,46 @@ extension DomainProcessor {
         return await Task.detached { Self.save(snapshot, directory: snapshotDirectory, clock: clock) }.value
     }
 
+}
+
+/// The matching index of a rebuilt state, built on Dispatch's threads while the rebuild reads the rest of the
+/// snapshot. With the snapshot's questions analysed in the background (`earlier`), the index also needs the
+/// offers' analyses, which the rebuilding thread makes (`analyseOffers`) and hands over.
+final class IndexBuildInBackground: Sendable {
+    /// Done when the index is built.
+    let group = DispatchGroup()
+    private let built = ResultSlots<MatchingIndex>(count: 1)
+    private let offers = ResultSlots<[String: TextAnalyzer.Analysis]>(count: 1)
+    private let offersAnalysed = DispatchGroup()
+    private let analyzer: TextAnalyzer
+    private let state: DomainState
+    private let usesEarlierAnalysis: Bool
+
+    init(analyzer: TextAnalyzer, state: DomainState, earlier: TextAnalysisInBackground?, questionsUnchanged: Bool) {
+        self.analyzer = analyzer
+        self.state = state
+        self.usesEarlierAnalysis = earlier != nil
+        offersAnalysed.enter()
+        let (built, offers, offersAnalysed) = (self.built, self.offers, self.offersAnalysed)
+        DispatchQueue.global().async(group: group) {
+            let index = earlier.map { earlier in
+                ParallelIndexBuild.index(analyzer: analyzer, state: state, earlier: earlier, questionsUnchanged: questionsUnchanged) {
+                    offersAnalysed.wait()
+                    return offers.get(0)
+                }
+            } ?? ParallelIndexBuild.index(analyzer: analyzer, state: state)
+            built.set(0, index)
+        }
+    }
+
+    /// Analyses the offers' texts (when the index waits for them) on the calling thread and hands them over.
+    func analyseOffers() {
+        var cache = TextAnalyzer.WordCache()
+        offers.set(0, !usesEarlierAnalysis ? [:] : Dictionary(
+            uniqueKeysWithValues: state.offers.values.map { ($0.id, analyzer.analyze(MatchingIndex.indexedText($0), cache: &cache)) }))
+        offersAnalysed.leave()
+    }
+
+    /// The index, once `group` is done.
+    var index: MatchingIndex { built.get(0) }
 }

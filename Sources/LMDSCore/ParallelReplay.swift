@@ -68,7 +68,7 @@ enum ParallelReplay {
             var chunk: [(EventRecord, DomainEvent?)] = []
             chunk.reserveCapacity(chunkRecordsMax)
             do throws(EventLogError) {
-                try log.scan(from: position) { record throws(EventLogError) -> Bool in
+                try log.scanVerified(from: position) { record throws(EventLogError) -> Bool in
                     switch upTo {
                     case .position(let last)? where record.position > last: return false
                     case .timeMs(let last)? where record.timeMs > last: return false

@@ -122,6 +122,10 @@ public final class RPCClient {
         shutdown(descriptor, Int32(SHUT_WR))
     }
 
+    /// Whether a message is already here (a notification kept aside, or a whole line read), so that
+    /// `nextNotification` returns without reading: a client that polls `descriptor` asks this first.
+    public var hasBufferedMessage: Bool { !notifications.isEmpty || buffer.contains(UInt8(ascii: "\n")) }
+
     /// The next notification: one that arrived earlier, or the next message read.
     public func nextNotification() throws(ClientError) -> JSONValue {
         if !notifications.isEmpty { return notifications.removeFirst() }

@@ -127,8 +127,8 @@ public struct LabelledSet: Sendable {
         for question in ordered.prefix(taughtCount) {
             guard let wanted = expected[question]?.sorted(by: EntityID.precedes).first else { continue }
             let first = try? matcher.suggestOffers(for: question, state: state, index: index, limit: 1, explain: false).suggestions.first
-            if let first, first.id != wanted { precedents.record(question: question, offer: first.id, chosen: false) }
-            precedents.record(question: question, offer: wanted, chosen: true)
+            if let first, first.id != wanted { precedents.record(question: question, offer: first.id, chosen: false, state: state) }
+            precedents.record(question: question, offer: wanted, chosen: true, state: state)
         }
         let scored = Array(ordered.dropFirst(taughtCount))
         let taught = index.teaching(precedents)

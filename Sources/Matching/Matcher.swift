@@ -24,6 +24,13 @@ public struct MatchingWeights: Sendable, Hashable {
     public var inferredConcept = 0.6
     /// How much a theme or discipline inferred from an offer's text counts against one the offer states.
     public var inferredOfferConcept = 0.5
+    /// How far each part of what the coordinators' decisions teach moves the `history` factor's value
+    /// from its neutral 0.5 (`Lesson.value`): the run's decisions on similar questions, its outcomes'
+    /// ratings, and its institution's record in the question's district. Chosen with `history` by
+    /// cross-validation on a simulated history's earlier semesters (README section 17.6).
+    public var historySimilar = 3.0
+    public var historyRatings = 0.5
+    public var historyDistrict = 0.5
 
     public init() {}
 
@@ -156,6 +163,14 @@ public struct Matcher: Sendable {
     public func suggestOffers(
         for questionID: String, state: DomainState, index: MatchingIndex, limit: Int, explain: Bool
     ) throws(MatchingError) -> (suggestions: [Suggestion], excluded: [Exclusion]) {
+        try suggestOffers(for: questionID, state: state, index: index, limit: limit, explain: explain, lessons: nil)
+    }
+
+    /// The same, with the question's lessons already drawn from `index` (they do not depend on the
+    /// weights: a search over weights draws them once per question).
+    func suggestOffers(
+        for questionID: String, state: DomainState, index: MatchingIndex, limit: Int, explain: Bool, lessons known: Lessons?
+    ) throws(MatchingError) -> (suggestions: [Suggestion], excluded: [Exclusion]) {
         guard let question = state.questions[questionID] else { throw MatchingError(code: .notFound, message: "no \(questionID)", entityID: questionID, state: nil) }
         guard Self.takesProposals(question), let questionSlot = index.questionSlot(questionID) else {
             throw MatchingError(code: .conflict, message: "\(questionID) is \(question.status.rawValue): only open or matched questions are matched",
@@ -163,7 +178,7 @@ public struct Matcher: Sendable {
         }
         let search = TextSearch(query: index.analyses[questionID]?.terms ?? [:], documents: index.offerText)
         let wanted = conceptWeights(questionSlot, index: index)
-        let records = precedentRecords(question: questionID, index: index)
+        let lessons = known ?? lessons(question: question, index: index)
         let preference = preferenceByInstitution(district: question.neighbourhood.district)
         let linked = index.linkedOffers[questionID] ?? [:]
         var best = TopScores<Int>(limit: limit)
@@ -176,17 +191,17 @@ public struct Matcher: Sendable {
                 }
                 continue
             }
-            // No string hashing per candidate while no offer has precedents (the usual case).
             let values = slotValues(questionSlot, slot, wanted: wanted, text: search.value(ordinal: ordinal), preference: preference[slot.institution] ?? 0.5,
-                                    precedent: records.isEmpty ? nil : records[slot.id])
+                                    lesson: lessons.lesson(slot))
             best.offer(ordinal, id: slot.id, score: rankKey(values))
         }
         let suggestions = best.ranked.compactMap { entry -> Suggestion? in
             guard let offer = state.offers[entry.id], let slot = index.offerSlots[entry.item] else { return nil }
+            let lesson = lessons.lesson(slot)
             let values = slotValues(questionSlot, slot, wanted: wanted, text: search.value(ordinal: entry.item), preference: preference[slot.institution] ?? 0.5,
-                                    precedent: records[slot.id])
+                                    lesson: lesson)
             return Suggestion(id: entry.id, score: combined(values), reasons: reasons(
-                question: question, offer: offer, index: index, values: values, search: search, document: entry.id, precedent: records[slot.id]),
+                question: question, offer: offer, index: index, values: values, search: search, document: entry.id, lesson: lesson),
                 topical: values.topical, engagement: nil)
         }
         return (suggestions, excluded.sorted { EntityID.precedes($0.id, $1.id) })
@@ -207,11 +222,7 @@ public struct Matcher: Sendable {
         let linked = index.linkedQuestions[offerID] ?? [:]
         var best = TopScores<Int>(limit: limit)
         var excluded: [Exclusion] = []
-        // The offer's earlier decisions, gathered once for every candidate question.
-        let decided = index.precedents.decided(offerID, index: index)
-        func precedent(_ question: String) -> Precedents.Record? {
-            decided.flatMap { Precedents.record(question: question, terms: index.analyses[question]?.terms ?? [:], decided: $0) }
-        }
+        let lesson = offerLessons(offer, index: index)
         for (ordinal, slot) in index.questionSlots.enumerated() {
             guard let slot else { continue }
             if Self.isExcluded(slot, offerSlot) || (!linked.isEmpty && linked[slot.id] != nil) {
@@ -221,19 +232,18 @@ public struct Matcher: Sendable {
                 continue
             }
             let preference = preferred.isEmpty ? 0.5 : (preferredNumbers.contains(slot.district) ? 1.0 : 0.0)
-            let precedent = precedent(slot.id)
             let values = slotValues(slot, offerSlot, wanted: conceptWeights(slot, index: index), text: search.value(ordinal: ordinal), preference: preference,
-                                    precedent: precedent)
+                                    lesson: lesson(slot))
             best.offer(ordinal, id: slot.id, score: rankKey(values))
         }
         let suggestions = best.ranked.compactMap { entry -> Suggestion? in
             guard let question = state.questions[entry.id], let slot = index.questionSlots[entry.item] else { return nil }
             let preference = preferred.isEmpty ? 0.5 : (preferredNumbers.contains(slot.district) ? 1.0 : 0.0)
-            let precedent = precedent(slot.id)
+            let questionLesson = lesson(slot)
             let values = slotValues(slot, offerSlot, wanted: conceptWeights(slot, index: index), text: search.value(ordinal: entry.item), preference: preference,
-                                    precedent: precedent)
+                                    lesson: questionLesson)
             return Suggestion(id: entry.id, score: combined(values), reasons: reasons(
-                question: question, offer: offer, index: index, values: values, search: search, document: entry.id, precedent: precedent),
+                question: question, offer: offer, index: index, values: values, search: search, document: entry.id, lesson: questionLesson),
                 topical: values.topical, engagement: Self.engagement(question, state: state))
         }
         return (suggestions, excluded.sorted { EntityID.precedes($0.id, $1.id) })
@@ -379,22 +389,11 @@ public struct Matcher: Sendable {
         return shared / total
     }
 
-    /// The coordinators' record of each offer decided on before, for `question` (offers without similar
-    /// decisions are left out).
-    func precedentRecords(question: String, index: MatchingIndex) -> [String: Precedents.Record] {
-        let terms = index.analyses[question]?.terms ?? [:]
-        var records: [String: Precedents.Record] = [:]
-        for offer in Set(index.precedents.chosen.keys).union(index.precedents.declined.keys) {
-            records[offer] = index.precedents.record(question: question, terms: terms, offer: offer, index: index)
-        }
-        return records
-    }
-
     /// The factor values of a pair from its slots; `text` is the text match already scaled; `precedent`
-    /// the coordinators' record of the offer for similar questions, when there is one.
+    /// what the coordinators' decisions teach about the pair, when they bear on it.
     func slotValues(
         _ question: MatchingIndex.QuestionSlot, _ offer: MatchingIndex.OfferSlot, wanted weights: ConceptWeights, text: Double, preference: Double,
-        precedent: Precedents.Record? = nil
+        lesson: Lesson? = nil
     ) -> FactorValues {
         var values = FactorValues()
         let wanted = question.profile
@@ -413,14 +412,13 @@ public struct Matcher: Sendable {
         values.capacity = Double(max(0, offer.capacity - offer.placesTaken)) / Double(max(1, offer.capacity))
         values.text = text
         values.preference = preference
-        // Rated outcomes and similar decisions count alike; either alone is the whole value.
-        if let precedent { values.history = offer.rated ? (offer.history + precedent.value) / 2 : precedent.value } else { values.history = offer.history }
+        values.history = lesson?.value(self.weights) ?? offer.history
         return values
     }
 
     /// The reasons in words, with each factor's share of the score.
     func reasons(
-        question: Question, offer: Offer, index: MatchingIndex, values: FactorValues, search: TextSearch, document: String, precedent: Precedents.Record?
+        question: Question, offer: Offer, index: MatchingIndex, values: FactorValues, search: TextSearch, document: String, lesson: Lesson?
     ) -> [MatchReason] {
         let wanted = index.profile(question.id)
         let offered = index.profile(offer.id)
@@ -457,19 +455,7 @@ public struct Matcher: Sendable {
             details.append(preferred.contains(question.neighbourhood.district) ? "\(offer.institution) prefers to work in \(question.neighbourhood.district)"
                 : "\(question.neighbourhood.district) is not among \(offer.institution)'s preferred neighbourhoods")
         }
-        var history: [String] = []
-        if let precedent {
-            let chosen = "chosen for \(precedent.chosen) similar question\(precedent.chosen == 1 ? "" : "s") before"
-            history.append(precedent.declined == 0 ? chosen : chosen + ", declined for \(precedent.declined)")
-        }
-        if let rating = index.ratingMeans[offer.id] {
-            let outcomes = rating.outcomes == 1 ? "1 outcome" : "\(rating.outcomes) outcomes"
-            let ratings = rating.count == 1 ? "1 rating" : "\(rating.count) ratings"
-            history.append(String(format: "earlier outcomes rated %.1f of 5", rating.mean) + " (\(outcomes), \(ratings))")
-        } else if precedent == nil {
-            history.append("no rated outcomes of this offer yet")
-        }
-        details.append(history.joined(separator: "; "))
+        details.append(historyDetail(question: question, offer: offer, lesson: lesson, ownRatings: index.ratingMeans[offer.id]))
         let total = weights.total > 0 ? weights.total : 1
         let all = values.all
         return MatchingWeights.factors.enumerated().map { position, factor in

@@ -34,6 +34,8 @@ public struct MatchingIndex: Sendable {
     /// Institution and district ids numbered as in the taxonomy.
     let institutionNumbers: [String: Int]
     let districtNumbers: [String: Int]
+    /// Each offer run (`Precedents.run(of:)`) numbered in the order first indexed, for the slots.
+    public private(set) var runNumbers: [String: Int] = [:]
 
     /// Themes, disciplines, levels and dates of one question or offer.
     public struct Profile: Sendable, Hashable {
@@ -64,6 +66,8 @@ public struct MatchingIndex: Sendable {
         public var history: Double
         /// Whether any outcome of it is rated (else `history` is the neutral 0.5).
         public var rated: Bool
+        /// Its run's number in `runNumbers`: what earlier runs of the course taught applies to it.
+        public var run: Int
     }
 
     /// What scoring reads of a question.
@@ -205,6 +209,10 @@ public struct MatchingIndex: Sendable {
     }
 
     private mutating func afterApplying(_ event: DomainEvent, to state: DomainState, analyze: (String) -> TextAnalyzer.Analysis) {
+        // A decided question's new neighbourhood, or a decided offer's new programme, changes what its
+        // decisions count for (rare: everything derived is recounted).
+        if case .questionRevised(let id, _) = event, precedents.involves(id) { precedents.rederive(state: state) }
+        if case .offerRevised(let id, _) = event, precedents.involves(id) { precedents.rederive(state: state) }
         switch event {
         case .questionSubmitted(let question):
             indexQuestion(question, analysis: analyze(Self.indexedText(question)))
@@ -268,11 +276,14 @@ public struct MatchingIndex: Sendable {
     mutating func refreshSlot(_ offer: Offer) {
         guard let ordinal = offerText.ordinal(offer.id), let analysis = analyses[offer.id] else { return }
         while offerSlots.count <= ordinal { offerSlots.append(nil) }
+        let run = Precedents.run(of: offer)
+        let runNumber = runNumbers[run] ?? runNumbers.count
+        runNumbers[run] = runNumber
         offerSlots[ordinal] = OfferSlot(
             id: offer.id, active: offer.status == .published, capacity: offer.capacity, placesTaken: placesTaken[offer.id] ?? 0,
             profile: bits.profile(analysis, themes: offer.themes, disciplines: offer.disciplines, levels: [offer.level], window: offer.period.window),
             institution: institutionNumbers[offer.institution] ?? -1, history: ratingMeans[offer.id].map { ($0.mean - 1) / 4 } ?? 0.5,
-            rated: ratingMeans[offer.id] != nil)
+            rated: ratingMeans[offer.id] != nil, run: runNumber)
     }
 }
 

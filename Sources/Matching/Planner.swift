@@ -78,12 +78,12 @@ public enum Planner {
             let search = Matcher.TextSearch(query: index.analyses[question.id]?.terms ?? [:], documents: index.offerText)
             let preference = matcher.preferenceByInstitution(district: question.neighbourhood.district)
             let wanted = matcher.conceptWeights(questionSlot, index: index)
-            let records = matcher.precedentRecords(question: question.id, index: index)
+            let lessons = matcher.lessons(question: question, index: index)
             let linked = index.linkedOffers[question.id] ?? [:]
             for (position, entry) in offerSlots.enumerated() {
                 guard let slot = entry.slot, !Matcher.isExcluded(questionSlot, slot), linked[slot.id] == nil else { continue }
                 let values = matcher.slotValues(questionSlot, slot, wanted: wanted, text: search.value(ordinal: entry.ordinal), preference: preference[slot.institution] ?? 0.5,
-                                                precedent: records.isEmpty ? nil : records[slot.id])
+                                                lesson: lessons.lesson(slot))
                 let score = matcher.combined(values)
                 // A pair without topical evidence is never planned, whatever its level, period and places.
                 if values.topical, score >= minScore { scored.append((position, score)) }

@@ -51,11 +51,13 @@ public struct WeightSearch: Sendable {
         return weights
     }()
 
-    /// How far apart two sets of weights are: the factor weights as shares of their sum, and the two
-    /// inference weights, summed absolute differences.
+    /// How far apart two sets of weights are: the factor weights as shares of their sum, the two
+    /// inference weights and the three history parts' weights, summed absolute differences.
     static func distance(_ left: MatchingWeights, _ right: MatchingWeights) -> Double {
         let factors = MatchingWeights.factors.reduce(0.0) { $0 + abs(left[$1] / left.total - right[$1] / right.total) }
         return factors + abs(left.inferredConcept - right.inferredConcept) + abs(left.inferredOfferConcept - right.inferredOfferConcept)
+            + abs(left.historySimilar - right.historySimilar) + abs(left.historyRatings - right.historyRatings)
+            + abs(left.historyDistrict - right.historyDistrict)
     }
 
     /// Cross-validates `candidates` on `set` with `folds` folds of its questions, shuffled with `generator`

@@ -182,6 +182,54 @@ import Testing
         #expect(refusal(.reminder(.acknowledge(id: "A-0001", by: "alice")), .staff)?.code == .conflict)
     }
 
+    /// Given a question assigned to alice (issue 11), when its intake reminder falls due, then it is for alice
+    /// alone (not every coordinator); an unassigned question's is for the coordinators.
+    @Test func theOwnerIsTheRecipient() throws {
+        let assign = Command.desk(.assign(id: "Q-0001", owner: "alice", expectedVersion: nil))
+        var state = try Self.state(after: [DeciderTests.submit(), assign, DeciderTests.submit("Tweede vraag")], policy: DeskDeciderTests.policy)
+        let raised = try Self.raise(&state, at: Self.now + 7 * Self.dayMs, policy: DeskDeciderTests.policy)
+        #expect(raised.map(\.entity) == ["Q-0001", "Q-0002"])
+        #expect(raised.first?.recipients == [.user("alice")] && raised.last?.recipients == [.coordinators])
+        let owned = try #require(raised.first)
+        #expect(owned.isFor(user: "alice", role: "coordinator", institution: nil) && !owned.isFor(user: "carol", role: "coordinator", institution: nil))
+    }
+
+    /// Given a started match whose template plans milestones, then each falls due on its day (threshold 0),
+    /// once, for the owner or coordinators and the institution's educators; completing it resolves it.
+    @Test func anOverdueMilestoneIsRaisedAndResolvedByItsCompletion() throws {
+        var state = try Self.state(after: ProgressDeciderTests.started)
+        let policy = Self.policy([.milestoneOverdue: 0])
+        let kickOff = Int64(CivilDate.dayNumber("2027-02-08")) * Self.dayMs
+        #expect(try Self.raise(&state, at: kickOff - 1, policy: policy).isEmpty)
+        let raised = try Self.raise(&state, at: kickOff, policy: policy)
+        #expect(raised.map(\.rule) == [.milestoneOverdue] && raised.first?.entity == "M-0001" && raised.first?.deadlineMs == kickOff)
+        #expect(raised.first?.recipients == [.coordinators, .educators(institution: "hogeschool-leiden")])
+        #expect(try Self.raise(&state, at: kickOff + Self.dayMs, policy: policy).isEmpty, "once per milestone date")
+        let complete = Command.progress(.completeMilestone(match: "M-0001", milestone: 1, note: nil))
+        #expect(try Self.resolved(by: complete, on: &state, at: kickOff + Self.dayMs) == ["A-0001 MilestoneCompleted"])
+        let interviews = Int64(CivilDate.dayNumber("2027-03-08")) * Self.dayMs
+        #expect(try Self.raise(&state, at: interviews + 2 * Self.dayMs - 1, policy: Self.policy([.milestoneOverdue: 2])).isEmpty)
+        #expect(try Self.raise(&state, at: interviews + 2 * Self.dayMs, policy: Self.policy([.milestoneOverdue: 2])).map(\.deadlineMs) == [interviews])
+        let deliver = Command.outcome(.record(match: "M-0001", content: CollaborationDeciderTests.content, followUps: []))
+        #expect(try Self.resolved(by: deliver, on: &state, at: interviews + 3 * Self.dayMs) == ["A-0002 MatchDelivered"])
+    }
+
+    /// Given a match whose check-in says stalled, then a reminder from that check-in; a second stalled one adds
+    /// none (the same run); a later check-in that is not stalled resolves it.
+    @Test func aStalledMatchIsRaisedAndResolvedByABetterCheckIn() throws {
+        let stalled = Command.progress(.recordCheckIn(match: "M-0001", health: .stalled, note: nil))
+        var state = try Self.state(after: ProgressDeciderTests.started + [stalled])
+        let policy = Self.policy([.matchStalled: 1])
+        #expect(try Self.raise(&state, at: Self.now + Self.dayMs - 1, policy: policy).isEmpty)
+        let raised = try Self.raise(&state, at: Self.now + Self.dayMs, policy: policy)
+        #expect(raised.map(\.rule) == [.matchStalled] && raised.first?.deadlineMs == Self.now && raised.first?.entity == "M-0001")
+        #expect(try Self.resolved(by: stalled, on: &state, at: Self.now + 2 * Self.dayMs).isEmpty)
+        #expect(try Self.raise(&state, at: Self.now + 5 * Self.dayMs, policy: policy).isEmpty, "still the same run of stalled check-ins")
+        let better = Command.progress(.recordCheckIn(match: "M-0001", health: .atRisk, note: nil))
+        #expect(try Self.resolved(by: better, on: &state, at: Self.now + 6 * Self.dayMs) == ["A-0001 CheckInRecorded"])
+        #expect(try Self.raise(&state, at: Self.now + 30 * Self.dayMs, policy: policy).isEmpty)
+    }
+
     /// The watch lists a check reads (questions in intake, open matches, outcomes awaiting their follow-up
     /// check) follow the events, and equal those rebuilt from the entities (as after a snapshot).
     @Test func watchListsFollowTheEvents() throws {

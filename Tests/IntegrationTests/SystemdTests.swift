@@ -119,4 +119,21 @@ final class NotifyListener {
         let exposure = try #require(score, "no exposure score in: \(security.stdout)")
         #expect(exposure <= 2.0, "exposure \(exposure)")
     }
+
+    /// lmds-notify.service passes `systemd-analyze verify` and rates 2.0 or lower, though it is the one unit
+    /// allowed on the network (for an SMTP relay).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"), "needs systemd-analyze"))
+    func notifierUnitVerifiesAndIsHardened() throws {
+        let workspace = Workspace()
+        var text = try String(contentsOfFile: Binaries.repositoryRoot + "/systemd/lmds-notify.service", encoding: .utf8)
+        text = text.replacingOccurrences(of: "/usr/bin/lmds-notify", with: Binaries.directory + "/lmds-notify")
+        let unit = workspace.write("lmds-notify.service", text)
+        let verify = try run("/usr/bin/systemd-analyze", ["verify", unit])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        let security = try run("/usr/bin/systemd-analyze", ["security", "--offline=true", unit])
+        let overall = security.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
+        let exposure = try #require(overall.split(separator: " ").compactMap { Double($0) }.first, "no exposure score in: \(security.stdout)")
+        #expect(exposure <= 2.0, "exposure \(exposure)")
+        #expect(text.contains("User=lmds-notify") && text.contains("RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"))
+    }
 }

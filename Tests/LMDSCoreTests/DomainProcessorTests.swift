@@ -75,6 +75,8 @@ import Testing
     /// every refused write re-read the whole log while all other callers waited (scripts/torture disk-full).
     @Test(.enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
     func aFullDiskCostsOneRebuildNotOnePerRefusedWrite() async throws {
+        // The clock stands still: writes are refused until space is freed, not because `storageFullRetryMs`
+        // passed while a loaded machine ran the test (which let a small write through and failed the test).
         let mountPoint = NSTemporaryDirectory() + "lmds-processor-full-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: mountPoint) }
@@ -87,7 +89,7 @@ import Testing
         try Data(repeating: 1, count: 1 << 20).write(to: URL(fileURLWithPath: filler))
         let log = try EventLog.open(EventLogConfiguration(directory: mountPoint + "/data", mapBytesInitial: 16 << 20))
         defer { log.close() }
-        let processor = DomainProcessor(log: log, taxonomy: Self.leiden, policy: .default, weights: MatchingWeights(), clock: SystemClock(),
+        let processor = DomainProcessor(log: log, taxonomy: Self.leiden, policy: .default, weights: MatchingWeights(), clock: ManualClock(1_800_000_000_000),
                                         eventIDs: RandomEventIDSource())
         try await processor.rebuild()
         let actor = EventActor(uid: 0, userName: "test", role: "admin")
