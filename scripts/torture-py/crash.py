@@ -117,7 +117,12 @@ COMMAND_WEIGHTS = {
 
 # The runner may own questions (issue 11: owners are users the config names as coordinators or admins).
 OWNER = getpass.getuser()
-DAEMON_CONFIG = {"roles": {"users": {OWNER: "admin"}}}
+# Every event in this scenario must come from a client's write, so the daemon raises no reminders of its own (a
+# stalled check-in would raise one at once); scripts/torture notify-crash kills the daemon while reminders fall due.
+REMINDER_RULES_OFF = {rule: False for rule in (
+    "intakeWaitingDays", "consentWaitingDays", "expiryWarningDays", "notStartedDays", "outcomeMissingDays", "followUpDueDays",
+    "milestoneOverdueDays", "matchStalledDays")}
+DAEMON_CONFIG = {"roles": {"users": {OWNER: "admin"}}, "reminders": REMINDER_RULES_OFF}
 NOTE_TEXTS = ["Gebeld met de bewonersgroep; ze willen pas na de zomer starten.", "Mevrouw Öztürk mailt de coördinator terug, dank je wél"]
 
 # The events each command must append, in order (README section 9); withdraw is decided by the state.
