@@ -4,7 +4,13 @@ import LMDSJSON
 public enum EventSummary {
     /// A sentence on what happened, from the event's type and data; the type itself for unknown events.
     public static func line(type: String, data: JSONValue) -> String {
-        func text(_ key: String) -> String { data[key]?.stringValue ?? "?" }
+        let text: (String) -> String = { key in data[key]?.stringValue ?? "?" }
+        return intakeLine(type, data, text) ?? collaborationLine(type, data, text) ?? deskLine(type, data, text)
+            ?? progressLine(type, data, text) ?? type
+    }
+
+    /// Questions and offers: intake and publication.
+    private static func intakeLine(_ type: String, _ data: JSONValue, _ text: (String) -> String) -> String? {
         switch type {
         case "QuestionSubmitted":
             let place = data["neighbourhood"]?["wijk"]?.stringValue ?? data["neighbourhood"]?["district"]?.stringValue ?? "?"
@@ -33,6 +39,13 @@ public enum EventSummary {
             if let reason = data["reason"]?.stringValue { return "\(text("id")) closed: \(reason)" }
             return "\(text("id")) closed"
         case "OfferWithdrawn": return "\(text("id")) withdrawn: \(text("reason"))"
+        default: return nil
+        }
+    }
+
+    /// Proposals, matches, outcomes and follow-up checks.
+    private static func collaborationLine(_ type: String, _ data: JSONValue, _ text: (String) -> String) -> String? {
+        switch type {
         case "ProposalCreated": return "\(text("id")) proposes \(text("question")) to \(text("offer"))" + (data["note"]?.stringValue.map { ": \($0)" } ?? "")
         case "ProposalConsented": return "\(text("id")) accepted by the \(text("side")) side"
         case "ProposalAccepted": return "\(text("id")) accepted by both sides: match \(text("match")) agreed"
@@ -60,6 +73,13 @@ public enum EventSummary {
             return "\(text("id")) revised: \(fields)"
         case "FollowUpRecorded":
             return "follow-up of \(text("outcome")): used \(text("used"))" + (data["note"]?.stringValue.map { ": \($0)" } ?? "")
+        default: return nil
+        }
+    }
+
+    /// The desk: owners, merges and splits, organisations, contacts, notes.
+    private static func deskLine(_ type: String, _ data: JSONValue, _ text: (String) -> String) -> String? {
+        switch type {
         case "QuestionAssigned":
             if let owner = data["owner"]?.stringValue { return "\(text("id")) assigned to \(owner)" }
             return "\(text("id")) released by \(text("previous"))"
@@ -79,6 +99,13 @@ public enum EventSummary {
         case "OrganisationMerged": return "\(text("id")) merged into \(text("into")): \(text("reason"))"
         case "NoteAdded": return "note \(text("id")) added by \(text("author"))"
         case "NoteErased": return "note \(text("id")) erased: \(text("reason"))"
+        default: return nil
+        }
+    }
+
+    /// Along the way and around it: milestones, check-ins, feedback, reminders, backups.
+    private static func progressLine(_ type: String, _ data: JSONValue, _ text: (String) -> String) -> String? {
+        switch type {
         case "MilestonesPlanned":
             let titles = (data["milestones"]?.arrayValue ?? []).map { "\($0["title"]?.stringValue ?? "?") (\($0["due"]?.stringValue ?? "?"))" }
             return "\(text("match")) plans \(titles.isEmpty ? "no milestones" : titles.joined(separator: ", "))"
@@ -96,7 +123,7 @@ public enum EventSummary {
         case "ReminderAcknowledged": return "\(text("id")) acknowledged by \(text("by"))"
         case "ReminderResolved": return "\(text("id")) resolved by \(text("by"))"
         case "BackupTaken": return "backup to \(text("path")) up to position \(data["position"]?.integerValue.map(String.init) ?? "?")"
-        default: return type
+        default: return nil
         }
     }
 }

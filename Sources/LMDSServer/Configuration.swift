@@ -81,102 +81,121 @@ public struct DaemonConfig: Sendable, Hashable {
             throw ConfigError("the config is not valid JSON: \(error)")
         }
         guard case .object(let members) = value else { throw ConfigError("the config must be a JSON object") }
-        for (key, member) in members {
-            switch key {
-            case "roles":
-                guard case .object(let roles) = member else { throw ConfigError("roles must be an object with users and groups") }
-                for (kind, entries) in roles {
-                    guard kind == "users" || kind == "groups" else { throw ConfigError("roles.\(kind): unknown key (users, groups)") }
-                    guard case .object(let table) = entries else { throw ConfigError("roles.\(kind) must map names to roles") }
-                    for (name, roleValue) in table {
-                        guard let text = roleValue.stringValue, let role = Role(rawValue: text) else {
-                            throw ConfigError("roles.\(kind).\(name): role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
-                        }
-                        if kind == "users" { userRoles[name] = role } else { groupRoles[name] = role }
-                    }
-                }
-            case "lineBytesMax":
-                guard let bytes = member.integerValue, bytes >= 1024, bytes <= 64 << 20 else {
-                    throw ConfigError("lineBytesMax must be an integer from 1024 to 67108864")
-                }
-                lineBytesMax = Int(bytes)
-            case "connectionsMax":
-                guard let count = member.integerValue, count >= 1, count <= 65_536 else {
-                    throw ConfigError("connectionsMax must be an integer from 1 to 65536")
-                }
-                connectionsMax = Int(count)
-            case "institutions":
-                guard case .object(let tables) = member else { throw ConfigError("institutions must be an object with users and groups") }
-                for (kind, entries) in tables {
-                    guard kind == "users" || kind == "groups" else { throw ConfigError("institutions.\(kind): unknown key (users, groups)") }
-                    guard case .object(let table) = entries else { throw ConfigError("institutions.\(kind) must map names to institution ids") }
-                    for (name, value) in table {
-                        guard let institution = value.stringValue, !institution.isEmpty else {
-                            throw ConfigError("institutions.\(kind).\(name): expected an institution id from the taxonomy")
-                        }
-                        if kind == "users" { userInstitutions[name] = institution } else { groupInstitutions[name] = institution }
-                    }
-                }
-            case "taxonomy":
-                guard let path = member.stringValue, !path.isEmpty else { throw ConfigError("taxonomy must be a file path") }
-                taxonomyPath = path
-            case "subscriberStallMsMax":
-                guard let milliseconds = member.integerValue, milliseconds >= 100, milliseconds <= 3_600_000 else {
-                    throw ConfigError("subscriberStallMsMax must be an integer from 100 to 3600000")
-                }
-                subscriberStallMsMax = milliseconds
-            case "proposalExpiryDays":
-                guard let days = member.doubleValue, days > 0, days <= 365 else {
-                    throw ConfigError("proposalExpiryDays must be a number of days above 0 and at most 365 (fractions allowed)")
-                }
-                policy.proposalExpiryDays = days
-            case "followUpMonths":
-                guard let months = member.integerValue, months >= 1, months <= 60, member.doubleValue == Double(months) else {
-                    throw ConfigError("followUpMonths must be a whole number of months from 1 to 60")
-                }
-                policy.followUpMonths = Int(months)
-            case "matchingWeights":
-                guard case .object(let weights) = member else { throw ConfigError("matchingWeights must map factors to weights") }
-                for (factor, value) in weights {
-                    guard MatchingWeights.factors.contains(factor) else {
-                        throw ConfigError("matchingWeights.\(factor): unknown factor (\(MatchingWeights.factors.joined(separator: ", ")))")
-                    }
-                    // The same scale as the defaults, so that a partial table does not swamp the rest.
-                    guard let weight = value.doubleValue, weight >= 0, weight <= 1 else {
-                        throw ConfigError("matchingWeights.\(factor) must be a number from 0 to 1")
-                    }
-                    matchingWeights[factor] = weight
-                }
-                guard matchingWeights.isUsable else { throw ConfigError("matchingWeights: at least one weight must be above 0") }
-            case "followUpGraceDays":
-                guard let days = member.integerValue, days >= 0, days <= 365, member.doubleValue == Double(days) else {
-                    throw ConfigError("followUpGraceDays must be a whole number of days from 0 to 365")
-                }
-                policy.followUpGraceDays = Int(days)
-            case "timeZone":
-                timeZone = try Self.timeZone(member)
-            case "feedback":
-                try Self.readFeedback(member, into: &policy.feedback)
-            case "feedbackWindowDays":
-                guard let days = member.integerValue, days >= 1, days <= 365, member.doubleValue == Double(days) else {
-                    throw ConfigError("feedbackWindowDays must be a whole number of days from 1 to 365")
-                }
-                policy.feedback.windowDays = Int(days)
-            case "reminders":
-                policy.reminders = try Self.reminderPolicy(member)
-            case "notifications", "people":
-                break  // Read together below.
-            default:
-                throw ConfigError(
-                    "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights, timeZone, feedback, feedbackWindowDays, reminders, notifications, people)")
-            }
-        }
+        for (key, member) in members { try read(key, member) }
         do {
             notifications = try NotificationConfig(notifications: members["notifications"], people: members["people"])
         } catch {
             throw ConfigError(error.message)
         }
         shareUsersWithPolicy()
+    }
+
+    /// Reads one top-level key of the config file.
+    /// - Throws: `ConfigError` naming the key and what is wrong, or that the key is unknown.
+    private mutating func read(_ key: String, _ member: JSONValue) throws(ConfigError) {
+        switch key {
+        case "roles":
+            try readRoles(member)
+        case "lineBytesMax":
+            guard let bytes = member.integerValue, bytes >= 1024, bytes <= 64 << 20 else {
+                throw ConfigError("lineBytesMax must be an integer from 1024 to 67108864")
+            }
+            lineBytesMax = Int(bytes)
+        case "connectionsMax":
+            guard let count = member.integerValue, count >= 1, count <= 65_536 else {
+                throw ConfigError("connectionsMax must be an integer from 1 to 65536")
+            }
+            connectionsMax = Int(count)
+        case "institutions":
+            try readInstitutions(member)
+        case "taxonomy":
+            guard let path = member.stringValue, !path.isEmpty else { throw ConfigError("taxonomy must be a file path") }
+            taxonomyPath = path
+        case "subscriberStallMsMax":
+            guard let milliseconds = member.integerValue, milliseconds >= 100, milliseconds <= 3_600_000 else {
+                throw ConfigError("subscriberStallMsMax must be an integer from 100 to 3600000")
+            }
+            subscriberStallMsMax = milliseconds
+        case "proposalExpiryDays":
+            guard let days = member.doubleValue, days > 0, days <= 365 else {
+                throw ConfigError("proposalExpiryDays must be a number of days above 0 and at most 365 (fractions allowed)")
+            }
+            policy.proposalExpiryDays = days
+        case "followUpMonths":
+            guard let months = member.integerValue, months >= 1, months <= 60, member.doubleValue == Double(months) else {
+                throw ConfigError("followUpMonths must be a whole number of months from 1 to 60")
+            }
+            policy.followUpMonths = Int(months)
+        case "matchingWeights":
+            try readMatchingWeights(member)
+        case "followUpGraceDays":
+            guard let days = member.integerValue, days >= 0, days <= 365, member.doubleValue == Double(days) else {
+                throw ConfigError("followUpGraceDays must be a whole number of days from 0 to 365")
+            }
+            policy.followUpGraceDays = Int(days)
+        case "timeZone":
+            timeZone = try Self.timeZone(member)
+        case "feedback":
+            try Self.readFeedback(member, into: &policy.feedback)
+        case "feedbackWindowDays":
+            guard let days = member.integerValue, days >= 1, days <= 365, member.doubleValue == Double(days) else {
+                throw ConfigError("feedbackWindowDays must be a whole number of days from 1 to 365")
+            }
+            policy.feedback.windowDays = Int(days)
+        case "reminders":
+            policy.reminders = try Self.reminderPolicy(member)
+        case "notifications", "people":
+            break  // Read together below.
+        default:
+            throw ConfigError(
+                "\(key): unknown key (roles, institutions, lineBytesMax, connectionsMax, subscriberStallMsMax, taxonomy, proposalExpiryDays, followUpMonths, followUpGraceDays, matchingWeights, timeZone, feedback, feedbackWindowDays, reminders, notifications, people)")
+        }
+    }
+
+    /// `roles`: a role per user name and per group name.
+    private mutating func readRoles(_ member: JSONValue) throws(ConfigError) {
+        guard case .object(let roles) = member else { throw ConfigError("roles must be an object with users and groups") }
+        for (kind, entries) in roles {
+            guard kind == "users" || kind == "groups" else { throw ConfigError("roles.\(kind): unknown key (users, groups)") }
+            guard case .object(let table) = entries else { throw ConfigError("roles.\(kind) must map names to roles") }
+            for (name, roleValue) in table {
+                guard let text = roleValue.stringValue, let role = Role(rawValue: text) else {
+                    throw ConfigError("roles.\(kind).\(name): role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                if kind == "users" { userRoles[name] = role } else { groupRoles[name] = role }
+            }
+        }
+    }
+
+    /// `institutions`: an institution id per user name and per group name (checked against the taxonomy later).
+    private mutating func readInstitutions(_ member: JSONValue) throws(ConfigError) {
+        guard case .object(let tables) = member else { throw ConfigError("institutions must be an object with users and groups") }
+        for (kind, entries) in tables {
+            guard kind == "users" || kind == "groups" else { throw ConfigError("institutions.\(kind): unknown key (users, groups)") }
+            guard case .object(let table) = entries else { throw ConfigError("institutions.\(kind) must map names to institution ids") }
+            for (name, value) in table {
+                guard let institution = value.stringValue, !institution.isEmpty else {
+                    throw ConfigError("institutions.\(kind).\(name): expected an institution id from the taxonomy")
+                }
+                if kind == "users" { userInstitutions[name] = institution } else { groupInstitutions[name] = institution }
+            }
+        }
+    }
+
+    /// `matchingWeights`: a weight from 0 to 1 per factor; the factors not named keep their defaults.
+    private mutating func readMatchingWeights(_ member: JSONValue) throws(ConfigError) {
+        guard case .object(let weights) = member else { throw ConfigError("matchingWeights must map factors to weights") }
+        for (factor, value) in weights {
+            guard MatchingWeights.factors.contains(factor) else {
+                throw ConfigError("matchingWeights.\(factor): unknown factor (\(MatchingWeights.factors.joined(separator: ", ")))")
+            }
+            // The same scale as the defaults, so that a partial table does not swamp the rest.
+            guard let weight = value.doubleValue, weight >= 0, weight <= 1 else {
+                throw ConfigError("matchingWeights.\(factor) must be a number from 0 to 1")
+            }
+            matchingWeights[factor] = weight
+        }
+        guard matchingWeights.isUsable else { throw ConfigError("matchingWeights: at least one weight must be above 0") }
     }
 
     /// Gives the domain the configured users with their roles and institutions (owners of questions, desks).
