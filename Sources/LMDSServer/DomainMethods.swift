@@ -90,22 +90,27 @@ extension Dispatcher {
 
     /// `question.get`.
     func answerQuestionGet(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
-        let eventLoop = context.eventLoop
-        let caller = context.caller
-        let processor = self.processor
-        let log = self.log
-        let pool = self.threadPool
+        try answerCachedGet(.question, &params, context) { id, state, log, withContact in
+            guard let question = state.questions[id] else { throw RPCError.notFound(id) }
+            return try Self.questionJSON(question, state: state, log: log, withContact: withContact)
+        }
+    }
+
+    /// A `question.get` or `offer.get`: of the current state from the reply cache (rendered on a miss), or of
+    /// the state at `asOf` replayed on the thread pool. `render` makes the reply of entity `id` in a state.
+    func answerCachedGet(
+        _ kind: ReplyCache.Kind, _ params: inout Params, _ context: RequestContext,
+        render: @escaping @Sendable (_ id: String, DomainState, EventLog, _ withContact: Bool) throws -> JSONValue
+    ) throws(RPCError) -> EventLoopFuture<JSONValue> {
+        let (processor, log, pool) = (self.processor, self.log, self.threadPool)
         let id = try Self.requiredString(&params, "id", bytesMax: 32)
         let asOf = try Self.asOf(&params)
         try params.rejectUnknown()
-        let staff = Self.seesContact(.question, role: caller.role)
-        let render: @Sendable (DomainState) throws -> JSONValue = { state in
-            guard let question = state.questions[id] else { throw RPCError.notFound(id) }
-            return try Self.questionJSON(question, state: state, log: log, withContact: staff)
-        }
-        if asOf == nil { return renderCurrent(ReplyCache.Key(kind: .question, id: id, withContact: staff), on: eventLoop, render) }
-        return eventLoop.makeFutureWithTask {
-            try render(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
+        let staff = Self.seesContact(kind, role: context.caller.role)
+        let renderState: @Sendable (DomainState) throws -> JSONValue = { state in try render(id, state, log, staff) }
+        if asOf == nil { return renderCurrent(ReplyCache.Key(kind: kind, id: id, withContact: staff), on: context.eventLoop, renderState) }
+        return context.eventLoop.makeFutureWithTask {
+            try renderState(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 

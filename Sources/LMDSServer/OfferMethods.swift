@@ -58,23 +58,10 @@ extension Dispatcher {
 
     /// `offer.get`.
     func answerOfferGet(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
-        let eventLoop = context.eventLoop
-        let caller = context.caller
-        let processor = self.processor
-        let log = self.log
-        let pool = self.threadPool
-        let id = try Self.requiredString(&params, "id", bytesMax: 32)
-        let asOf = try Self.asOf(&params)
-        try params.rejectUnknown()
-        let staff = Self.seesContact(.offer, role: caller.role)
-        let render: @Sendable (DomainState) throws -> JSONValue = { state in
+        try answerCachedGet(.offer, &params, context) { id, state, log, withContact in
             guard let offer = state.offers[id] else { throw RPCError.notFound(id) }
-            return try Self.offerJSON(offer, state: state, log: log, withContact: staff)
+            return try Self.offerJSON(offer, state: state, log: log, withContact: withContact)
         }
-        if asOf == nil { return renderCurrent(ReplyCache.Key(kind: .offer, id: id, withContact: staff), on: eventLoop, render) }
-        return eventLoop.makeFutureWithTask {
-            try render(try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool))
-        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 
     /// `offer.list`.
