@@ -28,8 +28,10 @@ public enum ContactLookup {
 }
 
 extension String {
-    /// The string without leading and trailing white space.
+    /// The string without leading and trailing white space (itself when it has none, the usual case).
     var trimmingWhitespace: String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
+        if first == startIndex && index(after: last) == endIndex { return self }
+        return String(self[first...last])
     }
 }

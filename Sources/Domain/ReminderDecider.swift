@@ -43,10 +43,10 @@ enum ReminderDecider {
     ///   proposals), not over every entity.
     static func due(state: DomainState, policy: ReminderPolicy, nowMs: Int64) -> [Reminder] {
         var candidates: [Candidate] = []
-        candidates += intakeCandidates(state: state, policy: policy)
+        candidates += intakeCandidates(state: state, policy: policy, nowMs: nowMs)
         candidates += proposalCandidates(state: state, policy: policy, nowMs: nowMs)
         candidates += matchCandidates(state: state, policy: policy)
-        candidates += followUpCandidates(state: state, policy: policy)
+        candidates += followUpCandidates(state: state, policy: policy, nowMs: nowMs)
         candidates += progressCandidates(state: state, policy: policy)
         let due = candidates.filter { $0.dueMs <= nowMs && !state.reminders.wasRaised($0.rule, entity: $0.entity, deadlineMs: $0.deadlineMs) }
             .sorted { left, right in
@@ -61,11 +61,14 @@ enum ReminderDecider {
         }
     }
 
-    static func intakeCandidates(state: DomainState, policy: ReminderPolicy) -> [Candidate] {
+    /// The questions in intake past the threshold by `nowMs`. Intake can hold every question of a busy day, and
+    /// this runs every second: the due time is checked before anything is built for a question.
+    static func intakeCandidates(state: DomainState, policy: ReminderPolicy, nowMs: Int64) -> [Candidate] {
         guard let threshold = policy.thresholdMs(.intakeWaiting) else { return [] }
-        return state.reminders.questionsInIntake.compactMap { state.questions[$0] }.map { question in
-            Candidate(rule: .intakeWaiting, entity: question.id, deadlineMs: question.submittedMs, dueMs: question.submittedMs + threshold,
-                      institution: nil, recipients: ownerOrCoordinators(of: question.id, state: state))
+        return state.reminders.questionsInIntake.compactMap { id -> Candidate? in
+            guard let submittedMs = state.questions[id]?.submittedMs, submittedMs + threshold <= nowMs else { return nil }
+            return Candidate(rule: .intakeWaiting, entity: id, deadlineMs: submittedMs, dueMs: submittedMs + threshold,
+                             institution: nil, recipients: ownerOrCoordinators(of: id, state: state))
         }
     }
 
@@ -114,10 +117,13 @@ enum ReminderDecider {
         return candidates
     }
 
-    static func followUpCandidates(state: DomainState, policy: ReminderPolicy) -> [Candidate] {
+    /// The outcomes whose follow-up check is past the threshold by `nowMs` (checked before anything is built).
+    static func followUpCandidates(state: DomainState, policy: ReminderPolicy, nowMs: Int64) -> [Candidate] {
         guard let threshold = policy.thresholdMs(.followUpDue) else { return [] }
-        return state.reminders.outcomesAwaitingFollowUp.compactMap { state.outcomes[$0] }.map { outcome in
+        return state.reminders.outcomesAwaitingFollowUp.compactMap { id -> Candidate? in
+            guard let outcome = state.outcomes[id] else { return nil }
             let deadline = dayStartMs(outcome.followUpDue)
+            guard deadline + threshold <= nowMs else { return nil }
             return Candidate(rule: .followUpDue, entity: outcome.id, deadlineMs: deadline, dueMs: deadline + threshold,
                              institution: state.offers[outcome.offer]?.institution, recipients: ownerOrCoordinators(of: outcome.question, state: state))
         }

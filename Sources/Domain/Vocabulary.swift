@@ -167,8 +167,10 @@ extension Taxonomy {
     /// The district or wijk `reference` names.
     /// - Throws: a validation error on `field` with the known places and any near miss.
     public func requirePlace(_ reference: String, field: String) throws(DomainError) -> Place {
+        // By id first: the vocabulary (every district and wijk, with labels) is built only for a label or a miss.
+        if let place = place(reference) { return place }
         let vocabulary = placeVocabulary
-        guard let place = place(reference) ?? vocabulary.term(reference).flatMap({ place($0.id) }) else {
+        guard let place = vocabulary.term(reference).flatMap({ place($0.id) }) else {
             throw vocabulary.refusal(reference, field: field)
         }
         return place

@@ -198,6 +198,9 @@ extension DomainProcessor {
     /// background save; returns a line for the log, or nil when there is nothing new to save.
     public func saveSnapshot() async -> String? {
         await snapshotSave?.value
+        // A write may be answered (early, from the log's writer) before this actor took its commit in and
+        // remembered its request id: the snapshot waits for that, or a retry after the restart would run again.
+        while appendsInFlight > 0 { await withCheckedContinuation { idleWaiters.append($0) } }
         guard let snapshotDirectory, expectedHead != lastSnapshotPosition, let snapshot = captureSnapshot() else { return nil }
         lastSnapshotPosition = snapshot.position
         let clock = self.clock

@@ -71,6 +71,8 @@ public actor DomainProcessor {
     /// Rendered `question.get` / `offer.get` results of the current state, read without a hop to this
     /// actor; this actor invalidates them as it changes the state (see `ReplyCache`).
     public nonisolated let replyCache = ReplyCache()
+    /// Commands handed to `execute(_:actor:issuer:requestID:reply:)` and not yet taken up by this actor.
+    nonisolated let commandsWaiting = Atomic<Int>(0)
     /// Where the start-up snapshot lives (the data directory); nil: none is read or written.
     let snapshotDirectory: String?
     /// Events committed between background snapshots.
@@ -102,8 +104,15 @@ public actor DomainProcessor {
     /// Executes a write: the walk of one command through the core. A retry with a `requestID` already seen
     /// returns the first result and appends nothing; a retry arriving while the first attempt commits waits
     /// for that attempt's outcome. nil: the command decided nothing to append.
-    public func execute(_ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?) async throws(CoreError) -> WriteResult? {
-        guard let requestID else { return try await decideAndAppend(command, actor: actor, issuer: issuer, requestID: nil).result }
+    public func execute(
+        _ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?, early: WriteReply? = nil,
+        prepared: [String: TextAnalyzer.Analysis]? = nil
+    ) async throws(CoreError) -> WriteResult? {
+        if prepared != nil { commandsWaiting.subtract(1, ordering: .relaxed) }
+        let prepared = prepared ?? [:]
+        guard let requestID else {
+            return try await decideAndAppend(command, actor: actor, issuer: issuer, requestID: nil, early: early, prepared: prepared).result
+        }
         if let earlier = results[requestID] { return earlier }
         if inFlight[requestID] != nil {
             return try await withCheckedContinuation { continuation in inFlight[requestID, default: []].append(continuation) }.get()
@@ -111,7 +120,7 @@ public actor DomainProcessor {
         inFlight[requestID] = []
         let outcome: Result<WriteResult?, CoreError>
         do throws(CoreError) {
-            outcome = .success(try await decideAndAppend(command, actor: actor, issuer: issuer, requestID: requestID).result)
+            outcome = .success(try await decideAndAppend(command, actor: actor, issuer: issuer, requestID: requestID, early: early, prepared: prepared).result)
         } catch {
             outcome = .failure(error)
         }
@@ -119,10 +128,41 @@ public actor DomainProcessor {
         return try outcome.get()
     }
 
+    /// Executes a write and answers `reply` exactly once: with the result as soon as the commit is durable
+    /// (from the log's writer thread, while this actor takes the commit in: one executor hop less between
+    /// the disk's flush and the reply), or else with what `execute` returns or throws.
+    public nonisolated func execute(
+        _ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?,
+        reply: @escaping @Sendable (Result<WriteResult?, CoreError>) -> Void
+    ) {
+        let once = WriteReply(reply)
+        let prepared = prepareAnalyses(command)
+        commandsWaiting.add(1, ordering: .relaxed)
+        Task {
+            do throws(CoreError) {
+                once.deliver(.success(try await execute(command, actor: actor, issuer: issuer, requestID: requestID, early: once, prepared: prepared)))
+            } catch {
+                once.deliver(.failure(error))
+            }
+        }
+    }
+
+    /// The analysis of the text a submitted question will be indexed by, made on the calling thread (an event
+    /// loop) when other commands are waiting for this actor: the actor, the one place commands are decided,
+    /// is then the bottleneck, and the text analysis is half of its work per submission. With nothing waiting
+    /// the actor analyses the text itself while the log flushes (free for one client), and this returns nil.
+    nonisolated func prepareAnalyses(_ command: Command) -> [String: TextAnalyzer.Analysis] {
+        guard commandsWaiting.load(ordering: .relaxed) > 0, case .question(.submit(let submit)) = command else { return [:] }
+        let text = MatchingIndex.indexedText(title: submit.title, description: submit.description)
+        return [text: analyzer.analyze(text)]
+    }
+
     /// Decides `command` on the current state, hands its events (and personal data) to the log, applies them
-    /// to the read models while the log commits, and returns once they are durable.
+    /// to the read models while the log commits, and returns once they are durable (answering `early` from
+    /// the writer's thread when it can: see `PendingCommit.answerOnCommit`).
     func decideAndAppend(
-        _ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?
+        _ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?, early: WriteReply? = nil,
+        prepared: [String: TextAnalyzer.Analysis] = [:]
     ) async throws(CoreError) -> (result: WriteResult?, decision: Decision) {
         do throws(EventLogError) {
             try refuseWhileStorageIsFull()
@@ -152,7 +192,8 @@ public actor DomainProcessor {
         // suspends before the events are applied, so the next command is decided on a state that holds them.
         let decidedIn = generation
         let commit = beginAppend(proposed, AppendOptions(expectedPosition: expected, sideWrites: sideWrites))
-        for event in decision.events { models.apply(event) }
+        let submission = WriteResult.submissionDetails(of: decision.events, before: state)
+        for event in decision.events { models.apply(event, prepared: prepared) }
         expectedHead += UInt64(proposed.count)
         // Cached renderings of what changed go now, and again once the commit is answered: a reader that
         // rendered contact details between the two read the personal data as it was before the commit.
@@ -163,6 +204,18 @@ public actor DomainProcessor {
         // one commits, leave it): the same reply a retry gets after a restart.
         let warnings = decision.events.flatMap { DomainWarning.about($0, state: state) }
         var result = WriteResult.about(decision.entityID, in: state, position: expected + UInt64(proposed.count), warnings: warnings)
+        if let submission { result.details = submission }
+        if let early {
+            let answered = result
+            let replyCache = self.replyCache
+            let personalData = !sideWrites.isEmpty
+            commit.answerOnCommit { records in
+                replyCache.invalidate(changed, personalData: personalData)
+                var committed = answered
+                if let position = records.last?.position { committed.position = position }
+                early.deliver(.success(committed))
+            }
+        }
         let records: [EventRecord]
         do throws(EventLogError) {
             records = try await finishAppend(commit, decidedIn: decidedIn)

@@ -3,6 +3,11 @@ import Synchronization
 
 /// An append handed to the log and not yet awaited: the log's writer may report the commit before or
 /// after the processor starts waiting for it, and either order delivers the result exactly once.
+///
+/// A caller may also ask to be answered straight from the writer's thread (`answerOnCommit`): when the
+/// commit succeeds while the processor already waits for it, the answer runs right after the processor's
+/// continuation is resumed, so the reply leaves without waiting for the processor's executor, and anything
+/// the same client asks next is queued on the processor behind the bookkeeping of this commit.
 final class PendingCommit: Sendable {
     private enum Stage {
         case waitingForBoth
@@ -12,6 +17,13 @@ final class PendingCommit: Sendable {
     }
 
     private let stage = Mutex(Stage.waitingForBoth)
+    private let answer = Mutex<(@Sendable ([EventRecord]) -> Void)?>(nil)
+
+    /// Runs `body` with the committed records on the writer's thread if the commit succeeds after the
+    /// processor started waiting for it; otherwise never (the processor answers itself). Set before waiting.
+    func answerOnCommit(_ body: @escaping @Sendable ([EventRecord]) -> Void) {
+        answer.withLock { $0 = body }
+    }
 
     /// Called once by the log's writer with the commit's outcome.
     func complete(_ result: Result<[EventRecord], EventLogError>) {
@@ -28,6 +40,7 @@ final class PendingCommit: Sendable {
             }
         }
         waiter?.resume(returning: result)
+        if waiter != nil, case .success(let records) = result, let answer = answer.withLock({ $0 }) { answer(records) }
     }
 
     /// The records once committed, or the log's error.

@@ -37,11 +37,12 @@ public struct ReadModels: Sendable {
 
     /// Applies one event to the state and every projection: each projection sees the state before the event
     /// (`willApply`) and after it (`didApply`).
-    public mutating func apply(_ event: DomainEvent) {
+    /// `prepared`: analyses of texts the index will analyse, made beforehand on another thread (by the text).
+    public mutating func apply(_ event: DomainEvent, prepared: [String: TextAnalyzer.Analysis] = [:]) {
         matching.willApply(event, to: state)
         let overviewPrior = overview.willApply(event, to: state)
         state.apply(event)
-        matching.afterApplying(event, to: state, words: &analysisWords)
+        matching.afterApplying(event, to: state, words: &analysisWords, prepared: prepared)
         overview.didApply(event, to: state, prior: overviewPrior)
     }
 

@@ -43,11 +43,12 @@ extension DomainProcessor {
     /// The fold continued from `start` (a snapshot's read models at `start.head`) with the events after it.
     public static func replay(log: EventLog, upTo: AsOf?, continuing start: Replay) throws(EventLogError) -> Replay {
         var replay = start
-        var request: (id: String, entity: String, position: UInt64, warnings: [DomainWarning])?
+        var request: (id: String, entity: String, position: UInt64, warnings: [DomainWarning], submission: WriteResult.Details?)?
         func finishRequest() {
             guard let finished = request else { return }
-            replay.results.append((finished.id, WriteResult.about(finished.entity, in: replay.state, position: finished.position,
-                                                                  warnings: finished.warnings)))
+            var result = WriteResult.about(finished.entity, in: replay.state, position: finished.position, warnings: finished.warnings)
+            if let details = finished.submission { result.details = details }
+            replay.results.append((finished.id, result))
             request = nil
         }
         try ParallelReplay.forEach(log: log, from: start.head + 1, upTo: upTo) { record, event in
@@ -55,10 +56,11 @@ extension DomainProcessor {
             if let event {
                 if let current = request, current.id == record.requestID, current.position + 1 == record.position {
                     request?.position = record.position
+                    request?.submission = nil  // a submission's write is its one event
                 } else {
                     finishRequest()
                     if let requestID = record.requestID, let entity = event.entityIDs.first {
-                        request = (requestID, entity, record.position, [])
+                        request = (requestID, entity, record.position, [], WriteResult.submissionDetails(of: [event], before: replay.state))
                     }
                 }
                 replay.state.apply(event)

@@ -15,6 +15,16 @@ public struct WriteResult: Sendable, Hashable {
         case proposal(match: String?)
         /// An outcome: its match, the follow-up questions it raised and when the follow-up check is due.
         case outcome(match: String, followUps: [String], followUpDue: String)
+        /// A submitted question: the organisation its requester was linked to (and whether the submission
+        /// registered it), and the contact when the requester was an existing one.
+        case submission(organisation: OrganisationLink?, existingContact: String?)
+    }
+
+    /// The registered organisation a submission's requester was linked to.
+    public struct OrganisationLink: Sendable, Hashable {
+        public var id: String
+        public var name: String?
+        public var registered: Bool
     }
 
     public var entityID: String
@@ -53,6 +63,22 @@ public struct WriteResult: Sendable, Hashable {
         return result(erased ? "erased" : "stored", nil)
     }
 
+    /// The details of a write whose events are one `QuestionSubmitted` (a `question.submit`), from the event
+    /// and the state before it: the requester's organisation link, and the contact when it was one already
+    /// (the lookup found it). Decided live and rebuilt by the replay the same way, so a retry after a restart
+    /// gets what the first attempt got. nil for any other write, and when there is nothing to add (`.none`, as
+    /// the result read back from its JSON in a snapshot says).
+    public static func submissionDetails(of events: [DomainEvent], before state: DomainState) -> Details? {
+        guard events.count == 1, case .questionSubmitted(let question) = events[0] else { return nil }
+        let requester = question.requester
+        let organisation = requester.organisationID.map {
+            OrganisationLink(id: $0, name: requester.organisation, registered: requester.organisationRegistered)
+        }
+        let existing = requester.contact.flatMap { state.knowsContact($0) ? $0 : nil }
+        guard organisation != nil || existing != nil else { return nil }
+        return .submission(organisation: organisation, existingContact: existing)
+    }
+
     /// The result as its reply's JSON (Protocol: the result of a write).
     public var json: JSONValue {
         var members: [String: JSONValue] = ["id": .string(entityID), "status": .string(status), "position": .integer(Int64(position))]
@@ -66,6 +92,12 @@ public struct WriteResult: Sendable, Hashable {
             members["match"] = .string(match)
             members["followUps"] = .array(followUps.map { .string($0) })
             members["followUpDue"] = .string(followUpDue)
+        case .submission(let organisation, let existingContact):
+            if let organisation {
+                members["organisation"] = ["id": .string(organisation.id), "name": organisation.name.map { .string($0) } ?? .null,
+                                           "registered": .bool(organisation.registered)]
+            }
+            if let existingContact { members["contact"] = ["id": .string(existingContact), "existing": true] }
         }
         if !warnings.isEmpty { members["warnings"] = .array(warnings.map(\.json)) }
         return .object(members)
@@ -81,6 +113,11 @@ public struct WriteResult: Sendable, Hashable {
             details = .outcome(match: match, followUps: json["followUps"]?.arrayValue?.compactMap(\.stringValue) ?? [], followUpDue: followUpDue)
         } else if let match = json["match"] {
             details = .proposal(match: match.stringValue)
+        } else if json["organisation"] != nil || json["contact"] != nil {
+            let organisation = json["organisation"].flatMap { link in
+                link["id"]?.stringValue.map { OrganisationLink(id: $0, name: link["name"]?.stringValue, registered: link["registered"] == true) }
+            }
+            details = .submission(organisation: organisation, existingContact: json["contact"]?["id"]?.stringValue)
         }
         let warnings = json["warnings"]?.arrayValue?.compactMap { warning in
             warning["field"]?.stringValue.flatMap { field in warning["reason"]?.stringValue.map { DomainWarning(field: field, $0) } }

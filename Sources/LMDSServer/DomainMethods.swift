@@ -183,9 +183,14 @@ extension Dispatcher {
         let processor = self.processor
         let actor = caller.actor
         let issuer = caller.issuer
-        return eventLoop.makeFutureWithTask {
-            try await processor.execute(command, actor: actor, issuer: issuer, requestID: requestID)?.json ?? .null
-        }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+        let promise = eventLoop.makePromise(of: JSONValue.self)
+        processor.execute(command, actor: actor, issuer: issuer, requestID: requestID) { outcome in
+            switch outcome {
+            case .success(let result): promise.succeed(result?.json ?? .null)
+            case .failure(let error): promise.fail(Self.rpcError(error))
+            }
+        }
+        return promise.futureResult
     }
 
     /// Whether `role` sees the contact details in `question.get` (coordinators and admins) or `offer.get`

@@ -27,38 +27,19 @@ extension Dispatcher {
     }
 
     /// `question.submit`: a write whose reply also says which organisation the requester's was linked to, and
-    /// whether the submission registered it (`organisation: {id, name, registered}`; absent without one). The
-    /// link never changes once submitted, so reading it after the write (or a retry) gives the write's own.
+    /// whether the submission registered it (`organisation: {id, name, registered}`; absent without one), and
+    /// `contact: {id, existing: true}` when the requester is a contact already (`WriteResult.submission`,
+    /// decided with the write, so a retry gets the first attempt's).
     ///
     /// A requester whose e-mail address or phone number a contact already has is linked to it: the lookup is
-    /// read here, from the personal table, and the contact found travels in the command (`knownContact`); the
-    /// reply then says `contact: {id, existing: true}`.
+    /// read here, from the personal table, and the contact found travels in the command (`knownContact`).
     func answerQuestionSubmit(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
         var command = try decodeQuestionSubmit(&params, context)
-        var known: String?
         if case .question(.submit(var submit)) = command {
-            known = try Self.contact(lookingUp: ContactLookup.keys(for: submit.contact), log: log)
-            submit.knownContact = known
+            submit.knownContact = try Self.contact(lookingUp: ContactLookup.keys(for: submit.contact), log: log)
             command = .question(.submit(submit))
         }
-        let processor = self.processor
-        return write(command, &params, caller: context.caller, on: context.eventLoop).flatMap { result in
-            context.eventLoop.makeFutureWithTask {
-                guard let id = result["id"]?.stringValue, let requester = await processor.state.questions[id]?.requester else { return result }
-                var members: [String: JSONValue] = [:]
-                if let organisation = requester.organisationID {
-                    members["organisation"] = ["id": .string(organisation), "name": requester.organisation.map { .string($0) } ?? .null,
-                                               "registered": .bool(requester.organisationRegistered)]
-                }
-                // Existing: an earlier question has the contact (a retry finds the contact its first attempt made,
-                // which is not one). A scan, only when the lookup found the contact.
-                if let contact = requester.contact, known != nil,
-                   await processor.state.questions.values.contains(where: { $0.requester.contact == contact && EntityID.precedes($0.id, id) }) {
-                    members["contact"] = ["id": .string(contact), "existing": true]
-                }
-                return Self.adding(members, to: result)
-            }
-        }
+        return write(command, &params, caller: context.caller, on: context.eventLoop)
     }
 
     /// The contact the first of `keys` (`ContactLookup`) names in the personal table, if any.

@@ -124,7 +124,10 @@ public struct MatchingIndex: Sendable {
     }
 
     /// The text of a question that the index analyses.
-    public static func indexedText(_ question: Question) -> String { question.title + "\n" + question.description }
+    public static func indexedText(_ question: Question) -> String { indexedText(title: question.title, description: question.description) }
+
+    /// The text of a question with this title and description that the index analyses.
+    public static func indexedText(title: String, description: String) -> String { title + "\n" + description }
 
     /// The text of an offer that the index analyses.
     public static func indexedText(_ offer: Offer) -> String { offer.title + "\n" + offer.description + "\n" + offer.programme }
@@ -202,10 +205,15 @@ public struct MatchingIndex: Sendable {
     }
 
     /// The same upkeep, analysing texts with the words of earlier texts taken from `words` (the daemon
-    /// keeps one cache for the index's whole life: a submission's words are mostly words seen before).
-    public mutating func afterApplying(_ event: DomainEvent, to state: DomainState, words: inout TextAnalyzer.WordCache) {
+    /// keeps one cache for the index's whole life: a submission's words are mostly words seen before), or
+    /// taking a text's analysis from `prepared` (by the text) when it is there.
+    public mutating func afterApplying(
+        _ event: DomainEvent, to state: DomainState, words: inout TextAnalyzer.WordCache, prepared: [String: TextAnalyzer.Analysis] = [:]
+    ) {
         let analyzer = self.analyzer
-        afterApplying(event, to: state) { analyzer.analyze($0, cache: &words) }
+        // An analysis prepared elsewhere is used for exactly the text it was made of (analysis is a pure function
+        // of the text: the same result, made on another thread).
+        afterApplying(event, to: state) { text in prepared[text] ?? analyzer.analyze(text, cache: &words) }
     }
 
     private mutating func afterApplying(_ event: DomainEvent, to state: DomainState, analyze: (String) -> TextAnalyzer.Analysis) {

@@ -120,6 +120,9 @@ import Testing
         #expect(status.headers["To"] == "zoe@example.nl" && status.headers["Message-ID"] == "<lmds.e\(position).C-0001@leiden.nl>")
         #expect(status.headers["Subject"] == "Uw vraag Q-0001 is aangenomen" && status.body.hasPrefix("Beste Zoë Jansen,"), "\(status.body)")
         #expect(try Self.deliveries(daemon, count: 2) == 2)
+        // The notifier saves what it finished after the daemon answered its record: killed before that, it
+        // would rightly send the message again (at least once); this part is about a restart after the save.
+        #expect(Self.savedPosition(workspace, atLeast: position) >= position)
 
         kill(notifier.processIdentifier, SIGKILL)
         notifier.waitUntilExit()
@@ -190,6 +193,20 @@ import Testing
     }
 
     /// NotificationDelivered events in the log, waiting (at most 5 s) until there are `count`.
+    /// The position lmds-notify's `state.json` says it finished, polled until it reaches `position` (at most 5 s).
+    static func savedPosition(_ workspace: Workspace, atLeast position: Int64) -> Int64 {
+        var saved: Int64 = 0
+        for _ in 0..<100 {
+            if let data = FileManager.default.contents(atPath: workspace.path + "/notify/state.json"),
+               let json = try? JSONParser.parse(Array(data)), let found = json["position"]?.integerValue {
+                saved = found
+                if saved >= position { break }
+            }
+            usleep(50_000)
+        }
+        return saved
+    }
+
     static func deliveries(_ daemon: DaemonProcess, count: Int) throws -> Int {
         var found = 0
         for _ in 0..<100 {
