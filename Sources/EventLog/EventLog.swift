@@ -1,5 +1,6 @@
 import CLMDB
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -28,6 +29,10 @@ public struct EventLogConfiguration: Sendable {
     /// completed (on the log's completion thread, or the writer's for a small batch). Must be quick: it
     /// delays those appenders. It gets a summary, not the records: the appenders have those.
     public var commitObserver: (@Sendable (CommitSummary) -> Void)?
+    /// Called once, with the `syncFailed` error, when a commit or sync first fails and the log stops taking
+    /// writes (on the log's writer or completion thread, before the failed appenders are answered); the
+    /// daemon writes its one error line for the journal here.
+    public var faultObserver: (@Sendable (EventLogError) -> Void)?
     /// The identity a writer gives the log when the log has none yet: when it creates the log, or at the
     /// first writable open of a log made before logs had identities. The creator brings the randomness
     /// (the default draws from the system's generator); `lmdsd import` passes the exported log's.
@@ -36,7 +41,8 @@ public struct EventLogConfiguration: Sendable {
     public init(
         directory: String, readOnly: Bool = false, mapBytesInitial: Int = 64 << 20, mapBytesMax: Int = 64 << 30,
         commitLimits: GroupCommitLimits = GroupCommitLimits(), appendEventsMax: Int = 10_000, readersMax: UInt32 = 512,
-        commitObserver: (@Sendable (CommitSummary) -> Void)? = nil, identityForNewLog: LogIdentity = .random()
+        commitObserver: (@Sendable (CommitSummary) -> Void)? = nil, identityForNewLog: LogIdentity = .random(),
+        faultObserver: (@Sendable (EventLogError) -> Void)? = nil
     ) {
         self.directory = directory
         self.readOnly = readOnly
@@ -47,6 +53,7 @@ public struct EventLogConfiguration: Sendable {
         self.readersMax = readersMax
         self.commitObserver = commitObserver
         self.identityForNewLog = identityForNewLog
+        self.faultObserver = faultObserver
     }
 }
 
@@ -105,6 +112,16 @@ public final class EventLog: Sendable {
 
     /// Appends sealed again after a failed transaction since the log was opened (for tests).
     var rechainedAppends: Int { core.rechainedAppends }
+
+    /// Why the log refuses every write, once a commit or sync failed on the disk (`syncFailed`, with the
+    /// failure and its time in the message); nil while writes are taken. Cleared only by opening the log again.
+    public var writeFault: EventLogError? { core.fault }
+
+    /// Makes the next write transaction fail with LMDB status `status` (EIO, MDB_PANIC) instead of
+    /// committing; nothing of it is written. For tests of the failure paths.
+    func failNextTransaction(status: Int32) {
+        core.injectedTransactionFailure.store(status, ordering: .relaxed)
+    }
 
     /// Appends one command's events atomically and returns them as committed records.
     ///

@@ -27,6 +27,9 @@ public struct EventLogError: Error, Sendable, Hashable, CustomStringConvertible 
         case conflict
         /// The target of a backup is unusable.
         case backupFailed
+        /// A commit or sync of the log failed on the disk (EIO, or LMDB's MDB_PANIC): the write was not
+        /// stored, and the log refuses every later write until it is opened again (a restart of the daemon).
+        case syncFailed
         /// LMDB reported an error not covered above.
         case storageError
     }

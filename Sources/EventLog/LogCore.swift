@@ -1,5 +1,6 @@
 import CLMDB
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -40,7 +41,7 @@ final class LogCore: @unchecked Sendable {
     /// Holds the directory lock while the log is writable; guarded by `condition`.
     private var lockFileDescriptor: Int32?
 
-    /// Guards `batcher`, `currentHead`, `queuedHead` and `writerStopped`.
+    /// Guards `batcher`, `currentHead`, `queuedHead`, `writeFault` and `writerStopped`.
     let condition = SpinningCondition()
     var batcher: GroupCommitBatcher<PendingAppend>
     var currentHead: LogHead
@@ -49,6 +50,10 @@ final class LogCore: @unchecked Sendable {
     var queuedHead: LogHead
     /// Appends sealed again after a failed transaction; guarded by `condition`.
     var rechainedAppendCount = 0
+    /// Why appends are refused since a commit or sync failed (see LogFault.swift); guarded by `condition`.
+    var writeFault: EventLogError?
+    /// A status the next write transaction fails with instead of committing (0: none); set only by tests.
+    let injectedTransactionFailure = Atomic<Int32>(0)
     var writerStopped = false
     /// Completes appenders after their commit, off the writer thread, in commit order. Set once, in `init`,
     /// before the writer starts; none when read-only.

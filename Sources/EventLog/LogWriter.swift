@@ -116,6 +116,11 @@ extension LogCore {
         sealedBytes.reserveCapacity(events.count)
         records.reserveCapacity(events.count)
         condition.lock()
+        if let fault = writeFault {
+            condition.unlock()
+            completion(.failure(fault))
+            return
+        }
         if let expected = options.expectedPosition, expected != queuedHead.position {
             let error = Self.conflict(expected: expected, head: queuedHead.position)
             condition.unlock()
@@ -207,6 +212,15 @@ extension LogCore {
                     for index in taken.indices { taken[index].completion(.success(taken[index].records)) }
                 }
                 finished = (complete, taken.count <= Self.inlineCompletionsMax)
+            case .failure(let error) where error.code == .syncFailed:
+                // The disk failed us: nothing more is written (LogFault.swift); the waiting appends are refused.
+                let (refused, first) = poison(error)
+                let observer = first ? configuration.faultObserver : nil
+                finished = ({
+                    observer?(error)
+                    for pending in taken { pending.completion(.failure(error)) }
+                    for (pending, fault) in refused { pending.completion(.failure(fault)) }
+                }, false)
             case .failure(let error):
                 // The appends queued behind this batch were chained to it: chain them to the last
                 // committed record instead, refusing those that expected the failed batch's head.
@@ -271,28 +285,41 @@ extension LogCore {
                 } catch {
                     return .failure(error)
                 }
-            case .failure(let failure) where failure.status == MDB_PANIC:
-                // LMDB marks the environment unusable after a failed meta write (a full disk can do this).
-                // What was committed is intact on disk: reopen, and report this batch as failed.
-                do throws(EventLogError) {
-                    try gate.withExclusive { () throws(EventLogError) in try storage.reopen(readersMax: configuration.readersMax) }
-                } catch {
-                    return .failure(error)
+            case .failure(let failure) where failure.status == MDB_PANIC || failure.status == EIO:
+                // LMDB reports a short write (what a full disk gives) as EIO, and marks the environment
+                // unusable (MDB_PANIC, or EIO from a failed meta write) when that write was the meta page's:
+                // tell a full disk from a failing one by the space left. Either way what was committed is
+                // intact on disk: reopen, as LMDB refuses every transaction, reads too, in an environment
+                // it marked unusable. A failing disk poisons the log (LogFault.swift).
+                if let full = diskFull(for: batch) {
+                    guard failure.status == MDB_PANIC else { return .failure(full) }
+                    return .failure(reopenStorage() ?? full)
                 }
-                return .failure(EventLogError(.storageFull, "the write failed and the log was reopened: \(failure.error.message)"))
-            case .failure(let failure) where failure.status == EIO:
-                // LMDB reports a short write (what a full disk gives) as EIO: tell the two apart by the space left.
-                let free = DataDirectory.freeBytes(configuration.directory)
-                let needed = batch.reduce(0) { $0 + $1.storedByteCount }
-                if let free, free < max(1 << 20, 4 * needed) {
-                    return .failure(EventLogError(.storageFull,
-                        "the disk holding \(configuration.directory) is full (\(free) bytes free); nothing was written"))
-                }
-                return .failure(failure.error)
+                let reopenFailure = reopenStorage().map { "; reopening it failed too: \($0.message)" } ?? ""
+                return .failure(Self.syncFailure(
+                    panicked: failure.status == MDB_PANIC, detail: failure.error.message + reopenFailure, atMs: Self.nowMs()))
             case .failure(let failure):
                 return .failure(failure.error)
             }
         }
+    }
+
+    /// Closes and reopens LMDB, the way back after it marked the environment unusable; the error if that failed.
+    private func reopenStorage() -> EventLogError? {
+        do throws(EventLogError) {
+            try gate.withExclusive { () throws(EventLogError) in try storage.reopen(readersMax: configuration.readersMax) }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// The `storageFull` error when the disk holding the log has too little room left for `batch`.
+    private func diskFull(for batch: [PendingAppend]) -> EventLogError? {
+        let free = DataDirectory.freeBytes(configuration.directory)
+        let needed = batch.reduce(0) { $0 + $1.storedByteCount }
+        guard let free, free < max(1 << 20, 4 * needed) else { return nil }
+        return EventLogError(.storageFull, "the disk holding \(configuration.directory) is full (\(free) bytes free); nothing was written")
     }
 
     /// One transaction for the batch: the sealed records, their side writes in the personal table, and
@@ -349,6 +376,11 @@ extension LogCore {
         guard status == 0 else {
             mdb_txn_abort(txn)
             return failure(status, "writing the log head")
+        }
+        let injected = takeInjectedFailure()
+        guard injected == 0 else {
+            mdb_txn_abort(txn)
+            return failure(injected, "committing")
         }
         status = mdb_txn_commit(txn)
         guard status == 0 else { return failure(status, "committing") }

@@ -160,6 +160,7 @@ extension LMDSCommand {
                 ("uptime", "\(describe(status["uptimeSeconds"])) s"),
                 ("connections", describe(status["connections"])),
             ] + ["logId": "log id", "timeZone": "time zone"].sorted(by: <).compactMap { key, name in status[key]?.stringValue.map { (name, $0) } }
+                + (status["writeFault"]?["reason"]?.stringValue.map { [("WRITES REFUSED", $0)] } ?? [])
             print(TextTable.keyValue(rows))
         }
     }

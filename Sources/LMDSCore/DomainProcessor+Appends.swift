@@ -68,8 +68,10 @@ extension DomainProcessor {
         }
     }
 
-    /// Refuses a write at once while the storage is known to be full (see `storageFull`).
+    /// Refuses a write at once while the storage is known to be full (see `storageFull`), or for good once
+    /// a commit or sync of the log failed (`EventLog.writeFault`): deciding it would only cost a rebuild.
     func refuseWhileStorageIsFull() throws(EventLogError) {
+        if let fault = log.writeFault { throw fault }
         guard let full = storageFull else { return }
         var freed = false
         if let before = full.freeBytes, let now = log.freeBytes() { freed = now >= before + Self.storageFullHeadroomBytes }

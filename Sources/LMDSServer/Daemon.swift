@@ -81,7 +81,8 @@ public enum Daemon {
         let log: EventLog
         do {
             log = try EventLog.open(EventLogConfiguration(
-                directory: options.dataDirectory, commitObserver: { _ in hub.committed() }))
+                directory: options.dataDirectory, commitObserver: { _ in hub.committed() },
+                faultObserver: { fault in daemonLog.error("writes stopped: \(fault.message)") }))
         } catch {
             daemonLog.error("cannot open the log: \(error)")
             return 1
@@ -178,6 +179,13 @@ public enum Daemon {
         return (stopSignal, sources)
     }
 
+    /// Whether `error` is the log's write fault, which its `faultObserver` already logged once: the timers
+    /// do not repeat it every round.
+    static func isWriteFault(_ error: any Error) -> Bool {
+        guard let error = error as? CoreError, case .storage(let failure) = error else { return false }
+        return failure.code == .syncFailed
+    }
+
     /// The daemon's own timers: proposals without both consents expire when due (the daemon appends
     /// `ProposalExpired` itself), reminders are raised when their rule's threshold passes (`ReminderRaised`),
     /// and systemd's watchdog is pinged when it asks for it.
@@ -195,13 +203,13 @@ public enum Daemon {
                     let expired = try await processor.expireDue()
                     if !expired.isEmpty { daemonLog.info("expired \(expired.joined(separator: ", ")): no consent of both sides in time") }
                 } catch {
-                    daemonLog.warning("could not expire proposals: \(error)")
+                    if !isWriteFault(error) { daemonLog.warning("could not expire proposals: \(error)") }
                 }
                 do {
                     let raised = try await processor.raiseDueReminders()
                     if !raised.isEmpty { daemonLog.info("raised reminders \(raised.joined(separator: ", "))") }
                 } catch {
-                    daemonLog.warning("could not raise reminders: \(error)")
+                    if !isWriteFault(error) { daemonLog.warning("could not raise reminders: \(error)") }
                 }
             }
         }

@@ -229,7 +229,7 @@ public final class Dispatcher: Sendable {
     func status() -> JSONValue {
         let head = log.head
         let now = clock.nowMs()
-        return [
+        var members: [String: JSONValue] = [
             "version": .string(Self.version),
             "position": .integer(Int64(head.position)),
             "headHash": .string(Hex.encode(head.hash)),
@@ -243,6 +243,11 @@ public final class Dispatcher: Sendable {
             "logId": log.identity.map { .string($0.description) } ?? .null,
             "timeZone": .string(timeZone.identifier),
         ]
+        if let fault = log.writeFault {
+            // Only while writes are refused: the cause and the sentence every refused write gets.
+            members["writeFault"] = ["cause": .string(fault.code.rawValue), "reason": .string(fault.message)]
+        }
+        return .object(members)
     }
 
     func readEvents(from: UInt64, limit: Int) throws(RPCError) -> JSONValue {

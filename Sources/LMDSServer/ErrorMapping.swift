@@ -30,7 +30,7 @@ extension Dispatcher {
     /// Log failures as JSON-RPC errors.
     static func rpcError(_ error: EventLogError) -> RPCError {
         switch error.code {
-        case .storageFull, .overloaded, .notWritable, .dataDirectoryLocked, .damaged, .formatTooNew, .storageError:
+        case .storageFull, .overloaded, .notWritable, .dataDirectoryLocked, .damaged, .formatTooNew, .storageError, .syncFailed:
             // The daemon cannot do it now; an operator may have to act (free disk, restore a backup).
             return RPCError.unavailable(cause: error.code.rawValue, error.message)
         case .conflict:

@@ -101,6 +101,8 @@ class Daemon:
                 json.dump(config, handle)
             os.chmod(self.config_path, 0o644)
         self.extra_arguments = list(extra_arguments)
+        # Variables added to the daemon's environment at its next start (LD_PRELOAD for fsync-error).
+        self.environment = {}
         self.process = None
         self.log_path = work.file("lmdsd.log")
         self.launched_at = None
@@ -116,7 +118,8 @@ class Daemon:
         check(self.process is None or self.process.poll() is not None, "the daemon is already running")
         log = open(self.log_path, "ab")
         self.launched_at = time.monotonic()
-        self.process = subprocess.Popen(self.command(), stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        environment = dict(os.environ, **self.environment) if self.environment else None
+        self.process = subprocess.Popen(self.command(), stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=environment)
         log.close()
         if wait:
             self.wait_ready()
