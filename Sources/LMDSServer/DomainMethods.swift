@@ -77,7 +77,7 @@ extension Dispatcher {
     /// `person.erase`: the params as a command.
     func decodePersonErase(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
         let id = try Self.requiredString(&params, "id", bytesMax: 32)
-        return .contact(.erase(contact: id, lookupKeys: try Self.lookupKeys(of: id, log: log)))
+        return .contact(.erase(contact: id))
     }
 
     /// The question, history and person reads in the route table.
@@ -138,6 +138,7 @@ extension Dispatcher {
         let asOf = try Self.asOf(&params)
         try params.rejectUnknown()
         let role = context.caller.role
+        let pool = self.threadPool
         return eventLoop.makeFutureWithTask {
             guard let positions = await processor.historyPositions(of: id) else { throw RPCError.notFound(id) }
             var events: [JSONValue] = []
@@ -154,7 +155,13 @@ extension Dispatcher {
                 guard let shown = try Self.noteAware(envelope, type: record.type, role: role, log: log) else { continue }
                 events.append(.object(shown))
             }
-            return ["id": .string(id), "events": .array(events)]
+            var history: JSONValue = ["id": .string(id), "events": .array(events)]
+            if id.hasPrefix("C-") {
+                // A contact's record as of the same point: what it asked and offered, and its organisations.
+                let state = try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool)
+                history = Self.adding(Self.contactRecordJSON(id, state: state), to: history)
+            }
+            return history
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 
@@ -168,7 +175,7 @@ extension Dispatcher {
         return eventLoop.makeFutureWithTask {
             let state = await processor.state
             guard state.knowsContact(id) else { throw RPCError.notFound(id) }
-            return try Self.personJSON(id, state: state, log: log)
+            return Self.adding(Self.contactRecordJSON(id, state: state), to: try Self.personJSON(id, state: state, log: log))
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 
