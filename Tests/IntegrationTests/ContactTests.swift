@@ -1,5 +1,3 @@
-import Dispatch
-import Synchronization
 import Foundation
 import LMDSJSON
 import LMDSProtocol
@@ -57,23 +55,23 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
-    /// Submissions with one new e-mail address fired at once over many connections make one contact: every
-    /// question's requester is C-0001, and all but one reply say it was an existing contact.
+    /// Submissions with one new e-mail address fired at once over many connections (every request sent
+    /// before any reply is read) make one contact: every question's requester is C-0001, and all but one reply
+    /// say it was an existing contact.
     @Test func concurrentSubmissionsMakeOneContact() throws {
         let workspace = Workspace()
         let daemon = try DaemonProcess(workspace: workspace)
-        let count = 16
-        let replies = Mutex([JSONValue?](repeating: nil, count: count))
-        let socketPath = workspace.socketPath
-        DispatchQueue.concurrentPerform(iterations: count) { index in
-            let reply = try? RPCClient(socketPath: socketPath, receiveTimeoutMs: 10_000).call("question.submit", Self.submission("Vraag \(index)", email: "nieuw@example.nl")).get()
-            replies.withLock { $0[index] = reply }
+        let clients = try (0..<24).map { _ in try daemon.client() }
+        for (index, client) in clients.enumerated() {
+            let request: JSONValue = ["jsonrpc": "2.0", "id": 1, "method": "question.submit",
+                                      "params": Self.submission("Vraag \(index)", email: index % 2 == 0 ? "nieuw@example.nl" : "Nieuw@Example.nl ")]
+            try client.sendRaw(Array((JSONWriter.canonicalString(request) + "\n").utf8))
         }
-        let answered = replies.withLock { $0 }.compactMap { $0 }
-        #expect(answered.count == count)
+        let answered = try clients.compactMap { client in try client.readMessage()["result"] }
+        #expect(answered.count == clients.count)
         let contacts = try answered.map { reply in try daemon.call("question.get", ["id": reply["id"] ?? .null])["requester"]?["contact"] }
         #expect(Set(contacts.compactMap { $0?.stringValue }) == ["C-0001"], "\(contacts)")
-        #expect(answered.filter { $0["contact"] == ["id": "C-0001", "existing": true] }.count == count - 1)
+        #expect(answered.filter { $0["contact"] == ["id": "C-0001", "existing": true] }.count == clients.count - 1)
         #expect(daemon.stop() == 0)
     }
 
