@@ -96,7 +96,7 @@ struct Confirmation {
             return "free-text organisations of questions linked to records (the first: \(confirmation.id))"
                 + (remaining == 0 ? "; every question's organisation is now a record" : "; \(remaining) questions remain (run it again)")
         },
-        "person.merge": { "\($0.param("from")) merged into \($0.id): one person; lmds history \($0.id) lists the questions of both" },
+        "person.merge": { "\($0.param("from")) merged into \($0.id); one person now: lmds history \($0.id) lists the questions of both" },
         "organisation.merge": { "\($0.param("from")) merged into \($0.id); it now points to \($0.id), and both histories keep it" },
         "question.split": { confirmation in
             let parts = (confirmation.entity?["parts"]?.arrayValue ?? []).compactMap(\.stringValue)

@@ -32,7 +32,8 @@ extension Dispatcher {
     ///
     /// A requester whose e-mail address or phone number a contact already has is linked to it (the core reads
     /// the lookup, `ContactLookup`); the reply then says `contact: {id, existing: true}`: an earlier question
-    /// has the contact (a retry finds the contact its first attempt made, which is not one).
+    /// has the contact (a retry finds the contact its first attempt made, which is not one). That costs one
+    /// pass over the questions per submission, off the processor (the state is a copy).
     func answerQuestionSubmit(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
         let command = try decodeQuestionSubmit(&params, context)
         let processor = self.processor
