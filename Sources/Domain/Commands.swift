@@ -80,8 +80,8 @@ public enum OutcomeCommand: Sendable, Hashable {
 
 /// People's personal data (`ContactDecider`).
 public enum ContactCommand: Sendable, Hashable {
-    /// `lookupKeys`: the contact's keys in the personal table's lookup (`ContactLookup`), read by the adapter
-    /// from its details; erased with them.
+    /// `lookupKeys`: the contact's keys in the personal table's lookup (`ContactLookup`), read by the core
+    /// right before deciding (whatever the caller gave); erased with them.
     case erase(contact: String, lookupKeys: [String] = [])
     /// Joins a duplicate contact (`from`) into `into`: the same person who asked with other details.
     case merge(into: String, from: String)

@@ -15,8 +15,9 @@ public struct SubmitQuestion: Sendable, Hashable {
     public var size: String?
     /// The requester opted in to e-mail about their question (`requester.notify`).
     public var notify = false
-    /// The contact the requester already is, found by the adapter in the personal table's lookup
-    /// (`ContactLookup`) from the e-mail address or phone number given; nil: a new contact.
+    /// The contact the requester already is, found by the core in the personal table's lookup
+    /// (`ContactLookup`) from the e-mail address or phone number given, right before deciding (whatever the
+    /// caller gave); nil: a new contact.
     public var knownContact: String? = nil
 
     public init(
@@ -472,16 +473,22 @@ public enum Decider {
     public static let importRowsMax = 1_000
 
     /// Each command of a batch decided on the state the ones before it leave: the decisions (or the
-    /// refusal) per command, in order. `importBatch` appends them only if none was refused.
+    /// refusal) per command, in order. `importBatch` appends them only if none was refused. A submission
+    /// that found no contact is linked to the one an earlier command made with one of its keys.
     public static func decideEach(
         _ commands: [Command], state: DomainState, taxonomy: Taxonomy, nowMs: Int64, issuer: CommandIssuer = .staff, policy: DomainPolicy = .default
     ) -> [Result<Decision, DomainError>] {
         var next = state
-        return commands.map { command in
-            if case .importBatch = command { return .failure(.validation("rows", "an import cannot contain an import")) }
+        // The lookup keys of the contacts the commands before made (`ContactLookup`): two rows with one new
+        // address are one contact.
+        var lookups = PendingLookups()
+        return commands.map { given in
+            if case .importBatch = given { return .failure(.validation("rows", "an import cannot contain an import")) }
+            let command = ContactLookup.linking(given, to: lookups)
             do throws(DomainError) {
                 let decision = try decide(command, state: next, taxonomy: taxonomy, nowMs: nowMs, issuer: issuer, policy: policy)
                 for event in decision.events { next.apply(event) }
+                _ = lookups.record(decision)
                 return .success(decision)
             } catch {
                 return .failure(error)

@@ -114,6 +114,7 @@ public struct LMDSCommand: ParsableCommand {
             Proposals.self, Suggest.self, PlanCommand.self, ReportCommand.self, Export.self, Import.self, Start.self, MatchGroup.self, Matches.self, OutcomeGroup.self, Outcomes.self, Followups.self,
             FollowupGroup.self, Milestones.self, MilestoneGroup.self, CheckinCommand.self, FeedbackGroup.self, Show.self, History.self, Erase.self,
             Assign.self, Desk.self, NoteCommand.self, Notes.self, SiteCommand.self, Inbox.self, Organisations.self, OrganisationGroup.self,
+            PersonGroup.self,
         ])
 
     /// Declared here so that `--socket` and `--json` may stand before the command (see `GlobalOptions`).
@@ -376,6 +377,7 @@ extension LMDSCommand {
             let events = history["events"]?.arrayValue ?? []
             let view = try global.peopleView()
             print("history of \(id): \(English.count(events.count, "event"))")
+            if history["questions"] != nil { print(TextTable.keyValue(contactRecordRows(history))) }
             print(TextTable.render(headers: ["POSITION", "TIME", "WHO", "WHAT"], rows: events.map { event in
                 let actor = event["actor"]
                 return [describe(event["position"]), view.time(event["time"]),

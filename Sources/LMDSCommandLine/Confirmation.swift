@@ -51,7 +51,7 @@ struct Confirmation {
 
     /// The sentence of each write, by method.
     static let sentences: [String: @Sendable (Confirmation) -> String] = [
-        "question.submit": { "\($0.id) submitted; waiting for intake (lmds question accept \($0.id))\($0.organisationLink)" },
+        "question.submit": { "\($0.id) submitted; waiting for intake (lmds question accept \($0.id))\($0.organisationLink)\($0.contactLink)" },
         "question.accept": { "\($0.id) accepted after intake; open for proposals (lmds suggest \($0.id))" },
         "question.reject": { "\($0.id) rejected; closed" },
         "question.revise": { "\($0.id) revised; \($0.stillQuestion)" },
@@ -96,6 +96,7 @@ struct Confirmation {
             return "free-text organisations of questions linked to records (the first: \(confirmation.id))"
                 + (remaining == 0 ? "; every question's organisation is now a record" : "; \(remaining) questions remain (run it again)")
         },
+        "person.merge": { "\($0.param("from")) merged into \($0.id); one person now: lmds history \($0.id) lists the questions of both" },
         "organisation.merge": { "\($0.param("from")) merged into \($0.id); it now points to \($0.id), and both histories keep it" },
         "question.split": { confirmation in
             let parts = (confirmation.entity?["parts"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -107,6 +108,12 @@ struct Confirmation {
     var organisationLink: String {
         guard let organisation = result["organisation"], let id = organisation["id"]?.stringValue else { return "" }
         return organisation["registered"] == true ? "; organisation \(id) registered (lmds show \(id))" : "; linked to organisation \(id)"
+    }
+
+    /// "; the requester is contact C-0001, who asked before", or nothing (a new contact, or none).
+    var contactLink: String {
+        guard result["contact"]?["existing"] == true, let id = result["contact"]?["id"]?.stringValue else { return "" }
+        return "; the requester is contact \(id), who asked before (lmds history \(id))"
     }
 
     /// "the requester", "the education side".

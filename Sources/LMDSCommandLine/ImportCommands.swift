@@ -245,6 +245,7 @@ extension LMDSCommand {
                         if global.json { return global.printJSON(result) }
                         let ids = (result["ids"]?.arrayValue ?? []).compactMap(\.stringValue)
                         print("imported \(English.count(ids.count, String(kind.dropLast()))) (\(ids.first ?? "")..\(ids.last ?? "")) in one append, up to log position \(describe(result["position"]))")
+                        for link in result["linked"]?.arrayValue ?? [] { print(Self.linkLine(link, rows: rows, file: file)) }
                         return
                     }
                     for error in result["errors"]?.arrayValue ?? [] { lines.append(Self.rowProblem(error, rows: rows, file: file)) }
@@ -261,6 +262,14 @@ extension LMDSCommand {
             for line in lines { print(line) }
             print("\(English.count(lines.count, "problem")) in \(English.count(rows.count, "row")); nothing imported")
             throw CLIExit(code: CLIExitCode.daemonError)
+        }
+
+        /// "people.csv: line 4 (Q-0012) linked to existing contact C-0003", or "... to contact C-0014, as line 2".
+        static func linkLine(_ link: JSONValue, rows: [(line: Int, params: JSONValue)], file: String) -> String {
+            func line(_ index: Int64?) -> Int { index.map { Int($0) }.flatMap { $0 < rows.count ? rows[$0].line : nil } ?? 0 }
+            let question = "\(file): line \(line(link["row"]?.integerValue)) (\(describe(link["id"])))"
+            if link["existing"] == true { return "\(question) linked to existing contact \(describe(link["contact"]))" }
+            return "\(question) linked to contact \(describe(link["contact"])), as line \(line(link["sameAsRow"]?.integerValue)) (same e-mail or phone)"
         }
 
         static func rowProblem(_ error: JSONValue, rows: [(line: Int, params: JSONValue)], file: String) -> String {

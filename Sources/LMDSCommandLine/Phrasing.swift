@@ -66,7 +66,7 @@ enum CommandNames {
         "question.merge": "lmds question merge", "question.split": "lmds question split",
         "organisation.register": "lmds organisation register", "organisation.revise": "lmds organisation revise",
         "organisation.merge": "lmds organisation merge", "organisation.adopt": "lmds organisation adopt",
-        "person.merge": "lmds call person.merge", "organisation.get": "lmds show", "organisation.list": "lmds organisations",
+        "person.merge": "lmds person merge", "organisation.get": "lmds show", "organisation.list": "lmds organisations",
     ]
 
     /// `text` with every method name in it (`taxonomy.get`) replaced by its CLI command (`lmds taxonomy`).

@@ -334,7 +334,7 @@ extension LMDSCommand {
                 let person = try global.call("person.get", ["id": .string(id)], flags: flags)
                 if global.json { return global.printJSON(person) }
                 print(TextTable.keyValue([("contact", id), ("name", describe(person["name"])), ("email", describe(person["email"])),
-                                          ("phone", describe(person["phone"]))]))
+                                          ("phone", describe(person["phone"]))] + contactRecordRows(person)))
                 return
             }
             var params: [String: JSONValue] = ["id": .string(id)]

@@ -82,6 +82,8 @@ public actor DomainProcessor {
     /// The position of the last snapshot saved or loaded, and the background save running, if any.
     var lastSnapshotPosition: UInt64 = 0
     var snapshotSave: Task<Void, Never>?
+    /// The lookup keys (`ContactLookup`) of appends still committing, read before the personal table.
+    var pendingLookups = PendingLookups()
 
     public init(
         log: EventLog, taxonomy: Taxonomy, policy: DomainPolicy, weights: MatchingWeights, clock: any Clock, eventIDs: any EventIDSource,
@@ -157,16 +159,20 @@ public actor DomainProcessor {
         return [text: analyzer.analyze(text)]
     }
 
-    /// Decides `command` on the current state, hands its events (and personal data) to the log, applies them
-    /// to the read models while the log commits, and returns once they are durable (answering `early` from
-    /// the writer's thread when it can: see `PendingCommit.answerOnCommit`).
+    /// Decides `given` on the current state (with the contacts the lookup finds, `resolvingContactLookups`),
+    /// hands its events (and personal data) to the log, applies them to the read models while the log commits,
+    /// and returns once they are durable (answering `early` from the writer's thread when it can: see
+    /// `PendingCommit.answerOnCommit`).
     func decideAndAppend(
-        _ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?, early: WriteReply? = nil,
+        _ given: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?, early: WriteReply? = nil,
         prepared: [String: TextAnalyzer.Analysis] = [:]
     ) async throws(CoreError) -> (result: WriteResult?, decision: Decision) {
+        let command: Command
         do throws(EventLogError) {
             try refuseWhileStorageIsFull()
             if needsRebuild { try await rebuildWhenIdle() }
+            // Nothing suspends from here until the events are applied and their lookup keys pending.
+            command = try resolvingContactLookups(given)
         } catch {
             throw .storage(error)
         }
@@ -195,6 +201,8 @@ public actor DomainProcessor {
         let submission = WriteResult.submissionDetails(of: decision.events, before: state)
         for event in decision.events { models.apply(event, prepared: prepared) }
         expectedHead += UInt64(proposed.count)
+        let lookupsPending = pendingLookups.record(decision)
+        defer { pendingLookups.forget(lookupsPending) }
         // Cached renderings of what changed go now, and again once the commit is answered: a reader that
         // rendered contact details between the two read the personal data as it was before the commit.
         let changed = decision.events.flatMap(\.entityIDs) + decision.events.flatMap { state.offersShowing($0) }

@@ -10,7 +10,7 @@ import NIOPosix
 extension Dispatcher {
     /// The question and contact writes in the route table.
     static let questionWriteRoutes: [Route] = [
-        .answer("question.submit", Dispatcher.answerQuestionSubmit),
+        .write("question.submit", Dispatcher.decodeQuestionSubmit),
         .write("question.accept", Dispatcher.decodeQuestionAccept),
         .write("question.reject", Dispatcher.decodeQuestionReject),
         .write("question.revise", Dispatcher.decodeQuestionRevise),
@@ -19,7 +19,10 @@ extension Dispatcher {
         .write("person.erase", Dispatcher.decodePersonErase),
     ]
 
-    /// `question.submit`: the params as a command.
+    /// `question.submit`: the params as a command. The reply also says which organisation the requester's was
+    /// linked to, and whether the submission registered it (`organisation: {id, name, registered}`), and
+    /// `contact: {id, existing: true}` when the lookup (read by the core: `ContactLookup`) found the requester
+    /// as a contact already (`WriteResult.submissionDetails`, decided with the write: a retry gets the same).
     func decodeQuestionSubmit(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
         let command = try Self.submitQuestion(&params)
         return command
@@ -77,7 +80,7 @@ extension Dispatcher {
     /// `person.erase`: the params as a command.
     func decodePersonErase(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> Command {
         let id = try Self.requiredString(&params, "id", bytesMax: 32)
-        return .contact(.erase(contact: id, lookupKeys: try Self.lookupKeys(of: id, log: log)))
+        return .contact(.erase(contact: id))
     }
 
     /// The question, history and person reads in the route table.
@@ -138,6 +141,7 @@ extension Dispatcher {
         let asOf = try Self.asOf(&params)
         try params.rejectUnknown()
         let role = context.caller.role
+        let pool = self.threadPool
         return eventLoop.makeFutureWithTask {
             guard let positions = await processor.historyPositions(of: id) else { throw RPCError.notFound(id) }
             var events: [JSONValue] = []
@@ -154,7 +158,13 @@ extension Dispatcher {
                 guard let shown = try Self.noteAware(envelope, type: record.type, role: role, log: log) else { continue }
                 events.append(.object(shown))
             }
-            return ["id": .string(id), "events": .array(events)]
+            var history: JSONValue = ["id": .string(id), "events": .array(events)]
+            if id.hasPrefix("C-") {
+                // A contact's record as of the same point: what it asked and offered, and its organisations.
+                let state = try await Self.state(processor: processor, log: log, asOf: asOf, pool: pool)
+                history = Self.adding(Self.contactRecordJSON(id, state: state), to: history)
+            }
+            return history
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 
@@ -168,7 +178,7 @@ extension Dispatcher {
         return eventLoop.makeFutureWithTask {
             let state = await processor.state
             guard state.knowsContact(id) else { throw RPCError.notFound(id) }
-            return try Self.personJSON(id, state: state, log: log)
+            return Self.adding(Self.contactRecordJSON(id, state: state), to: try Self.personJSON(id, state: state, log: log))
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
     }
 

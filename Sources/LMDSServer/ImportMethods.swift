@@ -57,7 +57,9 @@ extension Dispatcher {
                 // What the first attempt imported, read back from the log.
                 let ids = try Self.entitiesCreated(log: log, lastPosition: Int64(earlier.position), requestID: requestID,
                                                    type: prefix == "Q" ? "QuestionSubmitted" : "OfferPublished")
-                return ["imported": .integer(Int64(ids.count)), "ids": .array(ids.map { .string($0) }), "position": .integer(Int64(earlier.position))]
+                let result: JSONValue = ["imported": .integer(Int64(ids.count)), "ids": .array(ids.map { .string($0) }),
+                                         "position": .integer(Int64(earlier.position))]
+                return prefix == "Q" ? Self.adding(["linked": Self.linkedRows(ids, state: await processor.state)], to: result) : result
             }
             // The rows that read are decided in order on the current state (appending nothing), so that
             // every bad row is named, not only the first.
@@ -76,9 +78,27 @@ extension Dispatcher {
             }
             let result = try await processor.execute(.importBatch(decidedCommands), actor: actor, issuer: issuer, requestID: requestID)
             let first = Int((result?.entityID ?? "").dropFirst(2)) ?? 0
-            return ["imported": .integer(Int64(count)), "ids": .array((0..<count).map { .string(EntityID.make(prefix, first + $0)) }),
-                    "position": result.map { .integer(Int64($0.position)) } ?? .null]
+            let ids = (0..<count).map { EntityID.make(prefix, first + $0) }
+            let imported: JSONValue = ["imported": .integer(Int64(count)), "ids": .array(ids.map { .string($0) }),
+                                       "position": result.map { .integer(Int64($0.position)) } ?? .null]
+            return prefix == "Q" ? Self.adding(["linked": Self.linkedRows(ids, state: await processor.state)], to: imported) : imported
         }.flatMapErrorThrowing { error in throw Self.rpcError(error) }
+    }
+
+    /// The rows of an import of questions (`ids`, in row order) whose requester was linked to a contact rather
+    /// than making one (`ContactLookup`): `{row, id, contact, existing: true}` for a contact from before the
+    /// import, `{row, id, contact, existing: false, sameAsRow}` for the contact an earlier row of it made. Read
+    /// from the state after the import (a question's contact never changes), so a retry says the same.
+    static func linkedRows(_ ids: [String], state: DomainState) -> JSONValue {
+        let rowOf = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        let earlier = state.firstQuestionsOfTheirContacts(ids)
+        return .array(ids.enumerated().compactMap { row, id -> JSONValue? in
+            guard let first = earlier[id], let contact = state.questions[id]?.requester.contact else { return nil }
+            var link: [String: JSONValue] = ["row": .integer(Int64(row)), "id": .string(id), "contact": .string(contact),
+                                             "existing": .bool(rowOf[first] == nil)]
+            if let sameAs = rowOf[first] { link["sameAsRow"] = .integer(Int64(sameAs)) }
+            return .object(link)
+        })
     }
 
     /// The ids of the entities one append with `requestID` created, ending at `lastPosition`.

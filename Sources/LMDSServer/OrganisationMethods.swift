@@ -26,42 +26,17 @@ extension Dispatcher {
         return .contact(.merge(into: into, from: from))
     }
 
-    /// `question.submit`: a write whose reply also says which organisation the requester's was linked to, and
-    /// whether the submission registered it (`organisation: {id, name, registered}`; absent without one), and
-    /// `contact: {id, existing: true}` when the requester is a contact already (`WriteResult.submission`,
-    /// decided with the write, so a retry gets the first attempt's).
-    ///
-    /// A requester whose e-mail address or phone number a contact already has is linked to it: the lookup is
-    /// read here, from the personal table, and the contact found travels in the command (`knownContact`).
-    func answerQuestionSubmit(_ params: inout Params, _ context: RequestContext) throws(RPCError) -> EventLoopFuture<JSONValue> {
-        var command = try decodeQuestionSubmit(&params, context)
-        if case .question(.submit(var submit)) = command {
-            submit.knownContact = try Self.contact(lookingUp: ContactLookup.keys(for: submit.contact), log: log)
-            command = .question(.submit(submit))
-        }
-        return write(command, &params, caller: context.caller, on: context.eventLoop)
-    }
-
-    /// The contact the first of `keys` (`ContactLookup`) names in the personal table, if any.
-    static func contact(lookingUp keys: [String], log: EventLog) throws(RPCError) -> String? {
-        for key in keys {
-            let stored: [UInt8]?
-            do { stored = try log.personalValue(key) } catch { throw rpcError(error) }
-            if let bytes = stored, let json = try? JSONParser.parse(bytes), let contact = PersonalRecord.text(from: json) { return contact }
-        }
-        return nil
-    }
-
-    /// The lookup keys (`ContactLookup`) that name `contact` now, from its details in the personal table:
-    /// `person.erase` deletes them with the details.
-    static func lookupKeys(of contact: String, log: EventLog) throws(RPCError) -> [String] {
-        let stored: [UInt8]?
-        do { stored = try log.personalValue(contact) } catch { throw rpcError(error) }
-        guard let bytes = stored, let json = try? JSONParser.parse(bytes) else { return [] }
-        let details = ContactDetails(name: json["name"]?.stringValue, email: json["email"]?.stringValue, phone: json["phone"]?.stringValue)
-        var keys: [String] = []
-        for key in ContactLookup.keys(for: details) where try Self.contact(lookingUp: [key], log: log) == contact { keys.append(key) }
-        return keys
+    /// A contact's record in `history.get` and `person.get` (`DomainState.contactRecord`): `questions` and
+    /// `offers` (ids, with those of the contacts merged into it), `organisations` (`{id, name}` each, the id
+    /// null for a free-text name without a record), and `mergedInto` when it was merged into another.
+    static func contactRecordJSON(_ contact: String, state: DomainState) -> [String: JSONValue] {
+        let record = state.contactRecord(of: contact)
+        var members: [String: JSONValue] = [
+            "questions": .array(record.questions.map { .string($0) }), "offers": .array(record.offers.map { .string($0) }),
+            "organisations": .array(record.organisations.map { ["id": $0.id.map { .string($0) } ?? .null, "name": .string($0.name)] }),
+        ]
+        if let survivor = state.organisations.contactMergedInto[contact] { members["mergedInto"] = .string(survivor) }
+        return members
     }
 
     /// `organisation.adopt`: a write whose reply also says how many questions still have a free-text
