@@ -60,4 +60,7 @@ public enum CoreLimits {
     /// submission's words are mostly words seen before. Each entry holds a word, its stem and the concepts
     /// the stem names; when full, the cache starts empty again, so its memory stays bounded.
     public static let analysisWordsCachedMax = 200_000
+    /// Words the event loops' cache of analyses made before a command reaches the processor holds at most
+    /// (`DomainProcessor.prepareAnalyses`); a word with its stem and concepts takes about 200 bytes.
+    public static let preparedWordsCachedMax = 50_000
 }
