@@ -12,9 +12,14 @@ import Glibc
 /// LMDB trusts the headers of its pages: a flipped bit there (a page's key count, its bounds, a child page
 /// number) can make it read outside the page, and the process then dies of SIGSEGV or SIGBUS instead of
 /// reporting an error. A child walks every entry of every table first (`lmdsd check-pages`); when it dies, or
-/// fails, the daemon refuses to serve the file with one line saying so, and the admin restores a backup
-/// (Protocol/README.md section 18.4). It costs one read of the whole file at start-up (see the report's figures).
+/// its walk fails, the daemon refuses to serve the file with one line saying so, and the admin restores a
+/// backup (Protocol/README.md section 18.4). When the child cannot even open the file, the daemon goes on to
+/// open it itself and reports why in its own words (a directory's mode, a newer format, not a log). It costs
+/// one read of the whole file at start-up.
 enum PageCheck {
+    /// The child's exit status when it opened the file but its walk failed (LMDB reported a damaged page).
+    static let walkFailedStatus: Int32 = 3
+
     /// Why the daemon must not open the log in `dataDirectory`, or nil when its pages were all read (or there
     /// is no log yet).
     static func problem(dataDirectory: String) -> String? {
@@ -42,11 +47,9 @@ enum PageCheck {
             return "\(file) is damaged: reading its pages killed the check process (signal \(child.terminationStatus)); "
                 + "the daemon does not serve it: restore the data directory from a backup"
         }
-        guard child.terminationStatus == 0 else {
-            let reason = said.split(separator: "\n").last.map(String.init) ?? "exit status \(child.terminationStatus)"
-            return "cannot open the log: its pages do not read back: \(reason)"
-        }
-        return nil
+        guard child.terminationStatus == walkFailedStatus else { return nil }
+        let reason = said.split(separator: "\n").last.map(String.init) ?? "exit status \(child.terminationStatus)"
+        return "\(file) is damaged: its pages do not read back (\(reason)); the daemon does not serve it: restore the data directory from a backup"
     }
 
     /// `lmdsd check-pages`: the child's side. Not shown in the help; the daemon runs it.
@@ -59,14 +62,20 @@ enum PageCheck {
         @Option(help: "The data directory.") var dataDir: String
 
         func run() throws {
+            let log: EventLog
             do {
-                let log = try EventLog.open(EventLogConfiguration(directory: dataDir, readOnly: true))
-                defer { log.close() }
+                log = try EventLog.open(EventLogConfiguration(directory: dataDir, readOnly: true))
+            } catch {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            defer { log.close() }
+            do {
                 let report = try log.walkEveryTable()
                 print("\(report.entries) entries read")
             } catch {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
-                throw ExitCode(1)
+                throw ExitCode(PageCheck.walkFailedStatus)
             }
         }
     }
