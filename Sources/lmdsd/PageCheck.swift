@@ -31,7 +31,7 @@ enum PageCheck {
         var environment = ProcessInfo.processInfo.environment
         // A child that dies needs no backtrace: the parent says what happened.
         environment["SWIFT_BACKTRACE"] = "enable=no"
-        environment.removeValue(forKey: "NOTIFY_SOCKET")
+        for name in ["NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] { environment.removeValue(forKey: name) }
         child.environment = environment
         let errors = Pipe()
         child.standardError = errors
