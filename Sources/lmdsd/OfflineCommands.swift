@@ -79,6 +79,10 @@ extension DaemonCommand {
         public func run() throws {
             let environment = DefaultPaths.processEnvironment()
             let directory = dataDir ?? DefaultPaths.dataDirectory(environment: environment)
+            if let problem = PageCheck.problem(dataDirectory: directory, refusal: "lmdsd replay does not read it") {
+                DaemonLog(threshold: .info).error(problem)
+                throw ExitCode(1)
+            }
             if check {
                 try runCheck(directory: directory, socketPath: socket ?? DefaultPaths.socketPath(environment: environment))
                 return
@@ -348,6 +352,10 @@ extension DaemonCommand {
         func runContinuing() async throws {
             guard access(dataDir + "/data.mdb", F_OK) == 0 else {
                 DaemonLog(threshold: .info).error("\(dataDir) holds no log to continue: restore the backup into it first")
+                throw ExitCode(1)
+            }
+            if let problem = PageCheck.problem(dataDirectory: dataDir, refusal: "nothing is appended to it") {
+                DaemonLog(threshold: .info).error(problem)
                 throw ExitCode(1)
             }
             let input = try openExport()

@@ -20,9 +20,9 @@ enum PageCheck {
     /// The child's exit status when it opened the file but its walk failed (LMDB reported a damaged page).
     static let walkFailedStatus: Int32 = 3
 
-    /// Why the daemon must not open the log in `dataDirectory`, or nil when its pages were all read (or there
-    /// is no log yet).
-    static func problem(dataDirectory: String) -> String? {
+    /// Why the log in `dataDirectory` must not be opened, or nil when its pages were all read (or there is no
+    /// log yet); `refusal` says what the caller then does not do.
+    static func problem(dataDirectory: String, refusal: String = "the daemon does not serve it") -> String? {
         let file = dataDirectory + "/data.mdb"
         guard access(file, F_OK) == 0 else { return nil }
         let child = Process()
@@ -45,11 +45,11 @@ enum PageCheck {
         child.waitUntilExit()
         if child.terminationReason == .uncaughtSignal {
             return "\(file) is damaged: reading its pages killed the check process (signal \(child.terminationStatus)); "
-                + "the daemon does not serve it: restore the data directory from a backup"
+                + "\(refusal): restore the data directory from a backup"
         }
         guard child.terminationStatus == walkFailedStatus else { return nil }
         let reason = said.split(separator: "\n").last.map(String.init) ?? "exit status \(child.terminationStatus)"
-        return "\(file) is damaged: its pages do not read back (\(reason)); the daemon does not serve it: restore the data directory from a backup"
+        return "\(file) is damaged: its pages do not read back (\(reason)); \(refusal): restore the data directory from a backup"
     }
 
     /// `lmdsd check-pages`: the child's side. Not shown in the help; the daemon runs it.

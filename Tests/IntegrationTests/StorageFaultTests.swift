@@ -60,8 +60,9 @@ import Testing
 
     /// Before the fix, one bit flipped in the header of the events table's leaf page (its lower bound, so that
     /// LMDB counts keys that are not there) made LMDB read past the end of the file, and the daemon died of
-    /// SIGBUS at start-up (`lmdsd replay` on the same file still does). Now the daemon first has a child
-    /// process read every page; the child dies instead, and the daemon refuses to serve with one line.
+    /// SIGBUS at start-up (and `lmdsd replay` on the same file too). Now the daemon, `lmdsd replay` and
+    /// `lmdsd import --continue` first have a child process read every page; the child dies instead, and they
+    /// refuse with one line.
     @Test func aDamagedPageHeaderStopsStartUpWithAMessageNotASignal() throws {
         let workspace = Workspace()
         let daemon = try DaemonProcess(workspace: workspace)
@@ -78,6 +79,9 @@ import Testing
         #expect(refused.status == 1, "\(refused.stderr)")
         #expect(refused.stderr.contains("data.mdb is damaged: reading its pages killed the check process (signal"), "\(refused.stderr)")
         #expect(refused.stderr.contains("restore the data directory from a backup"), "\(refused.stderr)")
+        // The offline replay reads the same file: it refuses in the same words instead of dying.
+        let replayed = try run(Binaries.daemon, ["replay", "--data-dir", workspace.dataDirectory, "--report", "overview"])
+        #expect(replayed.status == 1 && replayed.stderr.contains("killed the check process"), "\(replayed.stderr)")
     }
 
     /// Before the fix, a log that lost its last records (here: an older copy of the same log put in its place,
