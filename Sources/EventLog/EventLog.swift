@@ -187,6 +187,11 @@ public final class EventLog: Sendable {
     /// one before, and the head in the meta table matching the last record.
     public func verify() throws(EventLogError) -> VerificationReport { try core.verify() }
 
+    /// Reads every entry of every table of the LMDB file once (see `LogCore.walkEveryTable`): run in a
+    /// child process before serving, so that a page damaged in a way LMDB does not check kills the child,
+    /// not the daemon.
+    public func walkEveryTable() throws(EventLogError) -> PageWalkReport { try core.walkEveryTable() }
+
     /// Copies the log, compacted, into `directory` (which must not exist or be empty) while appends go on,
     /// then opens the copy and verifies its chain. Blocking: call it off any event loop.
     public func backup(to directory: String) throws(EventLogError) -> BackupReport { try core.backup(to: directory) }

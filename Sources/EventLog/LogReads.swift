@@ -19,7 +19,7 @@ extension LogCore {
         }
     }
 
-    /// The record at `position`, or `nil` when there is none.
+    /// The record at `position`, or `nil` when there is none; checked against its own hash (`damaged` if not).
     func record(at position: UInt64) throws(EventLogError) -> EventRecord? {
         try withReadTransaction { txn throws(EventLogError) -> EventRecord? in
             try withPositionKey(position) { key throws(EventLogError) -> EventRecord? in
@@ -27,7 +27,7 @@ extension LogCore {
                 let status = mdb_get(txn, storage.eventsTable, &key, &value)
                 if status == MDB_NOTFOUND { return nil }
                 try storage.check(status, "reading position \(position)")
-                return try RecordCodec.decode(bytes(of: value))
+                return try RecordCodec.decodeChecked(bytes(of: value), position: position)
             }
         }
     }
@@ -47,10 +47,11 @@ extension LogCore {
     static let scanChunkRecordsMax = 65_536
 
     /// Calls `body` with each record from `position` on, in order, until it returns `false` or the
-    /// log ends. Records appended while scanning may or may not be seen.
+    /// log ends. Records appended while scanning may or may not be seen. Each record is checked against
+    /// its own hash first (`RecordCodec.decodeChecked`): a damaged one stops the scan with `damaged`.
     func scan(from position: UInt64, _ body: (EventRecord) throws(EventLogError) -> Bool) throws(EventLogError) {
-        try scanRaw(from: position) { _, raw throws(EventLogError) -> Bool in
-            try body(try RecordCodec.decode(raw))
+        try scanRaw(from: position) { current, raw throws(EventLogError) -> Bool in
+            try body(try RecordCodec.decodeChecked(raw, position: current))
         }
     }
 

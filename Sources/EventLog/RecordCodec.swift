@@ -212,6 +212,30 @@ public enum RecordCodec {
             entityIDs: entityIDs, dataBytes: dataBytes, previousHash: previousHash, hash: hash)
     }
 
+    /// Decodes stored bytes after checking them against themselves: the stored hash must be SHA-256 over the
+    /// stored previous hash and the canonical bytes, and the record must say it is the `position` it was
+    /// stored under. Any flipped bit inside one record is found here without reading its predecessor, so
+    /// single reads (`events.read`, histories) never hand out a damaged record; the links between records
+    /// are checked by `verifyHash` (start-up, `audit.verify`).
+    /// - Throws: `EventLogError.damaged` naming the position, `.formatTooNew` for a newer layout.
+    public static func decodeChecked(_ bytes: UnsafeRawBufferPointer, position: UInt64) throws(EventLogError) -> EventRecord {
+        let damaged = "the record at position \(position) does not match its hash: the log file is damaged"
+        guard bytes.count > 2 * hashBytes else { throw EventLogError(.damaged, damaged) }
+        let canonicalEnd = bytes.count - 2 * hashBytes
+        let storedPrevious = Array(bytes[canonicalEnd..<(canonicalEnd + hashBytes)])
+        guard verifyHash(bytes, previousHash: storedPrevious) else { throw EventLogError(.damaged, damaged) }
+        let record: EventRecord
+        do throws(EventLogError) {
+            record = try decode(bytes)
+        } catch where error.code == .damaged {
+            throw EventLogError(.damaged, "the record at position \(position) is malformed: \(error.message)")
+        }
+        guard record.position == position else {
+            throw EventLogError(.damaged, "the record at key \(position) says it is position \(record.position): the log file is damaged")
+        }
+        return record
+    }
+
     /// Whether the stored hash matches the bytes and the given previous hash.
     public static func verifyHash(_ bytes: UnsafeRawBufferPointer, previousHash: [UInt8]) -> Bool {
         guard bytes.count > 2 * hashBytes else { return false }

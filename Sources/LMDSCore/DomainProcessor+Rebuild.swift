@@ -43,7 +43,7 @@ extension DomainProcessor {
         }
         let startMs = clock.nowMs()
         var summary = RebuildSummary(head: 0, eventsReplayed: 0, loadMs: 0, replayMs: 0, indexMs: 0)
-        let loaded = loadStart(usingSnapshot: usingSnapshot)
+        let loaded = try loadStart(usingSnapshot: usingSnapshot)
         summary.snapshotProblem = loaded.problem
         let loadedMs = clock.nowMs()
         // After a snapshot, `replay` holds the tail's positions and replies only; the snapshot's are merged below.
@@ -82,7 +82,8 @@ extension DomainProcessor {
 
     /// Where a rebuild starts: the snapshot's state when there is a usable one (its questions' texts already
     /// being analysed on another thread), else an empty state; and why a snapshot file was not used.
-    private func loadStart(usingSnapshot: Bool) -> (start: Replay, snapshot: SnapshotFile.StatePart?, analysis: TextAnalysisInBackground?, problem: String?) {
+    /// - Throws: `damaged` when the snapshot shows that the log lost acknowledged records.
+    private func loadStart(usingSnapshot: Bool) throws(EventLogError) -> (start: Replay, snapshot: SnapshotFile.StatePart?, analysis: TextAnalysisInBackground?, problem: String?) {
         guard usingSnapshot else { return (Replay(), nil, nil, nil) }
         let analyzer = self.analyzer
         // The questions' texts are analysed on another thread from the moment the snapshot's questions
@@ -94,6 +95,7 @@ extension DomainProcessor {
         case .success(nil):
             return (Replay(), nil, nil, nil)
         case .failure(let problem):
+            if problem.logIsBehind { throw EventLogError(.damaged, problem.reason) }
             return (Replay(), nil, nil, problem.reason)
         }
     }
@@ -128,12 +130,21 @@ extension DomainProcessor {
 
     /// The snapshot in the data directory, if there is one and it belongs to this log: the log holds its
     /// position with the same hash (a snapshot of another log, or of a log since restored from an older
-    /// backup, is not used).
+    /// backup, is not used). A snapshot of this log (same identity) taken further along than the log's
+    /// head is a failure with `logIsBehind`: the log lost records it had acknowledged.
     func loadSnapshot(afterQuestions: ([String: Question]) -> Void) -> Result<SnapshotFile.StatePart?, SnapshotFileError> {
         guard let snapshotDirectory else { return .success(nil) }
         do throws(SnapshotFileError) {
             guard let bytes = try SnapshotFile.read(directory: snapshotDirectory) else { return .success(nil) }
             let snapshot = try SnapshotFile.decodeState(bytes, afterQuestions: afterQuestions)
+            let head = log.head
+            if snapshot.position > head.position, let identity = log.identity, snapshot.identity == identity.bytes {
+                throw SnapshotFileError(
+                    reason: "the log ends at position \(head.position), but its snapshot was taken at position \(snapshot.position): "
+                        + "acknowledged records are missing from the log file (damaged, or rolled back to LMDB's older meta page); "
+                        + "restore the data directory from a backup, or remove \(SnapshotFile.path(in: snapshotDirectory)) to serve the shorter log",
+                    logIsBehind: true)
+            }
             let record: EventRecord?
             do {
                 record = try log.record(at: snapshot.position)
@@ -157,7 +168,8 @@ extension DomainProcessor {
         let ordered = resultOrder[resultOrderStart...].compactMap { id in results[id].map { (id, $0) } }
         let headTimeMs = head.position == 0 ? 0 : ((try? log.record(at: head.position))??.timeMs ?? 0)
         return ReadModelSnapshot(
-            position: head.position, hash: head.hash, headTimeMs: headTimeMs, state: state, entityPositions: entityPositions,
+            position: head.position, hash: head.hash, identity: log.identity?.bytes ?? [], headTimeMs: headTimeMs, state: state,
+            entityPositions: entityPositions,
             results: ordered)
     }
 

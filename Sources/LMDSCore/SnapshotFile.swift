@@ -13,6 +13,8 @@ struct ReadModelSnapshot: Sendable {
     /// record at `position` has this hash.
     var position: UInt64
     var hash: [UInt8]
+    /// The identity of the log it was taken of (`LogIdentity.bytes`; empty for a log without one).
+    var identity: [UInt8]
     var headTimeMs: Int64
     var state: DomainState
     var entityPositions: [String: [UInt64]]
@@ -23,6 +25,10 @@ struct ReadModelSnapshot: Sendable {
 /// Why a snapshot file was not used; start-up then replays the whole log.
 struct SnapshotFileError: Error, CustomStringConvertible {
     let reason: String
+    /// The snapshot belongs to this log (same identity) but is further along than the log's head: the log
+    /// lost records that were acknowledged (a damaged file, or LMDB falling back to its older meta page).
+    /// Start-up refuses to serve such a log instead of ignoring the snapshot.
+    var logIsBehind = false
     var description: String { reason }
 }
 
@@ -31,13 +37,14 @@ struct SnapshotFileError: Error, CustomStringConvertible {
 ///
 /// Layout: `LMDSSNAP`, the format version (UInt32 LE: the file layout and `StateSnapshot.formatVersion`
 /// together), the body's length (UInt64 LE), the body, and the SHA-256 of the body. The body holds the
-/// position, the hash and time of its record, the state (`StateSnapshot`), each entity's event positions
+/// position, the hash of its record, the log's identity, the time of its record, the state (`StateSnapshot`), each entity's event positions
 /// and the remembered replies (canonical JSON). A file of another version, with a wrong checksum or cut
 /// short is reported and ignored, never repaired: the log is the truth and a replay rebuilds it all.
 public enum SnapshotFile {
     static let fileName = "snapshot.lmds"
     static let magic = Array("LMDSSNAP".utf8)
-    static var formatVersion: UInt32 { 1_000 + StateSnapshot.formatVersion }
+    /// Layout 2 (2_000) added the log's identity after the hash.
+    static var formatVersion: UInt32 { 2_000 + StateSnapshot.formatVersion }
     static let headerBytes = 8 + 4 + 8
 
     static func path(in directory: String) -> String { directory + "/" + fileName }
@@ -47,6 +54,7 @@ public enum SnapshotFile {
         var body = SnapshotWriter(capacity: 64 << 20)
         body.uint64(snapshot.position)
         body.raw(snapshot.hash)
+        body.raw(snapshot.identity)
         body.int64(snapshot.headTimeMs)
         StateSnapshot.encode(snapshot.state, into: &body)
         body.count(snapshot.entityPositions.count)
@@ -75,7 +83,7 @@ public enum SnapshotFile {
         let head = try decodeState(bytes)
         let rest = try decodeRest(head)
         return ReadModelSnapshot(
-            position: head.position, hash: head.hash, headTimeMs: head.headTimeMs, state: head.state,
+            position: head.position, hash: head.hash, identity: head.identity, headTimeMs: head.headTimeMs, state: head.state,
             entityPositions: rest.entityPositions, results: rest.results)
     }
 
@@ -84,6 +92,7 @@ public enum SnapshotFile {
     struct StatePart {
         var position: UInt64
         var hash: [UInt8]
+        var identity: [UInt8]
         var headTimeMs: Int64
         var state: DomainState
         fileprivate var bytes: SnapshotBytes
@@ -113,9 +122,10 @@ public enum SnapshotFile {
             var reader = SnapshotReader(storage: storage, offset: headerBytes)
             let position = try reader.uint64()
             let hash = Array(try reader.raw())
+            let identity = Array(try reader.raw())
             let headTimeMs = try reader.int64()
             let state = try StateSnapshot.decode(from: &reader, afterQuestions: afterQuestions)
-            return StatePart(position: position, hash: hash, headTimeMs: headTimeMs, state: state, bytes: storage, restOffset: reader.offset)
+            return StatePart(position: position, hash: hash, identity: identity, headTimeMs: headTimeMs, state: state, bytes: storage, restOffset: reader.offset)
         } catch {
             throw SnapshotFileError(reason: "the snapshot cannot be read: \(error)")
         }

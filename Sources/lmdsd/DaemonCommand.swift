@@ -16,7 +16,7 @@ public struct DaemonCommand: AsyncParsableCommand {
         commandName: "lmdsd",
         abstract: "The Leren met de Stad daemon: an event log on LMDB behind a JSON-RPC Unix socket.",
         version: Dispatcher.version,
-        subcommands: [Serve.self, Replay.self, Import.self, SiteCommand.self],
+        subcommands: [Serve.self, Replay.self, Import.self, SiteCommand.self, PageCheck.Command.self],
         defaultSubcommand: Serve.self)
 
     public init() {}
@@ -65,6 +65,10 @@ extension DaemonCommand {
                 logLevel: DaemonLog.Level(rawValue: logLevel) ?? .info)
             // Once per process: the libraries' loggers write journald lines too, at the same threshold.
             JournaldLogHandler.bootstrap(level: options.logLevel)
+            if let problem = PageCheck.problem(dataDirectory: options.dataDirectory) {
+                DaemonLog(threshold: .info).error(problem)
+                throw ExitCode(1)
+            }
             let code = await Daemon.run(options: options, environment: environment, clock: SystemClock(), eventIDs: RandomEventIDSource())
             if code != 0 { throw ExitCode(code) }
         }

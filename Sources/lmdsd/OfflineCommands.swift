@@ -79,6 +79,10 @@ extension DaemonCommand {
         public func run() throws {
             let environment = DefaultPaths.processEnvironment()
             let directory = dataDir ?? DefaultPaths.dataDirectory(environment: environment)
+            if let problem = PageCheck.problem(dataDirectory: directory, refusal: "lmdsd replay does not read it") {
+                DaemonLog(threshold: .info).error(problem)
+                throw ExitCode(1)
+            }
             if check {
                 try runCheck(directory: directory, socketPath: socket ?? DefaultPaths.socketPath(environment: environment))
                 return
@@ -221,9 +225,16 @@ extension DaemonCommand {
                 Personal details are not in the log, so they are not in an export: contacts show as erased until they
                 are entered again.
                   lmdsd import --data-dir /var/lib/lmds-restored export.ndjson
+                With --continue, the data directory already holds a copy of the same log (a restored backup): the
+                export's events up to that log's head must be its records (same hashes), and the events after it
+                are appended, so a backup plus a later export (whole, or from any position up to the backup's head
+                plus one) give back every event.
+                  lmdsd import --continue --data-dir /var/lib/lmds export-since-backup.ndjson
                 """)
 
-        @Option(help: "The data directory to create (must not hold a log yet).") var dataDir: String
+        @Option(help: "The data directory to create (must not hold a log yet; with --continue, it must).") var dataDir: String
+        @Flag(name: .customLong("continue"), help: "Append to the log in the data directory (a restored backup) the export's events after its head.")
+        var continuing = false
         @Argument(help: "The export file (NDJSON, one envelope per line).") var file: String
 
         public init() {}
@@ -232,14 +243,15 @@ extension DaemonCommand {
         static let batchEventsMax = 1000
 
         public func run() async throws {
+            if continuing {
+                try await runContinuing()
+                return
+            }
             if access(dataDir + "/data.mdb", F_OK) == 0 {
                 DaemonLog(threshold: .info).error("\(dataDir) already holds a log; import into a new directory")
                 throw ExitCode(1)
             }
-            guard let input = fopen(file, "r") else {
-                DaemonLog(threshold: .info).error("cannot read \(file): \(String(cString: strerror(errno)))")
-                throw ExitCode(1)
-            }
+            let input = try openExport()
             defer { fclose(input) }
             let existed = access(dataDir, F_OK) == 0
             do {
@@ -277,37 +289,132 @@ extension DaemonCommand {
                 throw ExitCode(1)
             }
             defer { log.close() }
-            var batch: [(event: ProposedEvent, hash: String)] = []
+            var batch: [ExportedEvent] = []
             var expected: Int64 = 1
-            func flush() async throws {
-                guard !batch.isEmpty else { return }
-                let records = try await log.append(batch.map(\.event))
-                for (record, exported) in zip(records, batch) where Hex.encode(record.hash) != exported.hash {
-                    DaemonLog(threshold: .info).error("position \(record.position): the hash differs from the export's (altered, or another format)")
-                    throw ExitCode(1)
-                }
-                batch.removeAll(keepingCapacity: true)
-            }
             var line = first
             while let current = line {
-                guard let event = Self.proposedEvent(current.value), current.value["position"]?.integerValue == expected,
-                    let hash = current.value["hash"]?.stringValue
-                else {
-                    DaemonLog(threshold: .info).error("line \(current.number): not an export envelope at position \(expected)")
-                    throw ExitCode(1)
-                }
-                batch.append((event, hash))
+                batch.append(try Self.envelope(current, at: expected))
                 expected += 1
-                if batch.count == Self.batchEventsMax { try await flush() }
+                if batch.count == Self.batchEventsMax { try await Self.append(&batch, to: log) }
                 line = try reader.next()
             }
-            try await flush()
+            try await Self.append(&batch, to: log)
+            try Self.verifyChain(log)
+            return expected - 1
+        }
+
+        /// One export line: the event to append and the hash the export gives it.
+        typealias ExportedEvent = (event: ProposedEvent, hash: String)
+
+        /// The event of the export line `line`, which must be an envelope at position `expected`.
+        static func envelope(_ line: (number: Int, value: JSONValue), at expected: Int64) throws -> ExportedEvent {
+            guard let event = proposedEvent(line.value), line.value["position"]?.integerValue == expected,
+                let hash = line.value["hash"]?.stringValue
+            else {
+                DaemonLog(threshold: .info).error("line \(line.number): not an export envelope at position \(expected)")
+                throw ExitCode(1)
+            }
+            return (event, hash)
+        }
+
+        /// Appends `batch` in one commit, checks that every new record's hash is the export's, and empties it.
+        static func append(_ batch: inout [ExportedEvent], to log: EventLog) async throws {
+            guard !batch.isEmpty else { return }
+            let records = try await log.append(batch.map(\.event))
+            for (record, exported) in zip(records, batch) where Hex.encode(record.hash) != exported.hash {
+                DaemonLog(threshold: .info).error("position \(record.position): the hash differs from the export's (altered, or another format)")
+                throw ExitCode(1)
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+
+        /// Walks the whole chain of `log` (as `audit.verify` does); exit 1 unless it is intact.
+        static func verifyChain(_ log: EventLog) throws {
             let report = try log.verify()
             guard report.firstBadPosition == nil else {
                 DaemonLog(threshold: .info).error("the imported chain does not verify at position \(report.firstBadPosition ?? 0)")
                 throw ExitCode(1)
             }
-            return expected - 1
+        }
+
+        /// The export file, open for reading; exit 1 when it cannot be read.
+        func openExport() throws -> UnsafeMutablePointer<FILE> {
+            guard let input = fopen(file, "r") else {
+                DaemonLog(threshold: .info).error("cannot read \(file): \(String(cString: strerror(errno)))")
+                throw ExitCode(1)
+            }
+            return input
+        }
+
+        /// `--continue`: the data directory holds a copy of the exported log (a restored backup); the export's
+        /// events up to its head must be its records, and the rest are appended. Nothing is removed on failure:
+        /// what was appended before it is a verified continuation of the same history.
+        func runContinuing() async throws {
+            guard access(dataDir + "/data.mdb", F_OK) == 0 else {
+                DaemonLog(threshold: .info).error("\(dataDir) holds no log to continue: restore the backup into it first")
+                throw ExitCode(1)
+            }
+            if let problem = PageCheck.problem(dataDirectory: dataDir, refusal: "nothing is appended to it") {
+                DaemonLog(threshold: .info).error(problem)
+                throw ExitCode(1)
+            }
+            let input = try openExport()
+            defer { fclose(input) }
+            let log: EventLog
+            do {
+                log = try EventLog.open(EventLogConfiguration(directory: dataDir))
+            } catch {
+                DaemonLog(threshold: .info).error("cannot open the log in \(dataDir): \(error)")
+                throw ExitCode(1)
+            }
+            defer { log.close() }
+            let base = log.head.position
+            let (matched, appended) = try await continueLog(log, from: input)
+            print("continued the log in \(dataDir) (head \(base)): \(matched) exported events matched its records, \(appended) appended; "
+                + "every hash as exported; the chain verifies")
+        }
+
+        /// Checks the export's events up to the head of `log` against its records and appends the rest;
+        /// returns how many matched and how many were appended.
+        func continueLog(_ log: EventLog, from input: UnsafeMutablePointer<FILE>) async throws -> (matched: Int64, appended: Int64) {
+            var reader = LineReader(input)
+            defer { reader.close() }
+            let head = Int64(log.head.position)
+            var line = try reader.next()
+            if let header = line, ExportHeader.isHeader(header.value) {
+                let identity = try Self.identity(header.value, line: header.number)
+                guard identity == log.identity else {
+                    DaemonLog(threshold: .info).error("\(file) is an export of log \(identity); \(dataDir) holds log \(log.identity?.description ?? "without an identity")")
+                    throw ExitCode(1)
+                }
+                line = try reader.next()
+            }
+            var expected = line?.value["position"]?.integerValue ?? 1
+            guard expected >= 1, expected <= head + 1 else {
+                DaemonLog(threshold: .info).error("the export starts at position \(expected), after the log's head \(head) plus one: "
+                    + "events \(head + 1) to \(expected - 1) are missing (export with --from \(head + 1))")
+                throw ExitCode(1)
+            }
+            var batch: [ExportedEvent] = []
+            var matched: Int64 = 0
+            while let current = line {
+                let exported = try Self.envelope(current, at: expected)
+                if expected <= head {
+                    guard let record = try log.record(at: UInt64(expected)), Hex.encode(record.hash) == exported.hash else {
+                        DaemonLog(threshold: .info).error("position \(expected): the export's hash differs from the log's in \(dataDir): they are different histories")
+                        throw ExitCode(1)
+                    }
+                    matched += 1
+                } else {
+                    batch.append(exported)
+                    if batch.count == Self.batchEventsMax { try await Self.append(&batch, to: log) }
+                }
+                expected += 1
+                line = try reader.next()
+            }
+            try await Self.append(&batch, to: log)
+            try Self.verifyChain(log)
+            return (matched, Int64(log.head.position) - head)
         }
 
         /// The log identity an export's header names.

@@ -52,6 +52,27 @@ import Testing
         #expect(bytes.withUnsafeBytes { RecordCodec.verifyHash($0, previousHash: second) })
     }
 
+    /// Every single flipped bit of a stored record is found by checking it against itself, and the error
+    /// names the position it was stored under; a record stored under another key is refused too.
+    @Test func everyFlippedBitIsFoundByTheRecordsOwnHash() throws {
+        var factory = EventFactory()
+        let event = factory.make(data: ["titel": "Hotel voor wilde bijen", "wijk": "Bos- en Gasthuisdistrict"], entities: ["Q-0002"])
+        let (bytes, record) = RecordCodec.encode(event, position: 2, previousHash: [UInt8](repeating: 3, count: 32))
+        #expect(try bytes.withUnsafeBytes { try RecordCodec.decodeChecked($0, position: 2) } == record)
+        for offset in bytes.indices {
+            for bit in 0..<8 {
+                var flipped = bytes
+                flipped[offset] ^= UInt8(1 << bit)
+                #expect {
+                    try flipped.withUnsafeBytes { try RecordCodec.decodeChecked($0, position: 2) }
+                } throws: { error in
+                    (error as? EventLogError)?.code == .damaged && (error as? EventLogError)?.message.contains("position 2") == true
+                }
+            }
+        }
+        #expect(throws: EventLogError.self) { try bytes.withUnsafeBytes { try RecordCodec.decodeChecked($0, position: 3) } }
+    }
+
     /// Every truncation of a record is reported as damaged, never a crash.
     @Test func truncatedRecordsAreDamaged() {
         var factory = EventFactory()

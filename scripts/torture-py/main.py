@@ -14,7 +14,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import TortureFailure, say  # noqa: E402
 
-SCENARIOS = ["crash", "disk-full", "fsync-error", "fuzz", "load", "permissions", "backup", "notify-crash"]
+SCENARIOS = ["crash", "disk-full", "fsync-error", "fuzz", "load", "permissions", "backup", "notify-crash", "bit-flip", "restore"]
 
 
 def module_for(name):
