@@ -182,3 +182,19 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The params-decoder fuzzer (`scripts/fuzz-decoder --target params`): every write route's params decoder under
+// libFuzzer. It exists only when LMDS_FUZZ_PARAMS is set, which that script does for its own build
+// (`--scratch-path .build-fuzz/spm`, -sanitize=fuzzer,address), so a plain `swift build` never sees it.
+if Context.environment["LMDS_FUZZ_PARAMS"] != nil {
+    package.targets.append(.executableTarget(
+        name: "lmds-params-fuzz",
+        dependencies: [
+            "LMDSServer", "LMDSCore", "LMDSProtocol", "LMDSJSON", "EventLog", "Domain",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        path: "scripts/fuzz-src/params",
+        swiftSettings: strictSettings + [.unsafeFlags(["-parse-as-library"])]
+    ))
+    package.products.append(.executable(name: "lmds-params-fuzz", targets: ["lmds-params-fuzz"]))
+}
