@@ -54,17 +54,21 @@ let package = Package(
         // Matching: Dutch text analysis, indexes kept current event by event, explainable scores and the
         // best plan per period. Pure, like the domain.
         .target(name: "Matching", dependencies: ["Domain", "LMDSJSON"], swiftSettings: strictSettings),
-        // Reports: figures per neighbourhood, institution, theme and period, rendered as text, JSON, CSV,
-        // Markdown or HTML. Pure, like the domain.
-        .target(name: "Reports", dependencies: ["Domain", "LMDSJSON", "LMDSCalendar"], swiftSettings: strictSettings),
         // The public showcase site: `site.content`'s JSON rendered into static pages with Mustache templates
-        // (Sources/Site/Templates, embedded by scripts/embed-site). Pure: content in, files as text out.
+        // (Sources/Site/Templates, embedded by scripts/embed-site). Pure: content in, files as text out. Also the
+        // one template loader (`PageTemplates`) and the page head, chart and table partials and style sheet that
+        // the reports' HTML shares.
         .target(
             name: "Site",
             dependencies: ["LMDSJSON", .product(name: "Mustache", package: "swift-mustache")],
             exclude: ["Templates"],
             swiftSettings: strictSettings
         ),
+        // Reports: figures per neighbourhood, institution, theme and period, rendered as text, JSON, CSV,
+        // Markdown or HTML. Pure, like the domain. The HTML is rendered with the site's templates
+        // (report.mustache and the shared partials, handed in as a `ReportTemplates` value): Reports depends on
+        // Site, which depends on nothing of the domain, so there is no cycle and one home for templates.
+        .target(name: "Reports", dependencies: ["Domain", "LMDSJSON", "LMDSCalendar", "Site"], swiftSettings: strictSettings),
         // JSON-RPC 2.0 envelope, error codes, method catalogue: shared by daemon and CLI. Also the one blocking
         // socket client (`RPCClient`) that the CLI, lmdsd's offline commands, the bench and the tests connect with.
         .target(name: "LMDSProtocol", dependencies: ["LMDSJSON"], swiftSettings: strictSettings),
@@ -150,7 +154,7 @@ let package = Package(
 
         .testTarget(name: "LMDSJSONTests", dependencies: ["LMDSJSON", "LMDSTestSupport"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "LMDSJSON", "LMDSCalendar", "LMDSTestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "LMDSJSON"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Domain", "LMDSJSON", "Site"]),
         .testTarget(name: "SiteTests", dependencies: ["Site", "LMDSJSON"]),
         .testTarget(name: "LMDSNotifyTests", dependencies: ["LMDSNotify", "LMDSProtocol", "LMDSJSON"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Domain", "LMDSJSON", "LMDSTestSupport"], exclude: ["Labelled", "HeldOut"]),
@@ -178,3 +182,19 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The params-decoder fuzzer (`scripts/fuzz-decoder --target params`): every write route's params decoder under
+// libFuzzer. It exists only when LMDS_FUZZ_PARAMS is set, which that script does for its own build
+// (`--scratch-path .build-fuzz/spm`, -sanitize=fuzzer,address), so a plain `swift build` never sees it.
+if Context.environment["LMDS_FUZZ_PARAMS"] != nil {
+    package.targets.append(.executableTarget(
+        name: "lmds-params-fuzz",
+        dependencies: [
+            "LMDSServer", "LMDSCore", "LMDSProtocol", "LMDSJSON", "EventLog", "Domain",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        path: "scripts/fuzz-src/params",
+        swiftSettings: strictSettings + [.unsafeFlags(["-parse-as-library"])]
+    ))
+    package.products.append(.executable(name: "lmds-params-fuzz", targets: ["lmds-params-fuzz"]))
+}

@@ -53,7 +53,9 @@ extension LMDSCommand {
         }
 
         func run() throws {
-            let templates = try self.templates.map(SiteFiles.readTemplates) ?? .embedded
+            let templates = try self.templates.map { directory throws(SiteError) in
+                try SiteTemplates.directory(directory, read: SiteDirectory.readTemplateFiles)
+            } ?? .embedded
             var params: [String: JSONValue] = [:]
             if let asOf = asOfValue(asOf) { params["asOf"] = asOf }
             let position = try build(params: params, templates: templates)

@@ -49,6 +49,31 @@ public enum SiteDirectory {
         return result
     }
 
+    /// The largest template or map file `readTemplateFiles` reads (a template is a few KiB).
+    public static let templateBytesMax = 1 << 20
+
+    /// A templates directory as `--templates DIR` gives it (`lmds site`, `lmdsd site`): the texts of the files
+    /// named `names` (the templates and style sheet; a missing one is left out, for `SiteTemplates` to name),
+    /// and of every `CITY.map.json` by city id.
+    public static func readTemplateFiles(_ directory: String, names: [String]) -> (files: [String: String], maps: [String: String]) {
+        func text(_ name: String) -> String? {
+            guard case .success(let bytes) = SmallFile.read(directory + "/" + name, bytesMax: templateBytesMax) else { return nil }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var files: [String: String] = [:]
+        for name in names { files[name] = text(name) }
+        var maps: [String: String] = [:]
+        if let entries = opendir(directory) {
+            defer { closedir(entries) }
+            while let entry = readdir(entries) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                guard name.hasSuffix(".map.json"), let map = text(name) else { continue }
+                maps[String(name.dropLast(".map.json".count))] = map
+            }
+        }
+        return (files, maps)
+    }
+
     /// Writes `text` to `path` through a temporary file and a rename (mode 0644: a web server reads it).
     static func writeReplacing(_ path: String, _ text: String) throws(Failure) {
         let temporary = path + ".tmp"

@@ -21,13 +21,13 @@ extension SiteTemplates {
 
 """#,
         "chart.mustache": #"""
-<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{width}} {{height}}" role="img" aria-labelledby="{{chartID}}-titel {{chartID}}-uitleg">
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{width}} {{height}}"{{#pixelSize}} width="{{width}}" height="{{height}}"{{/pixelSize}} role="img" aria-labelledby="{{chartID}}-titel {{chartID}}-uitleg">
 <title id="{{chartID}}-titel">{{title}}</title>
 <desc id="{{chartID}}-uitleg">{{description}}</desc>
 {{#bars}}
-<text x="0" y="{{textY}}" font-size="14" fill="#1b1b1b">{{label}}</text>
-<rect x="{{barX}}" y="{{y}}" width="{{barWidth}}" height="18" fill="#0a4a85"/>
-<text x="{{countX}}" y="{{textY}}" font-size="14" fill="#1b1b1b">{{count}}</text>
+<text x="{{labelX}}" y="{{textY}}" font-size="{{fontSize}}" fill="#1b1b1b"{{#labelEnd}} text-anchor="end"{{/labelEnd}}{{#labelLang}} lang="{{labelLang}}"{{/labelLang}}>{{#lines}}<tspan x="{{labelX}}" dy="{{dy}}">{{text}}</tspan>{{/lines}}</text>
+<rect x="{{barX}}" y="{{y}}" width="{{barWidth}}" height="{{barHeight}}" fill="#0a4a85"/>
+<text x="{{countX}}" y="{{textY}}" font-size="{{fontSize}}" fill="#1b1b1b">{{count}}</text>
 {{/bars}}
 </svg>
 
@@ -63,13 +63,17 @@ extension SiteTemplates {
 </html>
 
 """#,
+        "head.mustache": #"""
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{documentTitle}}</title>
+
+"""#,
         "header.mustache": #"""
 <!DOCTYPE html>
 <html lang="nl">
 <head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{pageTitle}} · Leren met de Stad {{city}}</title>
+{{> head}}
 <meta name="description" content="{{description}}">
 <link rel="stylesheet" href="{{root}}style.css">
 <link rel="alternate" type="application/atom+xml" title="Nieuwe resultaten van Leren met de Stad" href="{{root}}feed.xml">
@@ -104,15 +108,9 @@ extension SiteTemplates {
 <li><span class="number">{{value}}</span> <span class="label">{{label}}</span></li>
 {{/figures}}
 </ul>
-<table>
-<caption>De cijfers van het programma</caption>
-<thead><tr><th scope="col">Wat</th><th scope="col">Aantal</th></tr></thead>
-<tbody>
-{{#figures}}
-<tr><th scope="row">{{label}}</th><td class="number">{{value}}</td></tr>
-{{/figures}}
-</tbody>
-</table>
+{{#figuresTable}}
+{{> table}}
+{{/figuresTable}}
 </section>
 <section aria-labelledby="per-thema">
 <h2 id="per-thema">Projecten per thema</h2>
@@ -121,15 +119,9 @@ extension SiteTemplates {
 <figure class="chart">
 {{{themeChart}}}
 </figure>
-<table>
-<caption>Openbare projecten per thema</caption>
-<thead><tr><th scope="col">Thema</th><th scope="col">Projecten</th></tr></thead>
-<tbody>
-{{#themeRows}}
-<tr><th scope="row"><a href="{{root}}themas/{{id}}.html">{{label}}</a></th><td class="number">{{count}}</td></tr>
-{{/themeRows}}
-</tbody>
-</table>
+{{#themeTable}}
+{{> table}}
+{{/themeTable}}
 {{/hasThemes}}
 </section>
 <section aria-labelledby="nieuw">
@@ -197,15 +189,9 @@ extension SiteTemplates {
 <figcaption>Schematische kaart van de districten van {{city}}: klik op een district. Dezelfde aantallen staan in de tabel hieronder.</figcaption>
 </figure>
 {{/map}}
-<table>
-<caption>{{tableCaption}}</caption>
-<thead><tr><th scope="col">{{groupNoun}}</th><th scope="col">Projecten</th></tr></thead>
-<tbody>
-{{#groups}}
-<tr><th scope="row"><a href="{{root}}{{path}}">{{label}}</a></th><td class="number">{{count}}</td></tr>
-{{/groups}}
-</tbody>
-</table>
+{{#groupTable}}
+{{> table}}
+{{/groupTable}}
 {{> footer}}
 
 """#,
@@ -247,6 +233,44 @@ extension SiteTemplates {
 {{^outcome}}<p>Dit project loopt nog; het resultaat volgt.</p>{{/outcome}}
 </section>
 {{> footer}}
+
+"""#,
+        "report.mustache": #"""
+<!DOCTYPE html>
+<html lang="en">
+<head>
+{{> head}}
+<style>
+{{{styleSheet}}}
+</style>
+</head>
+<body>
+<main class="report">
+<h1>{{title}}</h1>
+<p class="lead">{{description}}</p>
+<p class="scope">{{scope}}</p>
+{{#figuresTable}}
+{{> table}}
+{{/figuresTable}}
+{{#sections}}
+<section>
+<h2>{{heading}}</h2>
+{{#chart}}
+<figure class="chart wide">
+{{> chart}}
+</figure>
+{{/chart}}
+{{#table}}
+{{> table}}
+{{/table}}
+</section>
+{{/sections}}
+{{#receipt}}
+<footer class="receipt">receipt: log <code>{{logID}}</code>, position {{position}}, head hash <code>{{headHash}}</code></footer>
+{{/receipt}}
+</main>
+</body>
+</html>
 
 """#,
         "search.mustache": #"""
@@ -318,6 +342,31 @@ footer.site { border-top: 1px solid #c8c8c8; padding-top: 1rem; padding-bottom: 
 .search label { display: block; font-weight: 600; margin-bottom: .25rem; }
 .search input { font: inherit; width: 100%; max-width: 30rem; padding: .4rem .5rem; border: 2px solid #4a4a4a; border-radius: 4px; }
 .search input:focus { outline: 3px solid #b35c00; outline-offset: 1px; }
+/* Reports (report.get's HTML page, report.mustache): this sheet set inline, with these few rules of their own. */
+.scope, .receipt { color: #4a4a4a; font-size: .9rem; }
+.receipt { margin-top: 2rem; border-top: 1px solid #c8c8c8; padding-top: .5rem; }
+.receipt code { word-break: break-all; }
+td.date { white-space: nowrap; }
+td a { overflow-wrap: anywhere; }
+figure.chart.wide svg { max-width: 100%; }
+@media print { main { max-width: none; } section { break-inside: avoid; } a { color: inherit; } }
+
+"""#,
+        "table.mustache": #"""
+<table>
+{{#caption}}
+<caption>{{caption}}</caption>
+{{/caption}}
+<thead><tr>{{#columns}}<th scope="col">{{label}}</th>{{/columns}}</tr></thead>
+<tbody>
+{{#rows}}
+<tr>{{#cells}}{{#rowHeader}}<th scope="row">{{/rowHeader}}{{^rowHeader}}<td{{#cellClass}} class="{{cellClass}}"{{/cellClass}}{{#cellLang}} lang="{{cellLang}}"{{/cellLang}}>{{/rowHeader}}{{#href}}<a href="{{href}}">{{text}}</a>{{/href}}{{^href}}{{text}}{{{html}}}{{/href}}{{#rowHeader}}</th>{{/rowHeader}}{{^rowHeader}}</td>{{/rowHeader}}{{/cells}}</tr>
+{{/rows}}
+{{#empty}}
+<tr><td colspan="{{columnCount}}">{{emptyText}}</td></tr>
+{{/empty}}
+</tbody>
+</table>
 
 """#,
         "zoeken.js": #"""

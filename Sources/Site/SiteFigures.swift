@@ -12,13 +12,14 @@ extension SiteRenderer {
         let largest = max(1, rows.map(\.count).max() ?? 1)
         let bars = rows.enumerated().map { index, row -> [String: Any] in
             let width = row.count * Self.chartBarRoom / largest
-            return ["label": row.label, "count": row.count, "y": index * 26, "textY": index * 26 + 14, "barX": Self.chartLabelWidth,
-                    "barWidth": width, "countX": Self.chartLabelWidth + width + 6]
+            return ["lines": [["text": row.label, "dy": 0]], "labelX": 0, "count": row.count, "y": index * 26, "textY": index * 26 + 14,
+                    "barX": Self.chartLabelWidth, "barWidth": width, "countX": Self.chartLabelWidth + width + 6]
         }
         let described = rows.map { "\($0.label): \($0.count)" }.joined(separator: "; ")
         return templates.render("chart", [
             "chartID": id, "title": title, "description": "Aantal openbare projecten per \(noun). \(described).",
             "width": Self.chartLabelWidth + Self.chartBarRoom + 40, "height": max(26, rows.count * 26), "bars": bars,
+            "fontSize": 14, "barHeight": 18,
         ])
     }
 

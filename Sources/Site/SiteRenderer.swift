@@ -50,7 +50,7 @@ public struct SiteRenderer: Sendable {
     /// What every page's header and footer need; `root` leads from the page back to the site's root.
     func common(root: String, title: String, description: String) -> [String: Any] {
         [
-            "root": root, "city": city, "pageTitle": title, "description": description,
+            "root": root, "city": city, "pageTitle": title, "documentTitle": "\(title) · Leren met de Stad \(city)", "description": description,
             "asOfDay": content["asOf"]?["publicDay"]?.stringValue ?? "",
         ]
     }
@@ -80,7 +80,12 @@ public struct SiteRenderer: Sendable {
         let latest = projects.filter { $0.recordedAt != nil }.sorted { ($0.recordedAt ?? "", $0.id) > ($1.recordedAt ?? "", $1.id) }
         var context = common(root: "", title: "Home", description: "Wat de vragen van \(city) opleverden: projecten, resultaten en cijfers.")
         context["figures"] = rows
-        context["themeRows"] = themeGroups.map { ["id": $0.id, "label": $0.label, "count": $0.projects.count] as [String: Any] }
+        context["figuresTable"] = PageTemplates.table(
+            caption: "De cijfers van het programma", columns: ["Wat", "Aantal"],
+            rows: rows.map { PageTemplates.labelledNumberRow($0["label"] as? String ?? "", $0["value"] ?? "") })
+        context["themeTable"] = PageTemplates.table(
+            caption: "Openbare projecten per thema", columns: ["Thema", "Projecten"],
+            rows: themeGroups.map { PageTemplates.labelledNumberRow($0.label, href: "themas/\($0.id).html", $0.projects.count) })
         context["hasThemes"] = !themeGroups.isEmpty
         context["themeChart"] = chart(themeGroups.map { ($0.label, $0.projects.count) }, id: "themas",
                                       title: "Openbare projecten per thema", noun: "thema")
@@ -100,9 +105,9 @@ public struct SiteRenderer: Sendable {
         var context = common(root: "../", title: index.heading, description: index.intro)
         context["heading"] = index.heading
         context["intro"] = index.intro
-        context["groupNoun"] = index.noun
-        context["tableCaption"] = "Openbare projecten per \(index.noun.lowercased())"
-        context["groups"] = index.groups.map { ["label": $0.label, "path": "\(index.directory)/\($0.id).html", "count": $0.projects.count] as [String: Any] }
+        context["groupTable"] = PageTemplates.table(
+            caption: "Openbare projecten per \(index.noun.lowercased())", columns: [index.noun, "Projecten"],
+            rows: index.groups.map { PageTemplates.labelledNumberRow($0.label, href: "../\(index.directory)/\($0.id).html", $0.projects.count) })
         if index.directory == "wijken", let svg = map(index.groups, root: "../") {
             context["map"] = ["svg": svg, "city": city] as [String: Any]
         }

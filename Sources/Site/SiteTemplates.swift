@@ -1,17 +1,17 @@
 import LMDSJSON
-import Mustache
 
 /// The site's templates (Mustache, kept as files in Sources/Site/Templates), its style sheet, and the
 /// cities' schematic maps (Protocol/taxonomies/CITY.map.json). The shipped ones are compiled in
 /// (`embedded`, by scripts/embed-site); a city may give its own directory to `lmds site --templates`.
 public struct SiteTemplates: Sendable {
     /// The Mustache templates the renderer uses, by name (the file is NAME.mustache).
-    public static let templateNames = ["header", "footer", "cards", "home", "project", "listing", "overview", "open-questions", "feed", "map", "chart", "search"]
+    public static let templateNames = ["head", "table", "header", "footer", "cards", "home", "project", "listing", "overview", "open-questions", "feed", "map", "chart", "search"]
     /// Files copied as they are into the site.
     public static let assetNames = ["style.css", "zoeken.js"]
+    /// Every file a templates directory holds besides the maps: the templates' and the assets' file names.
+    public static var fileNames: [String] { templateNames.map { $0 + ".mustache" } + assetNames }
 
-    let library: MustacheLibrary
-    let assets: [String: String]
+    let pages: PageTemplates
     /// The map layouts by city id, parsed.
     let maps: [String: JSONValue]
 
@@ -27,20 +27,7 @@ public struct SiteTemplates: Sendable {
     /// Templates from file texts by file name (`home.mustache`, `style.css`) and maps by city id.
     /// - Throws: `SiteError` naming a missing file, or a template or map that does not parse.
     public init(files: [String: String], maps: [String: String]) throws(SiteError) {
-        var library = MustacheLibrary()
-        for name in Self.templateNames {
-            guard let text = files[name + ".mustache"] else { throw SiteError("the templates lack \(name).mustache") }
-            do {
-                library.register(try MustacheTemplate(string: text), named: name)
-            } catch {
-                throw SiteError("\(name).mustache: \(error)")
-            }
-        }
-        var assets: [String: String] = [:]
-        for name in Self.assetNames {
-            guard let text = files[name] else { throw SiteError("the templates lack \(name)") }
-            assets[name] = text
-        }
+        let pages = try PageTemplates(files: files, templateNames: Self.templateNames, assetNames: Self.assetNames)
         var parsedMaps: [String: JSONValue] = [:]
         for (city, text) in maps {
             do {
@@ -49,15 +36,31 @@ public struct SiteTemplates: Sendable {
                 throw SiteError("the map of \(city): \(error)")
             }
         }
-        self.library = library
-        self.assets = assets
+        self.pages = pages
         self.maps = parsedMaps
     }
 
+    /// The templates of a directory (`--templates DIR` of `lmds site` and `lmdsd site`), its files read by
+    /// `read` (the caller's I/O, `SiteDirectory.readTemplateFiles`: the texts of the named files, and the maps
+    /// by city id).
+    /// - Throws: `SiteError` naming the directory and the missing file, or the template or map that does not parse.
+    public static func directory(
+        _ directory: String, read: (String, [String]) -> (files: [String: String], maps: [String: String])
+    ) throws(SiteError) -> SiteTemplates {
+        let found = read(directory, fileNames)
+        do {
+            return try SiteTemplates(files: found.files, maps: found.maps)
+        } catch {
+            throw SiteError("--templates \(directory): \(error)")
+        }
+    }
+
+    /// Files copied as they are into the site, by name.
+    var assets: [String: String] { pages.assets }
+
     /// Renders template `name` with `context`.
     func render(_ name: String, _ context: [String: Any]) -> String {
-        guard let text = library.render(context, withTemplate: name) else { preconditionFailure("no template \(name)") }
-        return text
+        pages.render(name, context)
     }
 }
 

@@ -20,6 +20,23 @@ import Testing
         ])
     }
 
+    /// Every report's HTML page (report.mustache with the site's partials) parses as HTML5 with html5lib in strict
+    /// mode, is English with one h1, and shows its figures and tables as tables.
+    static func checkHTMLPages(_ daemon: DaemonProcess, in workspace: Workspace) throws {
+        let pages = workspace.path + "/report-pages"
+        try FileManager.default.createDirectory(atPath: pages, withIntermediateDirectories: true)
+        let names = ["overview", "neighbourhoods", "institutions", "themes", "talent", "outcomes", "followups", "workload", "feedback",
+                     "reminders", "organisations"]
+        for name in names {
+            let html = try daemon.call("report.get", ["name": .string(name), "format": "html"])["content"]?.stringValue ?? ""
+            #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"en\">") && html.components(separatedBy: "<h1").count == 2, "\(name)")
+            #expect(html.contains("<table>") && html.contains("<style>") && !html.contains("<link"), "\(name)")
+            _ = FileManager.default.createFile(atPath: pages + "/\(name).html", contents: Data(html.utf8))
+        }
+        let parsed = try run("/usr/bin/env", ["python3", Binaries.repositoryRoot + "/Tests/IntegrationTests/check-site.py", "--html-only", pages])
+        #expect(parsed.status == 0 && parsed.stdout.contains("\(names.count) pages parse as HTML5"), "\(parsed.stdout)\(parsed.stderr)")
+    }
+
     /// Every report in every format; figures as defined; an asOf report stays identical after later events.
     @Test func reportsInEveryFormatAndTimeTravel() throws {
         let workspace = Workspace()
@@ -48,6 +65,7 @@ import Testing
         }
         let html = try daemon.call("report.get", ["name": "themes", "format": "html"])["content"]?.stringValue ?? ""
         #expect(html.contains("<svg") && html.contains("Eenzaamheid"))
+        try Self.checkHTMLPages(daemon, in: workspace)
 
         // As of position 4 (two questions and two offers): later events change nothing in it.
         let before = try daemon.call("report.get", ["name": "overview", "format": "json", "asOf": 4])

@@ -155,6 +155,40 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    /// A templates directory of a city's own in the workspace: the shipped files (no map) with one change.
+    static func templatesDirectory(in workspace: Workspace, replacing original: String, with replacement: String) throws -> String {
+        let templates = workspace.path + "/templates"
+        try FileManager.default.createDirectory(atPath: templates, withIntermediateDirectories: true)
+        for (name, text) in SiteTemplates.embeddedFiles {
+            _ = FileManager.default.createFile(atPath: templates + "/" + name, contents: Data(text.replacingOccurrences(of: original, with: replacement).utf8))
+        }
+        return templates
+    }
+
+    /// `lmdsd site --templates DIR` renders offline from the LMDB file with a city's own templates (and only
+    /// its maps), as `lmds site --templates` does; a directory that lacks a template is refused, naming the
+    /// file, before anything is written.
+    @Test func offlineSiteTakesATemplatesDirectory() throws {
+        let workspace = Workspace()
+        let daemon = try DaemonProcess(workspace: workspace)
+        _ = try Self.seed(daemon)
+        let templates = try Self.templatesDirectory(in: workspace, replacing: "De cijfers</h2>", with: "Cijfers van de stad</h2>")
+        let output = workspace.path + "/offline"
+        let built = try run(Binaries.daemon, ["site", "--data-dir", workspace.dataDirectory, "--output", output, "--templates", templates])
+        #expect(built.status == 0, "\(built.stderr)")
+        let home = try String(contentsOfFile: output + "/index.html", encoding: .utf8)
+        #expect(home.contains("Cijfers van de stad</h2>") && !home.contains("De cijfers</h2>"))
+        // No map file in the directory: no map on the wijken index, the table stays.
+        let wijken = try String(contentsOfFile: output + "/wijken/index.html", encoding: .utf8)
+        #expect(!wijken.contains("<svg") && wijken.contains("<table>"))
+
+        try FileManager.default.removeItem(atPath: templates + "/home.mustache")
+        let refused = try run(Binaries.daemon, ["site", "--data-dir", workspace.dataDirectory, "--output", workspace.path + "/none", "--templates", templates])
+        #expect(refused.status != 0 && refused.stderr.contains("--templates \(templates): the templates lack home.mustache"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.path + "/none"))
+        #expect(daemon.stop() == 0)
+    }
+
     /// `lmds site --follow` rebuilds after each new event (events.subscribe); `--templates DIR` renders with a
     /// city's own templates.
     @Test func followKeepsTheSiteCurrentAndTemplatesCanBeReplaced() throws {
@@ -195,12 +229,7 @@ import Testing
         follower.waitUntilExit()
 
         // A templates directory of its own: the shipped files with one change.
-        let templates = workspace.path + "/templates"
-        try FileManager.default.createDirectory(atPath: templates, withIntermediateDirectories: true)
-        for (name, text) in SiteTemplates.embeddedFiles {
-            _ = FileManager.default.createFile(atPath: templates + "/" + name,
-                                               contents: Data(text.replacingOccurrences(of: "De cijfers</h2>", with: "Onze cijfers</h2>").utf8))
-        }
+        let templates = try Self.templatesDirectory(in: workspace, replacing: "De cijfers</h2>", with: "Onze cijfers</h2>")
         let custom = workspace.path + "/custom"
         let built = try run(Binaries.cli, ["site", "--output", custom, "--templates", templates, "--socket", workspace.socketPath])
         #expect(built.status == 0, "\(built.stderr)")

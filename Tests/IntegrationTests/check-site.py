@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Parses every page of a generated site as HTML5 with html5lib in strict mode (any parse error fails),
 the Atom feed as XML and projects.json as JSON. Prints what it checked; exits 1 on the first failure.
-    check-site.py SITE_DIRECTORY"""
+With --html-only, only the pages (a directory of report.get's HTML pages, say).
+    check-site.py [--html-only] SITE_DIRECTORY"""
 import json
 import os
 import sys
@@ -9,7 +10,8 @@ import xml.etree.ElementTree as ElementTree
 
 import html5lib
 
-root = sys.argv[1]
+html_only = sys.argv[1] == "--html-only"
+root = sys.argv[-1]
 pages = 0
 for directory, _, names in os.walk(root):
     for name in sorted(names):
@@ -22,6 +24,9 @@ for directory, _, names in os.walk(root):
                     print(f"{os.path.relpath(path, root)}: not valid HTML5: {error}")
                     sys.exit(1)
             pages += 1
+if html_only:
+    print(f"{pages} pages parse as HTML5")
+    sys.exit(0 if pages else 1)
 feed = ElementTree.parse(os.path.join(root, "feed.xml")).getroot()
 if feed.tag != "{http://www.w3.org/2005/Atom}feed":
     print(f"feed.xml: not an Atom feed ({feed.tag})")

@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import LMDSJSON
 @testable import Reports
+import Site
 import Testing
 
 /// The report builder on a state built through the decider, and the renderers.
@@ -111,7 +112,9 @@ import Testing
             let report = try #require(builder.build(name))
             for format in [ReportFormat.text, .markdown, .html] {
                 let content = format.render(report)
-                #expect(!content.contains("hogeschool-leiden") && !content.contains("loneliness") && !content.contains(" id"), "\(name) \(format)")
+                // No id column (in HTML, no heading that ends in " id"; the charts' title elements have id attributes).
+                let idColumn = format == .html ? " id</th>" : " id"
+                #expect(!content.contains("hogeschool-leiden") && !content.contains("loneliness") && !content.contains(idColumn), "\(name) \(format)")
             }
             #expect(ReportFormat.csv.render(report).contains(" id,") || ReportFormat.csv.render(report).contains(" id\r\n"), "\(name)")
         }
@@ -188,11 +191,38 @@ import Testing
         #expect(html.contains("<html lang=\"en\">") && html.contains("<td lang=\"nl\">Stevenshof</td>"))
         #expect(html.contains("&lt;<a href=\"https://example.nl/a?b=1&amp;c=2\">https://example.nl/a?b=1&amp;c=2</a>&gt;"))
         #expect(!html.contains("…") && !html.contains(">bos<"), "no label is cut short; ids are not shown")
-        let lines = ReportRenderer.wrap(long)
-        #expect(lines.joined(separator: " ") == long && lines.allSatisfy { $0.count <= ReportRenderer.chartLabelLineCharactersMax })
+        let lines = ReportPage.wrap(long)
+        #expect(lines.joined(separator: " ") == long && lines.allSatisfy { $0.count <= ReportPage.chartLabelLineCharactersMax })
         for line in lines { #expect(html.contains(">\(line)</tspan>")) }
-        let widest = lines.map(ReportRenderer.labelWidthPixels).max() ?? 0
+        let widest = lines.map(ReportPage.labelWidthPixels).max() ?? 0
         #expect(widest >= lines.map { $0.count * 6 }.max() ?? 0, "at least 6 px a character at 11 px")
+    }
+
+    /// HTML is the site's templates at work: report.mustache with the shared page head, chart and table
+    /// partials, the site's style sheet inline; English, one h1, the figures and every table as tables, the
+    /// chart with a title and a description.
+    @Test func htmlIsRenderedWithTheSitesTemplates() throws {
+        let html = ReportFormat.html.render(Self.report)
+        #expect(html.hasPrefix("<!DOCTYPE html>\n<html lang=\"en\">"))
+        #expect(html.components(separatedBy: "<h1").count == 2)
+        #expect(html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Demo</title>"), "the shared head")
+        let styleSheet = try #require(SiteTemplates.embeddedFiles["style.css"])
+        #expect(html.contains("<style>\n" + styleSheet), "the site's style sheet, inline")
+        #expect(html.components(separatedBy: "<table>").count == 3, "the figures and the one table")
+        #expect(html.contains("<caption>Figures</caption>") && html.contains("<tr><th scope=\"row\">aantal</th><td class=\"number\">3</td></tr>"))
+        #expect(html.contains("<tr><td>Bos- en Gasthuisdistrict, ë</td><td class=\"number\">2</td></tr>"), "UTF-8 as is, numbers right-aligned")
+        #expect(html.contains("<title id=\"chart-1-titel\">Tabel: aantal</title>") && html.contains("<desc id=\"chart-1-uitleg\">"))
+    }
+
+    /// The templates come in as a value (Reports reads no files): a changed report.mustache changes the page,
+    /// and a set without it is refused, naming the file.
+    @Test func htmlTemplatesAreAValue() throws {
+        var files = SiteTemplates.embeddedFiles
+        files["report.mustache"] = files["report.mustache"]?.replacingOccurrences(of: "<main class=\"report\">", with: "<main class=\"report eigen\">")
+        let custom = try ReportTemplates(files: files)
+        #expect(ReportFormat.html.render(Self.report, templates: custom).contains("<main class=\"report eigen\">"))
+        files["report.mustache"] = nil
+        #expect(throws: SiteError("the templates lack report.mustache")) { _ = try ReportTemplates(files: files) }
     }
 
     /// JSON keeps numbers as numbers.
