@@ -109,6 +109,11 @@ public actor DomainProcessor {
     /// Executes a write: the walk of one command through the core. A retry with a `requestID` already seen
     /// returns the first result and appends nothing; a retry arriving while the first attempt commits waits
     /// for that attempt's outcome. nil: the command decided nothing to append.
+    ///
+    /// `early`: answered from the log's writer thread once the commit is durable, when it can (see
+    /// `decideAndAppend`). `prepared`: text analyses made before this actor took the command up; passed (even
+    /// empty) only by `execute(_:actor:issuer:requestID:reply:)`, which counts the command in `commandsWaiting`
+    /// until this point.
     public func execute(
         _ command: Command, actor: EventActor, issuer: CommandIssuer, requestID: String?, early: WriteReply? = nil,
         prepared: [String: TextAnalyzer.Analysis]? = nil
@@ -155,7 +160,7 @@ public actor DomainProcessor {
     /// The analysis of the text a submitted question will be indexed by, made on the calling thread (an event
     /// loop) when other commands are waiting for this actor: the actor, the one place commands are decided,
     /// is then the bottleneck, and the text analysis is half of its work per submission. With nothing waiting
-    /// the actor analyses the text itself while the log flushes (free for one client), and this returns nil.
+    /// the actor analyses the text itself while the log flushes (free for one client), and this returns none.
     nonisolated func prepareAnalyses(_ command: Command) -> [String: TextAnalyzer.Analysis] {
         guard commandsWaiting.load(ordering: .relaxed) > 0, case .question(.submit(let submit)) = command else { return [:] }
         let text = MatchingIndex.indexedText(title: submit.title, description: submit.description)
