@@ -1,5 +1,7 @@
 // libFuzzer harness for the daemon's params decoders: every write route's `decode…` function in
-// Sources/LMDSServer/*Methods.swift, which turns a request's named params into a domain `Command`. Built and run
+// Sources/LMDSServer/*Methods.swift, which turns a request's named params into a domain `Command`, and every
+// answer route (reads, and the writes whose reply adds to the core's result), run whole through
+// `Dispatcher.handle` against a processor over a log of its own (writes the fuzzer makes up are appended there). Built and run
 // by `scripts/fuzz-decoder --target params`, through SwiftPM into .build-fuzz/spm with -sanitize=fuzzer,address
 // (this target exists only when LMDS_FUZZ_PARAMS is set: see Package.swift), never by a plain `swift build`.
 //
@@ -8,7 +10,7 @@
 //     offer.submit
 //     {"institution":"hogeschool-leiden","title":"…"}
 //
-// A name that is no write route still reaches one (chosen from its bytes), so that every input runs a decoder;
+// A name that is no route still reaches one (chosen from its bytes), so that every input runs a decoder;
 // a name ending in `#educator` is called by an educator of hogeschool-leiden, any other by an admin. The params
 // go the way the route table sends them: the id kinds checked, `Params` read, the route's decoder, then the
 // request id and unknown names refused (as `Dispatcher.write` does before the core). Besides "does not crash,
@@ -50,6 +52,8 @@ struct Harness {
     let eventLoop: any EventLoop
     /// Every write route, by method name, in name order.
     let writeRoutes: [(method: String, decode: @Sendable (Dispatcher) -> (inout Params, RequestContext) throws(RPCError) -> Command)]
+    /// Every answer route's method, in name order.
+    let answerRoutes: [String]
 
     static let shared = Harness()
 
@@ -68,6 +72,7 @@ struct Harness {
             fatalError("the embedded Leiden taxonomy does not parse: \(error)")
         }
         let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()  // as the daemon does: the answer routes run their file and log reads on it
         dispatcher = Dispatcher(
             log: log, clock: FixedClock(), eventIDs: FixedEventIDs(), threadPool: pool, dataDirectory: directory, taxonomy: taxonomy,
             connectionCount: { 0 }, daemonLog: DaemonLog(threshold: .error, sink: { _ in }))
@@ -77,6 +82,18 @@ struct Harness {
             return (route.method, decode)
         }.sorted { $0.method < $1.method }
         require(!writeRoutes.isEmpty, "the route table has no write routes")
+        answerRoutes = Dispatcher.routeTable.values.compactMap { route in
+            guard case .answer = route.handler else { return nil }
+            return route.method
+        }.sorted()
+        // The answer routes reach the processor: its read models start from the (empty) log, as at a daemon's start.
+        let rebuilt = DispatchSemaphore(value: 0)
+        let processor = dispatcher.processor
+        Task {
+            _ = try? await processor.rebuild()
+            rebuilt.signal()
+        }
+        rebuilt.wait()
     }
 
     static let admin = Caller(credentials: PeerCredentials(pid: 1, uid: 0, gid: 0), userName: "root", role: .admin)
@@ -94,10 +111,12 @@ struct Harness {
         } else {
             caller = Self.admin
         }
-        let route = writeRoutes.first { $0.method == name }
-            ?? writeRoutes[Int(name.utf8.reduce(UInt32(0)) { $0 &* 31 &+ UInt32($1) } % UInt32(writeRoutes.count))]
         let paramsBytes = UnsafeBufferPointer(rebasing: bytes[min(newline + 1, bytes.endIndex)...])
         guard let params = try? JSONParser.parse(paramsBytes, depthMax: ProtocolLimits.jsonDepthMax) else { return }
+        let known = writeRoutes.map(\.method) + answerRoutes
+        let chosen = known.contains(name) ? name : known.sorted()[Int(name.utf8.reduce(UInt32(0)) { $0 &* 31 &+ UInt32($1) } % UInt32(known.count))]
+        if answerRoutes.contains(chosen) { return runAnswer(chosen, params: params, caller: caller) }
+        guard let route = writeRoutes.first(where: { $0.method == chosen }) else { return }
         let request = RPCRequest(id: 1, method: route.method, params: params)
         let context = RequestContext(request: request, caller: caller, eventLoop: eventLoop)
         do throws(RPCError) {
@@ -109,6 +128,20 @@ struct Harness {
             _ = String(describing: command)
         } catch {
             checkRefusal(error, method: route.method)
+        }
+    }
+
+    /// Runs an answer route whole, as the daemon does (authorisation, id kinds, params, the handler, the processor), and waits for
+    /// its answer: a result, or a refusal that must be a JSON-RPC error the client can read.
+    func runAnswer(_ method: String, params: JSONValue, caller: Caller) {
+        let request = RPCRequest(id: 1, method: method, params: params)
+        do {
+            try Dispatcher.authorise(request, caller: caller)
+            _ = try dispatcher.handle(request, caller: caller, on: eventLoop).wait()
+        } catch let error as RPCError {
+            checkRefusal(error, method: method)
+        } catch {
+            fatalError("property broken: \(method): an answer failed with \(error), not a JSON-RPC error")
         }
     }
 
